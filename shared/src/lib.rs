@@ -1,0 +1,22 @@
+//! Mamori's shared core: the domain model, the official checklist editions, the calendar rules and the
+//! Automerge document schema, used by both the browser app and the sync server.
+//!
+//! There is no I/O here (no tokio, no web-sys, no database): everything is a pure function of its inputs, so
+//! it runs unchanged in wasm and natively, and is tested with plain unit tests.
+//!
+//! # Layout
+//! - [`model`]: ids and the one model of each thing (facility, vendor).
+//! - [`edition`]: checklist editions as embedded data (`shared/editions/*.json`), resolved per form.
+//! - [`calendar`]: dates, fiscal years (年度) and Japanese era display (和暦).
+//! - [`answer`]: an item's answer (はい / いいえ / 記入不要 / 対象外), its dates and the rules it must satisfy.
+//! - [`schema`]: how facilities and checklists live in Automerge documents, and their migrations.
+//! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
+//! - [`error`]: one error enum per concern.
+
+pub mod answer;
+pub mod calendar;
+pub mod edition;
+pub mod error;
+pub mod model;
+pub mod progress;
+pub mod schema;

@@ -1,0 +1,155 @@
+//! A checklist document: one facility, one form, one edition, one fiscal year (and one vendor for
+//! 事業者確認用).
+//!
+//! ```text
+//! { schema: 1, kind: "checklist",
+//!   meta:    { facility_id, form, edition, fiscal_year, vendor_id | null, vendor_name, created_at_ms,
+//!              copied_from | null },
+//!   answers: { "2-⑥": { choice: "no", checked_on: "2026-11-24", target_on: "2027-03-31" | null,
+//!                        note, reason, entry: { by, device, at_ms, on_behalf_of_vendor } } } }
+//! ```
+//!
+//! Every answer is put as a **new map object** at its item's key ([`put_answer`]), never reconciled into
+//! the existing map field by field. Two devices answering the same item apart therefore make two concurrent
+//! puts of one key: Automerge keeps both whole ([`answers`] returns the winner and the others), and the
+//! merged document never shows one device's はい with the other's 目標日.
+
+use std::collections::BTreeMap;
+
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value, transaction::Transactable};
+use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
+
+use super::{DocKind, SCHEMA_VERSION, expect_kind};
+use crate::answer::{Answer, Entry};
+use crate::calendar::FiscalYear;
+use crate::edition::{Edition, FormKind};
+use crate::error::SchemaError;
+use crate::model::{DocumentId, FacilityId, ItemId, VendorId};
+
+/// What a checklist is. Also copied into the facility index so lists need not open each checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct ChecklistMeta {
+    pub facility_id: FacilityId,
+    pub form: FormKind,
+    /// Edition id (`"r7"`).
+    pub edition: String,
+    pub fiscal_year: FiscalYear,
+    /// The vendor a 事業者確認用 is about.
+    pub vendor_id: Option<VendorId>,
+    /// 事業者名 as printed on the form (kept with the checklist so the form prints without the index).
+    pub vendor_name: String,
+    pub created_at_ms: i64,
+    /// The previous year's checklist this one was started from.
+    pub copied_from: Option<DocumentId>,
+}
+
+/// One item's current answer, and any answers given concurrently on other devices that nobody has
+/// chosen between yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemAnswers {
+    /// The value Automerge picks (the same on every device).
+    pub current: Answer,
+    /// The other concurrent answers, whole. Empty when there is no conflict.
+    pub conflicts: Vec<Answer>,
+}
+
+/// Creates a checklist document with an empty answer map.
+pub fn create(meta: &ChecklistMeta) -> Result<AutoCommit, SchemaError> {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+    doc.put(ROOT, "kind", DocKind::Checklist.as_str())?;
+    reconcile_prop(&mut doc, ROOT, "meta", meta)?;
+    doc.put_object(ROOT, "answers", ObjType::Map)?;
+    Ok(doc)
+}
+
+pub fn meta(doc: &AutoCommit) -> Result<ChecklistMeta, SchemaError> {
+    expect_kind(doc, DocKind::Checklist)?;
+    Ok(hydrate_prop(doc, ROOT, "meta")?)
+}
+
+fn answers_obj(doc: &AutoCommit) -> Result<Option<ObjId>, SchemaError> {
+    Ok(match doc.get(ROOT, "answers")? {
+        Some((Value::Object(ObjType::Map), id)) => Some(id),
+        _ => None,
+    })
+}
+
+/// Writes an answer whole, as a new map at the item's key.
+pub fn put_answer(doc: &mut AutoCommit, item: &ItemId, answer: &Answer) -> Result<(), SchemaError> {
+    let answers = match answers_obj(doc)? {
+        Some(id) => id,
+        None => doc.put_object(ROOT, "answers", ObjType::Map)?,
+    };
+    // A fresh object: reconciling into it creates every field, it never merges with the old answer.
+    doc.put_object(&answers, item.as_str(), ObjType::Map)?;
+    reconcile_prop(doc, &answers, item.as_str(), answer)?;
+    Ok(())
+}
+
+/// Removes an item's answer (back to unanswered).
+pub fn clear_answer(doc: &mut AutoCommit, item: &ItemId) -> Result<(), SchemaError> {
+    if let Some(answers) = answers_obj(doc)? {
+        doc.delete(&answers, item.as_str())?;
+    }
+    Ok(())
+}
+
+/// Every answered item, with concurrent answers kept apart. Values that do not parse as an answer (written
+/// by a newer or broken client) are skipped rather than failing the whole checklist.
+pub fn answers(doc: &AutoCommit) -> Result<BTreeMap<ItemId, ItemAnswers>, SchemaError> {
+    let mut out = BTreeMap::new();
+    let Some(answers) = answers_obj(doc)? else {
+        return Ok(out);
+    };
+    for key in doc.keys(&answers) {
+        let mut all: Vec<Answer> = doc
+            .get_all(&answers, key.as_str())?
+            .into_iter()
+            .filter_map(|(value, id)| match value {
+                Value::Object(ObjType::Map) => Answer::hydrate_map(doc, &id).ok(),
+                _ => None,
+            })
+            .collect();
+        // `get_all` lists conflicting values with the winner last.
+        if let Some(current) = all.pop() {
+            all.reverse();
+            out.insert(ItemId::new(key), ItemAnswers { current, conflicts: all });
+        }
+    }
+    Ok(out)
+}
+
+/// Starts the next fiscal year's checklist from this one: every answer whose item exists in the new edition
+/// (same id, or one the new item `replaces`) is copied as a draft with its dates cleared.
+pub fn carry_forward(
+    previous: &AutoCommit,
+    previous_id: DocumentId,
+    edition: &Edition,
+    fiscal_year: FiscalYear,
+    created_at_ms: i64,
+    entry: &Entry,
+) -> Result<(AutoCommit, ChecklistMeta), SchemaError> {
+    let old_meta = meta(previous)?;
+    let new_meta = ChecklistMeta {
+        edition: edition.id().to_string(),
+        fiscal_year,
+        created_at_ms,
+        copied_from: Some(previous_id),
+        ..old_meta.clone()
+    };
+    let mut doc = create(&new_meta)?;
+    let old = answers(previous)?;
+    for item in edition.form_items(new_meta.form) {
+        let source = std::iter::once(&item.id)
+            .chain(edition.data().items.iter().find(|i| i.id == item.id).map(|i| i.replaces.iter()).into_iter().flatten())
+            .find_map(|id| old.get(id));
+        if let Some(prev) = source {
+            put_answer(&mut doc, &item.id, &prev.current.as_draft(entry.clone()))?;
+        }
+    }
+    Ok((doc, new_meta))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,174 @@
+use automerge::{ActorId, transaction::Transactable};
+
+use super::*;
+use crate::answer::Choice;
+use crate::calendar::Date;
+use crate::edition::edition;
+
+fn d(s: &str) -> Date {
+    Date::parse_iso(s).unwrap()
+}
+
+fn meta() -> ChecklistMeta {
+    ChecklistMeta {
+        facility_id: FacilityId::generate(),
+        form: FormKind::Medical,
+        edition: "r7".into(),
+        fiscal_year: FiscalYear(2026),
+        vendor_id: None,
+        vendor_name: String::new(),
+        created_at_ms: 1,
+        copied_from: None,
+    }
+}
+
+fn by(name: &str) -> Entry {
+    Entry { by: name.into(), device: format!("{name}-tablet"), at_ms: 1_700_000_000_000, on_behalf_of_vendor: false }
+}
+
+fn yes(who: &str) -> Answer {
+    Answer::new(Choice::Yes, d("2026-11-20"), by(who))
+}
+
+fn no_with_target(who: &str) -> Answer {
+    Answer { target_on: Some(d("2027-03-31")), note: "来年度更新".into(), ..Answer::new(Choice::No, d("2026-11-21"), by(who)) }
+}
+
+/// Two devices holding the same new checklist, each with its own actor.
+fn two_devices() -> (AutoCommit, AutoCommit) {
+    let mut base = create(&meta()).unwrap();
+    base.commit();
+    (base.fork().with_actor(ActorId::random()), base.fork().with_actor(ActorId::random()))
+}
+
+#[test]
+fn answers_round_trip_through_save_and_load() {
+    let mut doc = create(&meta()).unwrap();
+    let id = ItemId::from("2-⑥");
+    put_answer(&mut doc, &id, &no_with_target("佐藤")).unwrap();
+    let loaded = AutoCommit::load(&doc.save()).unwrap();
+    assert_eq!(super::meta(&loaded).unwrap(), meta_without_random(&loaded));
+    let all = answers(&loaded).unwrap();
+    assert_eq!(all[&id].current, no_with_target("佐藤"));
+    assert!(all[&id].conflicts.is_empty());
+}
+
+fn meta_without_random(doc: &AutoCommit) -> ChecklistMeta {
+    ChecklistMeta { facility_id: super::meta(doc).unwrap().facility_id, ..meta() }
+}
+
+#[test]
+fn concurrent_answers_to_different_items_both_survive() {
+    let (mut a, mut b) = two_devices();
+    put_answer(&mut a, &ItemId::from("1-①"), &yes("佐藤")).unwrap();
+    put_answer(&mut b, &ItemId::from("2-⑥"), &no_with_target("鈴木")).unwrap();
+    a.merge(&mut b).unwrap();
+    let all = answers(&a).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[&ItemId::from("1-①")].current, yes("佐藤"));
+    assert_eq!(all[&ItemId::from("2-⑥")].current, no_with_target("鈴木"));
+}
+
+#[test]
+fn concurrent_answers_to_the_same_item_stay_whole_and_converge() {
+    // Step 1: device A says はい with no target; device B says いいえ with a target and a note.
+    let (mut a, mut b) = two_devices();
+    let id = ItemId::from("2-⑥");
+    put_answer(&mut a, &id, &yes("佐藤")).unwrap();
+    put_answer(&mut b, &id, &no_with_target("鈴木")).unwrap();
+    // Step 2: they sync both ways.
+    a.merge(&mut b).unwrap();
+    b.merge(&mut a).unwrap();
+    assert_eq!(a.get_heads(), b.get_heads());
+    // Step 3: both devices see the same winner, and the other answer whole as a conflict.
+    let (on_a, on_b) = (answers(&a).unwrap(), answers(&b).unwrap());
+    assert_eq!(on_a, on_b);
+    let item = &on_a[&id];
+    assert_eq!(item.conflicts.len(), 1);
+    let mut both = vec![item.current.clone(), item.conflicts[0].clone()];
+    both.sort_by_key(|x| x.entry.by.clone());
+    assert_eq!(both, vec![yes("佐藤"), no_with_target("鈴木")]);
+    // Never a mix: the winner's target date belongs to the winner's choice.
+    assert_eq!(item.current.target_on.is_some(), item.current.choice == Choice::No);
+}
+
+#[test]
+fn a_field_by_field_merge_would_mix_answers_but_put_answer_does_not() {
+    // The case the whole-object rule exists for: both devices start from the same answer, then change it.
+    let (mut a, mut b) = two_devices();
+    let id = ItemId::from("2-⑥");
+    put_answer(&mut a, &id, &no_with_target("佐藤")).unwrap();
+    b.merge(&mut a).unwrap();
+    // A changes its mind to はい (target cleared); B only moves the target date.
+    put_answer(&mut a, &id, &yes("佐藤")).unwrap();
+    let moved = Answer { target_on: Some(d("2027-02-28")), ..no_with_target("鈴木") };
+    put_answer(&mut b, &id, &moved).unwrap();
+    a.merge(&mut b).unwrap();
+    let item = &answers(&a).unwrap()[&id];
+    let all: Vec<&Answer> = std::iter::once(&item.current).chain(&item.conflicts).collect();
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&&yes("佐藤")) && all.contains(&&moved));
+    // A reconciled merge would have produced はい with 2027-02-28: that must not exist.
+    assert!(all.iter().all(|x| x.choice == Choice::No || x.target_on.is_none()));
+}
+
+#[test]
+fn choosing_one_answer_resolves_the_conflict_on_every_device() {
+    let (mut a, mut b) = two_devices();
+    let id = ItemId::from("2-⑥");
+    put_answer(&mut a, &id, &yes("佐藤")).unwrap();
+    put_answer(&mut b, &id, &no_with_target("鈴木")).unwrap();
+    a.merge(&mut b).unwrap();
+    let chosen = answers(&a).unwrap()[&id].conflicts[0].clone();
+    put_answer(&mut a, &id, &chosen).unwrap();
+    b.merge(&mut a).unwrap();
+    let item = &answers(&b).unwrap()[&id];
+    assert_eq!((&item.current, item.conflicts.len()), (&chosen, 0));
+    // Both answers stay in the history.
+    assert!(a.get_changes(&[]).len() >= 4);
+}
+
+#[test]
+fn clearing_an_answer_leaves_the_item_unanswered() {
+    let mut doc = create(&meta()).unwrap();
+    let id = ItemId::from("1-①");
+    put_answer(&mut doc, &id, &yes("佐藤")).unwrap();
+    clear_answer(&mut doc, &id).unwrap();
+    assert!(answers(&doc).unwrap().is_empty());
+}
+
+#[test]
+fn a_value_that_is_not_an_answer_is_skipped_not_fatal() {
+    let mut doc = create(&meta()).unwrap();
+    put_answer(&mut doc, &ItemId::from("1-①"), &yes("佐藤")).unwrap();
+    let answers_id = answers_obj(&doc).unwrap().unwrap();
+    doc.put(&answers_id, "2-①", "garbage").unwrap();
+    assert_eq!(answers(&doc).unwrap().len(), 1);
+}
+
+#[test]
+fn a_document_of_another_kind_or_newer_schema_is_refused() {
+    let mut doc = create(&meta()).unwrap();
+    doc.put(automerge::ROOT, "schema", 99_u64).unwrap();
+    assert!(matches!(super::meta(&doc), Err(SchemaError::TooNew { found: 99, .. })));
+    let mut doc = create(&meta()).unwrap();
+    doc.put(automerge::ROOT, "kind", "ledger").unwrap();
+    assert!(matches!(super::meta(&doc), Err(SchemaError::WrongKind { .. })));
+}
+
+#[test]
+fn next_fiscal_year_starts_from_last_years_answers_with_dates_cleared() {
+    let mut last = create(&meta()).unwrap();
+    put_answer(&mut last, &ItemId::from("1-①"), &yes("佐藤")).unwrap();
+    put_answer(&mut last, &ItemId::from("2-⑥"), &no_with_target("佐藤")).unwrap();
+    let prev_id = DocumentId::generate();
+    let r7 = edition("r7").unwrap();
+    let (next, next_meta) = carry_forward(&last, prev_id, r7, FiscalYear(2027), 2, &by("鈴木")).unwrap();
+    assert_eq!(next_meta.fiscal_year, FiscalYear(2027));
+    assert_eq!(next_meta.copied_from, Some(prev_id));
+    let all = answers(&next).unwrap();
+    assert_eq!(all.len(), 2);
+    let six = &all[&ItemId::from("2-⑥")].current;
+    assert_eq!((six.choice, six.checked_on, six.target_on), (Choice::No, None, None));
+    assert_eq!(six.entry.by, "鈴木");
+}

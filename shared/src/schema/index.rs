@@ -1,0 +1,103 @@
+//! The facility index document: the facility, its vendors, and every other document it owns.
+//!
+//! ```text
+//! { schema: 1, kind: "facility_index",
+//!   facility: { id, kind, name, address, has_vendor_contract },
+//!   vendors:   { <vendor id>: { id, name, systems } },
+//!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null } } }
+//! ```
+//! Vendors and documents are maps keyed by id, written one entry at a time: two devices adding different
+//! entries offline both keep theirs, and no device ever rewrites the whole map from a stale copy.
+
+use std::collections::BTreeMap;
+
+use automerge::{AutoCommit, ObjType, ROOT, transaction::Transactable};
+use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile_prop};
+
+use super::checklist::ChecklistMeta;
+use super::{DocKind, SCHEMA_VERSION, expect_kind};
+use crate::error::SchemaError;
+use crate::model::{DocumentId, Facility, Vendor, VendorId};
+
+/// The whole index, as read.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct FacilityIndex {
+    pub schema: u64,
+    pub kind: String,
+    pub facility: Facility,
+    pub vendors: BTreeMap<String, Vendor>,
+    pub documents: BTreeMap<String, DocumentEntry>,
+}
+
+/// One document the facility owns.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct DocumentEntry {
+    pub id: DocumentId,
+    pub created_at_ms: i64,
+    /// Set for checklists: what the checklist is, so lists need not open every document.
+    pub checklist: Option<ChecklistMeta>,
+}
+
+impl FacilityIndex {
+    pub fn vendor(&self, id: VendorId) -> Option<&Vendor> {
+        self.vendors.get(&id.to_string())
+    }
+
+    /// Checklist entries, newest fiscal year first, then by form.
+    pub fn checklists(&self) -> Vec<(&DocumentEntry, &ChecklistMeta)> {
+        let mut all: Vec<_> = self.documents.values().filter_map(|e| e.checklist.as_ref().map(|m| (e, m))).collect();
+        all.sort_by(|a, b| {
+            (std::cmp::Reverse(a.1.fiscal_year), a.1.form, &a.1.vendor_name, a.0.created_at_ms).cmp(&(
+                std::cmp::Reverse(b.1.fiscal_year),
+                b.1.form,
+                &b.1.vendor_name,
+                b.0.created_at_ms,
+            ))
+        });
+        all
+    }
+}
+
+/// A new index for a facility set up on this device.
+pub fn create(facility: &Facility) -> Result<AutoCommit, SchemaError> {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+    doc.put(ROOT, "kind", DocKind::FacilityIndex.as_str())?;
+    reconcile_prop(&mut doc, ROOT, "facility", facility)?;
+    doc.put_object(ROOT, "vendors", ObjType::Map)?;
+    doc.put_object(ROOT, "documents", ObjType::Map)?;
+    Ok(doc)
+}
+
+pub fn read(doc: &AutoCommit) -> Result<FacilityIndex, SchemaError> {
+    expect_kind(doc, DocKind::FacilityIndex)?;
+    Ok(hydrate(doc)?)
+}
+
+/// Updates the facility's own fields.
+pub fn set_facility(doc: &mut AutoCommit, facility: &Facility) -> Result<(), SchemaError> {
+    reconcile_prop(doc, ROOT, "facility", facility)?;
+    Ok(())
+}
+
+fn map_at(doc: &mut AutoCommit, key: &str) -> Result<automerge::ObjId, SchemaError> {
+    use automerge::ReadDoc;
+    match doc.get(ROOT, key)? {
+        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Ok(doc.put_object(ROOT, key, ObjType::Map)?),
+    }
+}
+
+/// Adds or updates one vendor.
+pub fn put_vendor(doc: &mut AutoCommit, vendor: &Vendor) -> Result<(), SchemaError> {
+    let vendors = map_at(doc, "vendors")?;
+    reconcile_prop(doc, &vendors, vendor.id.to_string().as_str(), vendor)?;
+    Ok(())
+}
+
+/// Lists a document in the index.
+pub fn put_document(doc: &mut AutoCommit, entry: &DocumentEntry) -> Result<(), SchemaError> {
+    let documents = map_at(doc, "documents")?;
+    reconcile_prop(doc, &documents, entry.id.to_string().as_str(), entry)?;
+    Ok(())
+}
