@@ -1,1 +1,27 @@
-fn main(){}
+//! `mamori-server`: parse flags, set up logging, bind, and hand over to [`mamori_server::run`].
+
+use clap::Parser;
+use mamori_server::Config;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
+        )
+        .init();
+    let config = Config::parse();
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    // The one line a person starting Mamori needs: where to open it.
+    println!("Mamori is running: http://localhost:{}/", addr.port());
+    mamori_server::run(listener, config, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}

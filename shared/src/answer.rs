@@ -95,6 +95,8 @@ pub enum Flag {
     NoTarget,
     /// A 目標日 after the end of the checklist's fiscal year (the form asks for one within it).
     TargetAfterFiscalYear,
+    /// 対象外 without the reason the vendor form asks for.
+    NoReason,
 }
 
 impl Flag {
@@ -103,6 +105,7 @@ impl Flag {
             Flag::Undated => "確認日が入力されていません",
             Flag::NoTarget => "「いいえ」には目標日が必要です",
             Flag::TargetAfterFiscalYear => "目標日が年度末より後です",
+            Flag::NoReason => "対象外の理由を入力してください",
         }
     }
 
@@ -111,6 +114,7 @@ impl Flag {
             Flag::Undated => "No check date yet",
             Flag::NoTarget => "A “No” needs a target date",
             Flag::TargetAfterFiscalYear => "The target date is after the end of the fiscal year",
+            Flag::NoReason => "Give the reason it does not apply",
         }
     }
 }
@@ -129,7 +133,13 @@ impl Answer {
     }
 
     /// Refuses what the form cannot hold; returns what should be flagged but may be saved.
-    pub fn check(&self, item: &FormItem<'_>, form: FormKind, fiscal_year: FiscalYear, today: Date) -> Result<Vec<Flag>, AnswerError> {
+    pub fn check(
+        &self,
+        item: &FormItem<'_>,
+        form: FormKind,
+        fiscal_year: FiscalYear,
+        today: Date,
+    ) -> Result<Vec<Flag>, AnswerError> {
         if let Some(checked) = self.checked_on
             && checked > today
         {
@@ -138,15 +148,24 @@ impl Answer {
         if let (Some(checked), Some(target)) = (self.checked_on, self.target_on)
             && target < checked
         {
-            return Err(AnswerError::TargetBeforeCheck { checked: checked.iso(), target: target.iso() });
+            return Err(AnswerError::TargetBeforeCheck {
+                checked: checked.iso(),
+                target: target.iso(),
+            });
         }
         match self.choice {
-            Choice::NotRequired if !item.not_required_without_vendor => return Err(AnswerError::NotRequiredNotAllowed),
-            Choice::NotApplicable if form != FormKind::Vendor => return Err(AnswerError::NotApplicableNotAllowed),
-            Choice::NotApplicable if self.reason.trim().is_empty() => return Err(AnswerError::MissingReason),
+            Choice::NotRequired if !item.not_required_without_vendor => {
+                return Err(AnswerError::NotRequiredNotAllowed);
+            }
+            Choice::NotApplicable if form != FormKind::Vendor => {
+                return Err(AnswerError::NotApplicableNotAllowed);
+            }
             _ => {}
         }
         let mut flags = Vec::new();
+        if self.choice == Choice::NotApplicable && self.reason.trim().is_empty() {
+            flags.push(Flag::NoReason);
+        }
         if matches!(self.choice, Choice::Yes | Choice::No) && self.checked_on.is_none() {
             flags.push(Flag::Undated);
         }
@@ -162,7 +181,12 @@ impl Answer {
 
     /// The answer as a draft for the next fiscal year: the same choice and note, dates cleared.
     pub fn as_draft(&self, entry: Entry) -> Answer {
-        Answer { checked_on: None, target_on: None, entry, ..self.clone() }
+        Answer {
+            checked_on: None,
+            target_on: None,
+            entry,
+            ..self.clone()
+        }
     }
 }
 

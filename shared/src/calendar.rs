@@ -65,7 +65,11 @@ impl Era {
 
 /// `1` is written 元 in era years (令和元年).
 fn era_year_ja(year: i32) -> String {
-    if year == 1 { "元".to_string() } else { year.to_string() }
+    if year == 1 {
+        "元".to_string()
+    } else {
+        year.to_string()
+    }
 }
 
 impl Date {
@@ -81,7 +85,11 @@ impl Date {
     pub fn parse_iso(s: &str) -> Result<Date, DateError> {
         let bad = || DateError::Format(s.to_string());
         let mut parts = s.trim().splitn(3, '-');
-        let (y, m, d) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
+        let (y, m, d) = (
+            parts.next().ok_or_else(bad)?,
+            parts.next().ok_or_else(bad)?,
+            parts.next().ok_or_else(bad)?,
+        );
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return Err(bad());
         }
@@ -107,14 +115,24 @@ impl Date {
 
     /// The fiscal year (年度) this day falls in: April to March.
     pub fn fiscal_year(self) -> FiscalYear {
-        FiscalYear(if self.month() >= 4 { self.year() } else { self.year() - 1 })
+        FiscalYear(if self.month() >= 4 {
+            self.year()
+        } else {
+            self.year() - 1
+        })
     }
 
     /// The day shown as the user prefers: 令和8年11月24日 or 2026/11/24.
     pub fn display(self, style: DateStyle) -> String {
         match (style, Era::of(self)) {
             (DateStyle::Japanese, Some((era, y))) => {
-                format!("{}{}年{}月{}日", era.name_ja(), era_year_ja(y), self.month(), self.day())
+                format!(
+                    "{}{}年{}月{}日",
+                    era.name_ja(),
+                    era_year_ja(y),
+                    self.month(),
+                    self.day()
+                )
             }
             _ => format!("{:04}/{:02}/{:02}", self.year(), self.month(), self.day()),
         }
@@ -140,7 +158,20 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// A fiscal year (年度), named by the calendar year in which it starts on 1 April.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
+)]
 #[serde(transparent)]
 pub struct FiscalYear(pub i32);
 
@@ -189,11 +220,20 @@ mod tests {
     #[test]
     fn parses_iso_and_refuses_impossible_days() {
         assert_eq!(d("2026-11-24").iso(), "2026-11-24");
-        assert_eq!(Date::parse_iso("2026-02-29"), Err(DateError::NoSuchDay("2026-02-29".into())));
+        assert_eq!(
+            Date::parse_iso("2026-02-29"),
+            Err(DateError::NoSuchDay("2026-02-29".into()))
+        );
         assert!(Date::parse_iso("2028-02-29").is_ok());
-        assert!(matches!(Date::parse_iso("2026/11/24"), Err(DateError::Format(_))));
+        assert!(matches!(
+            Date::parse_iso("2026/11/24"),
+            Err(DateError::Format(_))
+        ));
         assert!(matches!(Date::parse_iso(""), Err(DateError::Format(_))));
-        assert!(matches!(Date::parse_iso("2026-13-01"), Err(DateError::NoSuchDay(_))));
+        assert!(matches!(
+            Date::parse_iso("2026-13-01"),
+            Err(DateError::NoSuchDay(_))
+        ));
     }
 
     #[test]
@@ -220,13 +260,31 @@ mod tests {
 
     #[test]
     fn era_display_around_the_boundaries() {
-        assert_eq!(d("2026-11-24").display(DateStyle::Japanese), "令和8年11月24日");
+        assert_eq!(
+            d("2026-11-24").display(DateStyle::Japanese),
+            "令和8年11月24日"
+        );
         assert_eq!(d("2026-11-24").display(DateStyle::Western), "2026/11/24");
-        assert_eq!(d("2019-04-30").display(DateStyle::Japanese), "平成31年4月30日");
-        assert_eq!(d("2019-05-01").display(DateStyle::Japanese), "令和元年5月1日");
-        assert_eq!(d("2020-01-01").display(DateStyle::Japanese), "令和2年1月1日");
-        assert_eq!(d("1989-01-07").display(DateStyle::Japanese), "昭和64年1月7日");
-        assert_eq!(d("1989-01-08").display(DateStyle::Japanese), "平成元年1月8日");
+        assert_eq!(
+            d("2019-04-30").display(DateStyle::Japanese),
+            "平成31年4月30日"
+        );
+        assert_eq!(
+            d("2019-05-01").display(DateStyle::Japanese),
+            "令和元年5月1日"
+        );
+        assert_eq!(
+            d("2020-01-01").display(DateStyle::Japanese),
+            "令和2年1月1日"
+        );
+        assert_eq!(
+            d("1989-01-07").display(DateStyle::Japanese),
+            "昭和64年1月7日"
+        );
+        assert_eq!(
+            d("1989-01-08").display(DateStyle::Japanese),
+            "平成元年1月8日"
+        );
         // Before Meiji there is no era to show: fall back to the western form.
         assert_eq!(d("1850-01-01").display(DateStyle::Japanese), "1850/01/01");
     }

@@ -21,7 +21,20 @@ use crate::model::ItemId;
 pub use data::{EditionData, FormOverride, GlossaryEntry, ItemData, SectionData};
 
 /// Which official form a checklist is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FormKind {
     /// 医療機関確認用: hospitals and clinics.
@@ -153,7 +166,8 @@ pub struct FormSection<'a> {
 impl Edition {
     /// Parses and validates an edition file.
     pub fn from_json(json: &str) -> Result<Edition, EditionError> {
-        let data: EditionData = serde_json::from_str(json).map_err(|e| EditionError::Parse(e.to_string()))?;
+        let data: EditionData =
+            serde_json::from_str(json).map_err(|e| EditionError::Parse(e.to_string()))?;
         data.validate()?;
         Ok(Edition { data })
     }
@@ -208,8 +222,15 @@ impl Edition {
     /// One item of one form, if the form has it.
     pub fn item(&self, kind: FormKind, id: &ItemId) -> Option<FormItem<'_>> {
         let item = self.data.items.iter().find(|i| &i.id == id)?;
-        let section = self.data.sections.iter().find(|s| s.number == item.section)?;
-        section.forms.contains(&kind).then(|| self.resolve(item, kind))
+        let section = self
+            .data
+            .sections
+            .iter()
+            .find(|s| s.number == item.section)?;
+        section
+            .forms
+            .contains(&kind)
+            .then(|| self.resolve(item, kind))
     }
 
     fn resolve<'a>(&'a self, item: &'a ItemData, kind: FormKind) -> FormItem<'a> {
@@ -219,7 +240,9 @@ impl Edition {
             section: item.section,
             text: o.and_then(|o| o.text.as_deref()).unwrap_or(&item.text),
             note: o.and_then(|o| o.note.as_deref()).or(item.note.as_deref()),
-            text_en: o.and_then(|o| o.text_en.as_deref()).unwrap_or(&item.text_en),
+            text_en: o
+                .and_then(|o| o.text_en.as_deref())
+                .unwrap_or(&item.text_en),
             scopes: &item.scopes,
             references: &item.references,
             glossary: item
@@ -227,8 +250,12 @@ impl Edition {
                 .iter()
                 .filter_map(|t| self.data.glossary.iter().find(|g| &g.term == t))
                 .collect(),
-            guide_ja: o.and_then(|o| o.guide_ja.as_deref()).unwrap_or(&item.guide_ja),
-            guide_en: o.and_then(|o| o.guide_en.as_deref()).unwrap_or(&item.guide_en),
+            guide_ja: o
+                .and_then(|o| o.guide_ja.as_deref())
+                .unwrap_or(&item.guide_ja),
+            guide_en: o
+                .and_then(|o| o.guide_en.as_deref())
+                .unwrap_or(&item.guide_en),
             confirmed: o.map(|o| o.confirmed).unwrap_or(item.confirmed),
             not_required_without_vendor: kind.is_institution() && item.not_required_without_vendor,
             evidence: item.evidence.as_deref(),

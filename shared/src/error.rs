@@ -31,18 +31,20 @@ pub enum AnswerError {
     MissingTargetDate,
     #[error("the target date (目標日) {target} is before the check date {checked}")]
     TargetBeforeCheck { checked: String, target: String },
-    #[error("記入不要 is only for 2-② and 2-③ on institution forms when there is no vendor contract")]
+    #[error(
+        "記入不要 is only for 2-② and 2-③ on institution forms when there is no vendor contract"
+    )]
     NotRequiredNotAllowed,
     #[error("対象外 is only for vendor forms")]
     NotApplicableNotAllowed,
-    #[error("対象外 needs a reason")]
-    MissingReason,
 }
 
 /// A document that Mamori cannot read or write as asked.
 #[derive(Debug, Error)]
 pub enum SchemaError {
-    #[error("document schema version {found} is newer than this app understands ({supported}): update Mamori")]
+    #[error(
+        "document schema version {found} is newer than this app understands ({supported}): update Mamori"
+    )]
     TooNew { found: u64, supported: u64 },
     #[error("document is not a {expected} document")]
     WrongKind { expected: &'static str },

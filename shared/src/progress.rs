@@ -36,7 +36,9 @@ impl Progress {
         let mut p = Progress::default();
         for item in edition.form_items(form) {
             p.total += 1;
-            let Some(a) = answers.get(&item.id) else { continue };
+            let Some(a) = answers.get(&item.id) else {
+                continue;
+            };
             p.answered += 1;
             if !a.conflicts.is_empty() {
                 p.conflicts += 1;
@@ -45,7 +47,10 @@ impl Progress {
                 p.no += 1;
             }
             // A refused answer cannot be in a document written by Mamori; count what is flagged.
-            let flags = a.current.check(&item, form, fiscal_year, today).unwrap_or_default();
+            let flags = a
+                .current
+                .check(&item, form, fiscal_year, today)
+                .unwrap_or_default();
             p.no_without_target += flags.contains(&Flag::NoTarget) as usize;
             p.undated += flags.contains(&Flag::Undated) as usize;
         }
@@ -54,6 +59,9 @@ impl Progress {
 
     /// Every item answered, dated, and every いいえ with a target: what the inspector checks.
     pub fn complete(&self) -> bool {
-        self.total > 0 && self.answered == self.total && self.undated == 0 && self.no_without_target == 0
+        self.total > 0
+            && self.answered == self.total
+            && self.undated == 0
+            && self.no_without_target == 0
     }
 }

@@ -28,7 +28,10 @@ macro_rules! string_repr {
         impl autosurgeon::Reconcile for $ty {
             type Key<'a> = autosurgeon::reconcile::NoKey;
 
-            fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+            fn reconcile<R: autosurgeon::Reconciler>(
+                &self,
+                mut reconciler: R,
+            ) -> Result<(), R::Error> {
                 reconciler.str(self.to_string())
             }
         }
@@ -36,7 +39,9 @@ macro_rules! string_repr {
         impl autosurgeon::Hydrate for $ty {
             fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
                 let parse: fn(&str) -> Option<$ty> = $parse;
-                parse(s).ok_or_else(|| autosurgeon::HydrateError::unexpected(stringify!($ty), s.to_string()))
+                parse(s).ok_or_else(|| {
+                    autosurgeon::HydrateError::unexpected(stringify!($ty), s.to_string())
+                })
             }
         }
     };
@@ -53,17 +58,26 @@ pub mod date_repr {
 
     use crate::calendar::Date;
 
-    pub fn reconcile<R: Reconciler>(date: &Option<Date>, mut reconciler: R) -> Result<(), R::Error> {
+    pub fn reconcile<R: Reconciler>(
+        date: &Option<Date>,
+        mut reconciler: R,
+    ) -> Result<(), R::Error> {
         match date {
             Some(d) => reconciler.str(d.iso()),
             None => reconciler.none(),
         }
     }
 
-    pub fn hydrate<D: ReadDoc>(doc: &D, obj: &automerge::ObjId, prop: Prop<'_>) -> Result<Option<Date>, HydrateError> {
+    pub fn hydrate<D: ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+        prop: Prop<'_>,
+    ) -> Result<Option<Date>, HydrateError> {
         match Option::<String>::hydrate(doc, obj, prop)? {
             None => Ok(None),
-            Some(s) => Date::parse_iso(&s).map(Some).map_err(|e| HydrateError::unexpected("a YYYY-MM-DD date", e.to_string())),
+            Some(s) => Date::parse_iso(&s)
+                .map(Some)
+                .map_err(|e| HydrateError::unexpected("a YYYY-MM-DD date", e.to_string())),
         }
     }
 }
@@ -100,11 +114,16 @@ pub fn schema_version<D: ReadDoc>(doc: &D) -> u64 {
 pub fn expect_kind<D: ReadDoc>(doc: &D, kind: DocKind) -> Result<(), SchemaError> {
     let found = schema_version(doc);
     if found > SCHEMA_VERSION {
-        return Err(SchemaError::TooNew { found, supported: SCHEMA_VERSION });
+        return Err(SchemaError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     match doc.get(automerge::ROOT, "kind") {
         Ok(Some((Value::Scalar(s), _))) if s.as_str() == Some(kind.as_str()) => Ok(()),
-        _ => Err(SchemaError::WrongKind { expected: kind.as_str() }),
+        _ => Err(SchemaError::WrongKind {
+            expected: kind.as_str(),
+        }),
     }
 }
 

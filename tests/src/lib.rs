@@ -1,0 +1,18 @@
+//! End-to-end harness: the real Mamori server on a free localhost port, and headless Chromium driven
+//! through chromedriver (WebDriver, plus the DevTools protocol for what WebDriver lacks: printing to PDF,
+//! offline emulation, CPU throttling).
+//!
+//! The app must be built first (`trunk build --release` in `app/`, done once per run by `scripts/test.sh`);
+//! `MAMORI_DIST` overrides where it is.
+
+pub mod browser;
+pub mod server;
+
+pub use browser::Browser;
+pub use server::TestServer;
+
+/// Today's date in the browser's time zone as `YYYY-MM-DD`, for comparing with what the app wrote.
+pub async fn browser_today(b: &Browser) -> String {
+    b.eval_string("const d=new Date();return `${d.getFullYear()}-${String(d.getMonth()+1).padStart(2,'0')}-${String(d.getDate()).padStart(2,'0')}`")
+        .await
+}

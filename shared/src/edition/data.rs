@@ -105,7 +105,12 @@ impl EditionData {
     /// Checks what a typo in a data file would break: unique ids, known sections and glossary terms,
     /// no empty wording.
     pub fn validate(&self) -> Result<(), EditionError> {
-        let bad = |msg: String| Err(EditionError::Invalid { edition: self.id.clone(), msg });
+        let bad = |msg: String| {
+            Err(EditionError::Invalid {
+                edition: self.id.clone(),
+                msg,
+            })
+        };
         if self.id.is_empty() || self.sections.is_empty() || self.items.is_empty() {
             return bad("an edition needs an id, sections and items".into());
         }
@@ -120,12 +125,21 @@ impl EditionData {
                 return bad(format!("duplicate item id {}", item.id));
             }
             if item.id.section() != Some(item.section) {
-                return bad(format!("item {} is filed under section {}", item.id, item.section));
+                return bad(format!(
+                    "item {} is filed under section {}",
+                    item.id, item.section
+                ));
             }
             if !sections.contains(&item.section) {
-                return bad(format!("item {} names unknown section {}", item.id, item.section));
+                return bad(format!(
+                    "item {} names unknown section {}",
+                    item.id, item.section
+                ));
             }
-            if item.text.trim().is_empty() || item.guide_ja.trim().is_empty() || item.text_en.trim().is_empty() {
+            if item.text.trim().is_empty()
+                || item.guide_ja.trim().is_empty()
+                || item.text_en.trim().is_empty()
+            {
                 return bad(format!("item {} has empty wording or guide", item.id));
             }
             if let Some(t) = item.glossary.iter().find(|t| !terms.contains(t.as_str())) {

@@ -114,7 +114,13 @@ pub fn answers(doc: &AutoCommit) -> Result<BTreeMap<ItemId, ItemAnswers>, Schema
         // `get_all` lists conflicting values with the winner last.
         if let Some(current) = all.pop() {
             all.reverse();
-            out.insert(ItemId::new(key), ItemAnswers { current, conflicts: all });
+            out.insert(
+                ItemId::new(key),
+                ItemAnswers {
+                    current,
+                    conflicts: all,
+                },
+            );
         }
     }
     Ok(out)
@@ -142,7 +148,16 @@ pub fn carry_forward(
     let old = answers(previous)?;
     for item in edition.form_items(new_meta.form) {
         let source = std::iter::once(&item.id)
-            .chain(edition.data().items.iter().find(|i| i.id == item.id).map(|i| i.replaces.iter()).into_iter().flatten())
+            .chain(
+                edition
+                    .data()
+                    .items
+                    .iter()
+                    .find(|i| i.id == item.id)
+                    .map(|i| i.replaces.iter())
+                    .into_iter()
+                    .flatten(),
+            )
             .find_map(|id| old.get(id));
         if let Some(prev) = source {
             put_answer(&mut doc, &item.id, &prev.current.as_draft(entry.clone()))?;

@@ -45,14 +45,24 @@ impl FacilityIndex {
 
     /// Checklist entries, newest fiscal year first, then by form.
     pub fn checklists(&self) -> Vec<(&DocumentEntry, &ChecklistMeta)> {
-        let mut all: Vec<_> = self.documents.values().filter_map(|e| e.checklist.as_ref().map(|m| (e, m))).collect();
+        let mut all: Vec<_> = self
+            .documents
+            .values()
+            .filter_map(|e| e.checklist.as_ref().map(|m| (e, m)))
+            .collect();
         all.sort_by(|a, b| {
-            (std::cmp::Reverse(a.1.fiscal_year), a.1.form, &a.1.vendor_name, a.0.created_at_ms).cmp(&(
-                std::cmp::Reverse(b.1.fiscal_year),
-                b.1.form,
-                &b.1.vendor_name,
-                b.0.created_at_ms,
-            ))
+            (
+                std::cmp::Reverse(a.1.fiscal_year),
+                a.1.form,
+                &a.1.vendor_name,
+                a.0.created_at_ms,
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.1.fiscal_year),
+                    b.1.form,
+                    &b.1.vendor_name,
+                    b.0.created_at_ms,
+                ))
         });
         all
     }

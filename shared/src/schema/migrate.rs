@@ -47,7 +47,11 @@ fn step_actor(to: u64) -> ActorId {
 }
 
 /// [`migrate`] with explicit steps, for tests of future schemas.
-pub fn migrate_with(doc: &mut AutoCommit, steps: &[Step], current: u64) -> Result<Outcome, SchemaError> {
+pub fn migrate_with(
+    doc: &mut AutoCommit,
+    steps: &[Step],
+    current: u64,
+) -> Result<Outcome, SchemaError> {
     let from = schema_version(doc);
     if from > current {
         return Ok(Outcome::TooNew { found: from });
@@ -81,7 +85,10 @@ mod tests {
         Ok(())
     }
 
-    const V2: &[Step] = &[Step { to: 2, apply: add_notes_map }];
+    const V2: &[Step] = &[Step {
+        to: 2,
+        apply: add_notes_map,
+    }];
 
     fn v1_doc() -> AutoCommit {
         let mut doc = AutoCommit::new();
@@ -98,14 +105,28 @@ mod tests {
         let mut a = base.fork().with_actor(ActorId::random());
         let mut b = base.fork().with_actor(ActorId::random());
         // Step 2: each migrates offline.
-        assert_eq!(migrate_with(&mut a, V2, 2).unwrap(), Outcome::Migrated { from: 1 });
-        assert_eq!(migrate_with(&mut b, V2, 2).unwrap(), Outcome::Migrated { from: 1 });
+        assert_eq!(
+            migrate_with(&mut a, V2, 2).unwrap(),
+            Outcome::Migrated { from: 1 }
+        );
+        assert_eq!(
+            migrate_with(&mut b, V2, 2).unwrap(),
+            Outcome::Migrated { from: 1 }
+        );
         // Step 3: they merge: the migration change is the same change, stored once.
         a.merge(&mut b).unwrap();
         b.merge(&mut a).unwrap();
         assert_eq!(a.get_heads(), b.get_heads());
-        assert_eq!(a.get_heads().len(), 1, "identical migrations must produce one change");
-        assert_eq!(a.get_all(ROOT, "notes").unwrap().len(), 1, "no duplicate, no conflict");
+        assert_eq!(
+            a.get_heads().len(),
+            1,
+            "identical migrations must produce one change"
+        );
+        assert_eq!(
+            a.get_all(ROOT, "notes").unwrap().len(),
+            1,
+            "no duplicate, no conflict"
+        );
         assert_eq!(schema_version(&a), 2);
         // Step 4: a device keeps its own actor for its own edits.
         assert_ne!(a.get_actor(), &step_actor(2));
@@ -119,7 +140,10 @@ mod tests {
         assert_eq!(migrate_with(&mut doc, V2, 2).unwrap(), Outcome::Current);
         assert_eq!(doc.get_heads(), heads);
         // An older build (current = 1) meets the v2 document: it must not touch it.
-        assert_eq!(migrate_with(&mut doc, &[], 1).unwrap(), Outcome::TooNew { found: 2 });
+        assert_eq!(
+            migrate_with(&mut doc, &[], 1).unwrap(),
+            Outcome::TooNew { found: 2 }
+        );
         assert_eq!(doc.get_heads(), heads);
     }
 

@@ -23,7 +23,12 @@ fn meta() -> ChecklistMeta {
 }
 
 fn by(name: &str) -> Entry {
-    Entry { by: name.into(), device: format!("{name}-tablet"), at_ms: 1_700_000_000_000, on_behalf_of_vendor: false }
+    Entry {
+        by: name.into(),
+        device: format!("{name}-tablet"),
+        at_ms: 1_700_000_000_000,
+        on_behalf_of_vendor: false,
+    }
 }
 
 fn yes(who: &str) -> Answer {
@@ -31,14 +36,21 @@ fn yes(who: &str) -> Answer {
 }
 
 fn no_with_target(who: &str) -> Answer {
-    Answer { target_on: Some(d("2027-03-31")), note: "来年度更新".into(), ..Answer::new(Choice::No, d("2026-11-21"), by(who)) }
+    Answer {
+        target_on: Some(d("2027-03-31")),
+        note: "来年度更新".into(),
+        ..Answer::new(Choice::No, d("2026-11-21"), by(who))
+    }
 }
 
 /// Two devices holding the same new checklist, each with its own actor.
 fn two_devices() -> (AutoCommit, AutoCommit) {
     let mut base = create(&meta()).unwrap();
     base.commit();
-    (base.fork().with_actor(ActorId::random()), base.fork().with_actor(ActorId::random()))
+    (
+        base.fork().with_actor(ActorId::random()),
+        base.fork().with_actor(ActorId::random()),
+    )
 }
 
 #[test]
@@ -54,7 +66,10 @@ fn answers_round_trip_through_save_and_load() {
 }
 
 fn meta_without_random(doc: &AutoCommit) -> ChecklistMeta {
-    ChecklistMeta { facility_id: super::meta(doc).unwrap().facility_id, ..meta() }
+    ChecklistMeta {
+        facility_id: super::meta(doc).unwrap().facility_id,
+        ..meta()
+    }
 }
 
 #[test]
@@ -89,7 +104,10 @@ fn concurrent_answers_to_the_same_item_stay_whole_and_converge() {
     both.sort_by_key(|x| x.entry.by.clone());
     assert_eq!(both, vec![yes("佐藤"), no_with_target("鈴木")]);
     // Never a mix: the winner's target date belongs to the winner's choice.
-    assert_eq!(item.current.target_on.is_some(), item.current.choice == Choice::No);
+    assert_eq!(
+        item.current.target_on.is_some(),
+        item.current.choice == Choice::No
+    );
 }
 
 #[test]
@@ -101,15 +119,23 @@ fn a_field_by_field_merge_would_mix_answers_but_put_answer_does_not() {
     b.merge(&mut a).unwrap();
     // A changes its mind to はい (target cleared); B only moves the target date.
     put_answer(&mut a, &id, &yes("佐藤")).unwrap();
-    let moved = Answer { target_on: Some(d("2027-02-28")), ..no_with_target("鈴木") };
+    let moved = Answer {
+        target_on: Some(d("2027-02-28")),
+        ..no_with_target("鈴木")
+    };
     put_answer(&mut b, &id, &moved).unwrap();
     a.merge(&mut b).unwrap();
     let item = &answers(&a).unwrap()[&id];
-    let all: Vec<&Answer> = std::iter::once(&item.current).chain(&item.conflicts).collect();
+    let all: Vec<&Answer> = std::iter::once(&item.current)
+        .chain(&item.conflicts)
+        .collect();
     assert_eq!(all.len(), 2);
     assert!(all.contains(&&yes("佐藤")) && all.contains(&&moved));
     // A reconciled merge would have produced はい with 2027-02-28: that must not exist.
-    assert!(all.iter().all(|x| x.choice == Choice::No || x.target_on.is_none()));
+    assert!(
+        all.iter()
+            .all(|x| x.choice == Choice::No || x.target_on.is_none())
+    );
 }
 
 #[test]
@@ -150,10 +176,16 @@ fn a_value_that_is_not_an_answer_is_skipped_not_fatal() {
 fn a_document_of_another_kind_or_newer_schema_is_refused() {
     let mut doc = create(&meta()).unwrap();
     doc.put(automerge::ROOT, "schema", 99_u64).unwrap();
-    assert!(matches!(super::meta(&doc), Err(SchemaError::TooNew { found: 99, .. })));
+    assert!(matches!(
+        super::meta(&doc),
+        Err(SchemaError::TooNew { found: 99, .. })
+    ));
     let mut doc = create(&meta()).unwrap();
     doc.put(automerge::ROOT, "kind", "ledger").unwrap();
-    assert!(matches!(super::meta(&doc), Err(SchemaError::WrongKind { .. })));
+    assert!(matches!(
+        super::meta(&doc),
+        Err(SchemaError::WrongKind { .. })
+    ));
 }
 
 #[test]
@@ -163,12 +195,16 @@ fn next_fiscal_year_starts_from_last_years_answers_with_dates_cleared() {
     put_answer(&mut last, &ItemId::from("2-⑥"), &no_with_target("佐藤")).unwrap();
     let prev_id = DocumentId::generate();
     let r7 = edition("r7").unwrap();
-    let (next, next_meta) = carry_forward(&last, prev_id, r7, FiscalYear(2027), 2, &by("鈴木")).unwrap();
+    let (next, next_meta) =
+        carry_forward(&last, prev_id, r7, FiscalYear(2027), 2, &by("鈴木")).unwrap();
     assert_eq!(next_meta.fiscal_year, FiscalYear(2027));
     assert_eq!(next_meta.copied_from, Some(prev_id));
     let all = answers(&next).unwrap();
     assert_eq!(all.len(), 2);
     let six = &all[&ItemId::from("2-⑥")].current;
-    assert_eq!((six.choice, six.checked_on, six.target_on), (Choice::No, None, None));
+    assert_eq!(
+        (six.choice, six.checked_on, six.target_on),
+        (Choice::No, None, None)
+    );
     assert_eq!(six.entry.by, "鈴木");
 }

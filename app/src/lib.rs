@@ -1,0 +1,83 @@
+//! Mamori's tablet app: a Leptos client-side app compiled to wasm that keeps every document on the device.
+//!
+//! # Layout
+//! - [`state`]: the documents on this device and the actions that change them (then save them).
+//! - [`storage`]: IndexedDB persistence of document bytes.
+//! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
+//! - [`i18n`]: Japanese first, English second (`tr!`).
+//! - [`pages`]: one route-level component per file.
+//! - [`components`]: small reusable views.
+
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod settings;
+pub mod state;
+pub mod storage;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::status_bar::StatusBar;
+use crate::pages::{
+    checklist::ChecklistPage, home::HomePage, not_found::NotFound, print::PrintPage,
+    settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
+};
+use crate::state::{LoadState, Workspace};
+
+/// The whole app: settings and documents in context, then the router.
+#[component]
+pub fn App() -> impl IntoView {
+    let settings = settings::provide();
+    let workspace = Workspace::new();
+    provide_context(workspace);
+    leptos::task::spawn_local(workspace.start());
+
+    // The page language follows the setting (screen readers, fonts, hyphenation).
+    Effect::new(move |_| {
+        let code = settings.with(|s| s.lang.code());
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", code);
+        }
+    });
+    // Warn before closing a tab while a change is not yet on the device.
+    let _unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if !matches!(workspace.save.get_untracked(), state::SaveState::Saved) {
+            ev.prevent_default();
+            ev.set_return_value("");
+        }
+    });
+
+    view! {
+        <Router>
+            <StatusBar />
+            <main id="main">
+                {move || match workspace.load.get() {
+                    LoadState::Loading => view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }.into_any(),
+                    LoadState::Failed(e) => view! {
+                        <div class="error-panel" role="alert">
+                            <h2>{tr!("この端末のデータを開けませんでした", "Could not open the data on this device")}</h2>
+                            <p>{e}</p>
+                            <p>{tr!(
+                                "ブラウザのプライベートモードでは保存できません。通常のウィンドウで開き直してください。",
+                                "Private browsing cannot keep data. Reopen Mamori in a normal window."
+                            )}</p>
+                        </div>
+                    }.into_any(),
+                    LoadState::Ready => view! {
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=HomePage />
+                            <Route path=path!("/setup") view=SetupPage />
+                            <Route path=path!("/settings") view=SettingsPage />
+                            <Route path=path!("/vendors") view=VendorsPage />
+                            <Route path=path!("/checklists/:id") view=ChecklistPage />
+                            <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />
+                            <Route path=path!("/checklists/:id/print") view=PrintPage />
+                        </Routes>
+                    }.into_any(),
+                }}
+            </main>
+        </Router>
+    }
+}

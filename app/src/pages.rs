@@ -1,0 +1,9 @@
+//! Route-level components, one per file.
+
+pub mod checklist;
+pub mod home;
+pub mod not_found;
+pub mod print;
+pub mod settings;
+pub mod setup;
+pub mod vendors;

@@ -1,0 +1,103 @@
+//! The checklist screen: one section at a time, each item a large touch target.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use mamori_shared::edition::{FormKind, edition};
+use mamori_shared::model::DocumentId;
+
+use crate::components::item_card::ItemCard;
+use crate::i18n::lang;
+use crate::pages::home::checklist_title;
+use crate::state::use_workspace;
+use crate::tr;
+
+#[component]
+pub fn ChecklistPage() -> impl IntoView {
+    let ws = use_workspace();
+    let params = use_params_map();
+    let doc_id = Memo::new(move |_| params.read().get("id").and_then(|s| DocumentId::parse(&s)));
+    let section = Memo::new(move |_| {
+        params
+            .read()
+            .get("section")
+            .and_then(|s| s.parse::<u8>().ok())
+            .unwrap_or(1)
+    });
+    let view_data = Memo::new(move |_| doc_id.get().and_then(|id| ws.checklist(id).ok()));
+    // Vendor forms are often typed in from the vendor's paper answers: record that, by default.
+    let on_behalf = RwSignal::new(true);
+
+    move || {
+        let Some(data) = view_data.get() else {
+            return view! {
+                <section class="page">
+                    <h1>{tr!("チェックリストが見つかりません", "Checklist not found")}</h1>
+                    <p>{tr!("このチェックリストはこの端末にありません。", "This checklist is not on this device.")}</p>
+                    <A href="/">{tr!("ホームへ戻る", "Back to home")}</A>
+                </section>
+            }
+            .into_any();
+        };
+        let Some(ed) = edition(&data.meta.edition) else {
+            return view! { <p class="error">{tr!("この版のチェックリストに対応していません。Mamoriを更新してください。", "This edition is not known to this version of Mamori: update it.")}</p> }.into_any();
+        };
+        let id = data.id;
+        let form = data.meta.form;
+        let sections = ed.form(form);
+        let current = section.get();
+        let meta = data.meta.clone();
+        let read_only = data.read_only;
+        let numbers: Vec<u8> = sections.iter().map(|s| s.number).collect();
+        let pos = numbers.iter().position(|n| *n == current).unwrap_or(0);
+        let prev = pos.checked_sub(1).map(|p| numbers[p]);
+        let next = numbers.get(pos + 1).copied();
+        let this = sections.into_iter().nth(pos);
+        view! {
+            <section class="page checklist" data-doc=id.to_string()>
+                <header class="checklist-head">
+                    <h1>{move || checklist_title(&meta)}</h1>
+                    <p class="muted">{move || lang().pick(ed.title_ja(), ed.title_en())}</p>
+                    <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷用の表示", "Print view")}</A>
+                </header>
+                {read_only.then(|| view! {
+                    <div class="banner banner-warn" role="alert">{tr!(
+                        "このチェックリストは新しいバージョンのMamoriで保存されています。閲覧のみできます。Mamoriを更新してください。",
+                        "This checklist was saved by a newer Mamori. It is read-only here: please update Mamori."
+                    )}</div>
+                })}
+                {(form == FormKind::Vendor).then(|| view! {
+                    <label class="check proxy">
+                        <input type="checkbox" prop:checked=on_behalf on:change=move |ev| on_behalf.set(event_target_checked(&ev)) />
+                        {tr!("事業者の回答（紙など）を施設が代理入力している", "Entering the vendor's own answers (e.g. from paper) on its behalf")}
+                    </label>
+                })}
+                <nav class="section-tabs" aria-label=tr!("セクション", "Sections")>
+                    {numbers.iter().map(|n| {
+                        let n = *n;
+                        view! {
+                            <A href=format!("/checklists/{id}/section/{n}") attr:class=move || if n == current { "tab active" } else { "tab" }
+                                attr:aria-current=move || (n == current).then_some("page")>
+                                {n}
+                            </A>
+                        }
+                    }).collect_view()}
+                </nav>
+                {this.map(|s| view! {
+                    <h2 class="section-title">{s.number}" "{move || lang().pick(s.title_ja, s.title_en)}</h2>
+                    <ol class="items">
+                        {s.items.into_iter().map(|item| view! {
+                            <ItemCard doc=id item form fiscal_year=data.meta.fiscal_year read_only on_behalf />
+                        }).collect_view()}
+                    </ol>
+                })}
+                <nav class="section-pager">
+                    {prev.map(|p| view! { <A href=format!("/checklists/{id}/section/{p}") attr:class="button">{"← "}{tr!("前のセクション", "Previous section")}</A> })}
+                    <span class="spacer"></span>
+                    {next.map(|n| view! { <A href=format!("/checklists/{id}/section/{n}") attr:class="button primary">{tr!("次のセクション", "Next section")}{" →"}</A> })}
+                </nav>
+            </section>
+        }
+        .into_any()
+    }
+}

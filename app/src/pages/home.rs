@@ -1,0 +1,193 @@
+//! Home: the facility's checklists with their progress, and starting new ones.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_navigate;
+use mamori_shared::calendar::FiscalYear;
+use mamori_shared::edition::{FormKind, edition};
+use mamori_shared::model::{DocumentId, VendorId};
+use mamori_shared::progress::Progress;
+use mamori_shared::schema::checklist::ChecklistMeta;
+
+use crate::i18n::lang;
+use crate::state::{today, use_workspace};
+use crate::tr;
+
+/// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
+pub fn checklist_title(meta: &ChecklistMeta) -> String {
+    let l = lang();
+    let fy = l.pick(meta.fiscal_year.label_ja(), meta.fiscal_year.label_en());
+    let form = l.pick(meta.form.title_ja(), meta.form.title_en());
+    if meta.vendor_name.is_empty() {
+        format!("{fy} {form}")
+    } else {
+        format!("{fy} {form}（{}）", meta.vendor_name)
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let ws = use_workspace();
+    if ws.index().is_none() {
+        return view! { <Redirect path="/setup" /> }.into_any();
+    }
+    let rows = move || {
+        let idx = ws.index()?;
+        Some(
+            idx.checklists()
+                .into_iter()
+                .map(|(entry, meta)| (entry.id, meta.clone()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    view! {
+        <section class="page home">
+            <h1>{tr!("チェックリスト", "Checklists")}</h1>
+            <p class="lead">{tr!(
+                "厚生労働省「医療機関等におけるサイバーセキュリティ対策チェックリスト」。少なくとも年に1回、全項目を確認し、確認日を記入します。",
+                "The MHLW cybersecurity checklist for medical institutions. Check every item at least once a year and record the date."
+            )}</p>
+            <ul class="checklist-list">
+                {move || rows().unwrap_or_default().into_iter().map(|(id, meta)| view! { <ChecklistRow id meta /> }).collect_view()}
+            </ul>
+            <NewChecklist />
+            <nav class="home-links">
+                <A href="/vendors" attr:class="button">{tr!("事業者の管理", "Vendors")}</A>
+                <A href="/setup" attr:class="button">{tr!("施設の情報", "Facility details")}</A>
+            </nav>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
+    let ws = use_workspace();
+    let navigate = use_navigate();
+    let progress = Memo::new(move |_| {
+        let view = ws.checklist(id).ok()?;
+        let ed = edition(&view.meta.edition)?;
+        Some(Progress::of(
+            ed,
+            view.meta.form,
+            view.meta.fiscal_year,
+            &view.answers,
+            today(),
+        ))
+    });
+    let title = {
+        let meta = meta.clone();
+        move || checklist_title(&meta)
+    };
+    let next_fy = meta.fiscal_year.next();
+    let has_next = move || {
+        ws.index().is_some_and(|idx| {
+            idx.checklists().iter().any(|(_, m)| {
+                m.fiscal_year == next_fy && m.form == meta.form && m.vendor_id == meta.vendor_id
+            })
+        })
+    };
+    let error = RwSignal::new(None::<String>);
+    let start_next = move |_| match ws.carry_forward(id, next_fy) {
+        Ok(new_id) => navigate(&format!("/checklists/{new_id}"), Default::default()),
+        Err(e) => error.set(Some(e.to_string())),
+    };
+    view! {
+        <li class="checklist-row" data-doc=id.to_string()>
+            <A href=format!("/checklists/{id}") attr:class="checklist-link">
+                <span class="checklist-title">{title}</span>
+                {move || progress.get().map(|p| view! {
+                    <span class="progress">
+                        <progress max=p.total value=p.answered></progress>
+                        <span class="progress-count">{format!("{}/{}", p.answered, p.total)}</span>
+                        {(p.no_without_target > 0).then(|| view! {
+                            <span class="badge warn">{tr!("目標日なしのいいえ", "“No” without target")}" "{p.no_without_target}</span>
+                        })}
+                        {(p.undated > 0).then(|| view! {
+                            <span class="badge warn">{tr!("確認日なし", "Undated")}" "{p.undated}</span>
+                        })}
+                        {(p.conflicts > 0).then(|| view! {
+                            <span class="badge alert">{tr!("回答の食い違い", "Conflicting answers")}" "{p.conflicts}</span>
+                        })}
+                        {p.complete().then(|| view! { <span class="badge ok">{tr!("記入完了", "Complete")}</span> })}
+                    </span>
+                })}
+            </A>
+            <div class="row-actions">
+                <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷", "Print")}</A>
+                <Show when=move || !has_next()>
+                    <button class="button small" on:click=start_next.clone()>
+                        {move || format!("{} {}", lang().pick(next_fy.label_ja(), next_fy.label_en()), tr!("を前年度から開始", "from this one")())}
+                    </button>
+                </Show>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </li>
+    }
+}
+
+/// Starts a checklist: the facility's own form or a vendor's 事業者確認用, for a fiscal year.
+#[component]
+fn NewChecklist() -> impl IntoView {
+    let ws = use_workspace();
+    let navigate = use_navigate();
+    let current = today().fiscal_year();
+    let fiscal_year = RwSignal::new(current);
+    let target = RwSignal::new(String::from("own"));
+    let error = RwSignal::new(None::<String>);
+    let vendors = move || {
+        ws.index()
+            .map(|i| i.vendors.into_values().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let own_form = move || {
+        ws.index()
+            .map(|i| i.facility.kind.institution_form())
+            .unwrap_or(FormKind::Medical)
+    };
+
+    let create = move |_| {
+        let choice = target.get_untracked();
+        let (form, vendor) = match choice.as_str() {
+            "own" => (own_form(), None),
+            v => (FormKind::Vendor, VendorId::parse(v)),
+        };
+        match ws.create_checklist(form, fiscal_year.get_untracked(), vendor) {
+            Ok(id) => navigate(&format!("/checklists/{id}"), Default::default()),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <details class="card new-checklist">
+            <summary>{tr!("チェックリストを追加", "Add a checklist")}</summary>
+            <div class="form">
+                <label class="field">
+                    <span>{tr!("様式", "Form")}</span>
+                    <select name="form" on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="own">{move || { let f = own_form(); lang().pick(f.title_ja(), f.title_en()) }}</option>
+                        {move || vendors().into_iter().map(|v| view! {
+                            <option value=v.id.to_string()>{tr!("事業者確認用", "Vendor form")}" — "{v.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{tr!("年度", "Fiscal year")}</span>
+                    <select name="fiscal_year" on:change=move |ev| {
+                        if let Ok(y) = event_target_value(&ev).parse() { fiscal_year.set(FiscalYear(y)) }
+                    }>
+                        {[current.0 - 1, current.0, current.0 + 1].into_iter().map(|y| {
+                            let fy = FiscalYear(y);
+                            view! { <option value=y selected=y == current.0>{move || lang().pick(fy.label_ja(), fy.label_en())}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <p class="muted">{tr!(
+                    "事業者確認用は、事業者を登録すると選べます。",
+                    "Vendor forms appear once you add a vendor."
+                )}</p>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <button class="button primary" on:click=create>{tr!("作成", "Create")}</button>
+            </div>
+        </details>
+    }
+}

@@ -1,0 +1,59 @@
+//! Preferences for this device: language, date style, the name recorded with answers.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use mamori_shared::calendar::DateStyle;
+
+use crate::i18n::Lang;
+use crate::settings::use_settings;
+use crate::state::{today, use_workspace};
+use crate::tr;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = use_settings();
+    let ws = use_workspace();
+    let sample = move || today();
+    view! {
+        <section class="page">
+            <h1>{tr!("設定", "Settings")}</h1>
+            <div class="form">
+                <fieldset class="field">
+                    <legend>{tr!("表示言語", "Language")}</legend>
+                    <label class="check">
+                        <input type="radio" name="lang" prop:checked=move || settings.with(|s| s.lang == Lang::Ja)
+                            on:change=move |_| settings.update(|s| s.lang = Lang::Ja) />"日本語"
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="lang" prop:checked=move || settings.with(|s| s.lang == Lang::En)
+                            on:change=move |_| settings.update(|s| s.lang = Lang::En) />"English"
+                    </label>
+                </fieldset>
+                <fieldset class="field">
+                    <legend>{tr!("日付の表示", "Date format")}</legend>
+                    <label class="check">
+                        <input type="radio" name="date" prop:checked=move || settings.with(|s| s.date_style == DateStyle::Japanese)
+                            on:change=move |_| settings.update(|s| s.date_style = DateStyle::Japanese) />
+                        {move || sample().display(DateStyle::Japanese)}
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="date" prop:checked=move || settings.with(|s| s.date_style == DateStyle::Western)
+                            on:change=move |_| settings.update(|s| s.date_style = DateStyle::Western) />
+                        {move || sample().display(DateStyle::Western)}
+                    </label>
+                </fieldset>
+                <label class="field">
+                    <span>{tr!("記入者（あなたのお名前）", "Your name (recorded with each answer)")}</span>
+                    <input type="text" prop:value=move || settings.with(|s| s.user_name.clone())
+                        on:change=move |ev| settings.update(|s| s.user_name = event_target_value(&ev).trim().to_string()) />
+                </label>
+                <p class="muted">{tr!("端末名", "Device")}": "{move || settings.with(|s| s.device.clone())}</p>
+                <p class="muted">{tr!("この端末に保存しているデータ", "Data kept on this device")}": "
+                    {move || { ws.revision.track(); format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0) }}</p>
+                {move || ws.index().map(|_| view! {
+                    <A href="/setup" attr:class="button">{tr!("施設の情報を編集", "Edit facility details")}</A>
+                })}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,55 @@
+//! Small per-device settings in localStorage (gloo-storage): language, date style, who is entering, which
+//! facility this device shows. Documents never go here (see `storage`).
+
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use mamori_shared::calendar::DateStyle;
+use mamori_shared::model::DocumentId;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+const KEY: &str = "mamori.settings";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    pub lang: Lang,
+    pub date_style: DateStyle,
+    /// The name written with each answer (記入者), until people and sign-in exist.
+    pub user_name: String,
+    /// The facility index this device opens.
+    pub facility_index: Option<DocumentId>,
+    /// A random name for this device, recorded with each answer.
+    pub device: String,
+}
+
+impl Settings {
+    pub fn load() -> Settings {
+        let mut s: Settings = LocalStorage::get(KEY).unwrap_or_default();
+        if s.device.is_empty() {
+            s.device = format!("device-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            s.store();
+        }
+        s
+    }
+
+    pub fn store(&self) {
+        // A failure here loses only a preference, never entered data: log it and go on.
+        if let Err(e) = LocalStorage::set(KEY, self) {
+            leptos::logging::warn!("could not store settings: {e}");
+        }
+    }
+}
+
+/// The settings as a signal, provided in context; every change is written back.
+pub fn provide() -> RwSignal<Settings> {
+    let settings = RwSignal::new(Settings::load());
+    Effect::new(move |_| settings.with(Settings::store));
+    provide_context(settings);
+    settings
+}
+
+pub fn use_settings() -> RwSignal<Settings> {
+    expect_context::<RwSignal<Settings>>()
+}

@@ -1,0 +1,436 @@
+//! The documents this device holds, and the actions that change them.
+//!
+//! The Automerge documents are the source of truth and live in a non-reactive store; the UI reads hydrated
+//! views that re-compute when `revision` moves. Every action edits a document, bumps `revision`, and writes
+//! the document to IndexedDB; `save` says "saved" only once every write has committed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::AutoCommit;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mamori_shared::answer::{Answer, Entry};
+use mamori_shared::calendar::{Date, FiscalYear};
+use mamori_shared::edition::{FormKind, edition, edition_for_fiscal_year};
+use mamori_shared::error::SchemaError;
+use mamori_shared::model::{DocumentId, Facility, ItemId, Vendor, VendorId};
+use mamori_shared::schema::checklist::{self, ChecklistMeta, ItemAnswers};
+use mamori_shared::schema::index::{self, DocumentEntry, FacilityIndex};
+use mamori_shared::schema::migrate::{self, Outcome};
+
+use crate::settings::use_settings;
+use crate::storage::{DeviceStore, StorageError};
+
+/// Whether what is on screen is on the device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    /// A write failed; the change is still in memory and retried on the next change or on request.
+    Failed(StorageError),
+}
+
+/// Where start-up is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadState {
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// A checklist as the screens read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistView {
+    pub id: DocumentId,
+    pub meta: ChecklistMeta,
+    pub answers: BTreeMap<ItemId, ItemAnswers>,
+    /// Newer than this build understands: shown, never written.
+    pub read_only: bool,
+}
+
+#[derive(Clone, Copy)]
+pub struct Workspace {
+    docs: StoredValue<BTreeMap<DocumentId, AutoCommit>, LocalStorage>,
+    device: StoredValue<Option<DeviceStore>, LocalStorage>,
+    /// Documents changed in memory and not yet committed to IndexedDB.
+    dirty: RwSignal<BTreeSet<DocumentId>>,
+    /// The number of the latest write started per document, to know when the newest one has landed.
+    save_seq: StoredValue<BTreeMap<DocumentId, u64>>,
+    pending: RwSignal<u32>,
+    pub revision: RwSignal<u64>,
+    pub save: RwSignal<SaveState>,
+    pub load: RwSignal<LoadState>,
+    /// Documents newer than this build.
+    pub too_new: RwSignal<BTreeSet<DocumentId>>,
+}
+
+/// Milliseconds since the epoch, from the device clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Today in the device's local calendar.
+pub fn today() -> Date {
+    let d = js_sys::Date::new_0();
+    Date::new(
+        d.get_full_year() as i32,
+        d.get_month() as u8 + 1,
+        d.get_date() as u8,
+    )
+    .expect("the browser gives a real date")
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            docs: StoredValue::new_local(BTreeMap::new()),
+            device: StoredValue::new_local(None),
+            dirty: RwSignal::new(BTreeSet::new()),
+            save_seq: StoredValue::new(BTreeMap::new()),
+            pending: RwSignal::new(0),
+            revision: RwSignal::new(0),
+            save: RwSignal::new(SaveState::Saved),
+            load: RwSignal::new(LoadState::Loading),
+            too_new: RwSignal::new(BTreeSet::new()),
+        }
+    }
+
+    /// Opens the device database and loads every document.
+    pub async fn start(self) {
+        match self.load_from_device().await {
+            Ok(()) => self.load.set(LoadState::Ready),
+            Err(e) => self.load.set(LoadState::Failed(e.to_string())),
+        }
+        self.revision.update(|r| *r += 1);
+    }
+
+    async fn load_from_device(self) -> Result<(), StorageError> {
+        let store = DeviceStore::open().await?;
+        let rows = store.load_all().await?;
+        self.device.set_value(Some(store));
+        let mut too_new = BTreeSet::new();
+        let mut migrated = Vec::new();
+        self.docs.update_value(|docs| {
+            for (id, bytes) in rows {
+                // A record that does not load is left in IndexedDB untouched and reported, never overwritten.
+                let Ok(mut doc) = AutoCommit::load(&bytes) else {
+                    leptos::logging::error!("document {id} on this device could not be read");
+                    continue;
+                };
+                match migrate::migrate(&mut doc) {
+                    Ok(Outcome::TooNew { .. }) => {
+                        too_new.insert(id);
+                    }
+                    Ok(Outcome::Migrated { .. }) => migrated.push(id),
+                    Ok(Outcome::Current) => {}
+                    Err(e) => leptos::logging::error!("document {id} could not be migrated: {e}"),
+                }
+                docs.insert(id, doc);
+            }
+        });
+        self.too_new.set(too_new);
+        // Changes made by migrations are saved like any other change.
+        for id in migrated {
+            self.persist(id);
+        }
+        Ok(())
+    }
+
+    /// The facility index this device shows, if it has one.
+    pub fn index_id(&self) -> Option<DocumentId> {
+        let wanted = use_settings().with_untracked(|s| s.facility_index);
+        self.docs.with_value(|docs| {
+            wanted.filter(|id| docs.contains_key(id)).or_else(|| {
+                docs.iter()
+                    .find(|(_, d)| index::read(d).is_ok())
+                    .map(|(id, _)| *id)
+            })
+        })
+    }
+
+    /// The facility index (reactive on `revision`).
+    pub fn index(&self) -> Option<FacilityIndex> {
+        self.revision.track();
+        let id = self.index_id()?;
+        self.docs
+            .with_value(|docs| index::read(docs.get(&id)?).ok())
+    }
+
+    /// A checklist (reactive on `revision`).
+    pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
+        self.revision.track();
+        let read_only = self.too_new.with_untracked(|t| t.contains(&id));
+        self.docs.with_value(|docs| {
+            let doc = docs
+                .get(&id)
+                .ok_or_else(|| SchemaError::UnknownItem(id.to_string()))?;
+            if read_only {
+                // Read what this build can, knowing fields may be missing.
+                let meta: ChecklistMeta = autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?;
+                return Ok(ChecklistView {
+                    id,
+                    meta,
+                    answers: checklist::answers(doc)?,
+                    read_only,
+                });
+            }
+            Ok(ChecklistView {
+                id,
+                meta: checklist::meta(doc)?,
+                answers: checklist::answers(doc)?,
+                read_only,
+            })
+        })
+    }
+
+    /// Whether a document's last change is on the device.
+    pub fn is_dirty(&self, id: DocumentId) -> bool {
+        self.dirty.with(|d| d.contains(&id))
+    }
+
+    /// Applies `f` to a document, then saves it. Refused for documents newer than this build.
+    pub fn change(
+        &self,
+        id: DocumentId,
+        f: impl FnOnce(&mut AutoCommit) -> Result<(), SchemaError>,
+    ) -> Result<(), SchemaError> {
+        if self.too_new.with_untracked(|t| t.contains(&id)) {
+            return Err(SchemaError::TooNew {
+                found: 0,
+                supported: mamori_shared::schema::SCHEMA_VERSION,
+            });
+        }
+        self.docs
+            .try_update_value(|docs| {
+                let doc = docs
+                    .get_mut(&id)
+                    .ok_or_else(|| SchemaError::UnknownItem(id.to_string()))?;
+                f(doc)?;
+                doc.commit();
+                Ok::<(), SchemaError>(())
+            })
+            .unwrap_or(Ok(()))?;
+        self.revision.update(|r| *r += 1);
+        self.persist(id);
+        Ok(())
+    }
+
+    fn insert(&self, id: DocumentId, mut doc: AutoCommit) {
+        doc.commit();
+        self.docs.update_value(|docs| {
+            docs.insert(id, doc);
+        });
+        self.revision.update(|r| *r += 1);
+        self.persist(id);
+    }
+
+    /// Writes a document to IndexedDB in the background, tracking the save state.
+    fn persist(&self, id: DocumentId) {
+        let Some(bytes) = self
+            .docs
+            .try_update_value(|docs| docs.get_mut(&id).map(|d| d.save()))
+            .flatten()
+        else {
+            return;
+        };
+        self.dirty.update(|d| {
+            d.insert(id);
+        });
+        let mut seq = 0;
+        self.save_seq.update_value(|s| {
+            let n = s.entry(id).or_insert(0);
+            *n += 1;
+            seq = *n;
+        });
+        self.pending.update(|p| *p += 1);
+        self.save.set(SaveState::Saving);
+        let this = *self;
+        spawn_local(async move {
+            let result = match this.device.get_value() {
+                Some(store) => store.save(id, &bytes).await,
+                None => Err(StorageError::Failed(
+                    "the device database is not open".into(),
+                )),
+            };
+            this.pending.update(|p| *p -= 1);
+            match result {
+                Ok(()) => {
+                    // Clean only if no newer change of this document is still waiting.
+                    if this.save_seq.with_value(|s| s.get(&id) == Some(&seq)) {
+                        this.dirty.update(|d| {
+                            d.remove(&id);
+                        });
+                    }
+                }
+                Err(e) => this.save.set(SaveState::Failed(e)),
+            }
+            if this.pending.get_untracked() == 0
+                && !matches!(this.save.get_untracked(), SaveState::Failed(_))
+            {
+                this.save.set(SaveState::Saved);
+            }
+        });
+    }
+
+    /// Tries every unsaved document again (after the user freed space).
+    pub fn retry_saves(&self) {
+        self.save.set(SaveState::Saving);
+        let ids: Vec<DocumentId> = self.dirty.get_untracked().into_iter().collect();
+        if ids.is_empty() {
+            self.save.set(SaveState::Saved);
+        }
+        for id in ids {
+            self.persist(id);
+        }
+    }
+
+    /// Sets up the facility on this device (first start).
+    pub fn setup_facility(&self, facility: Facility) -> Result<DocumentId, SchemaError> {
+        let id = DocumentId::generate();
+        self.insert(id, index::create(&facility)?);
+        use_settings().update(|s| s.facility_index = Some(id));
+        Ok(id)
+    }
+
+    pub fn update_facility(&self, facility: Facility) -> Result<(), SchemaError> {
+        let id = self.index_id().ok_or(SchemaError::WrongKind {
+            expected: "facility_index",
+        })?;
+        self.change(id, |doc| index::set_facility(doc, &facility))
+    }
+
+    pub fn put_vendor(&self, vendor: Vendor) -> Result<(), SchemaError> {
+        let id = self.index_id().ok_or(SchemaError::WrongKind {
+            expected: "facility_index",
+        })?;
+        self.change(id, |doc| index::put_vendor(doc, &vendor))
+    }
+
+    /// Starts a checklist for the facility: the institution form, or a vendor's 事業者確認用.
+    pub fn create_checklist(
+        &self,
+        form: FormKind,
+        fiscal_year: FiscalYear,
+        vendor: Option<VendorId>,
+    ) -> Result<DocumentId, SchemaError> {
+        let index_id = self.index_id().ok_or(SchemaError::WrongKind {
+            expected: "facility_index",
+        })?;
+        let idx = self.index().ok_or(SchemaError::WrongKind {
+            expected: "facility_index",
+        })?;
+        let edition = edition_for_fiscal_year(fiscal_year.0);
+        let meta = ChecklistMeta {
+            facility_id: idx.facility.id,
+            form,
+            edition: edition.id().to_string(),
+            fiscal_year,
+            vendor_id: vendor,
+            vendor_name: vendor
+                .and_then(|v| idx.vendor(v))
+                .map(|v| v.name.clone())
+                .unwrap_or_default(),
+            created_at_ms: now_ms(),
+            copied_from: None,
+        };
+        let id = DocumentId::generate();
+        self.insert(id, checklist::create(&meta)?);
+        let entry = DocumentEntry {
+            id,
+            created_at_ms: meta.created_at_ms,
+            checklist: Some(meta),
+        };
+        self.change(index_id, |doc| index::put_document(doc, &entry))?;
+        Ok(id)
+    }
+
+    /// Starts next fiscal year's checklist from this one (answers copied as a draft, dates cleared).
+    pub fn carry_forward(
+        &self,
+        from: DocumentId,
+        fiscal_year: FiscalYear,
+    ) -> Result<DocumentId, SchemaError> {
+        let index_id = self.index_id().ok_or(SchemaError::WrongKind {
+            expected: "facility_index",
+        })?;
+        let edition = edition_for_fiscal_year(fiscal_year.0);
+        let entry = self.entry(false);
+        let (doc, meta) = self.docs.with_value(|docs| {
+            let prev = docs
+                .get(&from)
+                .ok_or_else(|| SchemaError::UnknownItem(from.to_string()))?;
+            checklist::carry_forward(prev, from, edition, fiscal_year, now_ms(), &entry)
+        })?;
+        let id = DocumentId::generate();
+        self.insert(id, doc);
+        let entry = DocumentEntry {
+            id,
+            created_at_ms: meta.created_at_ms,
+            checklist: Some(meta),
+        };
+        self.change(index_id, |doc| index::put_document(doc, &entry))?;
+        Ok(id)
+    }
+
+    /// Who is writing, from this device, now.
+    pub fn entry(&self, on_behalf_of_vendor: bool) -> Entry {
+        let s = use_settings().get_untracked();
+        Entry {
+            by: s.user_name,
+            device: s.device,
+            at_ms: now_ms(),
+            on_behalf_of_vendor,
+        }
+    }
+
+    /// Writes an answer whole, after checking it against the form's rules.
+    pub fn answer(
+        &self,
+        id: DocumentId,
+        item: &ItemId,
+        answer: Answer,
+    ) -> Result<(), AnswerProblem> {
+        let view = self.checklist(id).map_err(AnswerProblem::Schema)?;
+        let ed = edition(&view.meta.edition).ok_or_else(|| {
+            AnswerProblem::Schema(SchemaError::UnknownEdition(view.meta.edition.clone()))
+        })?;
+        let form_item = ed
+            .item(view.meta.form, item)
+            .ok_or_else(|| AnswerProblem::Schema(SchemaError::UnknownItem(item.to_string())))?;
+        answer
+            .check(&form_item, view.meta.form, view.meta.fiscal_year, today())
+            .map_err(AnswerProblem::Rule)?;
+        self.change(id, |doc| checklist::put_answer(doc, item, &answer))
+            .map_err(AnswerProblem::Schema)
+    }
+
+    pub fn clear_answer(&self, id: DocumentId, item: &ItemId) -> Result<(), SchemaError> {
+        self.change(id, |doc| checklist::clear_answer(doc, item))
+    }
+
+    /// Every document's saved size, for the storage benchmark and the quota screen.
+    pub fn stored_bytes(&self) -> usize {
+        self.docs
+            .try_update_value(|docs| docs.values_mut().map(|d| d.save().len()).sum())
+            .unwrap_or(0)
+    }
+}
+
+/// Why an answer was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerProblem {
+    #[error("{0}")]
+    Rule(mamori_shared::error::AnswerError),
+    #[error("{0}")]
+    Schema(SchemaError),
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::new()
+    }
+}
+
+pub fn use_workspace() -> Workspace {
+    expect_context::<Workspace>()
+}

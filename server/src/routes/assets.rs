@@ -1,0 +1,62 @@
+//! The built app: static files, with every unknown path answered by `index.html` so that deep links
+//! (`/checklists/…`) load the app shell, which then routes on the client.
+//!
+//! Cache policy: trunk's hashed file names (`name-<16 hex>.ext`) never change content, so they are cached for
+//! a year; everything else (index.html, the manifest, the service worker, icons) is revalidated on every
+//! load so that a new release is seen.
+
+use std::path::Path;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub fn service(root: &Path) -> ServeDir<ServeFile> {
+    ServeDir::new(root).fallback(ServeFile::new(root.join("index.html")))
+}
+
+/// Sets `Cache-Control` by whether the file name carries a content hash.
+pub async fn cache_control(req: Request, next: Next) -> Response {
+    let immutable = is_hashed(req.uri().path());
+    let mut res = next.run(req).await;
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        let value = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// `mamori-app-0123456789abcdef_bg.wasm` → true; `sw.js`, `/checklists/x` → false.
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("_bg");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(is_hashed("/mamori-app-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed("/mamori-app-0123456789abcdef.js"));
+        assert!(is_hashed("/style-fedcba9876543210.css"));
+        assert!(!is_hashed("/sw.js"));
+        assert!(!is_hashed("/index.html"));
+        assert!(!is_hashed("/checklists/abc/section/2"));
+        assert!(!is_hashed("/icons/icon-192.png"));
+    }
+}

@@ -1,0 +1,18 @@
+//! What every handler shares. Cheap to clone (an `Arc` inside).
+
+use std::sync::Arc;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> AppState {
+        AppState {
+            config: Arc::new(config),
+        }
+    }
+}

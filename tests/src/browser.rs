@@ -1,0 +1,227 @@
+//! Headless Chromium through chromedriver, with a fresh profile per browser.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+/// A DevTools protocol command sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How long to wait for the app to show something before failing a test.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+impl Browser {
+    /// A tablet-sized (820×1180, a 10-inch tablet in portrait) headless Chromium.
+    pub async fn start() -> Browser {
+        Browser::start_sized(820, 1180).await
+    }
+
+    pub async fn start_sized(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let driver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver is installed (scripts/setup.sh --browser)");
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--lang=ja-JP",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("could not start a Chromium session: {e}"),
+            }
+        };
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.into(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools command {cmd} failed: {e}"))
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("could not open {url}: {e}"));
+    }
+
+    /// Waits for an element, failing with the page's text if it never comes.
+    pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                return el;
+            }
+            if Instant::now() > deadline {
+                let text = self
+                    .eval_string("return document.body ? document.body.innerText : ''")
+                    .await;
+                panic!("timed out waiting for `{css}`; the page shows:\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until a JS expression is truthy.
+    pub async fn wait_until(&self, what: &str, expr: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if self.eval(&format!("return !!({expr})")).await == Value::Bool(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let text = self
+                    .eval_string("return document.body ? document.body.innerText : ''")
+                    .await;
+                panic!("timed out waiting until {what} (`{expr}`); the page shows:\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+    }
+
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    pub async fn eval_string(&self, script: &str) -> String {
+        self.eval(script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Types into an input the way a user does: focus, replace the value, fire `input` and `change`.
+    pub async fn fill(&self, css: &str, value: &str) {
+        self.wait(css).await;
+        let script = format!(
+            "const el=document.querySelector({css:?});el.focus();el.value={value:?};\
+             el.dispatchEvent(new Event('input',{{bubbles:true}}));el.dispatchEvent(new Event('change',{{bubbles:true}}));"
+        );
+        self.eval(&script).await;
+    }
+
+    /// Waits until everything the app holds is committed to IndexedDB.
+    pub async fn wait_saved(&self) {
+        self.wait_until(
+            "the app reports it saved",
+            "document.querySelector('.save-state[data-state=\"saved\"]')",
+        )
+        .await;
+    }
+
+    /// Prints the current page to PDF as the browser's print dialog would (CSS page size honoured).
+    pub async fn print_pdf(&self) -> Vec<u8> {
+        let out = self
+            .cdp(
+                "Page.printToPDF",
+                json!({ "preferCSSPageSize": true, "printBackground": false }),
+            )
+            .await;
+        let data = out["data"].as_str().expect("printToPDF returns data");
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("base64 PDF")
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

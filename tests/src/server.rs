@@ -1,0 +1,80 @@
+//! The real server, in-process, on `localhost:<free port>` with its own data folder.
+
+use std::path::PathBuf;
+
+use mamori_server::Config;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestServer {
+    /// `http://localhost:<port>`: a host name, not an IP, because WebAuthn refuses bare IP addresses.
+    pub url: String,
+    pub port: u16,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+    _data: tempfile::TempDir,
+}
+
+/// The built app: `MAMORI_DIST`, or `app/dist` in the workspace.
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("MAMORI_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../app/dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "the app is not built at {}: run `bash scripts/test.sh` (or `trunk build --release` in app/)",
+        dir.display()
+    );
+    dir
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_on(0).await
+    }
+
+    /// Starts on a given port (0 for any), e.g. to bring a server back on the port a browser knows.
+    pub async fn start_on(port: u16) -> TestServer {
+        let data = tempfile::tempdir().expect("temp data dir");
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind localhost");
+        let port = listener.local_addr().unwrap().port();
+        let config = Config::for_assets(dist_dir(), data.path());
+        let (tx, rx) = oneshot::channel();
+        let handle = tokio::spawn(async move {
+            mamori_server::run(listener, config, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestServer {
+            url: format!("http://localhost:{port}"),
+            port,
+            shutdown: Some(tx),
+            handle: Some(handle),
+            _data: data,
+        }
+    }
+
+    /// Stops the server and waits until it no longer answers.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+            let _ = h.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
