@@ -21,8 +21,8 @@ use leptos_router::path;
 
 use crate::components::status_bar::StatusBar;
 use crate::pages::{
-    checklist::ChecklistPage, home::HomePage, not_found::NotFound, print::PrintPage,
-    settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
+    bench::StorageBench, checklist::ChecklistPage, home::HomePage, not_found::NotFound,
+    print::PrintPage, settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
 };
 use crate::state::{LoadState, Workspace};
 
@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/checklists/:id") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/print") view=PrintPage />
+                            <Route path=path!("/bench/storage") view=StorageBench />
                         </Routes>
                     }.into_any(),
                 }}

@@ -1,5 +1,6 @@
 //! Route-level components, one per file.
 
+pub mod bench;
 pub mod checklist;
 pub mod home;
 pub mod not_found;

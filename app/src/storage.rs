@@ -47,7 +47,12 @@ pub struct DeviceStore {
 
 impl DeviceStore {
     pub async fn open() -> Result<DeviceStore, StorageError> {
-        let db = Rexie::builder(DB_NAME)
+        DeviceStore::open_named(DB_NAME).await
+    }
+
+    /// A database under another name (the storage benchmark uses its own, never the user's).
+    pub async fn open_named(name: &str) -> Result<DeviceStore, StorageError> {
+        let db = Rexie::builder(name)
             .version(1)
             .add_object_store(ObjectStore::new(STORE))
             .build()
@@ -55,6 +60,14 @@ impl DeviceStore {
         Ok(DeviceStore {
             db: std::rc::Rc::new(db),
         })
+    }
+
+    /// Removes every record (the benchmark's own database only).
+    pub async fn clear(&self) -> Result<(), StorageError> {
+        let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite)?;
+        tx.store(STORE)?.clear().await?;
+        tx.done().await?;
+        Ok(())
     }
 
     /// Writes one document; resolves only once the transaction has committed.

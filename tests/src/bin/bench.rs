@@ -1,1 +1,170 @@
-fn main() {}
+//! Mamori's benchmark figures (printed, never asserted: this machine is shared and noisy).
+//!
+//! - release wasm size: raw, gzip -9 and brotli 11;
+//! - time from navigation to an interactive checklist in headless Chromium, warm (assets cached), at 1x and
+//!   at 4x CPU throttling (a mid-range tablet);
+//! - saving and loading a large hospital's checklists (50, every item answered three times) in IndexedDB.
+//!
+//! Run with `bash scripts/bench.sh`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use mamori_tests::server::dist_dir;
+use mamori_tests::{Browser, TestServer};
+use serde_json::{Value, json};
+
+fn gzip(data: &[u8]) -> usize {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap().len()
+}
+
+fn brotli(data: &[u8]) -> usize {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).unwrap();
+    out.len()
+}
+
+fn kb(n: usize) -> String {
+    format!("{:.0} KB", n as f64 / 1024.0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Milliseconds from navigation start until the first checklist item is on screen.
+async fn time_to_interactive(b: &Browser, url: &str) -> f64 {
+    b.goto(url).await;
+    let script = "const done = arguments[arguments.length - 1];\
+        (function check() { if (document.querySelector('li.item button.choice')) done(performance.now());\
+        else requestAnimationFrame(check); })();";
+    b.client
+        .execute_async(script, vec![])
+        .await
+        .expect("the checklist becomes interactive")
+        .as_f64()
+        .unwrap_or_default()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // Sizes.
+    println!("== size of the release build (app/dist)");
+    let mut total = (0, 0, 0);
+    let mut entries: Vec<_> = std::fs::read_dir(dist_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let data = std::fs::read(e.path()).unwrap();
+        let (g, br) = (gzip(&data), brotli(&data));
+        total = (total.0 + data.len(), total.1 + g, total.2 + br);
+        println!(
+            "{:<44} raw {:>8}  gzip {:>8}  brotli {:>8}",
+            e.file_name().to_string_lossy(),
+            kb(data.len()),
+            kb(g),
+            kb(br)
+        );
+    }
+    println!(
+        "{:<44} raw {:>8}  gzip {:>8}  brotli {:>8}",
+        "total",
+        kb(total.0),
+        kb(total.1),
+        kb(total.2)
+    );
+
+    // Load times.
+    let server = TestServer::start().await;
+    let b = Browser::start().await;
+    // Keep the page's errors, to say why if a step never finishes.
+    let capture = "window.__errors = []; const e = console.error; \
+        console.error = (...a) => { window.__errors.push(a.map(String).join(' ')); e(...a); }; \
+        window.addEventListener('error', ev => window.__errors.push(String(ev.message)));";
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": capture }),
+    )
+    .await;
+    b.goto(&server.url).await;
+    b.fill("input[name=name]", "ベンチ病院").await;
+    b.fill("select[name=kind]", "hospital").await;
+    b.fill("input[name=user]", "ベンチ 太郎").await;
+    b.click("button[type=submit]").await;
+    b.click(".checklist-row .checklist-link").await;
+    b.wait("li.item").await;
+    let url = b.client.current_url().await.unwrap().to_string();
+    println!(
+        "\n== navigation to an interactive checklist (headless Chromium, localhost, median of 5)"
+    );
+    for rate in [1, 4] {
+        b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
+            .await;
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            runs.push(time_to_interactive(&b, &url).await);
+        }
+        println!(
+            "CPU {rate}x: {:.0} ms (runs: {})",
+            median(runs.clone()),
+            runs.iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 1 }))
+        .await;
+
+    // On-device storage.
+    println!("\n== on-device storage (IndexedDB): a large hospital's checklists");
+    for n in [5, 50] {
+        b.goto(&format!("{}/bench/storage?checklists={n}", server.url))
+            .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while b
+            .eval_string("return document.querySelector('#bench-result')?.innerText || ''")
+            .await
+            .is_empty()
+        {
+            if std::time::Instant::now() > deadline {
+                let errors = b
+                    .eval_string("return JSON.stringify(window.__errors || [])")
+                    .await;
+                panic!("the storage benchmark did not finish in 5 minutes; page errors: {errors}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let out: Value = serde_json::from_str(
+            &b.eval_string("return document.querySelector('#bench-result').innerText")
+                .await,
+        )
+        .unwrap();
+        if let Some(e) = out.get("error") {
+            println!("storage benchmark failed: {e}");
+            continue;
+        }
+        println!(
+            "{} checklists ({}, {} answers): save {:.0} ms, load {:.0} ms (read {:.0} + parse {:.0})",
+            out["checklists"],
+            kb(out["bytes"].as_u64().unwrap_or_default() as usize),
+            out["answers_loaded"],
+            out["save_ms"].as_f64().unwrap_or_default(),
+            out["load_read_ms"].as_f64().unwrap_or_default()
+                + out["load_parse_ms"].as_f64().unwrap_or_default(),
+            out["load_read_ms"].as_f64().unwrap_or_default(),
+            out["load_parse_ms"].as_f64().unwrap_or_default(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    b.close().await;
+}

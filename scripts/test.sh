@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit tests, and the end-to-end tests (real server on localhost,
+# headless Chromium). Installs what it needs first. The wasm is built once per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy -p mamori-app --target wasm32-unknown-unknown -- -D warnings
+
+echo "== build the app (once)"
+bash scripts/build-app.sh
+
+echo "== tests"
+cargo test -p mamori-shared -p mamori-server -p mamori-tests
