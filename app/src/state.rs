@@ -224,6 +224,16 @@ impl Workspace {
         self.persist(id);
     }
 
+    /// The open device database, reopening it after a failure closed it.
+    async fn device_store(self) -> Result<DeviceStore, StorageError> {
+        if let Some(store) = self.device.get_value() {
+            return Ok(store);
+        }
+        let store = DeviceStore::open().await?;
+        self.device.set_value(Some(store.clone()));
+        Ok(store)
+    }
+
     /// Writes a document to IndexedDB in the background, tracking the save state.
     fn persist(&self, id: DocumentId) {
         let Some(bytes) = self
@@ -246,12 +256,14 @@ impl Workspace {
         self.save.set(SaveState::Saving);
         let this = *self;
         spawn_local(async move {
-            let result = match this.device.get_value() {
-                Some(store) => store.save(id, &bytes).await,
-                None => Err(StorageError::Failed(
-                    "the device database is not open".into(),
-                )),
+            let result = match this.device_store().await {
+                Ok(store) => store.save(id, &bytes).await,
+                Err(e) => Err(e),
             };
+            if result.is_err() {
+                // A failed write may close the connection (Chromium does on a full disk): reopen next time.
+                this.device.set_value(None);
+            }
             this.pending.update(|p| *p -= 1);
             match result {
                 Ok(()) => {

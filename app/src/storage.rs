@@ -3,46 +3,127 @@
 //! IndexedDB, not localStorage: localStorage holds only ~5 MB of strings and blocks the main thread, and a
 //! large hospital's documents outgrow it. Each document is one record (its full Automerge save) keyed by
 //! document id; a put is one transaction, so a failed write (a full disk) leaves the previous copy intact.
+//!
+//! Written directly on web-sys (about a hundred lines) rather than a wrapper crate, because telling a full
+//! disk from other failures needs the *transaction's* error (`QuotaExceededError`), while the request only
+//! reports `AbortError`.
 
-use js_sys::Uint8Array;
+use js_sys::{Array, Function, Promise, Uint8Array};
 use mamori_shared::model::DocumentId;
-use rexie::{ObjectStore, Rexie, TransactionMode};
 use thiserror::Error;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DomException, IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
 
 const DB_NAME: &str = "mamori";
 const STORE: &str = "documents";
 
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum StorageError {
-    /// The browser refused the write because the site's storage quota is used up.
+    /// The browser refused the write because the device (or the site's quota) is full.
     #[error("the device storage for Mamori is full")]
     QuotaExceeded,
     #[error("on-device storage failed: {0}")]
     Failed(String),
 }
 
-impl From<rexie::Error> for StorageError {
-    fn from(e: rexie::Error) -> StorageError {
-        let detail = match &e {
-            rexie::Error::IdbError(idb::Error::DomException(d)) => {
-                format!("{}: {}", d.name(), d.message())
+impl StorageError {
+    fn from_js(e: JsValue) -> StorageError {
+        match e.dyn_ref::<DomException>() {
+            // Safari and Firefox say QuotaExceededError; Chromium, when the disk itself is full, aborts with
+            // an UnknownError whose message names FILE_ERROR_NO_SPACE.
+            Some(d) if d.name() == "QuotaExceededError" || d.message().contains("NO_SPACE") => {
+                StorageError::QuotaExceeded
             }
-            other => format!("{other:?}"),
-        };
-        // Chromium reports a full quota as QuotaExceededError; Safari and Firefox name it in the message.
-        if detail.contains("QuotaExceeded") || detail.to_lowercase().contains("quota") {
-            StorageError::QuotaExceeded
-        } else {
-            StorageError::Failed(detail)
+            Some(d) => StorageError::Failed(format!("{}: {}", d.name(), d.message())),
+            None => StorageError::Failed(format!("{e:?}")),
         }
     }
+}
+
+/// Resolves with `result()` when `target` fires one of `ok`, rejects with `error()` on one of `fail`.
+///
+/// The listeners are attached at once (not at the first poll), so an event that fires before the caller
+/// awaits is not missed; they are removed and freed once it settles, so nothing leaks per operation.
+fn settle<R, E>(
+    target: &web_sys::EventTarget,
+    ok: &'static [&'static str],
+    fail: &'static [&'static str],
+    result: R,
+    error: E,
+) -> impl std::future::Future<Output = Result<JsValue, JsValue>> + use<R, E>
+where
+    R: Fn() -> JsValue + 'static,
+    E: Fn() -> JsValue + 'static,
+{
+    let mut callbacks: Option<(Function, Function)> = None;
+    let promise = Promise::new(&mut |resolve, reject| callbacks = Some((resolve, reject)));
+    let (resolve, reject) = callbacks.expect("the promise executor runs at once");
+    let on_ok = Closure::<dyn FnMut()>::new(move || {
+        let _ = resolve.call1(&JsValue::NULL, &result());
+    });
+    let on_fail = Closure::<dyn FnMut()>::new(move || {
+        let _ = reject.call1(&JsValue::NULL, &error());
+    });
+    for name in ok {
+        let _ = target.add_event_listener_with_callback(name, on_ok.as_ref().unchecked_ref());
+    }
+    for name in fail {
+        let _ = target.add_event_listener_with_callback(name, on_fail.as_ref().unchecked_ref());
+    }
+    let target = target.clone();
+    async move {
+        let out = JsFuture::from(promise).await;
+        for name in ok {
+            let _ =
+                target.remove_event_listener_with_callback(name, on_ok.as_ref().unchecked_ref());
+        }
+        for name in fail {
+            let _ =
+                target.remove_event_listener_with_callback(name, on_fail.as_ref().unchecked_ref());
+        }
+        out
+    }
+}
+
+fn request(req: IdbRequest) -> impl std::future::Future<Output = Result<JsValue, StorageError>> {
+    let (r1, r2) = (req.clone(), req.clone());
+    let pending = settle(
+        &req,
+        &["success"],
+        &["error"],
+        move || r1.result().unwrap_or(JsValue::UNDEFINED),
+        move || {
+            r2.error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::UNDEFINED)
+        },
+    );
+    async move { pending.await.map_err(StorageError::from_js) }
+}
+
+/// Waits for a transaction to commit; its error (not the request's) says why it aborted.
+fn committed(tx: IdbTransaction) -> impl std::future::Future<Output = Result<(), StorageError>> {
+    let t = tx.clone();
+    let pending = settle(
+        &tx,
+        &["complete"],
+        &["abort", "error"],
+        || JsValue::UNDEFINED,
+        move || t.error().map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
+    );
+    async move { pending.await.map(|_| ()).map_err(StorageError::from_js) }
 }
 
 /// An open connection to the device database.
 #[derive(Clone)]
 pub struct DeviceStore {
-    db: std::rc::Rc<Rexie>,
+    db: IdbDatabase,
 }
 
 impl DeviceStore {
@@ -52,47 +133,75 @@ impl DeviceStore {
 
     /// A database under another name (the storage benchmark uses its own, never the user's).
     pub async fn open_named(name: &str) -> Result<DeviceStore, StorageError> {
-        let db = Rexie::builder(name)
-            .version(1)
-            .add_object_store(ObjectStore::new(STORE))
-            .build()
-            .await?;
-        Ok(DeviceStore {
-            db: std::rc::Rc::new(db),
-        })
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or_else(|| {
+                StorageError::Failed("IndexedDB is not available in this browser".into())
+            })?;
+        let open = factory
+            .open_with_u32(name, 1)
+            .map_err(StorageError::from_js)?;
+        let upgrading = open.clone();
+        let on_upgrade = Closure::<dyn FnMut()>::new(move || {
+            if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>())
+                && !db.object_store_names().contains(STORE)
+            {
+                let _ = db.create_object_store(STORE);
+            }
+        });
+        open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+        let db = request(open.clone().into()).await;
+        open.set_onupgradeneeded(None);
+        let db = db?
+            .dyn_into::<IdbDatabase>()
+            .map_err(StorageError::from_js)?;
+        Ok(DeviceStore { db })
     }
 
-    /// Removes every record (the benchmark's own database only).
-    pub async fn clear(&self) -> Result<(), StorageError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-        tx.store(STORE)?.clear().await?;
-        tx.done().await?;
-        Ok(())
+    fn store(
+        &self,
+        mode: IdbTransactionMode,
+    ) -> Result<(IdbTransaction, IdbObjectStore), StorageError> {
+        let tx = self
+            .db
+            .transaction_with_str_and_mode(STORE, mode)
+            .map_err(StorageError::from_js)?;
+        let store = tx.object_store(STORE).map_err(StorageError::from_js)?;
+        Ok((tx, store))
     }
 
     /// Writes one document; resolves only once the transaction has committed.
     pub async fn save(&self, id: DocumentId, bytes: &[u8]) -> Result<(), StorageError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadWrite)?;
-        let store = tx.store(STORE)?;
+        let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
         let value: JsValue = Uint8Array::from(bytes).into();
         store
-            .put(&value, Some(&JsValue::from_str(&id.to_string())))
-            .await?;
-        tx.done().await?;
-        Ok(())
+            .put_with_key(&value, &JsValue::from_str(&id.to_string()))
+            .map_err(StorageError::from_js)?;
+        committed(tx).await
     }
 
     /// Every stored document. Records whose key is not a document id are skipped (never deleted).
     pub async fn load_all(&self) -> Result<Vec<(DocumentId, Vec<u8>)>, StorageError> {
-        let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly)?;
-        let store = tx.store(STORE)?;
-        let rows = store.scan(None, None, None, None).await?;
-        Ok(rows
-            .into_iter()
+        let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;
+        // Both requests are made before awaiting either, so the transaction stays active for both.
+        let keys = request(store.get_all_keys().map_err(StorageError::from_js)?);
+        let values = request(store.get_all().map_err(StorageError::from_js)?);
+        let (keys, values) = (keys.await?, values.await?);
+        let (keys, values) = (Array::from(&keys), Array::from(&values));
+        Ok(keys
+            .iter()
+            .zip(values.iter())
             .filter_map(|(k, v)| {
                 let id = DocumentId::parse(&k.as_string()?)?;
-                Some((id, Uint8Array::new(&v).to_vec()))
+                Some((id, v.dyn_into::<Uint8Array>().ok()?.to_vec()))
             })
             .collect())
+    }
+
+    /// Removes every record (the benchmark's own database only).
+    pub async fn clear(&self) -> Result<(), StorageError> {
+        let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
+        store.clear().map_err(StorageError::from_js)?;
+        committed(tx).await
     }
 }

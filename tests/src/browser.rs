@@ -59,6 +59,16 @@ impl Browser {
     }
 
     pub async fn start_sized(width: u32, height: u32) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        Browser::start_with_profile(profile, width, height).await
+    }
+
+    /// Starts with the given profile folder (e.g. one on a small file system, to fill the disk).
+    pub async fn start_with_profile(
+        profile: tempfile::TempDir,
+        width: u32,
+        height: u32,
+    ) -> Browser {
         let port = free_port();
         let driver =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
@@ -67,7 +77,6 @@ impl Browser {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("chromedriver is installed (scripts/setup.sh --browser)");
-        let profile = tempfile::tempdir().unwrap();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

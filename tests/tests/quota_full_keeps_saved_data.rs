@@ -1,0 +1,136 @@
+//! A full device: the write is refused, the user is told in plain words, nothing saved before is lost, and
+//! the change is saved once space is freed.
+//!
+//! The disk really fills: the browser profile sits on a small tmpfs (mounting needs root, which the test
+//! machines have), and the test fills it to the last byte before the app writes.
+
+use std::process::Command;
+
+use mamori_tests::{Browser, TestServer};
+
+/// A 96 MiB tmpfs, unmounted on drop.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount() -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=96m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test mounts a small tmpfs to fill the disk: run it as root"
+        );
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.0.path()).status();
+    }
+}
+
+/// Fills the file system to the last byte with a file of its own.
+fn fill_disk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let mut chunk = vec![0x5a_u8; 1 << 20];
+    while !chunk.is_empty() {
+        if f.write_all(&chunk).is_err() {
+            chunk.truncate(chunk.len() / 2);
+        }
+    }
+    let _ = f.sync_all();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_full_is_reported_and_recovers() {
+    let disk = SmallDisk::mount();
+    let profile = tempfile::tempdir_in(disk.0.path()).unwrap();
+    let server = TestServer::start().await;
+    let b = Browser::start_with_profile(profile, 820, 1180).await;
+
+    // Step 1: set up and answer one item while there is space.
+    b.goto(&server.url).await;
+    b.fill("input[name=name]", "みどり薬局").await;
+    b.fill("select[name=kind]", "pharmacy").await;
+    b.fill("input[name=user]", "田中").await;
+    b.click("button[type=submit]").await;
+    b.click(".checklist-row .checklist-link").await;
+    b.click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
+        .await;
+    b.wait_saved().await;
+
+    // Step 2: the disk fills up.
+    let filler = fill_disk(disk.0.path());
+
+    // Step 3: the next answer cannot be saved: the user is told, and the edit stays on screen.
+    // (The first few small writes may still fit in the slack of files already on disk.)
+    let mut failed = false;
+    for round in 0..40 {
+        let choice = if round % 2 == 0 { "no" } else { "yes" };
+        b.click(&format!(
+            r#"li[data-item="1-①"] button[data-choice="{choice}"]"#
+        ))
+        .await;
+        b.wait_until(
+            "the write settles",
+            r#"!document.querySelector('.save-state[data-state="saving"]')"#,
+        )
+        .await;
+        if b.eval(r#"return !!document.querySelector('.save-state[data-state="failed"]')"#)
+            .await
+            == true
+        {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "writes to a full disk must fail");
+    let last = b
+        .eval_string(r#"return document.querySelector('li[data-item="1-①"]').dataset.answer"#)
+        .await;
+    let banner = b.wait(".banner-error").await.text().await.unwrap();
+    assert!(
+        banner.contains("保存容量がいっぱい"),
+        "the user is told the device is full: {banner}"
+    );
+    assert!(
+        banner.contains("これまでに保存した内容は残っています"),
+        "and that saved data is safe: {banner}"
+    );
+
+    // Step 4: space is freed.
+    std::fs::remove_file(filler).unwrap();
+
+    // Step 5: what was saved before is intact on the device (read straight from IndexedDB).
+    let records = b
+        .client
+        .execute_async(
+            "const done = arguments[0]; const r = indexedDB.open('mamori');\
+             r.onerror = () => done(String(r.error));\
+             r.onsuccess = () => { const q = r.result.transaction('documents').objectStore('documents').count();\
+             q.onsuccess = () => { r.result.close(); done(q.result); }; };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        records, 2,
+        "the facility index and the checklist are still stored"
+    );
+
+    // Step 6: "save again" writes the change, and it survives a reload.
+    b.click(".banner-error button").await;
+    b.wait_saved().await;
+    b.client.refresh().await.unwrap();
+    b.wait(&format!(r#"li[data-item="1-①"][data-answer="{last}"]"#))
+        .await;
+    b.close().await;
+    drop(disk);
+}
