@@ -213,7 +213,8 @@ pub fn ItemCard(
                                     on:change=move |ev| st2(false, event_target_value(&ev))></textarea>
                             </label>
                             <p class="entry muted">
-                                {tr!("記入: ", "Entered by: ")}{a.entry.by.clone()}
+                                {tr!("記入: ", "Entered by: ")}{a.entry.by.clone()}" "
+                                <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, settings.with(|s| s.date_style))}</span>
                                 {a.entry.on_behalf_of_vendor.then(|| view! { <span class="badge">{tr!("事業者の回答を代理入力", "entered for the vendor")}</span> })}
                             </p>
                         </div>
