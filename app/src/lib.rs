@@ -4,6 +4,7 @@
 //! - [`state`]: the documents on this device and the actions that change them (then save them).
 //! - [`storage`]: IndexedDB persistence of document bytes.
 //! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
+//! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
 //! - [`pages`]: one route-level component per file.
 //! - [`components`]: small reusable views.
@@ -11,6 +12,7 @@
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod pwa;
 pub mod settings;
 pub mod state;
 pub mod storage;
@@ -30,6 +32,7 @@ use crate::state::{LoadState, Workspace};
 #[component]
 pub fn App() -> impl IntoView {
     let settings = settings::provide();
+    pwa::provide();
     let workspace = Workspace::new();
     provide_context(workspace);
     leptos::task::spawn_local(workspace.start());

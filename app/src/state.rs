@@ -72,8 +72,17 @@ pub fn now_ms() -> i64 {
 /// A device-clock time as the user reads dates (令和8年11月24日 10:05), in the device's time zone.
 pub fn format_time(ms: i64, style: mamori_shared::calendar::DateStyle) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    match Date::new(d.get_full_year() as i32, d.get_month() as u8 + 1, d.get_date() as u8) {
-        Ok(day) => format!("{} {:02}:{:02}", day.display(style), d.get_hours(), d.get_minutes()),
+    match Date::new(
+        d.get_full_year() as i32,
+        d.get_month() as u8 + 1,
+        d.get_date() as u8,
+    ) {
+        Ok(day) => format!(
+            "{} {:02}:{:02}",
+            day.display(style),
+            d.get_hours(),
+            d.get_minutes()
+        ),
         Err(_) => String::new(),
     }
 }

@@ -25,6 +25,7 @@ pub use state::AppState;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::service_worker::router())
         .fallback_service(routes::assets::service(&state.config.assets))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -36,12 +36,17 @@ impl TestServer {
 
     /// Starts on a given port (0 for any), e.g. to bring a server back on the port a browser knows.
     pub async fn start_on(port: u16) -> TestServer {
+        TestServer::start_with(port, dist_dir()).await
+    }
+
+    /// Starts on a port, serving the app build in `dist` (e.g. a second, newer build).
+    pub async fn start_with(port: u16, dist: PathBuf) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind localhost");
         let port = listener.local_addr().unwrap().port();
-        let config = Config::for_assets(dist_dir(), data.path());
+        let config = Config::for_assets(dist, data.path());
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {
             mamori_server::run(listener, config, async {

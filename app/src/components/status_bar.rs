@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::i18n::Lang;
+use crate::pwa::{safari_may_evict, use_pwa};
 use crate::settings::use_settings;
 use crate::state::{SaveState, use_workspace};
 use crate::storage::StorageError;
@@ -14,6 +15,7 @@ use crate::tr;
 pub fn StatusBar() -> impl IntoView {
     let ws = use_workspace();
     let settings = use_settings();
+    let pwa = use_pwa();
     let facility = move || ws.index().map(|i| i.facility.name).unwrap_or_default();
     let toggle_lang = move |_| {
         settings.update(|s| {
@@ -37,11 +39,14 @@ pub fn StatusBar() -> impl IntoView {
                 SaveState::Saved => "saved",
                 SaveState::Saving => "saving",
                 SaveState::Failed(_) => "failed",
-            } role="status" aria-live="polite">
-                {move || match ws.save.get() {
-                    SaveState::Saved => tr!("この端末に保存済み", "Saved on this device")().into_any(),
-                    SaveState::Saving => tr!("保存中…", "Saving…")().into_any(),
-                    SaveState::Failed(_) => tr!("未保存", "Not saved")().into_any(),
+            } data-network=move || if pwa.online.get() { "online" } else { "offline" }
+              role="status" aria-live="polite">
+                <span class="net-dot" aria-hidden="true"></span>
+                {move || match (ws.save.get(), pwa.online.get()) {
+                    (SaveState::Saving, _) => tr!("保存中…", "Saving…")(),
+                    (SaveState::Failed(_), _) => tr!("未保存", "Not saved")(),
+                    (SaveState::Saved, true) => tr!("この端末に保存済み", "Saved on this device")(),
+                    (SaveState::Saved, false) => tr!("オフライン — この端末に保存済み", "Offline — saved on this device")(),
                 }}
             </span>
             <A href="/settings" attr:class="icon-button" attr:aria-label=tr!("設定", "Settings")>"⚙"</A>
@@ -49,6 +54,22 @@ pub fn StatusBar() -> impl IntoView {
                 {move || if settings.with(|s| s.lang == Lang::Ja) { "English" } else { "日本語" }}
             </button>
         </header>
+        <Show when=move || pwa.update_ready.get()>
+            <div class="banner banner-update no-print" role="status">
+                <span>{tr!("新しいバージョンがあります", "A new version is available")}</span>
+                <button class="button primary update-reload" on:click=move |_| pwa.apply_update()>
+                    {tr!("再読み込み", "Reload")}
+                </button>
+            </div>
+        </Show>
+        {safari_may_evict().then(|| view! {
+            <div class="banner banner-warn no-print" role="note">
+                {tr!(
+                    "iPad・iPhone の Safari では、7日間開かないとこの端末のデータが削除されることがあります。共有ボタン（□↑）から「ホーム画面に追加」して、ホーム画面の「守り」から開いてください。",
+                    "Safari on iPad and iPhone may delete this device's data after 7 days without a visit. Use the Share button (□↑) → “Add to Home Screen”, and open Mamori from the home screen."
+                )}
+            </div>
+        })}
         {move || match ws.save.get() {
             SaveState::Failed(err) => Some(view! {
                 <div class="banner banner-error no-print" role="alert">

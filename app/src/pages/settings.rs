@@ -47,6 +47,14 @@ pub fn SettingsPage() -> impl IntoView {
                     <input type="text" prop:value=move || settings.with(|s| s.user_name.clone())
                         on:change=move |ev| settings.update(|s| s.user_name = event_target_value(&ev).trim().to_string()) />
                 </label>
+                <p class="muted persist-state">
+                    {move || match crate::pwa::use_pwa().persisted.get() {
+                        Some(true) => tr!("この端末のデータは保護されています（ブラウザによる自動削除なし）", "This device's data is protected from automatic deletion by the browser")(),
+                        Some(false) => tr!("ブラウザは容量が足りないときにこの端末のデータを削除することがあります。ホーム画面に追加すると保護されやすくなります。", "The browser may delete this device's data when space runs low. Adding Mamori to the home screen helps protect it.")(),
+                        None => "",
+                    }}
+                </p>
+                <p class="muted version">{tr!("バージョン", "Version")}": "{env!("CARGO_PKG_VERSION")}" ("{crate::pwa::BUILD}")"</p>
                 <p class="muted">{tr!("端末名", "Device")}": "{move || settings.with(|s| s.device.clone())}</p>
                 <p class="muted">{tr!("この端末に保存しているデータ", "Data kept on this device")}": "
                     {move || { ws.revision.track(); format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0) }}</p>

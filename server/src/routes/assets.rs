@@ -1,7 +1,7 @@
 //! The built app: static files, with every unknown path answered by `index.html` so that deep links
 //! (`/checklists/…`) load the app shell, which then routes on the client.
 //!
-//! Cache policy: trunk's hashed file names (`name-<16 hex>.ext`) never change content, so they are cached for
+//! Cache policy: trunk's hashed file names (`name-<hex hash>.ext`, 15 or 16 digits) never change content, so they are cached for
 //! a year; everything else (index.html, the manifest, the service worker, icons) is revalidated on every
 //! load so that a new release is seen.
 
@@ -41,8 +41,9 @@ fn is_hashed(path: &str) -> bool {
         .next()
         .unwrap_or_default()
         .trim_end_matches("_bg");
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=20).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -54,6 +55,8 @@ mod tests {
         assert!(is_hashed("/mamori-app-0123456789abcdef_bg.wasm"));
         assert!(is_hashed("/mamori-app-0123456789abcdef.js"));
         assert!(is_hashed("/style-fedcba9876543210.css"));
+        // trunk drops leading zeros from some hashes
+        assert!(is_hashed("/styles-ca0fe38f2685fcc.css"));
         assert!(!is_hashed("/sw.js"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/checklists/abc/section/2"));

@@ -39,18 +39,40 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Milliseconds from navigation start until the first checklist item is on screen.
-async fn time_to_interactive(b: &Browser, url: &str) -> f64 {
+/// Milliseconds from navigation start until `css` is on screen.
+async fn time_until(b: &Browser, url: &str, css: &str) -> f64 {
     b.goto(url).await;
-    let script = "const done = arguments[arguments.length - 1];\
-        (function check() { if (document.querySelector('li.item button.choice')) done(performance.now());\
-        else requestAnimationFrame(check); })();";
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+        (function check() {{ if (document.querySelector({css:?})) done(performance.now());\
+        else requestAnimationFrame(check); }})();"
+    );
     b.client
-        .execute_async(script, vec![])
+        .execute_async(&script, vec![])
         .await
-        .expect("the checklist becomes interactive")
+        .expect("the page becomes interactive")
         .as_f64()
         .unwrap_or_default()
+}
+
+/// Median time to an interactive checklist at 1x and 4x CPU throttling.
+async fn warm_loads(b: &Browser, url: &str) {
+    for rate in [1, 4] {
+        b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
+            .await;
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            runs.push(time_until(b, url, "li.item button.choice").await);
+        }
+        let list = runs
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!("CPU {rate}x: {:.0} ms (runs: {list})", median(runs));
+    }
+    b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 1 }))
+        .await;
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -58,18 +80,32 @@ async fn main() {
     // Sizes.
     println!("== size of the release build (app/dist)");
     let mut total = (0, 0, 0);
-    let mut entries: Vec<_> = std::fs::read_dir(dist_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let data = std::fs::read(e.path()).unwrap();
+    let root = dist_dir();
+    let mut entries: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                entries.push(p)
+            }
+        }
+    }
+    entries.sort();
+    for path in entries {
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let data = std::fs::read(&path).unwrap();
         let (g, br) = (gzip(&data), brotli(&data));
         total = (total.0 + data.len(), total.1 + g, total.2 + br);
         println!(
             "{:<44} raw {:>8}  gzip {:>8}  brotli {:>8}",
-            e.file_name().to_string_lossy(),
+            name,
             kb(data.len()),
             kb(g),
             kb(br)
@@ -83,8 +119,30 @@ async fn main() {
         kb(total.2)
     );
 
-    // Load times.
-    let server = TestServer::start().await;
+    // First visit: a fresh browser profile, nothing cached.
+    let mut server = TestServer::start().await;
+    println!(
+        "\n== first visit (fresh profile, localhost): time to the interactive set-up screen, bytes transferred"
+    );
+    for rate in [1, 4] {
+        let fresh = Browser::start().await;
+        fresh
+            .cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
+            .await;
+        let ms = time_until(&fresh, &server.url, "form select[name=kind]").await;
+        let bytes = fresh
+            .eval("return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)")
+            .await
+            .as_f64()
+            .unwrap_or_default() as usize;
+        println!(
+            "CPU {rate}x: {ms:.0} ms, {} transferred (compressed as served)",
+            kb(bytes)
+        );
+        fresh.close().await;
+    }
+
+    // Warm loads: assets cached by the service worker.
     let b = Browser::start().await;
     // Keep the page's errors, to say why if a step never finishes.
     let capture = "window.__errors = []; const e = console.error; \
@@ -102,28 +160,33 @@ async fn main() {
     b.click("button[type=submit]").await;
     b.click(".checklist-row .checklist-link").await;
     b.wait("li.item").await;
+    b.wait_until(
+        "the service worker controls the page",
+        "navigator.serviceWorker.controller !== null",
+    )
+    .await;
     let url = b.client.current_url().await.unwrap().to_string();
+    println!("\n== warm load of a checklist deep link, online (median of 5)");
+    warm_loads(&b, &url).await;
+
+    // Offline: network cut and server stopped, everything from the service worker and IndexedDB.
+    b.cdp("Network.enable", json!({})).await;
+    b.cdp(
+        "Network.emulateNetworkConditions",
+        json!({ "offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+    )
+    .await;
+    server.stop().await;
     println!(
-        "\n== navigation to an interactive checklist (headless Chromium, localhost, median of 5)"
+        "\n== warm load of a checklist deep link, offline (network cut, server stopped; median of 5)"
     );
-    for rate in [1, 4] {
-        b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
-            .await;
-        let mut runs = Vec::new();
-        for _ in 0..5 {
-            runs.push(time_to_interactive(&b, &url).await);
-        }
-        println!(
-            "CPU {rate}x: {:.0} ms (runs: {})",
-            median(runs.clone()),
-            runs.iter()
-                .map(|r| format!("{r:.0}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": 1 }))
-        .await;
+    warm_loads(&b, &url).await;
+    b.cdp(
+        "Network.emulateNetworkConditions",
+        json!({ "offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+    )
+    .await;
+    let server = TestServer::start().await;
 
     // On-device storage.
     println!("\n== on-device storage (IndexedDB): a large hospital's checklists");

@@ -1,0 +1,40 @@
+// Mamori's service worker: the only JavaScript besides wasm-bindgen's glue.
+// The server fills in VERSION (a hash of the build) and ASSETS (every file of the build) when it serves
+// this file, so the list always matches trunk's hashed file names.
+const VERSION = "__MAMORI_VERSION__";
+const ASSETS = __MAMORI_ASSETS__;
+const CACHE = "mamori-shell-" + VERSION;
+
+// Precache the whole app shell; do not take over until the page says so (no code swapped mid-edit).
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)));
+});
+
+// Delete the caches of older versions, then serve every open page.
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("mamori-shell-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+// The page asks a waiting new version to take over once the user accepts the update.
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
+});
+
+// Cache first for the shell; navigations (deep links included) get the cached index.html; anything else
+// (the sync socket and APIs of later versions) goes to the network untouched.
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(caches.open(CACHE).then((c) => c.match("/index.html")).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (!ASSETS.includes(url.pathname)) return;
+  event.respondWith(caches.open(CACHE).then((c) => c.match(url.pathname)).then((hit) => hit || fetch(request)));
+});
