@@ -133,27 +133,21 @@ impl Pwa {
     /// Asks the browser to keep this site's data (`navigator.storage.persist()`).
     async fn persist(self) {
         let storage = window().navigator().storage();
-        let granted = match storage.persisted() {
-            Ok(p) => JsFuture::from(p)
-                .await
-                .ok()
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
-            Err(_) => false,
-        };
-        let granted = if granted {
-            true
-        } else {
-            match storage.persist() {
-                Ok(p) => JsFuture::from(p)
-                    .await
-                    .ok()
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
-                Err(_) => false,
-            }
-        };
+        let granted =
+            promised_true(storage.persisted()).await || promised_true(storage.persist()).await;
         self.persisted.set(Some(granted));
+    }
+}
+
+/// Whether a browser promise resolved to `true` (false on any error).
+async fn promised_true(p: Result<js_sys::Promise, JsValue>) -> bool {
+    match p {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Err(_) => false,
     }
 }
 

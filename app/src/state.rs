@@ -166,6 +166,11 @@ impl Workspace {
         })
     }
 
+    /// The facility index id, or the error to show when no facility is set up.
+    fn require_index(&self) -> Result<DocumentId, SchemaError> {
+        self.index_id().ok_or(SchemaError::NoFacility)
+    }
+
     /// The facility index (reactive on `revision`).
     pub fn index(&self) -> Option<FacilityIndex> {
         self.revision.track();
@@ -181,7 +186,7 @@ impl Workspace {
         self.docs.with_value(|docs| {
             let doc = docs
                 .get(&id)
-                .ok_or_else(|| SchemaError::UnknownItem(id.to_string()))?;
+                .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
             if read_only {
                 // Read what this build can, knowing fields may be missing.
                 let meta: ChecklistMeta = autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?;
@@ -222,7 +227,7 @@ impl Workspace {
             .try_update_value(|docs| {
                 let doc = docs
                     .get_mut(&id)
-                    .ok_or_else(|| SchemaError::UnknownItem(id.to_string()))?;
+                    .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
                 f(doc)?;
                 doc.commit();
                 Ok::<(), SchemaError>(())
@@ -323,16 +328,12 @@ impl Workspace {
     }
 
     pub fn update_facility(&self, facility: Facility) -> Result<(), SchemaError> {
-        let id = self.index_id().ok_or(SchemaError::WrongKind {
-            expected: "facility_index",
-        })?;
+        let id = self.require_index()?;
         self.change(id, |doc| index::set_facility(doc, &facility))
     }
 
     pub fn put_vendor(&self, vendor: Vendor) -> Result<(), SchemaError> {
-        let id = self.index_id().ok_or(SchemaError::WrongKind {
-            expected: "facility_index",
-        })?;
+        let id = self.require_index()?;
         self.change(id, |doc| index::put_vendor(doc, &vendor))
     }
 
@@ -343,12 +344,8 @@ impl Workspace {
         fiscal_year: FiscalYear,
         vendor: Option<VendorId>,
     ) -> Result<DocumentId, SchemaError> {
-        let index_id = self.index_id().ok_or(SchemaError::WrongKind {
-            expected: "facility_index",
-        })?;
-        let idx = self.index().ok_or(SchemaError::WrongKind {
-            expected: "facility_index",
-        })?;
+        let index_id = self.require_index()?;
+        let idx = self.index().ok_or(SchemaError::NoFacility)?;
         let edition = edition_for_fiscal_year(fiscal_year.0);
         let meta = ChecklistMeta {
             facility_id: idx.facility.id,
@@ -363,8 +360,18 @@ impl Workspace {
             created_at_ms: now_ms(),
             copied_from: None,
         };
+        self.add_checklist(index_id, checklist::create(&meta)?, meta)
+    }
+
+    /// Keeps a new checklist on the device and lists it in the facility index.
+    fn add_checklist(
+        &self,
+        index_id: DocumentId,
+        doc: AutoCommit,
+        meta: ChecklistMeta,
+    ) -> Result<DocumentId, SchemaError> {
         let id = DocumentId::generate();
-        self.insert(id, checklist::create(&meta)?);
+        self.insert(id, doc);
         let entry = DocumentEntry {
             id,
             created_at_ms: meta.created_at_ms,
@@ -380,26 +387,16 @@ impl Workspace {
         from: DocumentId,
         fiscal_year: FiscalYear,
     ) -> Result<DocumentId, SchemaError> {
-        let index_id = self.index_id().ok_or(SchemaError::WrongKind {
-            expected: "facility_index",
-        })?;
+        let index_id = self.require_index()?;
         let edition = edition_for_fiscal_year(fiscal_year.0);
         let entry = self.entry(false);
         let (doc, meta) = self.docs.with_value(|docs| {
             let prev = docs
                 .get(&from)
-                .ok_or_else(|| SchemaError::UnknownItem(from.to_string()))?;
+                .ok_or_else(|| SchemaError::UnknownDocument(from.to_string()))?;
             checklist::carry_forward(prev, from, edition, fiscal_year, now_ms(), &entry)
         })?;
-        let id = DocumentId::generate();
-        self.insert(id, doc);
-        let entry = DocumentEntry {
-            id,
-            created_at_ms: meta.created_at_ms,
-            checklist: Some(meta),
-        };
-        self.change(index_id, |doc| index::put_document(doc, &entry))?;
-        Ok(id)
+        self.add_checklist(index_id, doc, meta)
     }
 
     /// Who is writing, from this device, now.

@@ -54,6 +54,10 @@ pub enum SchemaError {
     Reconcile(#[from] autosurgeon::ReconcileError),
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    #[error("no document {0} on this device")]
+    UnknownDocument(String),
+    #[error("no facility is set up on this device")]
+    NoFacility,
     #[error("unknown item {0} for this form")]
     UnknownItem(String),
     #[error("unknown edition {0}")]

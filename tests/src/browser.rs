@@ -125,6 +125,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("DevTools command {cmd} failed: {e}"))
     }
 
+    /// Cuts (or restores) the page's network, as DevTools' offline mode does.
+    pub async fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        let conditions = json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 });
+        self.cdp("Network.emulateNetworkConditions", conditions)
+            .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client
             .goto(url)

@@ -3,7 +3,6 @@
 //! service worker, with no browser error page.
 
 use mamori_tests::{Browser, TestServer};
-use serde_json::json;
 
 /// The page's navigation was answered by the service worker, not the network.
 const SERVED_BY_WORKER: &str = "navigator.serviceWorker.controller !== null && \
@@ -36,12 +35,7 @@ async fn works_offline_after_the_first_visit() {
         .to_string();
 
     // Step 2: the network is cut and the server goes away.
-    b.cdp("Network.enable", json!({})).await;
-    b.cdp(
-        "Network.emulateNetworkConditions",
-        json!({ "offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
-    )
-    .await;
+    b.set_offline(true).await;
     server.stop().await;
     assert!(
         reqwest_fails(&server.url).await,

@@ -170,22 +170,13 @@ async fn main() {
     warm_loads(&b, &url).await;
 
     // Offline: network cut and server stopped, everything from the service worker and IndexedDB.
-    b.cdp("Network.enable", json!({})).await;
-    b.cdp(
-        "Network.emulateNetworkConditions",
-        json!({ "offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
-    )
-    .await;
+    b.set_offline(true).await;
     server.stop().await;
     println!(
         "\n== warm load of a checklist deep link, offline (network cut, server stopped; median of 5)"
     );
     warm_loads(&b, &url).await;
-    b.cdp(
-        "Network.emulateNetworkConditions",
-        json!({ "offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
-    )
-    .await;
+    b.set_offline(false).await;
     let server = TestServer::start().await;
 
     // On-device storage.
