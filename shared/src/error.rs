@@ -63,3 +63,24 @@ pub enum SchemaError {
     #[error("unknown edition {0}")]
     UnknownEdition(String),
 }
+
+/// A protocol frame that cannot be accepted.
+#[derive(Debug, Error, PartialEq, Eq, Clone)]
+pub enum ProtocolError {
+    #[error("message of {size} bytes is over the limit of {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error("message is not valid CBOR for the protocol: {0}")]
+    Malformed(String),
+    #[error("message has no {0} field")]
+    MissingField(&'static str),
+    #[error("unknown message type {0:?}")]
+    UnknownType(String),
+    #[error("{0:?} is not a document id")]
+    BadDocumentId(String),
+}
+
+impl From<minicbor::decode::Error> for ProtocolError {
+    fn from(e: minicbor::decode::Error) -> ProtocolError {
+        ProtocolError::Malformed(e.to_string())
+    }
+}

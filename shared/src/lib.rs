@@ -10,6 +10,7 @@
 //! - [`calendar`]: dates, fiscal years (年度) and Japanese era display (和暦).
 //! - [`answer`]: an item's answer (はい / いいえ / 記入不要 / 対象外), its dates and the rules it must satisfy.
 //! - [`schema`]: how facilities and checklists live in Automerge documents, and their migrations.
+//! - [`protocol`]: the automerge-repo WebSocket message set and its CBOR framing.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 
@@ -19,4 +20,5 @@ pub mod edition;
 pub mod error;
 pub mod model;
 pub mod progress;
+pub mod protocol;
 pub mod schema;

@@ -4,10 +4,12 @@ mod document_id;
 mod facility;
 mod ids;
 mod item_id;
+mod peer_id;
 mod vendor;
 
 pub use document_id::DocumentId;
 pub use facility::{Facility, FacilityKind};
 pub use ids::{FacilityId, VendorId};
 pub use item_id::ItemId;
+pub use peer_id::PeerId;
 pub use vendor::Vendor;
