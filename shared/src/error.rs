@@ -84,3 +84,12 @@ impl From<minicbor::decode::Error> for ProtocolError {
         ProtocolError::Malformed(e.to_string())
     }
 }
+
+/// An Automerge sync message that cannot be applied.
+#[derive(Debug, Error, PartialEq, Eq, Clone)]
+pub enum SyncError {
+    #[error("not an Automerge sync message: {0}")]
+    BadSyncMessage(String),
+    #[error("the sync message could not be applied: {0}")]
+    Rejected(String),
+}

@@ -11,6 +11,7 @@
 //! - [`answer`]: an item's answer (はい / いいえ / 記入不要 / 対象外), its dates and the rules it must satisfy.
 //! - [`schema`]: how facilities and checklists live in Automerge documents, and their migrations.
 //! - [`protocol`]: the automerge-repo WebSocket message set and its CBOR framing.
+//! - [`sync`]: the sans-IO sync core (per-peer Automerge sync states, the client's connection state machine).
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 
@@ -22,3 +23,4 @@ pub mod model;
 pub mod progress;
 pub mod protocol;
 pub mod schema;
+pub mod sync;

@@ -1,0 +1,252 @@
+//! The sans-IO sync core: per peer and per document Automerge sync state, and the client's connection state
+//! machine. The caller feeds in events (a frame arrived, a document changed locally, the socket opened or
+//! closed) and performs the effects it gets back (send a frame, re-read a document, show an error). No
+//! sockets, timers or clocks here, so the same code runs in the browser (over a WebSocket) and in tests.
+//!
+//! The server drives [`PeerSync`] itself: it must decide per message whether a peer may open or change a
+//! document, and persist a change before any reply whose heads include it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::AutoCommit;
+use automerge::sync::{self, SyncDoc};
+
+use crate::error::{ProtocolError, SyncError};
+use crate::model::{DocumentId, PeerId};
+use crate::protocol::{Limits, Message, PROTOCOL_VERSION, PeerMetadata};
+
+/// Sync states with one remote peer, one per document.
+#[derive(Debug, Default)]
+pub struct PeerSync {
+    states: HashMap<DocumentId, sync::State>,
+}
+
+impl PeerSync {
+    /// The next Automerge sync message for `id`, if there is anything to say.
+    pub fn generate(&mut self, id: DocumentId, doc: &mut AutoCommit) -> Option<Vec<u8>> {
+        let state = self.states.entry(id).or_default();
+        doc.sync()
+            .generate_sync_message(state)
+            .map(sync::Message::encode)
+    }
+
+    /// Applies a sync message from the peer. The document is unchanged when this fails.
+    pub fn receive(
+        &mut self,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        data: &[u8],
+    ) -> Result<(), SyncError> {
+        let message =
+            sync::Message::decode(data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;
+        let state = self.states.entry(id).or_default();
+        doc.sync()
+            .receive_sync_message(state, message)
+            .map_err(|e| SyncError::Rejected(e.to_string()))
+    }
+
+    /// Starts over with a document (after a reset or a refusal).
+    pub fn forget(&mut self, id: DocumentId) {
+        self.states.remove(&id);
+    }
+
+    pub fn documents(&self) -> impl Iterator<Item = &DocumentId> {
+        self.states.keys()
+    }
+}
+
+/// The documents a client syncs, as the core sees them.
+pub trait Documents {
+    /// Ids of every document this device holds and wants synced.
+    fn ids(&self) -> Vec<DocumentId>;
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit>;
+    /// A document the device asked for by id and does not have yet: starts empty.
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit;
+}
+
+/// What happened, from the socket or the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// The socket opened.
+    Opened,
+    /// A binary frame arrived.
+    Frame(&'a [u8]),
+    /// A document changed on this device.
+    LocalChange(DocumentId),
+    /// The device wants a document it does not hold yet (opened by link on a second device).
+    Want(DocumentId),
+    /// The socket closed.
+    Closed,
+}
+
+/// What the caller must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this frame.
+    Send(Vec<u8>),
+    /// The document changed from the network: re-read and save it.
+    DocChanged(DocumentId),
+    /// The server does not have (or will not show) this document.
+    Unavailable(DocumentId),
+    /// The connection is ready: documents are being synced.
+    Connected(PeerId),
+    /// The server said something is wrong; the connection will close.
+    ServerError(String),
+    /// A frame from the server could not be understood; close the connection and retry later.
+    Malformed(ProtocolError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Closed,
+    Joining,
+    Connected(PeerId),
+}
+
+/// The client's side of one connection to a sync server.
+#[derive(Debug)]
+pub struct Client {
+    me: PeerId,
+    storage_id: Option<String>,
+    limits: Limits,
+    phase: Phase,
+    peer: PeerSync,
+    /// Documents asked for by id, reported unavailable until the server has them.
+    wanted: BTreeSet<DocumentId>,
+}
+
+impl Client {
+    pub fn new(me: PeerId, storage_id: Option<String>, limits: Limits) -> Client {
+        Client {
+            me,
+            storage_id,
+            limits,
+            phase: Phase::Closed,
+            peer: PeerSync::default(),
+            wanted: BTreeSet::new(),
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.phase, Phase::Connected(_))
+    }
+
+    /// Handles one event; the effects come back in the order they must be performed.
+    pub fn handle(&mut self, event: Event<'_>, docs: &mut impl Documents) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match event {
+            Event::Opened => {
+                self.phase = Phase::Joining;
+                self.peer = PeerSync::default();
+                let join = Message::Join {
+                    sender_id: self.me.clone(),
+                    supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+                    metadata: Some(PeerMetadata {
+                        storage_id: self.storage_id.clone(),
+                        is_ephemeral: false,
+                    }),
+                };
+                out.push(Effect::Send(join.encode()));
+            }
+            Event::Closed => self.phase = Phase::Closed,
+            Event::LocalChange(id) => self.sync_doc(id, docs, &mut out),
+            Event::Want(id) => {
+                self.wanted.insert(id);
+                docs.create_empty(id);
+                self.request(id, docs, &mut out);
+            }
+            Event::Frame(bytes) => match Message::decode(bytes, &self.limits) {
+                Err(e) => out.push(Effect::Malformed(e)),
+                Ok(message) => self.on_message(message, docs, &mut out),
+            },
+        }
+        out
+    }
+
+    fn on_message(&mut self, message: Message, docs: &mut impl Documents, out: &mut Vec<Effect>) {
+        match message {
+            Message::Peer { sender_id, .. } => {
+                self.phase = Phase::Connected(sender_id.clone());
+                out.push(Effect::Connected(sender_id));
+                for id in docs.ids() {
+                    if self.wanted.contains(&id) {
+                        self.request(id, docs, out);
+                    } else {
+                        self.sync_doc(id, docs, out);
+                    }
+                }
+            }
+            Message::Sync {
+                document_id, data, ..
+            }
+            | Message::Request {
+                document_id, data, ..
+            } => {
+                let doc = match docs.get_mut(document_id) {
+                    Some(doc) => doc,
+                    None => docs.create_empty(document_id),
+                };
+                let before = doc.get_heads();
+                match self.peer.receive(document_id, doc, &data) {
+                    Ok(()) => {
+                        if doc.get_heads() != before {
+                            self.wanted.remove(&document_id);
+                            out.push(Effect::DocChanged(document_id));
+                        }
+                        self.sync_doc(document_id, docs, out);
+                    }
+                    Err(e) => out.push(Effect::Malformed(ProtocolError::Malformed(e.to_string()))),
+                }
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                out.push(Effect::Unavailable(document_id))
+            }
+            Message::Error { message } => out.push(Effect::ServerError(message)),
+            Message::Join { .. } | Message::Leave { .. } | Message::Advisory { .. } => {}
+        }
+    }
+
+    fn server(&self) -> Option<PeerId> {
+        match &self.phase {
+            Phase::Connected(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    fn sync_doc(&mut self, id: DocumentId, docs: &mut impl Documents, out: &mut Vec<Effect>) {
+        let (Some(server), Some(doc)) = (self.server(), docs.get_mut(id)) else {
+            return;
+        };
+        if let Some(data) = self.peer.generate(id, doc) {
+            out.push(Effect::Send(
+                Message::Sync {
+                    document_id: id,
+                    sender_id: self.me.clone(),
+                    target_id: server,
+                    data,
+                }
+                .encode(),
+            ));
+        }
+    }
+
+    fn request(&mut self, id: DocumentId, docs: &mut impl Documents, out: &mut Vec<Effect>) {
+        let (Some(server), Some(doc)) = (self.server(), docs.get_mut(id)) else {
+            return;
+        };
+        if let Some(data) = self.peer.generate(id, doc) {
+            out.push(Effect::Send(
+                Message::Request {
+                    document_id: id,
+                    sender_id: self.me.clone(),
+                    target_id: server,
+                    data,
+                }
+                .encode(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

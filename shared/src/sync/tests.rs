@@ -1,0 +1,223 @@
+//! The client core against a minimal in-test server made of [`PeerSync`]: frames are passed by hand until
+//! nothing is left to say.
+
+use std::collections::BTreeMap;
+
+use automerge::{ROOT, ReadDoc, transaction::Transactable};
+
+use super::*;
+
+#[derive(Default)]
+struct Docs(BTreeMap<DocumentId, AutoCommit>);
+
+impl Documents for Docs {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.0.keys().copied().collect()
+    }
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.0.get_mut(&id)
+    }
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.0.entry(id).or_default()
+    }
+}
+
+/// A toy server: answers join, syncs every document with one client.
+struct Server {
+    me: PeerId,
+    docs: Docs,
+    peer: PeerSync,
+}
+
+impl Server {
+    fn handle(&mut self, frame: &[u8]) -> Vec<Vec<u8>> {
+        match Message::decode(frame, &Limits::default()).unwrap() {
+            Message::Join { sender_id, .. } => vec![
+                Message::Peer {
+                    sender_id: self.me.clone(),
+                    selected_protocol_version: "1".into(),
+                    target_id: sender_id,
+                    metadata: None,
+                }
+                .encode(),
+            ],
+            Message::Sync {
+                document_id,
+                sender_id,
+                data,
+                ..
+            }
+            | Message::Request {
+                document_id,
+                sender_id,
+                data,
+                ..
+            } => {
+                let doc = self.docs.create_empty(document_id);
+                self.peer.receive(document_id, doc, &data).unwrap();
+                let Some(data) = self.peer.generate(document_id, doc) else {
+                    return vec![];
+                };
+                vec![
+                    Message::Sync {
+                        document_id,
+                        sender_id: self.me.clone(),
+                        target_id: sender_id,
+                        data,
+                    }
+                    .encode(),
+                ]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+/// Passes frames both ways until both sides are quiet; returns the client's non-send effects.
+fn run_until_quiet(
+    client: &mut Client,
+    docs: &mut Docs,
+    server: &mut Server,
+    first: Vec<Effect>,
+) -> Vec<Effect> {
+    let mut pending = first;
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        let mut to_server = Vec::new();
+        for e in pending.drain(..) {
+            match e {
+                Effect::Send(f) => to_server.push(f),
+                other => seen.push(other),
+            }
+        }
+        if to_server.is_empty() {
+            return seen;
+        }
+        for f in to_server {
+            for reply in server.handle(&f) {
+                pending.extend(client.handle(Event::Frame(&reply), docs));
+            }
+        }
+    }
+    panic!("sync did not settle");
+}
+
+fn doc_with(key: &str, value: &str) -> AutoCommit {
+    let mut d = AutoCommit::new();
+    d.put(ROOT, key, value).unwrap();
+    d
+}
+
+#[test]
+fn join_then_sync_every_document_both_ways() {
+    let id = DocumentId::generate();
+    let mut docs = Docs::default();
+    docs.0.insert(id, doc_with("from", "client"));
+    let mut server = Server {
+        me: PeerId::new("server"),
+        docs: Docs::default(),
+        peer: PeerSync::default(),
+    };
+    let mut client = Client::new(PeerId::new("tab-1"), None, Limits::default());
+
+    // Step 1: open, join, connect: the client offers what it has.
+    let first = client.handle(Event::Opened, &mut docs);
+    let seen = run_until_quiet(&mut client, &mut docs, &mut server, first);
+    assert!(seen.contains(&Effect::Connected(PeerId::new("server"))));
+    assert_eq!(
+        server.docs.0[&id]
+            .get(ROOT, "from")
+            .unwrap()
+            .unwrap()
+            .0
+            .into_string()
+            .ok()
+            .as_deref(),
+        Some("client")
+    );
+
+    // Step 2: a change on the server reaches the client.
+    let sdoc = server.docs.0.get_mut(&id).unwrap();
+    sdoc.put(ROOT, "reply", "server").unwrap();
+    let data = server.peer.generate(id, sdoc).unwrap();
+    let frame = Message::Sync {
+        document_id: id,
+        sender_id: PeerId::new("server"),
+        target_id: PeerId::new("tab-1"),
+        data,
+    }
+    .encode();
+    let effects = client.handle(Event::Frame(&frame), &mut docs);
+    let seen = run_until_quiet(&mut client, &mut docs, &mut server, effects);
+    assert!(seen.contains(&Effect::DocChanged(id)));
+    assert_eq!(
+        docs.0[&id]
+            .get(ROOT, "reply")
+            .unwrap()
+            .unwrap()
+            .0
+            .into_string()
+            .ok()
+            .as_deref(),
+        Some("server")
+    );
+    assert_eq!(
+        docs.0.get_mut(&id).unwrap().get_heads(),
+        server.docs.0.get_mut(&id).unwrap().get_heads()
+    );
+}
+
+#[test]
+fn a_wanted_document_arrives_from_the_server() {
+    let id = DocumentId::generate();
+    let mut server = Server {
+        me: PeerId::new("server"),
+        docs: Docs::default(),
+        peer: PeerSync::default(),
+    };
+    server.docs.0.insert(id, doc_with("facility", "さくら"));
+    let mut docs = Docs::default();
+    let mut client = Client::new(PeerId::new("tab-2"), None, Limits::default());
+    let first = client.handle(Event::Opened, &mut docs);
+    run_until_quiet(&mut client, &mut docs, &mut server, first);
+    let effects = client.handle(Event::Want(id), &mut docs);
+    let seen = run_until_quiet(&mut client, &mut docs, &mut server, effects);
+    assert!(seen.contains(&Effect::DocChanged(id)));
+    assert_eq!(
+        docs.0[&id]
+            .get(ROOT, "facility")
+            .unwrap()
+            .unwrap()
+            .0
+            .into_string()
+            .ok()
+            .as_deref(),
+        Some("さくら")
+    );
+}
+
+#[test]
+fn garbage_from_the_server_is_reported_not_applied() {
+    let mut docs = Docs::default();
+    let mut client = Client::new(PeerId::new("tab-3"), None, Limits::default());
+    client.handle(Event::Opened, &mut docs);
+    let effects = client.handle(Event::Frame(&[0xde, 0xad]), &mut docs);
+    assert!(matches!(effects.as_slice(), [Effect::Malformed(_)]));
+    // A sync frame whose data is not an Automerge sync message.
+    let id = DocumentId::generate();
+    let peer = Message::Peer {
+        sender_id: PeerId::new("s"),
+        selected_protocol_version: "1".into(),
+        target_id: PeerId::new("tab-3"),
+        metadata: None,
+    };
+    client.handle(Event::Frame(&peer.encode()), &mut docs);
+    let bad = Message::Sync {
+        document_id: id,
+        sender_id: PeerId::new("s"),
+        target_id: PeerId::new("tab-3"),
+        data: vec![1, 2, 3],
+    };
+    let effects = client.handle(Event::Frame(&bad.encode()), &mut docs);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Malformed(_))));
+}
