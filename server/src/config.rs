@@ -17,9 +17,25 @@ pub struct Config {
     /// The built app (trunk's output folder).
     #[arg(long, env = "MAMORI_ASSETS", default_value = "app/dist")]
     pub assets: PathBuf,
-    /// Where the server keeps its data (the embedded store, from the sync issue on).
+    /// Where the server keeps its data (the embedded SQLite store).
     #[arg(long, env = "MAMORI_DATA", default_value = "data")]
     pub data_dir: PathBuf,
+    /// The largest sync message accepted, in bytes.
+    #[arg(long, env = "MAMORI_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// How many documents one connection may sync.
+    #[arg(
+        long,
+        env = "MAMORI_MAX_DOCUMENTS_PER_CONNECTION",
+        default_value_t = 10_000
+    )]
+    pub max_documents_per_connection: usize,
+    /// Sustained messages a second one connection may send.
+    #[arg(long, env = "MAMORI_MESSAGES_PER_SECOND", default_value_t = 200)]
+    pub messages_per_second: u32,
+    /// Messages one connection may send in a burst (a device catching up after a week offline).
+    #[arg(long, env = "MAMORI_MESSAGE_BURST", default_value_t = 2_000)]
+    pub message_burst: u32,
 }
 
 impl Config {
@@ -29,6 +45,7 @@ impl Config {
             addr: ([127, 0, 0, 1], 0).into(),
             assets: assets.into(),
             data_dir: data_dir.into(),
+            ..Config::parse_from(["mamori-server"])
         }
     }
 }

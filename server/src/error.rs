@@ -8,6 +8,8 @@ use thiserror::Error;
 pub enum AppError {
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl IntoResponse for AppError {

@@ -1,18 +1,24 @@
-//! Mamori's server: serves the built app (an offline-first PWA) and a health endpoint. Document sync, people
-//! and the access log come in later issues and plug into the same [`AppState`] and router.
+//! Mamori's server: serves the built app (an offline-first PWA), syncs documents over the automerge-repo
+//! WebSocket protocol at `/sync`, and keeps them in an embedded SQLite store. People and the access log come
+//! in later issues and plug into the same [`AppState`] and router.
 //!
 //! # Layout
 //! - [`config`]: flags and environment (`clap`).
 //! - [`state`]: what every handler shares.
-//! - [`routes`]: one module per route group (`health`, `assets`).
+//! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
+//! - [`rooms`]: live documents, their subscribers, durable writes.
+//! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
 pub mod config;
 pub mod error;
+pub mod rooms;
 pub mod routes;
 pub mod state;
+pub mod store;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -26,6 +32,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::service_worker::router())
+        .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -42,7 +49,18 @@ pub async fn run(
     if !config.assets.join("index.html").is_file() {
         tracing::warn!(assets = %config.assets.display(), "no built app found: run the README's run command to build it");
     }
-    let state = AppState::new(config);
+    let store = store::sqlite::SqliteStore::open(&config.data_dir).await?;
+    run_with_store(listener, config, Arc::new(store), shutdown).await
+}
+
+/// [`run`] on a given store (tests use the in-memory one).
+pub async fn run_with_store(
+    listener: TcpListener,
+    config: Config,
+    store: Arc<dyn store::DocStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let state = AppState::new(config, store);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;

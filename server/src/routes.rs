@@ -3,3 +3,4 @@
 pub mod assets;
 pub mod health;
 pub mod service_worker;
+pub mod sync;

@@ -1,21 +1,38 @@
-//! What every handler shares. Cheap to clone (an `Arc` inside).
+//! What every handler shares. Cheap to clone (`Arc`s inside).
 
 use std::sync::Arc;
 
+use mamori_shared::model::PeerId;
+use mamori_shared::protocol::Limits;
+
 use crate::config::Config;
+use crate::rooms::Rooms;
+use crate::store::DocStore;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     /// The service worker rendered for the current build.
     pub worker: Arc<crate::routes::service_worker::WorkerCache>,
+    /// Live documents and the store behind them.
+    pub rooms: Arc<Rooms>,
+    /// This server's peer id in the sync protocol.
+    pub server_peer: PeerId,
 }
 
 impl AppState {
-    pub fn new(config: Config) -> AppState {
+    pub fn new(config: Config, store: Arc<dyn DocStore>) -> AppState {
         AppState {
             config: Arc::new(config),
             worker: Arc::default(),
+            rooms: Arc::new(Rooms::new(store)),
+            server_peer: PeerId::generate("mamori-server"),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_message_bytes: self.config.max_message_bytes,
         }
     }
 }

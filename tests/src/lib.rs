@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod server;
+pub mod sync_client;
 
 pub use browser::Browser;
 pub use server::TestServer;

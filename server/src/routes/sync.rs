@@ -1,0 +1,288 @@
+//! `GET /sync`: the automerge-repo WebSocket endpoint.
+//!
+//! The server drives the shared [`PeerSync`] itself rather than wrapping samod, because it must decide per
+//! connection and per message which documents a peer may open and whether its changes are kept (samod's share
+//! policy is per document and cannot retract a change once applied), and because it must persist a change
+//! before it sends anything whose heads include it.
+//!
+//! Anything a peer sends that is not the protocol (text frames, malformed or oversized frames, messages before
+//! `join`, more documents or messages than the limits allow) is answered with an `error` message and the
+//! connection is closed; nothing is stored from it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message as Ws, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use mamori_shared::model::{DocumentId, PeerId};
+use mamori_shared::protocol::{Message, PROTOCOL_VERSION};
+use mamori_shared::sync::PeerSync;
+use tokio::sync::mpsc;
+
+use crate::AppState;
+use crate::rooms::Room;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sync", get(upgrade))
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    let max = state.config.max_message_bytes;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| handle_socket(socket, state))
+}
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// Why a connection is being closed, said to the peer in an `error` message.
+struct Fatal(String);
+
+/// A simple token bucket: `rate` messages a second on average, bursts up to `burst`.
+struct Rate {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+}
+
+impl Rate {
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Connection {
+    id: u64,
+    state: AppState,
+    remote: Option<PeerId>,
+    peer: PeerSync,
+    rooms: HashMap<DocumentId, Arc<Room>>,
+    inbox: mpsc::Sender<DocumentId>,
+    rate: Rate,
+}
+
+pub async fn handle_socket(mut socket: WebSocket, state: AppState) {
+    let (inbox, mut notes) = mpsc::channel(256);
+    let rate = Rate {
+        tokens: state.config.message_burst as f64,
+        rate: state.config.messages_per_second as f64,
+        burst: state.config.message_burst as f64,
+        last: Instant::now(),
+    };
+    let mut conn = Connection {
+        id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+        state,
+        remote: None,
+        peer: PeerSync::default(),
+        rooms: HashMap::new(),
+        inbox,
+        rate,
+    };
+    loop {
+        let outcome = tokio::select! {
+            frame = socket.recv() => match frame {
+                Some(Ok(Ws::Binary(bytes))) => conn.on_frame(&bytes).await,
+                Some(Ok(Ws::Text(_))) => Err(Fatal("text frames are not part of the protocol: send binary CBOR".into())),
+                Some(Ok(Ws::Ping(_) | Ws::Pong(_))) => Ok(Vec::new()),
+                Some(Ok(Ws::Close(_))) | None => break,
+                Some(Err(e)) => {
+                    tracing::info!(conn = conn.id, error = %e, "sync socket failed");
+                    break;
+                }
+            },
+            Some(id) = notes.recv() => Ok(conn.on_remote_change(id).await.into_iter().collect()),
+        };
+        match outcome {
+            Ok(replies) => {
+                for reply in replies {
+                    if socket.send(Ws::Binary(reply.into())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(Fatal(reason)) => {
+                tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
+                let _ = socket
+                    .send(Ws::Binary(
+                        Message::Error { message: reason }.encode().into(),
+                    ))
+                    .await;
+                let _ = socket.send(Ws::Close(None)).await;
+                break;
+            }
+        }
+    }
+    for room in conn.rooms.values() {
+        room.unsubscribe(conn.id);
+    }
+}
+
+impl Connection {
+    fn me(&self) -> PeerId {
+        self.state.server_peer.clone()
+    }
+
+    async fn on_frame(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, Fatal> {
+        if !self.rate.allow() {
+            return Err(Fatal(format!(
+                "more than {} messages a second",
+                self.state.config.messages_per_second
+            )));
+        }
+        let message =
+            Message::decode(bytes, &self.state.limits()).map_err(|e| Fatal(e.to_string()))?;
+        let Some(remote) = self.remote.clone() else {
+            return match message {
+                Message::Join {
+                    sender_id,
+                    supported_protocol_versions,
+                    ..
+                } => {
+                    if !supported_protocol_versions
+                        .iter()
+                        .any(|v| v == PROTOCOL_VERSION)
+                    {
+                        return Err(Fatal(format!(
+                            "this server speaks protocol version {PROTOCOL_VERSION}"
+                        )));
+                    }
+                    self.remote = Some(sender_id.clone());
+                    let peer = Message::Peer {
+                        sender_id: self.me(),
+                        selected_protocol_version: PROTOCOL_VERSION.into(),
+                        target_id: sender_id,
+                        metadata: None,
+                    };
+                    Ok(vec![peer.encode()])
+                }
+                _ => Err(Fatal("the first message must be join".into())),
+            };
+        };
+        match message {
+            Message::Join { .. } => Err(Fatal("join was already received".into())),
+            Message::Sync {
+                document_id, data, ..
+            } => self.on_sync(remote, document_id, &data, false).await,
+            Message::Request {
+                document_id, data, ..
+            } => self.on_sync(remote, document_id, &data, true).await,
+            Message::Leave { .. } => Err(Fatal("goodbye".into())),
+            Message::Error { message } => {
+                tracing::info!(conn = self.id, %message, "peer reported an error");
+                Ok(Vec::new())
+            }
+            Message::Peer { .. } => Err(Fatal("peer is the server's message".into())),
+            Message::DocUnavailable { .. } | Message::Advisory { .. } => Ok(Vec::new()),
+        }
+    }
+
+    fn unavailable(&self, remote: PeerId, document_id: DocumentId) -> Vec<Vec<u8>> {
+        vec![
+            Message::DocUnavailable {
+                document_id,
+                sender_id: self.me(),
+                target_id: remote,
+            }
+            .encode(),
+        ]
+    }
+
+    async fn on_sync(
+        &mut self,
+        remote: PeerId,
+        id: DocumentId,
+        data: &[u8],
+        request: bool,
+    ) -> Result<Vec<Vec<u8>>, Fatal> {
+        let room = match self.rooms.get(&id) {
+            Some(room) => room.clone(),
+            None => {
+                if self.rooms.len() >= self.state.config.max_documents_per_connection {
+                    return Err(Fatal(format!(
+                        "more than {} documents on one connection",
+                        self.state.config.max_documents_per_connection
+                    )));
+                }
+                // A `sync` about an unknown document offers one created offline: accept it. A `request`
+                // asks for one: a document that does not exist (or, later, may not be seen) is unavailable.
+                let opened = self.state.rooms.open(id, !request).await.map_err(|e| {
+                    tracing::error!(doc = %id, error = %e, "cannot open document");
+                    Fatal("the server could not open the document".into())
+                })?;
+                let Some(room) = opened else {
+                    return Ok(self.unavailable(remote, id));
+                };
+                room.subscribe(self.id, self.inbox.clone());
+                self.rooms.insert(id, room.clone());
+                room
+            }
+        };
+        let mut guard = room.doc.lock().await;
+        if request && guard.chunks == 0 && guard.doc.get_heads().is_empty() {
+            return Ok(self.unavailable(remote, id));
+        }
+        let before = guard.doc.get_heads();
+        self.peer
+            .receive(id, &mut guard.doc, data)
+            .map_err(|e| Fatal(format!("document {id}: {e}")))?;
+        if guard.doc.get_heads() != before {
+            // Durable first: nothing that acknowledges these changes leaves before the store has them.
+            if let Err(e) = guard
+                .persist_since(id, &before, self.state.rooms.store())
+                .await
+            {
+                tracing::error!(doc = %id, error = %e, "cannot store changes");
+                drop(guard);
+                self.state.rooms.evict(id);
+                return Err(Fatal(
+                    "the server could not store the changes; they will be sent again".into(),
+                ));
+            }
+            room.notify_others(self.id);
+        }
+        let reply = self.peer.generate(id, &mut guard.doc);
+        Ok(reply
+            .map(|data| {
+                Message::Sync {
+                    document_id: id,
+                    sender_id: self.me(),
+                    target_id: remote,
+                    data,
+                }
+                .encode()
+            })
+            .into_iter()
+            .collect())
+    }
+
+    async fn on_remote_change(&mut self, id: DocumentId) -> Option<Vec<u8>> {
+        let remote = self.remote.clone()?;
+        let room = self.rooms.get(&id)?.clone();
+        let mut guard = room.doc.lock().await;
+        let data = self.peer.generate(id, &mut guard.doc)?;
+        Some(
+            Message::Sync {
+                document_id: id,
+                sender_id: self.me(),
+                target_id: remote,
+                data,
+            }
+            .encode(),
+        )
+    }
+}

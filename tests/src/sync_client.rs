@@ -1,0 +1,167 @@
+//! A native sync client for tests: the shared sans-IO core over a real WebSocket to the real server.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use automerge::AutoCommit;
+use futures_util::{SinkExt, StreamExt};
+use mamori_shared::model::{DocumentId, PeerId};
+use mamori_shared::protocol::Limits;
+use mamori_shared::sync::{Client, Documents, Effect, Event};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The documents a test device holds.
+#[derive(Default)]
+pub struct Docs(pub BTreeMap<DocumentId, AutoCommit>);
+
+impl Documents for Docs {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.0.keys().copied().collect()
+    }
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.0.get_mut(&id)
+    }
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.0.entry(id).or_default()
+    }
+}
+
+/// A device: its documents survive disconnects (a tablet going offline and back).
+pub struct Device {
+    pub name: String,
+    pub docs: Docs,
+    core: Client,
+    socket: Option<WebSocketStream<MaybeTlsStream<TcpStream>>>,
+    pub unavailable: Vec<DocumentId>,
+    pub errors: Vec<String>,
+}
+
+impl Device {
+    pub fn new(name: &str) -> Device {
+        Device {
+            name: name.into(),
+            docs: Docs::default(),
+            core: Client::new(PeerId::generate(name), None, Limits::default()),
+            socket: None,
+            unavailable: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Connects to `http://localhost:port` (its `/sync`) and waits for the handshake.
+    pub async fn connect(&mut self, server_url: &str) {
+        let url = format!("{}/sync", server_url.replace("http://", "ws://"));
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the sync endpoint accepts a WebSocket");
+        self.socket = Some(socket);
+        let effects = self.core.handle(Event::Opened, &mut self.docs);
+        self.perform(effects).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.core.is_connected() {
+            assert!(Instant::now() < deadline, "{}: no handshake", self.name);
+            self.pump_once(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Goes offline (closes the socket); documents stay.
+    pub async fn disconnect(&mut self) {
+        if let Some(mut s) = self.socket.take() {
+            let _ = s.close(None).await;
+        }
+        self.core.handle(Event::Closed, &mut self.docs);
+    }
+
+    /// Adds a document made on this device (possibly offline).
+    pub async fn add(&mut self, id: DocumentId, doc: AutoCommit) {
+        self.docs.0.insert(id, doc);
+        self.changed(id).await;
+    }
+
+    /// Edits a document, then tells the core (sends if online).
+    pub async fn edit(&mut self, id: DocumentId, f: impl FnOnce(&mut AutoCommit)) {
+        f(self
+            .docs
+            .0
+            .get_mut(&id)
+            .expect("the device holds the document"));
+        self.changed(id).await;
+    }
+
+    async fn changed(&mut self, id: DocumentId) {
+        let effects = self.core.handle(Event::LocalChange(id), &mut self.docs);
+        self.perform(effects).await;
+    }
+
+    /// Asks the server for a document this device does not hold yet.
+    pub async fn want(&mut self, id: DocumentId) {
+        let effects = self.core.handle(Event::Want(id), &mut self.docs);
+        self.perform(effects).await;
+    }
+
+    async fn perform(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Send(frame) => {
+                    if let Some(s) = self.socket.as_mut() {
+                        let _ = s.send(Ws::Binary(frame.into())).await;
+                    }
+                }
+                Effect::Unavailable(id) => self.unavailable.push(id),
+                Effect::ServerError(m) => self.errors.push(m),
+                Effect::Malformed(e) => self.errors.push(e.to_string()),
+                Effect::DocChanged(_) | Effect::Connected(_) => {}
+            }
+        }
+    }
+
+    /// Handles frames until none arrives for `quiet`.
+    pub async fn pump_once(&mut self, quiet: Duration) -> bool {
+        let Some(socket) = self.socket.as_mut() else {
+            return false;
+        };
+        match tokio::time::timeout(quiet, socket.next()).await {
+            Ok(Some(Ok(Ws::Binary(bytes)))) => {
+                let effects = self.core.handle(Event::Frame(&bytes), &mut self.docs);
+                self.perform(effects).await;
+                true
+            }
+            Ok(Some(Ok(_))) => true,
+            Ok(None) | Ok(Some(Err(_))) => {
+                self.socket = None;
+                self.core.handle(Event::Closed, &mut self.docs);
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The heads of a document on this device.
+    pub fn heads(&mut self, id: DocumentId) -> Vec<automerge::ChangeHash> {
+        self.docs
+            .0
+            .get_mut(&id)
+            .map(|d| d.get_heads())
+            .unwrap_or_default()
+    }
+}
+
+/// Pumps every device until all hold `id` with the same heads (or panics after 10 s).
+pub async fn converge(devices: &mut [&mut Device], id: DocumentId) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        for d in devices.iter_mut() {
+            while d.pump_once(Duration::from_millis(20)).await {}
+        }
+        let heads: Vec<_> = devices.iter_mut().map(|d| d.heads(id)).collect();
+        if !heads[0].is_empty() && heads.iter().all(|h| h == &heads[0]) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "devices did not converge: {heads:?}"
+        );
+    }
+}

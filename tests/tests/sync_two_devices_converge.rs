@@ -1,0 +1,111 @@
+//! Sync through the real server and its SQLite store: two devices edit one checklist, one of them offline for
+//! a while, and converge; a device that joins late gets everything; a document created offline syncs when its
+//! device comes back; a document nobody has is unavailable.
+
+use mamori_shared::answer::{Answer, Choice, Entry};
+use mamori_shared::calendar::{Date, FiscalYear};
+use mamori_shared::edition::FormKind;
+use mamori_shared::model::{DocumentId, FacilityId, ItemId};
+use mamori_shared::schema::checklist::{self, ChecklistMeta};
+use mamori_tests::TestServer;
+use mamori_tests::sync_client::{Device, converge};
+
+fn new_checklist() -> automerge::AutoCommit {
+    checklist::create(&ChecklistMeta {
+        facility_id: FacilityId::generate(),
+        form: FormKind::Medical,
+        edition: "r7".into(),
+        fiscal_year: FiscalYear(2026),
+        vendor_id: None,
+        vendor_name: String::new(),
+        created_at_ms: 0,
+        copied_from: None,
+    })
+    .unwrap()
+}
+
+fn answer(doc: &mut automerge::AutoCommit, item: &str, choice: Choice, who: &str) {
+    let a = Answer::new(
+        choice,
+        Date::new(2026, 11, 20).unwrap(),
+        Entry {
+            by: who.into(),
+            ..Entry::default()
+        },
+    );
+    checklist::put_answer(doc, &ItemId::from(item), &a).unwrap();
+}
+
+fn answered(device: &Device, id: DocumentId) -> Vec<String> {
+    checklist::answers(&device.docs.0[&id])
+        .unwrap()
+        .keys()
+        .map(|k| k.to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_converge_after_one_was_offline_and_a_late_joiner_gets_everything() {
+    let server = TestServer::start().await;
+    let id = DocumentId::generate();
+
+    // Step 1: tablet A creates the checklist, answers 1-①, and syncs.
+    let mut a = Device::new("tablet-a");
+    a.connect(&server.url).await;
+    let mut doc = new_checklist();
+    answer(&mut doc, "1-①", Choice::Yes, "佐藤");
+    a.add(id, doc).await;
+
+    // Step 2: tablet B opens it by id and gets it.
+    let mut b = Device::new("tablet-b");
+    b.connect(&server.url).await;
+    b.want(id).await;
+    converge(&mut [&mut a, &mut b], id).await;
+    assert_eq!(answered(&b, id), ["1-①"]);
+
+    // Step 3: B goes offline and answers 2-①; meanwhile A answers 2-⑥ online.
+    b.disconnect().await;
+    b.edit(id, |d| answer(d, "2-①", Choice::No, "鈴木")).await;
+    a.edit(id, |d| answer(d, "2-⑥", Choice::Yes, "佐藤")).await;
+
+    // Step 4: B comes back: both converge to the same heads with all three answers.
+    b.connect(&server.url).await;
+    converge(&mut [&mut a, &mut b], id).await;
+    assert_eq!(answered(&a, id), ["1-①", "2-①", "2-⑥"]);
+    assert_eq!(answered(&b, id), ["1-①", "2-①", "2-⑥"]);
+
+    // Step 5: C joins late and gets everything.
+    let mut c = Device::new("laptop-c");
+    c.connect(&server.url).await;
+    c.want(id).await;
+    converge(&mut [&mut a, &mut b, &mut c], id).await;
+    assert_eq!(answered(&c, id), ["1-①", "2-①", "2-⑥"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_created_offline_syncs_when_its_device_comes_back() {
+    let server = TestServer::start().await;
+    let id = DocumentId::generate();
+
+    // Step 1: created and answered with no connection.
+    let mut a = Device::new("offline-tablet");
+    let mut doc = new_checklist();
+    answer(&mut doc, "3-③", Choice::No, "田中");
+    a.add(id, doc).await;
+
+    // Step 2: before A connects, nobody can get it.
+    let mut b = Device::new("other");
+    b.connect(&server.url).await;
+    b.want(id).await;
+    while b.pump_once(std::time::Duration::from_millis(200)).await {}
+    assert_eq!(b.unavailable, [id], "an unknown document is unavailable");
+
+    // Step 3: A connects; the server accepts the new document; B asks again and gets it.
+    a.connect(&server.url).await;
+    while a.pump_once(std::time::Duration::from_millis(200)).await {}
+    let mut c = Device::new("third");
+    c.connect(&server.url).await;
+    c.want(id).await;
+    converge(&mut [&mut a, &mut c], id).await;
+    assert_eq!(answered(&c, id), ["3-③"]);
+}
