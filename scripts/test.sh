@@ -15,4 +15,6 @@ echo "== build the app (once)"
 bash scripts/build-app.sh
 
 echo "== tests"
+# The durability tests run the server binary itself (to kill it with SIGKILL).
+cargo build -p mamori-server
 cargo test -p mamori-shared -p mamori-server -p mamori-tests

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -11,6 +11,9 @@ use clap::Parser;
     about = "Mamori (守り): the sync server and app host"
 )]
 pub struct Config {
+    /// What to do; without a command, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "MAMORI_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
@@ -48,4 +51,21 @@ impl Config {
             ..Config::parse_from(["mamori-server"])
         }
     }
+}
+
+/// Maintenance commands, run beside (or instead of) the server.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Writes a consistent copy of the store to FILE; safe while the server runs and writes.
+    Backup {
+        /// Where to write the copy (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replaces the store in the data folder with a backup. Stop the server first.
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
 }

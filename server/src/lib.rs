@@ -7,11 +7,13 @@
 //! - [`state`]: what every handler shares.
 //! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
 //! - [`rooms`]: live documents, their subscribers, durable writes.
+//! - [`maintenance`]: backup and restore commands.
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
 pub mod config;
 pub mod error;
+pub mod maintenance;
 pub mod rooms;
 pub mod routes;
 pub mod state;

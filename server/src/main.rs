@@ -1,7 +1,9 @@
-//! `mamori-server`: parse flags, set up logging, bind, and hand over to [`mamori_server::run`].
+//! `mamori-server`: parse flags, set up logging, then serve (bind, hand over to [`mamori_server::run`]) or
+//! run a maintenance command (`backup`, `restore`).
 
 use clap::Parser;
 use mamori_server::Config;
+use mamori_server::config::Command;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,6 +15,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let config = Config::parse();
+    match &config.command {
+        Some(Command::Backup { to }) => {
+            mamori_server::maintenance::backup(&config.data_dir, to).await?;
+            println!("backup written to {}", to.display());
+            return Ok(());
+        }
+        Some(Command::Restore { from }) => {
+            mamori_server::maintenance::restore(&config.data_dir, from).await?;
+            println!(
+                "restored {} into {}",
+                from.display(),
+                config.data_dir.display()
+            );
+            return Ok(());
+        }
+        None => {}
+    }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     // The one line a person starting Mamori needs: where to open it.

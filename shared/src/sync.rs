@@ -45,6 +45,11 @@ impl PeerSync {
             .map_err(|e| SyncError::Rejected(e.to_string()))
     }
 
+    /// The heads the peer last said it has for a document.
+    pub fn their_heads(&self, id: DocumentId) -> Option<&[automerge::ChangeHash]> {
+        self.states.get(&id)?.their_heads.as_deref()
+    }
+
     /// Starts over with a document (after a reset or a refusal).
     pub fn forget(&mut self, id: DocumentId) {
         self.states.remove(&id);
@@ -125,6 +130,13 @@ impl Client {
             peer: PeerSync::default(),
             wanted: BTreeSet::new(),
         }
+    }
+
+    /// Whether the server has said it holds every change this device has of `id`.
+    pub fn server_has(&self, id: DocumentId, heads: &[automerge::ChangeHash]) -> bool {
+        self.peer
+            .their_heads(id)
+            .is_some_and(|theirs| heads.iter().all(|h| theirs.contains(h)))
     }
 
     pub fn is_connected(&self) -> bool {

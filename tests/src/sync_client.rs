@@ -138,6 +138,12 @@ impl Device {
         }
     }
 
+    /// Whether the server has told this device it holds all of this device's changes to `id`.
+    pub fn server_has_all(&mut self, id: DocumentId) -> bool {
+        let heads = self.heads(id);
+        self.core.server_has(id, &heads)
+    }
+
     /// The heads of a document on this device.
     pub fn heads(&mut self, id: DocumentId) -> Vec<automerge::ChangeHash> {
         self.docs

@@ -1,0 +1,39 @@
+//! Backup and restore of the embedded store, as commands beside the running server.
+
+use std::path::Path;
+
+use crate::store::sqlite::SqliteStore;
+use crate::store::{DocStore, StoreError};
+
+/// Writes a consistent copy of the store in `data_dir` to `to`, while the server may be running and
+/// writing (SQLite's `VACUUM INTO` reads one snapshot of the WAL-mode database).
+pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
+    if to.exists() {
+        return Err(StoreError::Other(format!(
+            "{} exists: choose a new file for the backup",
+            to.display()
+        )));
+    }
+    let store = SqliteStore::open(data_dir).await?;
+    store.backup(to).await
+}
+
+/// Replaces the store in `data_dir` with the backup at `from`. The backup is checked first (it must open as a
+/// Mamori store); the replaced store is kept beside it as `mamori.db.before-restore`.
+pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
+    SqliteStore::open_file(from).await?;
+    std::fs::create_dir_all(data_dir)?;
+    let target = data_dir.join("mamori.db");
+    // The old store moves aside whole, with its write-ahead log (it may hold committed data).
+    for suffix in ["", "-wal", "-shm"] {
+        let file = data_dir.join(format!("mamori.db{suffix}"));
+        if file.exists() {
+            std::fs::rename(
+                &file,
+                data_dir.join(format!("mamori.db.before-restore{suffix}")),
+            )?;
+        }
+    }
+    std::fs::copy(from, &target)?;
+    Ok(())
+}
