@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`state`]: the documents on this device and the actions that change them (then save them).
 //! - [`storage`]: IndexedDB persistence of document bytes.
+//! - [`sync`]: the WebSocket sync client on the shared sans-IO core.
+//! - [`tabs`]: tabs of one device merge each other's saves.
 //! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
@@ -16,12 +18,15 @@ pub mod pwa;
 pub mod settings;
 pub mod state;
 pub mod storage;
+pub mod sync;
+pub mod tabs;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::status_bar::StatusBar;
+use crate::pages::join::JoinPage;
 use crate::pages::{
     bench::StorageBench, checklist::ChecklistPage, home::HomePage, not_found::NotFound,
     print::PrintPage, settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
@@ -35,7 +40,12 @@ pub fn App() -> impl IntoView {
     pwa::provide();
     let workspace = Workspace::new();
     provide_context(workspace);
-    leptos::task::spawn_local(workspace.start());
+    let sync = sync::provide(workspace);
+    leptos::task::spawn_local(async move {
+        workspace.start().await;
+        tabs::start(workspace);
+        sync.begin();
+    });
 
     // The page language follows the setting (screen readers, fonts, hyphenation).
     Effect::new(move |_| {
@@ -72,6 +82,7 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=HomePage />
                             <Route path=path!("/setup") view=SetupPage />
+                            <Route path=path!("/join/:id") view=JoinPage />
                             <Route path=path!("/settings") view=SettingsPage />
                             <Route path=path!("/vendors") view=VendorsPage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />

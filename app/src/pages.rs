@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod checklist;
 pub mod home;
+pub mod join;
 pub mod not_found;
 pub mod print;
 pub mod settings;

@@ -62,6 +62,8 @@ pub struct Workspace {
     pub load: RwSignal<LoadState>,
     /// Documents newer than this build.
     pub too_new: RwSignal<BTreeSet<DocumentId>>,
+    /// The sync client, once started.
+    sync: StoredValue<Option<crate::sync::SyncHandle>, LocalStorage>,
 }
 
 /// Milliseconds since the epoch, from the device clock.
@@ -110,6 +112,7 @@ impl Workspace {
             save: RwSignal::new(SaveState::Saved),
             load: RwSignal::new(LoadState::Loading),
             too_new: RwSignal::new(BTreeSet::new()),
+            sync: StoredValue::new_local(None),
         }
     }
 
@@ -235,6 +238,7 @@ impl Workspace {
             .unwrap_or(Ok(()))?;
         self.revision.update(|r| *r += 1);
         self.persist(id);
+        self.notify_sync(id);
         Ok(())
     }
 
@@ -245,6 +249,7 @@ impl Workspace {
         });
         self.revision.update(|r| *r += 1);
         self.persist(id);
+        self.notify_sync(id);
     }
 
     /// The open device database, reopening it after a failure closed it.
@@ -259,13 +264,9 @@ impl Workspace {
 
     /// Writes a document to IndexedDB in the background, tracking the save state.
     fn persist(&self, id: DocumentId) {
-        let Some(bytes) = self
-            .docs
-            .try_update_value(|docs| docs.get_mut(&id).map(|d| d.save()))
-            .flatten()
-        else {
+        if self.docs.with_value(|docs| !docs.contains_key(&id)) {
             return;
-        };
+        }
         self.dirty.update(|d| {
             d.insert(id);
         });
@@ -279,10 +280,36 @@ impl Workspace {
         self.save.set(SaveState::Saving);
         let this = *self;
         spawn_local(async move {
+            let mut merged_in = false;
             let result = match this.device_store().await {
-                Ok(store) => store.save(id, &bytes).await,
+                Ok(store) => {
+                    store
+                        .save_merged(id, |stored| {
+                            this.docs
+                                .try_update_value(|docs| {
+                                    let doc = docs.get_mut(&id)?;
+                                    if let Some(stored) = stored {
+                                        let before = doc.get_heads();
+                                        // Another tab's saved changes join this tab's copy first.
+                                        let _ = doc.load_incremental(&stored);
+                                        merged_in = doc.get_heads() != before;
+                                    }
+                                    Some(doc.save())
+                                })
+                                .flatten()
+                                .unwrap_or_default()
+                        })
+                        .await
+                }
                 Err(e) => Err(e),
             };
+            if merged_in {
+                this.revision.update(|r| *r += 1);
+                this.notify_sync(id);
+            }
+            if result.is_ok() {
+                crate::tabs::announce(id);
+            }
             if result.is_err() {
                 // A failed write may close the connection (Chromium does on a full disk): reopen next time.
                 this.device.set_value(None);
@@ -305,6 +332,57 @@ impl Workspace {
                 this.save.set(SaveState::Saved);
             }
         });
+    }
+
+    /// Tells the sync client (if running) that a document changed here.
+    fn notify_sync(&self, id: DocumentId) {
+        if let Some(sync) = self.sync.get_value() {
+            sync.local_change(id);
+        }
+    }
+
+    /// Connects the sync client to this workspace.
+    pub fn attach_sync(&self, sync: crate::sync::SyncHandle) {
+        self.sync.set_value(Some(sync));
+    }
+
+    /// Runs `f` on every document with the sync core's view of them.
+    pub fn with_docs<R>(
+        &self,
+        f: impl FnOnce(&mut BTreeMap<DocumentId, AutoCommit>) -> R,
+    ) -> Option<R> {
+        self.docs.try_update_value(f)
+    }
+
+    /// A document arrived or changed from elsewhere (the server, another tab): show it and keep it.
+    pub fn changed_elsewhere(&self, id: DocumentId, persist: bool) {
+        self.revision.update(|r| *r += 1);
+        if persist {
+            self.persist(id);
+        }
+    }
+
+    /// Merges what another tab of this device saved for `id`.
+    pub async fn merge_from_device(self, id: DocumentId) {
+        let Ok(store) = self.device_store().await else {
+            return;
+        };
+        let Ok(Some(bytes)) = store.load(id).await else {
+            return;
+        };
+        let changed = self
+            .docs
+            .try_update_value(|docs| {
+                let doc = docs.entry(id).or_default();
+                let before = doc.get_heads();
+                let _ = doc.load_incremental(&bytes);
+                doc.get_heads() != before
+            })
+            .unwrap_or(false);
+        if changed {
+            self.revision.update(|r| *r += 1);
+            self.notify_sync(id);
+        }
     }
 
     /// Tries every unsaved document again (after the user freed space).

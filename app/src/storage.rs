@@ -180,6 +180,39 @@ impl DeviceStore {
         committed(tx).await
     }
 
+    /// Writes one document after merging in what is already stored (another tab of this device may have saved
+    /// changes this tab has not seen): read, merge and write happen in one transaction, so two tabs never
+    /// overwrite each other's changes. `merge` gets the stored bytes and returns what to store.
+    pub async fn save_merged(
+        &self,
+        id: DocumentId,
+        merge: impl FnOnce(Option<Vec<u8>>) -> Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
+        let key = JsValue::from_str(&id.to_string());
+        let done = committed(tx);
+        let stored = request(store.get(&key).map_err(StorageError::from_js)?).await?;
+        let stored = stored.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec());
+        let bytes = merge(stored);
+        let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
+        store
+            .put_with_key(&value, &key)
+            .map_err(StorageError::from_js)?;
+        done.await
+    }
+
+    /// One stored document.
+    pub async fn load(&self, id: DocumentId) -> Result<Option<Vec<u8>>, StorageError> {
+        let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;
+        let stored = request(
+            store
+                .get(&JsValue::from_str(&id.to_string()))
+                .map_err(StorageError::from_js)?,
+        )
+        .await?;
+        Ok(stored.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec()))
+    }
+
     /// Every stored document. Records whose key is not a document id are skipped (never deleted).
     pub async fn load_all(&self) -> Result<Vec<(DocumentId, Vec<u8>)>, StorageError> {
         let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;

@@ -58,6 +58,10 @@ pub fn ChecklistPage() -> impl IntoView {
                 <header class="checklist-head">
                     <h1>{move || checklist_title(&meta)}</h1>
                     <p class="muted">{move || lang().pick(ed.title_ja(), ed.title_en())}</p>
+                    {move || {
+                        let state = crate::sync::use_sync().doc_state(id);
+                        view! { <span class="sync-state" data-sync=state.code()>{state.label(lang())}</span> }
+                    }}
                     <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷用の表示", "Print view")}</A>
                 </header>
                 {read_only.then(|| view! {

@@ -114,6 +114,10 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
                 })}
             </A>
             <div class="row-actions">
+                {move || {
+                    let state = crate::sync::use_sync().doc_state(id);
+                    view! { <span class="sync-state" data-sync=state.code()>{state.label(lang())}</span> }
+                }}
                 <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷", "Print")}</A>
                 <Show when=move || !has_next()>
                     <button class="button small" on:click=start_next.clone()>

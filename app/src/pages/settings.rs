@@ -58,6 +58,19 @@ pub fn SettingsPage() -> impl IntoView {
                 <p class="muted">{tr!("端末名", "Device")}": "{move || settings.with(|s| s.device.clone())}</p>
                 <p class="muted">{tr!("この端末に保存しているデータ", "Data kept on this device")}": "
                     {move || { ws.revision.track(); format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0) }}</p>
+                {move || ws.index_id().map(|id| {
+                    let origin = window().location().origin().unwrap_or_default();
+                    view! {
+                        <div class="field share">
+                            <span>{tr!("この施設を別の端末で開く", "Open this facility on another device")}</span>
+                            <input type="text" readonly class="share-link" prop:value=format!("{origin}/join/{id}") />
+                            <p class="muted small">{tr!(
+                                "このリンクを別の端末で開くと、同じチェックリストを一緒に編集できます。",
+                                "Open this link on another device to edit the same checklists together."
+                            )}</p>
+                        </div>
+                    }
+                })}
                 {move || ws.index().map(|_| view! {
                     <A href="/setup" attr:class="button">{tr!("施設の情報を編集", "Edit facility details")}</A>
                 })}

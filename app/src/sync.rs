@@ -1,0 +1,323 @@
+//! The browser's sync client: the shared sans-IO core ([`mamori_shared::sync::Client`]) driven over a
+//! WebSocket to the server's `/sync`.
+//!
+//! Edits never wait for it: they are saved on the device first and offered to the server whenever a
+//! connection is up. It connects at start, reconnects with exponential back-off and jitter (at once when the
+//! browser says it is online again), and closes the socket when the browser goes offline.
+
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+use leptos::prelude::*;
+use mamori_shared::model::{DocumentId, PeerId};
+use mamori_shared::protocol::Limits;
+use mamori_shared::schema::index;
+use mamori_shared::sync::{Client, Documents, Effect, Event};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+use crate::settings::use_settings;
+use crate::state::Workspace;
+
+/// The connection, at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetStatus {
+    Offline,
+    Connecting,
+    Connected,
+}
+
+/// One document's sync state, as shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocSync {
+    /// 同期済み: the server has every change this device has.
+    Synced,
+    /// 未送信の変更あり: changes on this device the server has not confirmed.
+    Pending,
+    /// オフライン: no connection now.
+    Offline,
+}
+
+impl DocSync {
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            DocSync::Synced => lang.pick("同期済み", "Synced"),
+            DocSync::Pending => lang.pick("未送信の変更あり", "Changes not yet sent"),
+            DocSync::Offline => lang.pick("オフライン", "Offline"),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DocSync::Synced => "synced",
+            DocSync::Pending => "pending",
+            DocSync::Offline => "offline",
+        }
+    }
+}
+
+struct DocsMut<'a>(&'a mut BTreeMap<DocumentId, AutoCommit>);
+
+impl Documents for DocsMut<'_> {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.0.keys().copied().collect()
+    }
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.0.get_mut(&id)
+    }
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.0.entry(id).or_default()
+    }
+}
+
+struct Inner {
+    core: Client,
+    socket: Option<WebSocket>,
+    /// The socket's handlers, dropped with it.
+    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    attempt: u32,
+}
+
+#[derive(Clone, Copy)]
+pub struct SyncHandle {
+    inner: StoredValue<Inner, LocalStorage>,
+    ws: Workspace,
+    pub status: RwSignal<NetStatus>,
+    /// Moves whenever something sync-related happened, so views re-read [`SyncHandle::doc_state`].
+    pub tick: RwSignal<u64>,
+}
+
+pub fn use_sync() -> SyncHandle {
+    expect_context::<SyncHandle>()
+}
+
+/// Creates the sync client for this workspace and provides it in context; [`SyncHandle::begin`] starts it.
+pub fn provide(ws: Workspace) -> SyncHandle {
+    let settings = use_settings().get_untracked();
+    let handle = SyncHandle {
+        inner: StoredValue::new_local(Inner {
+            core: Client::new(
+                PeerId::generate("tab"),
+                Some(settings.device),
+                Limits::default(),
+            ),
+            socket: None,
+            handlers: Vec::new(),
+            attempt: 0,
+        }),
+        ws,
+        status: RwSignal::new(NetStatus::Offline),
+        tick: RwSignal::new(0),
+    };
+    provide_context(handle);
+    ws.attach_sync(handle);
+    handle
+}
+
+impl SyncHandle {
+    /// Starts connecting (once the workspace has loaded its documents).
+    pub fn begin(self) {
+        let handle = self;
+        for (name, online) in [("online", true), ("offline", false)] {
+            let cb = Closure::<dyn FnMut()>::new(move || {
+                if online {
+                    handle.inner.update_value(|i| i.attempt = 0);
+                    handle.connect();
+                } else {
+                    handle.disconnect();
+                }
+            });
+            let _ = window().add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+            cb.forget();
+        }
+        handle.connect();
+    }
+
+    /// A document changed on this device.
+    pub fn local_change(self, id: DocumentId) {
+        self.handle(Event::LocalChange(id));
+    }
+
+    /// Fetch a document this device does not hold (a facility opened on a second device).
+    pub fn want(self, id: DocumentId) {
+        self.handle(Event::Want(id));
+    }
+
+    /// One document's state, reactive.
+    pub fn doc_state(self, id: DocumentId) -> DocSync {
+        self.tick.track();
+        self.ws.revision.track();
+        if self.status.get() != NetStatus::Connected {
+            return DocSync::Offline;
+        }
+        let heads = self
+            .ws
+            .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
+            .flatten()
+            .unwrap_or_default();
+        let has = self.inner.with_value(|i| i.core.server_has(id, &heads));
+        if has {
+            DocSync::Synced
+        } else {
+            DocSync::Pending
+        }
+    }
+
+    fn handle(self, event: Event<'_>) {
+        let effects = self
+            .inner
+            .try_update_value(|inner| {
+                self.ws
+                    .with_docs(|docs| inner.core.handle(event, &mut DocsMut(docs)))
+            })
+            .flatten()
+            .unwrap_or_default();
+        self.perform(effects);
+    }
+
+    fn perform(self, effects: Vec<Effect>) {
+        let mut changed = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Send(frame) => self.inner.with_value(|i| {
+                    if let Some(s) = &i.socket {
+                        let _ = s.send_with_u8_array(&frame);
+                    }
+                }),
+                Effect::Connected(_) => {
+                    self.status.set(NetStatus::Connected);
+                    self.inner.update_value(|i| i.attempt = 0);
+                }
+                Effect::DocChanged(id) => changed.push(id),
+                Effect::Unavailable(id) => {
+                    leptos::logging::warn!("document {id} is not available on the server")
+                }
+                Effect::ServerError(m) => {
+                    leptos::logging::warn!("sync server error: {m}");
+                    self.disconnect();
+                    self.schedule_reconnect();
+                }
+                Effect::Malformed(e) => {
+                    leptos::logging::warn!("sync: {e}");
+                    self.disconnect();
+                    self.schedule_reconnect();
+                }
+            }
+        }
+        for id in changed {
+            self.ws.changed_elsewhere(id, true);
+            self.want_listed_documents(id);
+        }
+        self.tick.update(|t| *t += 1);
+    }
+
+    /// When a facility index arrives, fetch every document it lists that this device lacks.
+    fn want_listed_documents(self, id: DocumentId) {
+        let missing: Vec<DocumentId> = self
+            .ws
+            .with_docs(|docs| {
+                let listed = docs.get(&id).and_then(|d| index::read(d).ok())?;
+                Some(
+                    listed
+                        .documents
+                        .values()
+                        .map(|e| e.id)
+                        .filter(|d| !docs.contains_key(d))
+                        .collect(),
+                )
+            })
+            .flatten()
+            .unwrap_or_default();
+        for doc in missing {
+            self.want(doc);
+        }
+    }
+
+    fn url() -> String {
+        let loc = window().location();
+        let scheme = if loc.protocol().unwrap_or_default() == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}/sync", loc.host().unwrap_or_default())
+    }
+
+    fn connect(self) {
+        if self.inner.with_value(|i| i.socket.is_some()) || !window().navigator().on_line() {
+            return;
+        }
+        let Ok(socket) = WebSocket::new(&Self::url()) else {
+            self.schedule_reconnect();
+            return;
+        };
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        self.status.set(NetStatus::Connecting);
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| self.handle(Event::Opened));
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            let Ok(ev) = ev.dyn_into::<MessageEvent>() else {
+                return;
+            };
+            if let Ok(buf) = ev.data().dyn_into::<js_sys::ArrayBuffer>() {
+                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+                self.handle(Event::Frame(&bytes));
+            }
+        });
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            self.drop_socket();
+            self.schedule_reconnect();
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        self.inner.update_value(|i| {
+            i.socket = Some(socket);
+            i.handlers = vec![on_open, on_message, on_close];
+        });
+    }
+
+    /// Forgets the socket (after it closed) and tells the core.
+    fn drop_socket(self) {
+        let handlers = self.inner.try_update_value(|i| {
+            if let Some(s) = i.socket.take() {
+                s.set_onopen(None);
+                s.set_onmessage(None);
+                s.set_onclose(None);
+            }
+            std::mem::take(&mut i.handlers)
+        });
+        // Dropped after this event returns, never while one of them runs.
+        if let Some(handlers) = handlers {
+            let keep = std::cell::RefCell::new(Some(handlers));
+            leptos::task::spawn_local(async move {
+                drop(keep.take());
+            });
+        }
+        self.status.set(NetStatus::Offline);
+        self.handle(Event::Closed);
+    }
+
+    fn disconnect(self) {
+        if let Some(s) = self.inner.with_value(|i| i.socket.clone()) {
+            let _ = s.close();
+        }
+        self.drop_socket();
+    }
+
+    /// Tries again after 0.5 s, 1 s, 2 s … up to 30 s, each with ±25 % jitter so a clinic's tablets do not all
+    /// reconnect at the same instant after an outage.
+    fn schedule_reconnect(self) {
+        let attempt = self.inner.try_update_value(|i| {
+            i.attempt = i.attempt.saturating_add(1);
+            i.attempt
+        });
+        let base = (500.0 * 2f64.powi(attempt.unwrap_or(1).min(6) as i32 - 1)).min(30_000.0);
+        let delay = base * (0.75 + js_sys::Math::random() * 0.5);
+        let cb = Closure::once_into_js(move || self.connect());
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+            cb.unchecked_ref(),
+            delay as i32,
+        );
+    }
+}
