@@ -46,4 +46,8 @@ if [ "${1:-}" = "--browser" ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
   fi
 fi
+if [ "${1:-}" = "--browser" ] && [ ! -d tests/interop/node_modules/@automerge/automerge-repo ]; then
+  say "installing the reference automerge-repo client for the interop test (npm)"
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+fi
 say "ready"

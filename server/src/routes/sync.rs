@@ -219,8 +219,9 @@ impl Connection {
                     )));
                 }
                 // A `sync` about an unknown document offers one created offline: accept it. A `request`
-                // asks for one: a document that does not exist (or, later, may not be seen) is unavailable.
-                let opened = self.state.rooms.open(id, !request).await.map_err(|e| {
+                // for one that does not exist (or, later, may not be seen) is answered unavailable, but the
+                // connection stays subscribed, so the document reaches it once another peer provides it.
+                let opened = self.state.rooms.open(id, true).await.map_err(|e| {
                     tracing::error!(doc = %id, error = %e, "cannot open document");
                     Fatal("the server could not open the document".into())
                 })?;

@@ -1,0 +1,101 @@
+//! Interop: the reference automerge-repo JavaScript client (npm, `tests/interop/`) syncs documents with the
+//! Mamori server in both directions, alongside a Mamori (Rust) device.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use mamori_shared::model::DocumentId;
+use mamori_tests::TestServer;
+use mamori_tests::sync_client::Device;
+
+/// A string field, whether a scalar or a collaborative text object (JS automerge writes strings as text).
+fn text_at(doc: &AutoCommit, key: &str) -> Option<String> {
+    match doc.get(ROOT, key).ok().flatten()? {
+        (automerge::Value::Object(automerge::ObjType::Text), id) => doc.text(&id).ok(),
+        (v, _) => v.into_string().ok(),
+    }
+}
+
+fn node(args: &[&str]) -> Command {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
+    assert!(
+        dir.join("node_modules/@automerge/automerge-repo").is_dir(),
+        "run scripts/setup.sh --browser (npm ci in tests/interop)"
+    );
+    let mut cmd = Command::new("node");
+    cmd.current_dir(dir).arg("client.mjs").args(args);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_javascript_client_syncs_both_ways() {
+    let server = TestServer::start().await;
+    let ws = format!("{}/sync", server.url.replace("http://", "ws://"));
+
+    // Step 1: a Mamori device stores a document; the JS client finds it.
+    let mut rust = Device::new("rust-tablet");
+    rust.connect(&server.url).await;
+    let id = DocumentId::generate();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "facility", "さくら").unwrap();
+    rust.add(id, doc).await;
+    while !rust.server_has_all(id) {
+        rust.pump_once(std::time::Duration::from_secs(5)).await;
+    }
+    let out = tokio::task::spawn_blocking({
+        let ws = ws.clone();
+        move || node(&[&ws, "find", &id.to_string()]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("facility:さくら"),
+        "JS find: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Step 2: the JS client creates a document; the Mamori device gets it and writes back; JS sees the reply.
+    let mut child = node(&[&ws, "create"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let js_id = tokio::task::block_in_place(|| lines.next())
+        .unwrap()
+        .unwrap();
+    let js_id =
+        DocumentId::parse(js_id.trim()).unwrap_or_else(|| panic!("a document id from JS: {js_id}"));
+    rust.want(js_id).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let from = loop {
+        rust.pump_once(std::time::Duration::from_millis(100)).await;
+        let from = rust.docs.0.get(&js_id).and_then(|d| text_at(d, "from"));
+        if from.is_some() || std::time::Instant::now() > deadline {
+            break from;
+        }
+    };
+    assert_eq!(
+        from.as_deref(),
+        Some("javascript"),
+        "the JS document reached the Mamori device"
+    );
+    rust.edit(js_id, |d| d.put(ROOT, "reply", "from rust").unwrap())
+        .await;
+    for _ in 0..50 {
+        rust.pump_once(std::time::Duration::from_millis(100)).await;
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    let rest: Vec<String> = tokio::task::block_in_place(|| lines.map_while(Result::ok).collect());
+    assert!(
+        status.success() && rest.iter().any(|l| l == "reply:from rust"),
+        "JS saw the reply: {rest:?}"
+    );
+}
