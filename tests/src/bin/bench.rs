@@ -3,14 +3,19 @@
 //! - release wasm size: raw, gzip -9 and brotli 11;
 //! - time from navigation to an interactive checklist in headless Chromium, warm (assets cached), at 1x and
 //!   at 4x CPU throttling (a mid-range tablet);
-//! - saving and loading a large hospital's checklists (50, every item answered three times) in IndexedDB.
+//! - saving and loading a large hospital's checklists (50, every item answered three times) in IndexedDB;
+//! - convergence latency of an edit between two devices through the server (median, p99).
 //!
 //! Run with `bash scripts/bench.sh`.
 
 use std::io::Write;
 use std::time::Duration;
 
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT};
+use mamori_shared::model::DocumentId;
 use mamori_tests::server::dist_dir;
+use mamori_tests::sync_client::Device;
 use mamori_tests::{Browser, TestServer};
 use serde_json::{Value, json};
 
@@ -219,6 +224,40 @@ async fn main() {
             out["load_parse_ms"].as_f64().unwrap_or_default(),
         );
     }
-    tokio::time::sleep(Duration::from_millis(10)).await;
     b.close().await;
+
+    // Sync: convergence latency between two devices through the server (SQLite store, fsync per change).
+    println!(
+        "\n== convergence latency, device A edits, until device B has it (localhost, 200 edits)"
+    );
+    let sync_server = TestServer::start().await;
+    let mut a = Device::new("bench-a");
+    let mut d = Device::new("bench-b");
+    a.connect(&sync_server.url).await;
+    d.connect(&sync_server.url).await;
+    let id = DocumentId::generate();
+    a.add(id, AutoCommit::new()).await;
+    d.want(id).await;
+    let mut lat = Vec::new();
+    for n in 0..200_i64 {
+        let start = std::time::Instant::now();
+        a.edit(id, |doc| doc.put(ROOT, "n", n).unwrap()).await;
+        let target = a.heads(id);
+        while d.heads(id) != target {
+            d.pump_once(Duration::from_millis(5)).await;
+            while a.pump_once(Duration::from_millis(0)).await {}
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "edit {n} never arrived"
+            );
+        }
+        lat.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(|x, y| x.total_cmp(y));
+    println!(
+        "median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100],
+        lat[lat.len() - 1]
+    );
 }
