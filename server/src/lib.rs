@@ -8,12 +8,14 @@
 //! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
 //! - [`rooms`]: live documents, their subscribers, durable writes.
 //! - [`maintenance`]: backup and restore commands.
+//! - [`policy`]: who may change which document, asked per message.
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
 pub mod config;
 pub mod error;
 pub mod maintenance;
+pub mod policy;
 pub mod rooms;
 pub mod routes;
 pub mod state;
@@ -52,17 +54,25 @@ pub async fn run(
         tracing::warn!(assets = %config.assets.display(), "no built app found: run the README's run command to build it");
     }
     let store = store::sqlite::SqliteStore::open(&config.data_dir).await?;
-    run_with_store(listener, config, Arc::new(store), shutdown).await
+    run_with(
+        listener,
+        config,
+        Arc::new(store),
+        Arc::new(policy::AllowAll),
+        shutdown,
+    )
+    .await
 }
 
-/// [`run`] on a given store (tests use the in-memory one).
-pub async fn run_with_store(
+/// [`run`] on a given store and write policy (tests use the in-memory store or a freezing policy).
+pub async fn run_with(
     listener: TcpListener,
     config: Config,
     store: Arc<dyn store::DocStore>,
+    policy: Arc<dyn policy::WritePolicy>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let state = AppState::new(config, store);
+    let state = AppState::new(config, store, policy);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -18,15 +18,22 @@ pub struct AppState {
     pub rooms: Arc<Rooms>,
     /// This server's peer id in the sync protocol.
     pub server_peer: PeerId,
+    /// Who may change which document.
+    pub policy: Arc<dyn crate::policy::WritePolicy>,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Arc<dyn DocStore>) -> AppState {
+    pub fn new(
+        config: Config,
+        store: Arc<dyn DocStore>,
+        policy: Arc<dyn crate::policy::WritePolicy>,
+    ) -> AppState {
         AppState {
             config: Arc::new(config),
             worker: Arc::default(),
             rooms: Arc::new(Rooms::new(store)),
             server_peer: PeerId::generate("mamori-server"),
+            policy,
         }
     }
 

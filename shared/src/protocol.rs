@@ -66,6 +66,15 @@ pub enum Message {
     },
     /// A protocol error; the sender closes the connection after it.
     Error { message: String },
+    /// Mamori's extension (`mamori-refused`): the server did not accept the target's changes to one
+    /// document, and why. The protocol has no per-change rejection, so the client sets its unaccepted changes
+    /// aside and starts that document again from the server's state. Other clients ignore it.
+    Refused {
+        document_id: DocumentId,
+        sender_id: PeerId,
+        target_id: PeerId,
+        reason: String,
+    },
     /// A valid advisory message Mamori does not act on (ephemeral, remote heads, subscriptions).
     Advisory { kind: String },
 }
@@ -204,6 +213,12 @@ impl Message {
             "error" => Message::Error {
                 message: f.message.ok_or(missing("message"))?,
             },
+            "mamori-refused" => Message::Refused {
+                document_id: doc(f.document_id)?,
+                sender_id: peer(f.sender_id, "senderId")?,
+                target_id: peer(f.target_id, "targetId")?,
+                reason: f.message.ok_or(missing("message"))?,
+            },
             "ephemeral" | "remote-subscription-change" | "remote-heads-changed" => {
                 Message::Advisory { kind }
             }
@@ -306,6 +321,18 @@ impl Message {
                     .str("message")?
                     .str(message)?;
             }
+            Message::Refused {
+                document_id,
+                sender_id,
+                target_id,
+                reason,
+            } => {
+                e.map(5)?.str("type")?.str("mamori-refused")?;
+                e.str("documentId")?.str(&document_id.to_string())?;
+                e.str("senderId")?.str(sender_id.as_str())?;
+                e.str("targetId")?.str(target_id.as_str())?;
+                e.str("message")?.str(reason)?;
+            }
             Message::Advisory { kind } => {
                 e.map(1)?.str("type")?.str(kind)?;
             }
@@ -318,7 +345,8 @@ impl Message {
         match self {
             Message::Request { document_id, .. }
             | Message::Sync { document_id, .. }
-            | Message::DocUnavailable { document_id, .. } => Some(*document_id),
+            | Message::DocUnavailable { document_id, .. }
+            | Message::Refused { document_id, .. } => Some(*document_id),
             _ => None,
         }
     }

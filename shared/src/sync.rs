@@ -45,6 +45,24 @@ impl PeerSync {
             .map_err(|e| SyncError::Rejected(e.to_string()))
     }
 
+    /// Whether a sync message from the peer carries changes the document does not have yet, without applying
+    /// them: the server asks its write policy only then, and refuses before anything is applied.
+    pub fn brings_new_changes(doc: &mut AutoCommit, data: &[u8]) -> Result<bool, SyncError> {
+        let message =
+            sync::Message::decode(data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;
+        if message.changes.is_empty() {
+            return Ok(false);
+        }
+        let mut trial = doc.fork();
+        let before = trial.get_heads();
+        for chunk in message.changes.iter() {
+            trial
+                .load_incremental(chunk)
+                .map_err(|e| SyncError::Rejected(e.to_string()))?;
+        }
+        Ok(trial.get_heads() != before)
+    }
+
     /// The heads the peer last said it has for a document.
     pub fn their_heads(&self, id: DocumentId) -> Option<&[automerge::ChangeHash]> {
         self.states.get(&id)?.their_heads.as_deref()
@@ -97,6 +115,12 @@ pub enum Effect {
     Connected(PeerId),
     /// The server said something is wrong; the connection will close.
     ServerError(String),
+    /// The server did not accept this device's changes to a document: set them aside, then start the document
+    /// again from the server's state ([`Client::reset`]).
+    Refused {
+        document: DocumentId,
+        reason: String,
+    },
     /// A frame from the server could not be understood; close the connection and retry later.
     Malformed(ProtocolError),
 }
@@ -214,8 +238,28 @@ impl Client {
                 out.push(Effect::Unavailable(document_id))
             }
             Message::Error { message } => out.push(Effect::ServerError(message)),
+            Message::Refused {
+                document_id,
+                reason,
+                ..
+            } => {
+                self.peer.forget(document_id);
+                out.push(Effect::Refused {
+                    document: document_id,
+                    reason,
+                });
+            }
             Message::Join { .. } | Message::Leave { .. } | Message::Advisory { .. } => {}
         }
+    }
+
+    /// After a refusal: the caller has set its copy aside and emptied it; fetch the server's state again.
+    pub fn reset(&mut self, id: DocumentId, docs: &mut impl Documents) -> Vec<Effect> {
+        self.peer.forget(id);
+        let mut out = Vec::new();
+        self.wanted.insert(id);
+        self.request(id, docs, &mut out);
+        out
     }
 
     fn server(&self) -> Option<PeerId> {

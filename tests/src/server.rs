@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use mamori_server::Config;
+use mamori_server::policy::{AllowAll, WritePolicy};
+use mamori_server::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -41,6 +45,15 @@ impl TestServer {
 
     /// Starts on a port, serving the app build in `dist` (e.g. a second, newer build).
     pub async fn start_with(port: u16, dist: PathBuf) -> TestServer {
+        TestServer::start_full(port, dist, Arc::new(AllowAll)).await
+    }
+
+    /// Starts with a write policy the test controls (e.g. to refuse a device's changes).
+    pub async fn start_with_policy(policy: Arc<dyn WritePolicy>) -> TestServer {
+        TestServer::start_full(0, dist_dir(), policy).await
+    }
+
+    async fn start_full(port: u16, dist: PathBuf, policy: Arc<dyn WritePolicy>) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
@@ -49,7 +62,10 @@ impl TestServer {
         let config = Config::for_assets(dist, data.path());
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {
-            mamori_server::run(listener, config, async {
+            let store = SqliteStore::open(&config.data_dir)
+                .await
+                .expect("store opens");
+            mamori_server::run_with(listener, config, Arc::new(store), policy, async {
                 let _ = rx.await;
             })
             .await

@@ -36,6 +36,10 @@ pub struct Device {
     socket: Option<WebSocketStream<MaybeTlsStream<TcpStream>>>,
     pub unavailable: Vec<DocumentId>,
     pub errors: Vec<String>,
+    /// Refusals from the server: (document, reason).
+    pub refused: Vec<(DocumentId, String)>,
+    /// This device's copies set aside after a refusal (document, saved bytes).
+    pub set_aside: Vec<(DocumentId, Vec<u8>)>,
 }
 
 impl Device {
@@ -47,6 +51,8 @@ impl Device {
             socket: None,
             unavailable: Vec::new(),
             errors: Vec::new(),
+            refused: Vec::new(),
+            set_aside: Vec::new(),
         }
     }
 
@@ -102,8 +108,17 @@ impl Device {
     }
 
     async fn perform(&mut self, effects: Vec<Effect>) {
-        for e in effects {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(e) = queue.pop_front() {
             match e {
+                Effect::Refused { document, reason } => {
+                    // Set this device's copy aside whole, then start again from the server's state.
+                    if let Some(mut mine) = self.docs.0.insert(document, AutoCommit::new()) {
+                        self.set_aside.push((document, mine.save()));
+                    }
+                    self.refused.push((document, reason));
+                    queue.extend(self.core.reset(document, &mut self.docs));
+                }
                 Effect::Send(frame) => {
                     if let Some(s) = self.socket.as_mut() {
                         let _ = s.send(Ws::Binary(frame.into())).await;

@@ -187,7 +187,9 @@ impl Connection {
                 Ok(Vec::new())
             }
             Message::Peer { .. } => Err(Fatal("peer is the server's message".into())),
-            Message::DocUnavailable { .. } | Message::Advisory { .. } => Ok(Vec::new()),
+            Message::DocUnavailable { .. } | Message::Advisory { .. } | Message::Refused { .. } => {
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -236,6 +238,20 @@ impl Connection {
         let mut guard = room.doc.lock().await;
         if request && guard.chunks == 0 && guard.doc.get_heads().is_empty() {
             return Ok(self.unavailable(remote, id));
+        }
+        // Refuse before applying: a change once applied cannot be retracted.
+        let new_changes = PeerSync::brings_new_changes(&mut guard.doc, data)
+            .map_err(|e| Fatal(format!("document {id}: {e}")))?;
+        if new_changes && let Err(reason) = self.state.policy.may_write(&remote, id) {
+            tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
+            self.peer.forget(id);
+            let refused = Message::Refused {
+                document_id: id,
+                sender_id: self.me(),
+                target_id: remote,
+                reason,
+            };
+            return Ok(vec![refused.encode()]);
         }
         let before = guard.doc.get_heads();
         self.peer
