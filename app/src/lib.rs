@@ -27,6 +27,7 @@ use leptos_router::path;
 
 use crate::components::status_bar::StatusBar;
 use crate::pages::join::JoinPage;
+use crate::pages::set_aside::SetAsidePage;
 use crate::pages::{
     bench::StorageBench, checklist::ChecklistPage, home::HomePage, not_found::NotFound,
     print::PrintPage, settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/") view=HomePage />
                             <Route path=path!("/setup") view=SetupPage />
                             <Route path=path!("/join/:id") view=JoinPage />
+                            <Route path=path!("/set-aside") view=SetAsidePage />
                             <Route path=path!("/settings") view=SettingsPage />
                             <Route path=path!("/vendors") view=VendorsPage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />

@@ -6,6 +6,7 @@ pub mod home;
 pub mod join;
 pub mod not_found;
 pub mod print;
+pub mod set_aside;
 pub mod settings;
 pub mod setup;
 pub mod vendors;

@@ -42,14 +42,22 @@ impl Settings {
     }
 }
 
-/// The settings as a signal, provided in context; every change is written back.
+thread_local! {
+    /// The one settings signal of the page, reachable from async tasks too (which run outside any reactive
+    /// owner, where a context lookup would panic and take the app down).
+    static SETTINGS: std::cell::OnceCell<RwSignal<Settings>> = const { std::cell::OnceCell::new() };
+}
+
+/// The settings as a signal; every change is written back.
 pub fn provide() -> RwSignal<Settings> {
     let settings = RwSignal::new(Settings::load());
     Effect::new(move |_| settings.with(Settings::store));
-    provide_context(settings);
+    SETTINGS.with(|s| {
+        let _ = s.set(settings);
+    });
     settings
 }
 
 pub fn use_settings() -> RwSignal<Settings> {
-    expect_context::<RwSignal<Settings>>()
+    SETTINGS.with(|s| *s.get().expect("settings::provide runs first, in App"))
 }

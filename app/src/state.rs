@@ -62,6 +62,8 @@ pub struct Workspace {
     pub load: RwSignal<LoadState>,
     /// Documents newer than this build.
     pub too_new: RwSignal<BTreeSet<DocumentId>>,
+    /// Copies whose changes the server refused, kept on the device.
+    pub set_aside: RwSignal<Vec<crate::storage::SetAside>>,
     /// The sync client, once started.
     sync: StoredValue<Option<crate::sync::SyncHandle>, LocalStorage>,
 }
@@ -113,6 +115,7 @@ impl Workspace {
             load: RwSignal::new(LoadState::Loading),
             too_new: RwSignal::new(BTreeSet::new()),
             sync: StoredValue::new_local(None),
+            set_aside: RwSignal::new(Vec::new()),
         }
     }
 
@@ -128,6 +131,8 @@ impl Workspace {
     async fn load_from_device(self) -> Result<(), StorageError> {
         let store = DeviceStore::open().await?;
         let rows = store.load_all().await?;
+        self.set_aside
+            .set(store.set_aside().await.unwrap_or_default());
         self.device.set_value(Some(store));
         let mut too_new = BTreeSet::new();
         let mut migrated = Vec::new();
@@ -383,6 +388,59 @@ impl Workspace {
             self.revision.update(|r| *r += 1);
             self.notify_sync(id);
         }
+    }
+
+    /// The server refused this device's changes to `id`: keep this device's copy whole in the set-aside
+    /// store, then empty the document so it is fetched again from the server. Nothing entered is lost: the
+    /// copy can be exported as a file from the 保留中の変更 screen.
+    pub async fn set_aside_and_reset(
+        self,
+        id: DocumentId,
+        reason: String,
+    ) -> Result<(), StorageError> {
+        let Some(bytes) = self
+            .docs
+            .try_update_value(|d| d.get_mut(&id).map(|doc| doc.save()))
+            .flatten()
+        else {
+            return Ok(());
+        };
+        let title = self
+            .docs
+            .with_value(|d| d.get(&id).and_then(|doc| checklist::meta(doc).ok()))
+            .map(|m| crate::pages::home::checklist_title(&m))
+            .unwrap_or_else(|| {
+                crate::i18n::lang()
+                    .pick("施設の情報", "Facility details")
+                    .to_string()
+            });
+        let store = self.device_store().await?;
+        let entry = crate::storage::SetAside {
+            key: 0.0,
+            document: id,
+            reason,
+            at_ms: js_sys::Date::now(),
+            title,
+            bytes,
+        };
+        store.put_set_aside(&entry).await?;
+        store.delete(id).await?;
+        self.docs.update_value(|d| {
+            d.insert(id, AutoCommit::new());
+        });
+        self.set_aside
+            .set(store.set_aside().await.unwrap_or_default());
+        self.revision.update(|r| *r += 1);
+        Ok(())
+    }
+
+    /// Removes a set-aside copy (after it was exported).
+    pub async fn remove_set_aside(self, key: f64) -> Result<(), StorageError> {
+        let store = self.device_store().await?;
+        store.delete_set_aside(key).await?;
+        self.set_aside
+            .set(store.set_aside().await.unwrap_or_default());
+        Ok(())
     }
 
     /// Tries every unsaved document again (after the user freed space).

@@ -20,6 +20,23 @@ use web_sys::{
 
 const DB_NAME: &str = "mamori";
 const STORE: &str = "documents";
+/// Copies of documents whose changes the server refused, kept until the user exports and removes them.
+const SET_ASIDE: &str = "set_aside";
+const VERSION: u32 = 2;
+
+/// One set-aside copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// IndexedDB key (assigned on write).
+    pub key: f64,
+    pub document: DocumentId,
+    pub reason: String,
+    pub at_ms: f64,
+    /// What the document was, for people (e.g. 令和8年度 医療機関確認用).
+    pub title: String,
+    /// The device's copy, whole (an Automerge save).
+    pub bytes: Vec<u8>,
+}
 
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum StorageError {
@@ -139,14 +156,21 @@ impl DeviceStore {
                 StorageError::Failed("IndexedDB is not available in this browser".into())
             })?;
         let open = factory
-            .open_with_u32(name, 1)
+            .open_with_u32(name, VERSION)
             .map_err(StorageError::from_js)?;
         let upgrading = open.clone();
+        // Upgrades only add stores, so every older database opens without losing anything.
         let on_upgrade = Closure::<dyn FnMut()>::new(move || {
-            if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>())
-                && !db.object_store_names().contains(STORE)
-            {
+            let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
+                return;
+            };
+            if !db.object_store_names().contains(STORE) {
                 let _ = db.create_object_store(STORE);
+            }
+            if !db.object_store_names().contains(SET_ASIDE) {
+                let params = web_sys::IdbObjectStoreParameters::new();
+                params.set_auto_increment(true);
+                let _ = db.create_object_store_with_optional_parameters(SET_ASIDE, &params);
             }
         });
         open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
@@ -162,12 +186,80 @@ impl DeviceStore {
         &self,
         mode: IdbTransactionMode,
     ) -> Result<(IdbTransaction, IdbObjectStore), StorageError> {
+        self.store_named(STORE, mode)
+    }
+
+    fn store_named(
+        &self,
+        name: &str,
+        mode: IdbTransactionMode,
+    ) -> Result<(IdbTransaction, IdbObjectStore), StorageError> {
         let tx = self
             .db
-            .transaction_with_str_and_mode(STORE, mode)
+            .transaction_with_str_and_mode(name, mode)
             .map_err(StorageError::from_js)?;
-        let store = tx.object_store(STORE).map_err(StorageError::from_js)?;
+        let store = tx.object_store(name).map_err(StorageError::from_js)?;
         Ok((tx, store))
+    }
+
+    /// Removes one document (before it is fetched again from the server after a refusal).
+    pub async fn delete(&self, id: DocumentId) -> Result<(), StorageError> {
+        let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
+        let done = committed(tx);
+        store
+            .delete(&JsValue::from_str(&id.to_string()))
+            .map_err(StorageError::from_js)?;
+        done.await
+    }
+
+    /// Keeps a refused copy (the key is assigned by the database).
+    pub async fn put_set_aside(&self, entry: &SetAside) -> Result<(), StorageError> {
+        let (tx, store) = self.store_named(SET_ASIDE, IdbTransactionMode::Readwrite)?;
+        let done = committed(tx);
+        let obj = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&obj, &JsValue::from_str(k), &v);
+        let _ = set("document", JsValue::from_str(&entry.document.to_string()));
+        let _ = set("reason", JsValue::from_str(&entry.reason));
+        let _ = set("atMs", JsValue::from_f64(entry.at_ms));
+        let _ = set("title", JsValue::from_str(&entry.title));
+        let _ = set("bytes", Uint8Array::from(entry.bytes.as_slice()).into());
+        store.add(&obj).map_err(StorageError::from_js)?;
+        done.await
+    }
+
+    /// Every set-aside copy, oldest first.
+    pub async fn set_aside(&self) -> Result<Vec<SetAside>, StorageError> {
+        let (_tx, store) = self.store_named(SET_ASIDE, IdbTransactionMode::Readonly)?;
+        let keys = request(store.get_all_keys().map_err(StorageError::from_js)?);
+        let values = request(store.get_all().map_err(StorageError::from_js)?);
+        let (keys, values) = (Array::from(&keys.await?), Array::from(&values.await?));
+        let get = |o: &JsValue, k: &str| {
+            js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+        };
+        Ok(keys
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(k, v)| {
+                Some(SetAside {
+                    key: k.as_f64()?,
+                    document: DocumentId::parse(&get(&v, "document").as_string()?)?,
+                    reason: get(&v, "reason").as_string().unwrap_or_default(),
+                    at_ms: get(&v, "atMs").as_f64().unwrap_or_default(),
+                    title: get(&v, "title").as_string().unwrap_or_default(),
+                    bytes: get(&v, "bytes").dyn_into::<Uint8Array>().ok()?.to_vec(),
+                })
+            })
+            .collect())
+    }
+
+    /// Removes a set-aside copy (after the user exported it).
+    pub async fn delete_set_aside(&self, key: f64) -> Result<(), StorageError> {
+        let (tx, store) = self.store_named(SET_ASIDE, IdbTransactionMode::Readwrite)?;
+        let done = committed(tx);
+        store
+            .delete(&JsValue::from_f64(key))
+            .map_err(StorageError::from_js)?;
+        done.await
     }
 
     /// Writes one document; resolves only once the transaction has committed.

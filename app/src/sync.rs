@@ -144,6 +144,19 @@ impl SyncHandle {
         self.handle(Event::Want(id));
     }
 
+    /// Fetches a document again from the server (after its refused copy was set aside).
+    pub fn reset(self, id: DocumentId) {
+        let effects = self
+            .inner
+            .try_update_value(|inner| {
+                self.ws
+                    .with_docs(|docs| inner.core.reset(id, &mut DocsMut(docs)))
+            })
+            .flatten()
+            .unwrap_or_default();
+        self.perform(effects);
+    }
+
     /// One document's state, reactive.
     pub fn doc_state(self, id: DocumentId) -> DocSync {
         self.tick.track();
@@ -190,6 +203,18 @@ impl SyncHandle {
                     self.inner.update_value(|i| i.attempt = 0);
                 }
                 Effect::DocChanged(id) => changed.push(id),
+                Effect::Refused { document, reason } => {
+                    leptos::logging::warn!("the server refused changes to {document}: {reason}");
+                    let ws = self.ws;
+                    leptos::task::spawn_local(async move {
+                        match ws.set_aside_and_reset(document, reason).await {
+                            Ok(()) => self.reset(document),
+                            Err(e) => {
+                                leptos::logging::error!("could not set the refused copy aside: {e}")
+                            }
+                        }
+                    });
+                }
                 Effect::Unavailable(id) => {
                     leptos::logging::warn!("document {id} is not available on the server")
                 }

@@ -62,6 +62,15 @@ pub fn StatusBar() -> impl IntoView {
                 </button>
             </div>
         </Show>
+        {move || (!ws.set_aside.with(Vec::is_empty)).then(|| view! {
+            <div class="banner banner-warn no-print set-aside-banner" role="alert">
+                <span>{tr!(
+                    "サーバーが受け付けなかった変更があります（この端末に保管しています）。",
+                    "Some changes were not accepted by the server (kept on this device)."
+                )}" "{move || ws.set_aside.with(Vec::len)}</span>" "
+                <A href="/set-aside">{tr!("確認する", "Review")}</A>
+            </div>
+        })}
         {safari_may_evict().then(|| view! {
             <div class="banner banner-warn no-print" role="note">
                 {tr!(
