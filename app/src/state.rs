@@ -62,6 +62,8 @@ pub struct Workspace {
     pub load: RwSignal<LoadState>,
     /// Documents newer than this build.
     pub too_new: RwSignal<BTreeSet<DocumentId>>,
+    /// This tab's Automerge actor: every change this tab makes carries it (two tabs never share one).
+    actor: StoredValue<automerge::ActorId, LocalStorage>,
     /// Copies whose changes the server refused, kept on the device.
     pub set_aside: RwSignal<Vec<crate::storage::SetAside>>,
     /// The sync client, once started.
@@ -116,13 +118,17 @@ impl Workspace {
             too_new: RwSignal::new(BTreeSet::new()),
             sync: StoredValue::new_local(None),
             set_aside: RwSignal::new(Vec::new()),
+            actor: StoredValue::new_local(automerge::ActorId::random()),
         }
     }
 
     /// Opens the device database and loads every document.
     pub async fn start(self) {
         match self.load_from_device().await {
-            Ok(()) => self.load.set(LoadState::Ready),
+            Ok(()) => {
+                self.record_this_tab();
+                self.load.set(LoadState::Ready)
+            }
             Err(e) => self.load.set(LoadState::Failed(e.to_string())),
         }
         self.revision.update(|r| *r += 1);
@@ -136,13 +142,15 @@ impl Workspace {
         self.device.set_value(Some(store));
         let mut too_new = BTreeSet::new();
         let mut migrated = Vec::new();
+        let actor = self.actor.get_value();
         self.docs.update_value(|docs| {
             for (id, bytes) in rows {
                 // A record that does not load is left in IndexedDB untouched and reported, never overwritten.
-                let Ok(mut doc) = AutoCommit::load(&bytes) else {
+                let Ok(doc) = AutoCommit::load(&bytes) else {
                     leptos::logging::error!("document {id} on this device could not be read");
                     continue;
                 };
+                let mut doc = doc.with_actor(actor.clone());
                 match migrate::migrate(&mut doc) {
                     Ok(Outcome::TooNew { .. }) => {
                         too_new.insert(id);
@@ -236,6 +244,11 @@ impl Workspace {
                 let doc = docs
                     .get_mut(&id)
                     .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
+                // Documents that arrived from the network carry a throwaway actor until this tab writes.
+                let actor = self.actor.get_value();
+                if doc.get_actor() != &actor {
+                    doc.set_actor(actor);
+                }
                 f(doc)?;
                 doc.commit();
                 Ok::<(), SchemaError>(())
@@ -247,7 +260,8 @@ impl Workspace {
         Ok(())
     }
 
-    fn insert(&self, id: DocumentId, mut doc: AutoCommit) {
+    fn insert(&self, id: DocumentId, doc: AutoCommit) {
+        let mut doc = doc.with_actor(self.actor.get_value());
         doc.commit();
         self.docs.update_value(|docs| {
             docs.insert(id, doc);
@@ -455,11 +469,29 @@ impl Workspace {
         }
     }
 
+    /// Records in the facility index which device and person this tab's actor belongs to.
+    pub fn record_this_tab(&self) {
+        let Some(index_id) = self.index_id() else {
+            return;
+        };
+        let s = use_settings().get_untracked();
+        let record = index::ActorRecord {
+            device: s.device,
+            user: s.user_name,
+            since_ms: now_ms(),
+        };
+        let actor = self.actor.get_value();
+        if let Err(e) = self.change(index_id, |doc| index::record_actor(doc, &actor, &record)) {
+            leptos::logging::warn!("could not record this tab's actor: {e}");
+        }
+    }
+
     /// Sets up the facility on this device (first start).
     pub fn setup_facility(&self, facility: Facility) -> Result<DocumentId, SchemaError> {
         let id = DocumentId::generate();
         self.insert(id, index::create(&facility)?);
         use_settings().update(|s| s.facility_index = Some(id));
+        self.record_this_tab();
         Ok(id)
     }
 

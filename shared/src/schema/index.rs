@@ -4,7 +4,8 @@
 //! { schema: 1, kind: "facility_index",
 //!   facility: { id, kind, name, address, has_vendor_contract },
 //!   vendors:   { <vendor id>: { id, name, systems } },
-//!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null } } }
+//!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null } },
+//!   actors:    { <actor id hex>: { device, user, since_ms } } }
 //! ```
 //! Vendors and documents are maps keyed by id, written one entry at a time: two devices adding different
 //! entries offline both keep theirs, and no device ever rewrites the whole map from a stale copy.
@@ -27,6 +28,18 @@ pub struct FacilityIndex {
     pub facility: Facility,
     pub vendors: BTreeMap<String, Vendor>,
     pub documents: BTreeMap<String, DocumentEntry>,
+    /// Every Automerge actor that has written for this facility: which device and person it was, so that each
+    /// change can be attributed. Absent in documents written before it existed.
+    #[autosurgeon(missing = "Default::default")]
+    pub actors: BTreeMap<String, ActorRecord>,
+}
+
+/// One running app instance (a tab): its device and the person using it when it started.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct ActorRecord {
+    pub device: String,
+    pub user: String,
+    pub since_ms: i64,
 }
 
 /// One document the facility owns.
@@ -105,9 +118,48 @@ pub fn put_vendor(doc: &mut AutoCommit, vendor: &Vendor) -> Result<(), SchemaErr
     Ok(())
 }
 
+/// Records which device and person an actor (one tab's writer) belongs to.
+pub fn record_actor(
+    doc: &mut AutoCommit,
+    actor: &automerge::ActorId,
+    record: &ActorRecord,
+) -> Result<(), SchemaError> {
+    let actors = map_at(doc, "actors")?;
+    reconcile_prop(doc, &actors, actor.to_hex_string().as_str(), record)?;
+    Ok(())
+}
+
 /// Lists a document in the index.
 pub fn put_document(doc: &mut AutoCommit, entry: &DocumentEntry) -> Result<(), SchemaError> {
     let documents = map_at(doc, "documents")?;
     reconcile_prop(doc, &documents, entry.id.to_string().as_str(), entry)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FacilityId, FacilityKind};
+
+    #[test]
+    fn actors_are_recorded_and_older_indexes_without_them_still_read() {
+        let facility = Facility {
+            id: FacilityId::generate(),
+            kind: FacilityKind::Clinic,
+            name: "さくら内科".into(),
+            address: String::new(),
+            has_vendor_contract: true,
+        };
+        let mut doc = create(&facility).unwrap();
+        // An index written before `actors` existed reads with none.
+        assert!(read(&doc).unwrap().actors.is_empty());
+        let actor = automerge::ActorId::random();
+        let record = ActorRecord {
+            device: "device-1".into(),
+            user: "佐藤".into(),
+            since_ms: 1,
+        };
+        record_actor(&mut doc, &actor, &record).unwrap();
+        assert_eq!(read(&doc).unwrap().actors[&actor.to_hex_string()], record);
+    }
 }
