@@ -113,15 +113,15 @@ async fn a_backup_taken_while_writing_restores() {
     doc.put(ROOT, "n", 0).unwrap();
     a.add(id, doc).await;
 
-    // Step 1: keep writing; take a backup in the middle; keep writing.
+    // Step 1: keep writing (80 changes: the store compacts after 64); take a backup in the middle.
     let backup = data.path().join("backup.db");
     let mut backed_up_at = None;
-    for n in 1..=40_i64 {
+    for n in 1..=80_i64 {
         a.edit(id, |d| d.put(ROOT, "n", n).unwrap()).await;
         while !a.server_has_all(id) {
             a.pump_once(Duration::from_secs(5)).await;
         }
-        if n == 20 {
+        if n == 40 {
             let status = Command::new(server_binary())
                 .args(["--data-dir"])
                 .arg(data.path())
@@ -160,6 +160,23 @@ async fn a_backup_taken_while_writing_restores() {
         .0
         .as_i64()
         .unwrap();
-    assert!(n >= backed_up_at.unwrap() && n <= 40, "restored n = {n}");
+    assert!(n >= backed_up_at.unwrap() && n <= 80, "restored n = {n}");
     restored.kill().unwrap();
+
+    // Step 4: the original store, compacted along the way, reloads with every change.
+    let (mut original, url) = spawn_server(data.path());
+    let mut c = Device::new("after-compaction");
+    c.connect(&url).await;
+    c.want(id).await;
+    converge(&mut [&mut c], id).await;
+    while c.pump_once(Duration::from_millis(200)).await {}
+    let n: i64 = c.docs.0[&id]
+        .get(ROOT, "n")
+        .unwrap()
+        .unwrap()
+        .0
+        .as_i64()
+        .unwrap();
+    assert_eq!(n, 80, "the compacted store holds the last change");
+    original.kill().unwrap();
 }

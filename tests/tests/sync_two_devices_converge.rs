@@ -63,9 +63,32 @@ async fn two_devices_converge_after_one_was_offline_and_a_late_joiner_gets_every
     converge(&mut [&mut a, &mut b], id).await;
     assert_eq!(answered(&b, id), ["1-①"]);
 
-    // Step 3: B goes offline and answers 2-①; meanwhile A answers 2-⑥ online.
+    // Step 3: B goes offline for "a week": it answers 2-① and rewrites its note 100 times; meanwhile A
+    // answers 2-⑥ and keeps editing online (300 changes).
     b.disconnect().await;
+    for n in 0..100 {
+        b.edit(id, |d| {
+            answer(
+                d,
+                "2-①",
+                if n % 2 == 0 { Choice::No } else { Choice::Yes },
+                "鈴木",
+            )
+        })
+        .await;
+    }
     b.edit(id, |d| answer(d, "2-①", Choice::No, "鈴木")).await;
+    for n in 0..300 {
+        a.edit(id, |d| {
+            answer(
+                d,
+                "2-⑥",
+                if n % 2 == 0 { Choice::No } else { Choice::Yes },
+                "佐藤",
+            )
+        })
+        .await;
+    }
     a.edit(id, |d| answer(d, "2-⑥", Choice::Yes, "佐藤")).await;
 
     // Step 4: B comes back: both converge to the same heads with all three answers.
