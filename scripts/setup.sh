@@ -48,6 +48,7 @@ if [ "${1:-}" = "--browser" ]; then
 fi
 if [ "${1:-}" = "--browser" ] && [ ! -d tests/interop/node_modules/@automerge/automerge-repo ]; then
   say "installing the reference automerge-repo client for the interop test (npm)"
-  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+  # `npm install` (with the committed lock), not `npm ci`: npm 11 rejects this lock over optional platform packages.
+  npm install --prefix tests/interop --no-audit --no-fund --loglevel=error
 fi
 say "ready"

@@ -5,14 +5,11 @@
 //! connection is up. It connects at start, reconnects with exponential back-off and jitter (at once when the
 //! browser says it is online again), and closes the socket when the browser goes offline.
 
-use std::collections::BTreeMap;
-
-use automerge::AutoCommit;
 use leptos::prelude::*;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::Limits;
 use mamori_shared::schema::index;
-use mamori_shared::sync::{Client, Documents, Effect, Event};
+use mamori_shared::sync::{Client, Effect, Event};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
@@ -54,20 +51,6 @@ impl DocSync {
             DocSync::Pending => "pending",
             DocSync::Offline => "offline",
         }
-    }
-}
-
-struct DocsMut<'a>(&'a mut BTreeMap<DocumentId, AutoCommit>);
-
-impl Documents for DocsMut<'_> {
-    fn ids(&self) -> Vec<DocumentId> {
-        self.0.keys().copied().collect()
-    }
-    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
-        self.0.get_mut(&id)
-    }
-    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
-        self.0.entry(id).or_default()
     }
 }
 
@@ -148,10 +131,7 @@ impl SyncHandle {
     pub fn reset(self, id: DocumentId) {
         let effects = self
             .inner
-            .try_update_value(|inner| {
-                self.ws
-                    .with_docs(|docs| inner.core.reset(id, &mut DocsMut(docs)))
-            })
+            .try_update_value(|inner| self.ws.with_docs(|docs| inner.core.reset(id, docs)))
             .flatten()
             .unwrap_or_default();
         self.perform(effects);
@@ -180,10 +160,7 @@ impl SyncHandle {
     fn handle(self, event: Event<'_>) {
         let effects = self
             .inner
-            .try_update_value(|inner| {
-                self.ws
-                    .with_docs(|docs| inner.core.handle(event, &mut DocsMut(docs)))
-            })
+            .try_update_value(|inner| self.ws.with_docs(|docs| inner.core.handle(event, docs)))
             .flatten()
             .unwrap_or_default();
         self.perform(effects);

@@ -87,6 +87,19 @@ pub trait Documents {
     fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit;
 }
 
+/// Documents kept in a map by id: what the app, the test client and the tests use.
+impl Documents for std::collections::BTreeMap<DocumentId, AutoCommit> {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.keys().copied().collect()
+    }
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        std::collections::BTreeMap::get_mut(self, &id)
+    }
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.entry(id).or_default()
+    }
+}
+
 /// What happened, from the socket or the app.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event<'a> {

@@ -207,6 +207,16 @@ impl Browser {
         self.eval(&script).await;
     }
 
+    /// First visit: sets up a facility (kind as `FacilityKind::as_str`, e.g. `clinic`) and waits for home.
+    pub async fn set_up_facility(&self, url: &str, name: &str, kind: &str, user: &str) {
+        self.goto(url).await;
+        self.fill("select[name=kind]", kind).await;
+        self.fill("input[name=name]", name).await;
+        self.fill("input[name=user]", user).await;
+        self.click("button[type=submit]").await;
+        self.wait(".checklist-row").await;
+    }
+
     /// Waits until everything the app holds is committed to IndexedDB.
     pub async fn wait_saved(&self) {
         self.wait_until(

@@ -7,26 +7,13 @@ use automerge::AutoCommit;
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::Limits;
-use mamori_shared::sync::{Client, Documents, Effect, Event};
+use mamori_shared::sync::{Client, Effect, Event};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// The documents a test device holds.
-#[derive(Default)]
-pub struct Docs(pub BTreeMap<DocumentId, AutoCommit>);
-
-impl Documents for Docs {
-    fn ids(&self) -> Vec<DocumentId> {
-        self.0.keys().copied().collect()
-    }
-    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
-        self.0.get_mut(&id)
-    }
-    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
-        self.0.entry(id).or_default()
-    }
-}
+pub type Docs = BTreeMap<DocumentId, AutoCommit>;
 
 /// A device: its documents survive disconnects (a tablet going offline and back).
 pub struct Device {
@@ -82,7 +69,7 @@ impl Device {
 
     /// Adds a document made on this device (possibly offline).
     pub async fn add(&mut self, id: DocumentId, doc: AutoCommit) {
-        self.docs.0.insert(id, doc);
+        self.docs.insert(id, doc);
         self.changed(id).await;
     }
 
@@ -90,7 +77,6 @@ impl Device {
     pub async fn edit(&mut self, id: DocumentId, f: impl FnOnce(&mut AutoCommit)) {
         f(self
             .docs
-            .0
             .get_mut(&id)
             .expect("the device holds the document"));
         self.changed(id).await;
@@ -113,7 +99,7 @@ impl Device {
             match e {
                 Effect::Refused { document, reason } => {
                     // Set this device's copy aside whole, then start again from the server's state.
-                    if let Some(mut mine) = self.docs.0.insert(document, AutoCommit::new()) {
+                    if let Some(mut mine) = self.docs.insert(document, AutoCommit::new()) {
                         self.set_aside.push((document, mine.save()));
                     }
                     self.refused.push((document, reason));
@@ -162,7 +148,6 @@ impl Device {
     /// The heads of a document on this device.
     pub fn heads(&mut self, id: DocumentId) -> Vec<automerge::ChangeHash> {
         self.docs
-            .0
             .get_mut(&id)
             .map(|d| d.get_heads())
             .unwrap_or_default()

@@ -14,10 +14,8 @@ async fn works_offline_after_the_first_visit() {
     let b = Browser::start().await;
 
     // Step 1: first visit, online: set up, open the checklist, wait until the service worker controls it.
-    b.goto(&server.url).await;
-    b.fill("input[name=name]", "ひかりクリニック").await;
-    b.fill("input[name=user]", "山田").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "ひかりクリニック", "clinic", "山田")
+        .await;
     b.click(".checklist-row .checklist-link").await;
     b.wait("li.item").await;
     b.wait_until(

@@ -56,11 +56,8 @@ async fn quota_full_is_reported_and_recovers() {
     let b = Browser::start_with_profile(profile, 820, 1180).await;
 
     // Step 1: set up and answer one item while there is space.
-    b.goto(&server.url).await;
-    b.fill("input[name=name]", "みどり薬局").await;
-    b.fill("select[name=kind]", "pharmacy").await;
-    b.fill("input[name=user]", "田中").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "みどり薬局", "pharmacy", "田中")
+        .await;
     b.click(".checklist-row .checklist-link").await;
     b.click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
         .await;

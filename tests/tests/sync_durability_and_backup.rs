@@ -65,7 +65,7 @@ fn spawn_server(data: &Path) -> (Child, String) {
 }
 
 fn value(device: &Device, id: DocumentId, key: &str) -> Option<String> {
-    let (v, _) = device.docs.0[&id].get(ROOT, key).unwrap()?;
+    let (v, _) = device.docs[&id].get(ROOT, key).unwrap()?;
     v.into_string().ok()
 }
 
@@ -153,7 +153,7 @@ async fn a_backup_taken_while_writing_restores() {
     converge(&mut [&mut b], id).await;
 
     // Step 3: the restored store holds a consistent state at or after the backup point, never a torn one.
-    let n: i64 = b.docs.0[&id]
+    let n: i64 = b.docs[&id]
         .get(ROOT, "n")
         .unwrap()
         .unwrap()
@@ -170,7 +170,7 @@ async fn a_backup_taken_while_writing_restores() {
     c.want(id).await;
     converge(&mut [&mut c], id).await;
     while c.pump_once(Duration::from_millis(200)).await {}
-    let n: i64 = c.docs.0[&id]
+    let n: i64 = c.docs[&id]
         .get(ROOT, "n")
         .unwrap()
         .unwrap()

@@ -4,14 +4,6 @@
 
 use mamori_tests::{Browser, TestServer};
 
-async fn set_up(b: &Browser, url: &str) {
-    b.goto(url).await;
-    b.fill("input[name=name]", "さくら内科").await;
-    b.fill("input[name=user]", "佐藤").await;
-    b.click("button[type=submit]").await;
-    b.wait(".checklist-row").await;
-}
-
 async fn answer(b: &Browser, item: &str, choice: &str) {
     b.click(&format!(
         r#"li[data-item="{item}"] button[data-choice="{choice}"]"#
@@ -35,7 +27,8 @@ async fn two_tablets_co_edit_through_the_server() {
     let b = Browser::start().await;
 
     // Step 1: tablet A sets up the facility; its documents reach the server.
-    set_up(&a, &server.url).await;
+    a.set_up_facility(&server.url, "さくら内科", "clinic", "佐藤")
+        .await;
     a.wait(r#".checklist-row .sync-state[data-sync="synced"]"#)
         .await;
     a.goto(&format!("{}/settings", server.url)).await;

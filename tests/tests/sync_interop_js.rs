@@ -74,7 +74,7 @@ async fn the_javascript_client_syncs_both_ways() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let from = loop {
         rust.pump_once(std::time::Duration::from_millis(100)).await;
-        let from = rust.docs.0.get(&js_id).and_then(|d| text_at(d, "from"));
+        let from = rust.docs.get(&js_id).and_then(|d| text_at(d, "from"));
         if from.is_some() || std::time::Instant::now() > deadline {
             break from;
         }

@@ -55,7 +55,7 @@ async fn refused_changes_are_set_aside_and_the_document_syncs_on() {
         "the refused edit is kept on the device"
     );
     assert_eq!(
-        status(&a.docs.0[&id]).as_deref(),
+        status(&a.docs[&id]).as_deref(),
         Some("draft"),
         "the document restarts from the server"
     );
@@ -65,12 +65,12 @@ async fn refused_changes_are_set_aside_and_the_document_syncs_on() {
     b.connect(&server.url).await;
     b.want(id).await;
     converge(&mut [&mut a, &mut b], id).await;
-    assert_eq!(status(&b.docs.0[&id]).as_deref(), Some("draft"));
+    assert_eq!(status(&b.docs[&id]).as_deref(), Some("draft"));
 
     // Step 5: the refusal does not block the document: once allowed, new edits sync.
     policy.thaw(id);
     a.edit(id, |d| d.put(ROOT, "status", "reviewed").unwrap())
         .await;
     converge(&mut [&mut a, &mut b], id).await;
-    assert_eq!(status(&b.docs.0[&id]).as_deref(), Some("reviewed"));
+    assert_eq!(status(&b.docs[&id]).as_deref(), Some("reviewed"));
 }

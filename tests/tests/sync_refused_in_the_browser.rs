@@ -15,11 +15,8 @@ async fn a_refused_change_is_set_aside_and_exportable() {
     let b = Browser::start().await;
 
     // Step 1: set up, answer 1-① はい, and wait until the server has it.
-    b.goto(&server.url).await;
-    b.fill("input[name=name]", "けやき薬局").await;
-    b.fill("select[name=kind]", "pharmacy").await;
-    b.fill("input[name=user]", "小林").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "けやき薬局", "pharmacy", "小林")
+        .await;
     b.click(".checklist-row .checklist-link").await;
     b.click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
         .await;

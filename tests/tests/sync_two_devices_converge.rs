@@ -37,7 +37,7 @@ fn answer(doc: &mut automerge::AutoCommit, item: &str, choice: Choice, who: &str
 }
 
 fn answered(device: &Device, id: DocumentId) -> Vec<String> {
-    checklist::answers(&device.docs.0[&id])
+    checklist::answers(&device.docs[&id])
         .unwrap()
         .keys()
         .map(|k| k.to_string())

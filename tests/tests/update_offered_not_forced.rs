@@ -39,11 +39,8 @@ async fn a_new_version_is_offered_then_loaded_with_data_intact() {
     // Step 2: the current release: set up and answer an item; the service worker takes control.
     let mut server = TestServer::start().await;
     let b = Browser::start().await;
-    b.goto(&server.url).await;
-    b.fill("input[name=name]", "あおば歯科").await;
-    b.fill("select[name=kind]", "dental_clinic").await;
-    b.fill("input[name=user]", "伊藤").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "あおば歯科", "dental_clinic", "伊藤")
+        .await;
     b.click(".checklist-row .checklist-link").await;
     b.click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
         .await;

@@ -12,11 +12,8 @@ async fn vendor_form_entered_for_the_vendor_and_printed() {
     let b = Browser::start().await;
 
     // Step 1: a hospital with a vendor.
-    b.goto(&server.url).await;
-    b.fill("select[name=kind]", "hospital").await;
-    b.fill("input[name=name]", "中央病院").await;
-    b.fill("input[name=user]", "鈴木").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "中央病院", "hospital", "鈴木")
+        .await;
     b.wait(".checklist-row").await;
     b.goto(&format!("{}/vendors", server.url)).await;
     b.fill("input[name=vendor_name]", VENDOR).await;

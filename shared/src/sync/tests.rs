@@ -7,20 +7,7 @@ use automerge::{ROOT, ReadDoc, transaction::Transactable};
 
 use super::*;
 
-#[derive(Default)]
-struct Docs(BTreeMap<DocumentId, AutoCommit>);
-
-impl Documents for Docs {
-    fn ids(&self) -> Vec<DocumentId> {
-        self.0.keys().copied().collect()
-    }
-    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
-        self.0.get_mut(&id)
-    }
-    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
-        self.0.entry(id).or_default()
-    }
-}
+type Docs = BTreeMap<DocumentId, AutoCommit>;
 
 /// A toy server: answers join, syncs every document with one client.
 struct Server {
@@ -112,7 +99,7 @@ fn doc_with(key: &str, value: &str) -> AutoCommit {
 fn join_then_sync_every_document_both_ways() {
     let id = DocumentId::generate();
     let mut docs = Docs::default();
-    docs.0.insert(id, doc_with("from", "client"));
+    docs.insert(id, doc_with("from", "client"));
     let mut server = Server {
         me: PeerId::new("server"),
         docs: Docs::default(),
@@ -125,7 +112,7 @@ fn join_then_sync_every_document_both_ways() {
     let seen = run_until_quiet(&mut client, &mut docs, &mut server, first);
     assert!(seen.contains(&Effect::Connected(PeerId::new("server"))));
     assert_eq!(
-        server.docs.0[&id]
+        server.docs[&id]
             .get(ROOT, "from")
             .unwrap()
             .unwrap()
@@ -137,7 +124,7 @@ fn join_then_sync_every_document_both_ways() {
     );
 
     // Step 2: a change on the server reaches the client.
-    let sdoc = server.docs.0.get_mut(&id).unwrap();
+    let sdoc = server.docs.get_mut(&id).unwrap();
     sdoc.put(ROOT, "reply", "server").unwrap();
     let data = server.peer.generate(id, sdoc).unwrap();
     let frame = Message::Sync {
@@ -151,7 +138,7 @@ fn join_then_sync_every_document_both_ways() {
     let seen = run_until_quiet(&mut client, &mut docs, &mut server, effects);
     assert!(seen.contains(&Effect::DocChanged(id)));
     assert_eq!(
-        docs.0[&id]
+        docs[&id]
             .get(ROOT, "reply")
             .unwrap()
             .unwrap()
@@ -162,8 +149,8 @@ fn join_then_sync_every_document_both_ways() {
         Some("server")
     );
     assert_eq!(
-        docs.0.get_mut(&id).unwrap().get_heads(),
-        server.docs.0.get_mut(&id).unwrap().get_heads()
+        docs.get_mut(&id).unwrap().get_heads(),
+        server.docs.get_mut(&id).unwrap().get_heads()
     );
 }
 
@@ -175,7 +162,7 @@ fn a_wanted_document_arrives_from_the_server() {
         docs: Docs::default(),
         peer: PeerSync::default(),
     };
-    server.docs.0.insert(id, doc_with("facility", "さくら"));
+    server.docs.insert(id, doc_with("facility", "さくら"));
     let mut docs = Docs::default();
     let mut client = Client::new(PeerId::new("tab-2"), None, Limits::default());
     let first = client.handle(Event::Opened, &mut docs);
@@ -184,7 +171,7 @@ fn a_wanted_document_arrives_from_the_server() {
     let seen = run_until_quiet(&mut client, &mut docs, &mut server, effects);
     assert!(seen.contains(&Effect::DocChanged(id)));
     assert_eq!(
-        docs.0[&id]
+        docs[&id]
             .get(ROOT, "facility")
             .unwrap()
             .unwrap()

@@ -158,11 +158,8 @@ async fn main() {
         json!({ "source": capture }),
     )
     .await;
-    b.goto(&server.url).await;
-    b.fill("input[name=name]", "ベンチ病院").await;
-    b.fill("select[name=kind]", "hospital").await;
-    b.fill("input[name=user]", "ベンチ 太郎").await;
-    b.click("button[type=submit]").await;
+    b.set_up_facility(&server.url, "ベンチ病院", "hospital", "ベンチ 太郎")
+        .await;
     b.click(".checklist-row .checklist-link").await;
     b.wait("li.item").await;
     b.wait_until(
