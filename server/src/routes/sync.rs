@@ -109,10 +109,15 @@ pub async fn handle_socket(mut socket: WebSocket, state: AppState) {
         };
         match outcome {
             Ok(replies) => {
+                let mut gone = false;
                 for reply in replies {
                     if socket.send(Ws::Binary(reply.into())).await.is_err() {
+                        gone = true;
                         break;
                     }
+                }
+                if gone {
+                    break;
                 }
             }
             Err(Fatal(reason)) => {
