@@ -222,11 +222,6 @@ impl Workspace {
         })
     }
 
-    /// Whether a document's last change is on the device.
-    pub fn is_dirty(&self, id: DocumentId) -> bool {
-        self.dirty.with(|d| d.contains(&id))
-    }
-
     /// Applies `f` to a document, then saves it. Refused for documents newer than this build.
     pub fn change(
         &self,
@@ -603,7 +598,7 @@ impl Workspace {
         self.change(id, |doc| checklist::clear_answer(doc, item))
     }
 
-    /// Every document's saved size, for the storage benchmark and the quota screen.
+    /// Every document's saved size (re-serialises every document: call once, not reactively).
     pub fn stored_bytes(&self) -> usize {
         self.docs
             .try_update_value(|docs| docs.values_mut().map(|d| d.save().len()).sum())

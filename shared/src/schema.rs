@@ -126,8 +126,3 @@ pub fn expect_kind<D: ReadDoc>(doc: &D, kind: DocKind) -> Result<(), SchemaError
         }),
     }
 }
-
-/// Whether this build may write the document (it refuses documents newer than it understands).
-pub fn writable<D: ReadDoc>(doc: &D) -> bool {
-    schema_version(doc) <= SCHEMA_VERSION
-}

@@ -72,10 +72,6 @@ impl PeerSync {
     pub fn forget(&mut self, id: DocumentId) {
         self.states.remove(&id);
     }
-
-    pub fn documents(&self) -> impl Iterator<Item = &DocumentId> {
-        self.states.keys()
-    }
 }
 
 /// The documents a client syncs, as the core sees them.

@@ -217,6 +217,34 @@ impl Browser {
         self.wait(".checklist-row").await;
     }
 
+    /// From the home screen, opens the first checklist; returns its URL without `/section/N`.
+    pub async fn open_first_checklist(&self) -> String {
+        self.click(".checklist-row .checklist-link").await;
+        self.wait("li.item").await;
+        self.checklist_url().await
+    }
+
+    /// The current checklist's URL without `/section/N` (or `/print`).
+    pub async fn checklist_url(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .expect("a current URL")
+            .to_string();
+        let base = url.split("/section/").next().unwrap_or(&url);
+        base.trim_end_matches("/print").to_string()
+    }
+
+    /// Waits until the service worker controls the page (the app shell is cached for offline use).
+    pub async fn wait_for_service_worker(&self) {
+        self.wait_until(
+            "the service worker controls the page",
+            "navigator.serviceWorker.controller !== null",
+        )
+        .await;
+    }
+
     /// Waits until everything the app holds is committed to IndexedDB.
     pub async fn wait_saved(&self) {
         self.wait_until(

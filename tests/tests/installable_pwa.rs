@@ -10,11 +10,7 @@ async fn chromium_reports_mamori_installable() {
     let b = Browser::start().await;
     b.goto(&server.url).await;
     b.wait("form").await;
-    b.wait_until(
-        "the service worker controls the page",
-        "navigator.serviceWorker.controller !== null",
-    )
-    .await;
+    b.wait_for_service_worker().await;
 
     let manifest = b.cdp("Page.getAppManifest", json!({})).await;
     assert_eq!(

@@ -18,19 +18,8 @@ async fn works_offline_after_the_first_visit() {
         .await;
     b.click(".checklist-row .checklist-link").await;
     b.wait("li.item").await;
-    b.wait_until(
-        "the service worker controls the page",
-        "navigator.serviceWorker.controller !== null",
-    )
-    .await;
-    let checklist = b
-        .client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .trim_end_matches("/section/1")
-        .to_string();
+    b.wait_for_service_worker().await;
+    let checklist = b.checklist_url().await;
 
     // Step 2: the network is cut and the server goes away.
     b.set_offline(true).await;

@@ -42,14 +42,7 @@ async fn two_tablets_co_edit_through_the_server() {
     b.goto(&join).await;
     b.wait(".checklist-row").await;
     b.click(".checklist-row .checklist-link").await;
-    let checklist = b
-        .client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .trim_end_matches("/section/1")
-        .to_string();
+    let checklist = b.checklist_url().await;
     a.goto(&checklist).await;
     a.wait("li.item").await;
 

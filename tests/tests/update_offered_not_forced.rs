@@ -45,11 +45,7 @@ async fn a_new_version_is_offered_then_loaded_with_data_intact() {
     b.click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
         .await;
     b.wait_saved().await;
-    b.wait_until(
-        "the service worker controls the page",
-        "navigator.serviceWorker.controller !== null",
-    )
-    .await;
+    b.wait_for_service_worker().await;
     let first = b
         .eval_string("return document.documentElement.dataset.build")
         .await;

@@ -57,7 +57,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <p class="muted version">{tr!("バージョン", "Version")}": "{env!("CARGO_PKG_VERSION")}" ("{crate::pwa::BUILD}")"</p>
                 <p class="muted">{tr!("端末名", "Device")}": "{move || settings.with(|s| s.device.clone())}</p>
                 <p class="muted">{tr!("この端末に保存しているデータ", "Data kept on this device")}": "
-                    {move || { ws.revision.track(); format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0) }}</p>
+                    {format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0)}</p>
                 {move || ws.index_id().map(|id| {
                     let origin = window().location().origin().unwrap_or_default();
                     view! {

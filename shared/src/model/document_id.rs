@@ -13,10 +13,6 @@ impl DocumentId {
         DocumentId(*uuid::Uuid::new_v4().as_bytes())
     }
 
-    pub fn from_bytes(bytes: [u8; 16]) -> DocumentId {
-        DocumentId(bytes)
-    }
-
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0
     }

@@ -162,11 +162,7 @@ async fn main() {
         .await;
     b.click(".checklist-row .checklist-link").await;
     b.wait("li.item").await;
-    b.wait_until(
-        "the service worker controls the page",
-        "navigator.serviceWorker.controller !== null",
-    )
-    .await;
+    b.wait_for_service_worker().await;
     let url = b.client.current_url().await.unwrap().to_string();
     println!("\n== warm load of a checklist deep link, online (median of 5)");
     warm_loads(&b, &url).await;
