@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -39,9 +40,43 @@ pub struct Config {
     /// Messages one connection may send in a burst (a device catching up after a week offline).
     #[arg(long, env = "MAMORI_MESSAGE_BURST", default_value_t = 2_000)]
     pub message_burst: u32,
+    /// Messages waiting to be sent to one connection. While it is full the server stops reading that peer's
+    /// messages (back-pressure on that connection alone); a peer that keeps it full for the send timeout is
+    /// not reading and is disconnected. It bounds the memory one slow peer can hold.
+    #[arg(long, env = "MAMORI_SEND_QUEUE", default_value_t = 64)]
+    pub send_queue: usize,
+    /// How long one write to a peer, or a full send queue, may last before the peer counts as stalled and is
+    /// disconnected.
+    #[arg(long, env = "MAMORI_SEND_TIMEOUT_MS", default_value_t = 10_000)]
+    pub send_timeout_ms: u64,
+    /// A ping is sent after this long without hearing from a peer.
+    #[arg(long, env = "MAMORI_PING_INTERVAL_MS", default_value_t = 15_000)]
+    pub ping_interval_ms: u64,
+    /// A peer that does not answer a ping within this long is gone, and its connection is closed.
+    #[arg(long, env = "MAMORI_PONG_TIMEOUT_MS", default_value_t = 10_000)]
+    pub pong_timeout_ms: u64,
+    /// A document no connection has open is unloaded from memory after this long (it stays in the store).
+    #[arg(long, env = "MAMORI_UNLOAD_IDLE_MS", default_value_t = 60_000)]
+    pub unload_idle_ms: u64,
 }
 
 impl Config {
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_millis(self.send_timeout_ms)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_millis(self.ping_interval_ms)
+    }
+
+    pub fn pong_timeout(&self) -> Duration {
+        Duration::from_millis(self.pong_timeout_ms)
+    }
+
+    pub fn unload_idle(&self) -> Duration {
+        Duration::from_millis(self.unload_idle_ms)
+    }
+
     /// Settings for tests and tools: serve `assets`, listen wherever the caller bound.
     pub fn for_assets(assets: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Config {
         Config {

@@ -21,7 +21,7 @@ pub mod routes;
 pub mod state;
 pub mod store;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use axum::Router;
@@ -73,8 +73,15 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let state = AppState::new(config, store, policy);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // Runs beside the server and stops with it.
+    let unloader = state
+        .rooms
+        .clone()
+        .unload_idle_forever(state.config.unload_idle());
+    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown);
+    tokio::select! {
+        served = serve.into_future() => served?,
+        () = unloader => {}
+    }
     Ok(())
 }

@@ -2,6 +2,14 @@
 //! run a maintenance command (`backup`, `restore`).
 
 use clap::Parser;
+
+/// mimalloc instead of glibc's malloc: Automerge's save (in every first sync of a document) allocates
+/// compressor state with `posix_memalign`, and glibc fragmented around those blocks so badly that each
+/// loaded document held ~480 KB of resident memory that was never returned; with mimalloc it is ~33 KB, and
+/// unloading a document gives its memory back.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use mamori_server::Config;
 use mamori_server::config::Command;
 use tracing_subscriber::EnvFilter;

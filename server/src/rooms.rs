@@ -1,11 +1,14 @@
-//! Live documents: one room per document that any connection has touched, holding the document, its
-//! subscribers, and how many chunks it has in the store.
+//! Live documents: one room per document that a connection has open, holding the document, its subscribers,
+//! and how many chunks it has in the store.
 //!
 //! Writes to one document are serialised by the room's lock, which is held across the store append: a
-//! change is durable before any connection can generate a message that includes it.
+//! change is durable before any connection can generate a message that includes it. Because of that, a room
+//! with no subscribers holds nothing the store lacks, and [`Rooms::unload_idle`] may drop it from memory; the
+//! next open reloads it. Memory therefore follows the documents in use, not all the documents stored.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
@@ -22,7 +25,14 @@ pub type Inbox = mpsc::Sender<DocumentId>;
 pub struct Room {
     pub id: DocumentId,
     pub doc: tokio::sync::Mutex<RoomDoc>,
-    subscribers: Mutex<HashMap<u64, Inbox>>,
+    subscribers: Mutex<Subscribers>,
+}
+
+#[derive(Default)]
+struct Subscribers {
+    inboxes: HashMap<u64, Inbox>,
+    /// When the last subscriber left (`None` while anyone is subscribed).
+    idle_since: Option<Instant>,
 }
 
 pub struct RoomDoc {
@@ -32,25 +42,33 @@ pub struct RoomDoc {
 }
 
 impl Room {
-    pub fn subscribe(&self, conn: u64, inbox: Inbox) {
-        self.subscribers
-            .lock()
-            .expect("room lock")
-            .insert(conn, inbox);
+    fn subscribe(&self, conn: u64, inbox: Inbox) {
+        let mut s = self.subscribers.lock().expect("room lock");
+        s.inboxes.insert(conn, inbox);
+        s.idle_since = None;
     }
 
     pub fn unsubscribe(&self, conn: u64) {
-        self.subscribers.lock().expect("room lock").remove(&conn);
+        let mut s = self.subscribers.lock().expect("room lock");
+        s.inboxes.remove(&conn);
+        if s.inboxes.is_empty() {
+            s.idle_since = Some(Instant::now());
+        }
     }
 
     /// Tells every other subscriber that the document changed. A full inbox already holds a note that will
     /// make its connection read the latest state, so a dropped note loses nothing.
     pub fn notify_others(&self, from: u64) {
-        for (conn, inbox) in self.subscribers.lock().expect("room lock").iter() {
+        for (conn, inbox) in self.subscribers.lock().expect("room lock").inboxes.iter() {
             if *conn != from {
                 let _ = inbox.try_send(self.id);
             }
         }
+    }
+
+    fn idle_for(&self, now: Instant) -> Option<Duration> {
+        let s = self.subscribers.lock().expect("room lock");
+        s.idle_since.map(|t| now.saturating_duration_since(t))
     }
 }
 
@@ -69,7 +87,8 @@ impl RoomDoc {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.chunks = store.append(id, bytes).await?;
+        store.append(id, bytes).await?;
+        self.chunks += 1;
         if self.chunks >= COMPACT_AFTER {
             store.compact(id, self.doc.save()).await?;
             self.chunks = 1;
@@ -96,24 +115,36 @@ impl Rooms {
         self.store.as_ref()
     }
 
-    /// The room for a document, loading it from the store; a new empty room when `create` is set and the
-    /// document was never stored; `None` otherwise.
+    /// How many documents are in memory.
+    pub fn loaded(&self) -> usize {
+        self.rooms.lock().expect("rooms lock").len()
+    }
+
+    /// Opens a document for connection `conn` and subscribes `inbox` to its changes, loading it from the store
+    /// if it is not in memory; a new empty room when `create` is set and the document was never stored; `None`
+    /// otherwise. Subscribing happens under the rooms lock, so an unload never drops a room being opened.
     pub async fn open(
         &self,
         id: DocumentId,
         create: bool,
+        conn: u64,
+        inbox: Inbox,
     ) -> Result<Option<Arc<Room>>, StoreError> {
-        if let Some(room) = self.rooms.lock().expect("rooms lock").get(&id) {
-            return Ok(Some(room.clone()));
+        {
+            let rooms = self.rooms.lock().expect("rooms lock");
+            if let Some(room) = rooms.get(&id) {
+                room.subscribe(conn, inbox);
+                return Ok(Some(room.clone()));
+            }
         }
         let (doc, chunks) = match self.store.load(id).await? {
             Some(chunks) => {
-                let mut doc = AutoCommit::new();
-                for chunk in &chunks {
-                    doc.load_incremental(chunk).map_err(|e| {
-                        StoreError::Other(format!("document {id} in the store does not load: {e}"))
-                    })?;
-                }
+                // One load of all the chunks together: a snapshot followed by change chunks is itself a valid
+                // document, and loading it whole takes a third of the memory that loading it chunk by chunk
+                // into an empty document does.
+                let doc = AutoCommit::load(&chunks.concat()).map_err(|e| {
+                    StoreError::Other(format!("document {id} in the store does not load: {e}"))
+                })?;
                 (doc, chunks.len())
             }
             None if create => (AutoCommit::new(), 0),
@@ -131,11 +162,81 @@ impl Rooms {
                 })
             })
             .clone();
+        room.subscribe(conn, inbox);
         Ok(Some(room))
     }
 
     /// Drops a room from memory (after a failed write), so the next open reloads what the store has.
     pub fn evict(&self, id: DocumentId) {
         self.rooms.lock().expect("rooms lock").remove(&id);
+    }
+
+    /// Drops every room that has had no subscriber for `idle`; returns how many. Their contents are all in
+    /// the store already (writes are durable before they are acknowledged).
+    pub fn unload_idle(&self, idle: Duration) -> usize {
+        let now = Instant::now();
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        let before = rooms.len();
+        rooms.retain(|_, room| room.idle_for(now).is_none_or(|t| t < idle));
+        before - rooms.len()
+    }
+
+    /// Unloads idle rooms every half `idle`, for as long as the server runs.
+    pub async fn unload_idle_forever(self: Arc<Rooms>, idle: Duration) {
+        let mut tick = tokio::time::interval((idle / 2).max(Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let n = self.unload_idle(idle);
+            if n > 0 {
+                tracing::debug!(
+                    unloaded = n,
+                    loaded = self.loaded(),
+                    "idle documents unloaded"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+    use automerge::transaction::Transactable;
+
+    #[tokio::test]
+    async fn an_idle_room_unloads_and_reloads_with_everything_stored() {
+        let rooms = Rooms::new(Arc::new(MemoryStore::default()));
+        let id = DocumentId::generate();
+        let (inbox, _notes) = mpsc::channel(4);
+        let room = rooms
+            .open(id, true, 1, inbox.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        {
+            let mut g = room.doc.lock().await;
+            let before = g.doc.get_heads();
+            g.doc.put(automerge::ROOT, "k", "v").unwrap();
+            g.persist_since(id, &before, rooms.store()).await.unwrap();
+        }
+        assert_eq!(
+            rooms.unload_idle(Duration::ZERO),
+            0,
+            "a subscribed room stays"
+        );
+        room.unsubscribe(1);
+        assert_eq!(
+            rooms.unload_idle(Duration::from_secs(60)),
+            0,
+            "not idle long enough"
+        );
+        assert_eq!(rooms.unload_idle(Duration::ZERO), 1);
+        assert_eq!(rooms.loaded(), 0);
+        let again = rooms.open(id, false, 2, inbox).await.unwrap().unwrap();
+        let mut g = again.doc.lock().await;
+        assert_eq!(g.doc.get_heads(), room.doc.lock().await.doc.get_heads());
+        assert_eq!(g.chunks, 1);
     }
 }

@@ -1,6 +1,7 @@
 //! What every handler shares. Cheap to clone (`Arc`s inside).
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use mamori_shared::model::PeerId;
 use mamori_shared::protocol::Limits;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub server_peer: PeerId,
     /// Who may change which document.
     pub policy: Arc<dyn crate::policy::WritePolicy>,
+    /// Open sync connections.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             rooms: Arc::new(Rooms::new(store)),
             server_peer: PeerId::generate("mamori-server"),
             policy,
+            connections: Arc::default(),
         }
     }
 

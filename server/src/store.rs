@@ -30,9 +30,9 @@ pub trait DocStore: Send + Sync + 'static {
     /// Every chunk of a document, oldest first, or `None` if it was never stored.
     async fn load(&self, id: DocumentId) -> Result<Option<Vec<Vec<u8>>>, StoreError>;
 
-    /// Appends changes. Durable when it returns (committed and synced to disk): the caller sends nothing
-    /// that acknowledges these changes before then. Returns how many chunks the document now has.
-    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<usize, StoreError>;
+    /// Appends changes as one more chunk. Durable when it returns (committed and synced to disk): the caller
+    /// sends nothing that acknowledges these changes before then.
+    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<(), StoreError>;
 
     /// Replaces every chunk of the document with one snapshot, atomically.
     async fn compact(&self, id: DocumentId, snapshot: Vec<u8>) -> Result<(), StoreError>;

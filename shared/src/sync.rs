@@ -53,9 +53,25 @@ impl PeerSync {
         if message.changes.is_empty() {
             return Ok(false);
         }
+        // Most messages carry single changes: known or not by hash, without copying the document. A whole
+        // document in one chunk (automerge's v2 message) is tried on a copy.
+        let mut whole_documents = Vec::new();
+        for chunk in message.changes.iter() {
+            match automerge::Change::from_bytes(chunk.to_vec()) {
+                Ok(change) => {
+                    if doc.get_change_by_hash(&change.hash()).is_none() {
+                        return Ok(true);
+                    }
+                }
+                Err(_) => whole_documents.push(chunk),
+            }
+        }
+        if whole_documents.is_empty() {
+            return Ok(false);
+        }
         let mut trial = doc.fork();
         let before = trial.get_heads();
-        for chunk in message.changes.iter() {
+        for chunk in whole_documents {
             trial
                 .load_incremental(chunk)
                 .map_err(|e| SyncError::Rejected(e.to_string()))?;

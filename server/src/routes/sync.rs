@@ -11,14 +11,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message as Ws, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Message, PROTOCOL_VERSION};
 use mamori_shared::sync::PeerSync;
@@ -35,8 +37,13 @@ async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respons
     let max = state.config.max_message_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
+        // tungstenite zeroes its whole read buffer on every read: 128 KiB by default, which cost more CPU
+        // than the sync itself under load, and memory on every idle connection.
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| handle_socket(socket, state))
 }
+
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
@@ -76,13 +83,65 @@ struct Connection {
     rate: Rate,
 }
 
-pub async fn handle_socket(mut socket: WebSocket, state: AppState) {
+/// Counts live connections for `/healthz` and the benchmarks.
+struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    fn new(counter: &Arc<AtomicUsize>) -> Live {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Live(counter.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// When to ping a quiet peer, and when to give up on one that does not answer.
+struct Keepalive {
+    interval: Duration,
+    timeout: Duration,
+    last_heard: Instant,
+    ping_sent: Option<Instant>,
+}
+
+impl Keepalive {
+    fn heard(&mut self) {
+        self.last_heard = Instant::now();
+        self.ping_sent = None;
+    }
+
+    fn deadline(&self) -> Instant {
+        match self.ping_sent {
+            Some(sent) => sent + self.timeout,
+            None => self.last_heard + self.interval,
+        }
+    }
+}
+
+/// One connection: this task reads and decides; a writer task owns the socket's sending half behind a
+/// bounded queue, so a peer that stops reading fills only its own queue and is then disconnected, and no
+/// other connection ever waits for it.
+pub async fn handle_socket(socket: WebSocket, state: AppState) {
+    let _live = Live::new(&state.connections);
+    let (sink, mut stream) = socket.split();
+    let (outbox, queued) = mpsc::channel::<Ws>(state.config.send_queue.max(2));
+    let send_timeout = state.config.send_timeout();
+    let writer = tokio::spawn(write_all(sink, queued, send_timeout));
     let (inbox, mut notes) = mpsc::channel(256);
     let rate = Rate {
         tokens: state.config.message_burst as f64,
         rate: state.config.messages_per_second as f64,
         burst: state.config.message_burst as f64,
         last: Instant::now(),
+    };
+    let mut keepalive = Keepalive {
+        interval: state.config.ping_interval(),
+        timeout: state.config.pong_timeout(),
+        last_heard: Instant::now(),
+        ping_sent: None,
     };
     let mut conn = Connection {
         id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
@@ -93,47 +152,109 @@ pub async fn handle_socket(mut socket: WebSocket, state: AppState) {
         inbox,
         rate,
     };
-    loop {
+    let fatal = loop {
         let outcome = tokio::select! {
-            frame = socket.recv() => match frame {
-                Some(Ok(Ws::Binary(bytes))) => conn.on_frame(&bytes).await,
-                Some(Ok(Ws::Text(_))) => Err(Fatal("text frames are not part of the protocol: send binary CBOR".into())),
-                Some(Ok(Ws::Ping(_) | Ws::Pong(_))) => Ok(Vec::new()),
-                Some(Ok(Ws::Close(_))) | None => break,
-                Some(Err(e)) => {
-                    tracing::info!(conn = conn.id, error = %e, "sync socket failed");
-                    break;
+            frame = stream.next() => {
+                keepalive.heard();
+                match frame {
+                    Some(Ok(Ws::Binary(bytes))) => conn.on_frame(&bytes).await.map(binary),
+                    Some(Ok(Ws::Text(_))) => Err(Fatal("text frames are not part of the protocol: send binary CBOR".into())),
+                    Some(Ok(Ws::Ping(_) | Ws::Pong(_))) => Ok(Vec::new()),
+                    Some(Ok(Ws::Close(_))) | None => break None,
+                    Some(Err(e)) => {
+                        tracing::info!(conn = conn.id, error = %e, "sync socket failed");
+                        break None;
+                    }
                 }
-            },
-            Some(id) = notes.recv() => Ok(conn.on_remote_change(id).await.into_iter().collect()),
+            }
+            Some(id) = notes.recv() => Ok(binary(conn.on_remote_change(id).await.into_iter().collect())),
+            () = tokio::time::sleep_until(keepalive.deadline().into()) => {
+                if keepalive.ping_sent.is_some() {
+                    break Some(Fatal("no answer to ping".into()));
+                }
+                keepalive.ping_sent = Some(Instant::now());
+                Ok(vec![Ws::Ping(Default::default())])
+            }
+            () = outbox.closed() => break None,
         };
         match outcome {
             Ok(replies) => {
-                let mut gone = false;
-                for reply in replies {
-                    if socket.send(Ws::Binary(reply.into())).await.is_err() {
-                        gone = true;
-                        break;
-                    }
-                }
-                if gone {
-                    break;
+                if let Err(reason) = enqueue(&outbox, replies, send_timeout).await {
+                    tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
+                    writer.abort();
+                    break None;
                 }
             }
-            Err(Fatal(reason)) => {
-                tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
-                let _ = socket
-                    .send(Ws::Binary(
-                        Message::Error { message: reason }.encode().into(),
-                    ))
-                    .await;
-                let _ = socket.send(Ws::Close(None)).await;
-                break;
+            Err(fatal) => break Some(fatal),
+        }
+    };
+    for room in conn.rooms.values() {
+        room.unsubscribe(conn.id);
+    }
+    if let Some(Fatal(reason)) = fatal {
+        tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
+        let goodbye = Message::Error { message: reason }.encode();
+        // Best effort: a peer that does not read gets no goodbye.
+        let _ = outbox.try_send(Ws::Binary(goodbye.into()));
+        let _ = outbox.try_send(Ws::Close(None));
+    }
+    drop(outbox);
+    // The writer ends once the queue is drained (or at its send timeout).
+    let _ = writer.await;
+}
+
+fn binary(frames: Vec<Vec<u8>>) -> Vec<Ws> {
+    frames.into_iter().map(|f| Ws::Binary(f.into())).collect()
+}
+
+/// Queues frames for the writer, waiting while the queue is full: a peer that reads slowly slows only its own
+/// connection (this task stops reading its messages meanwhile). One that lets the queue stay full for
+/// `timeout` is not reading at all, and the connection ends.
+async fn enqueue(
+    outbox: &mpsc::Sender<Ws>,
+    frames: Vec<Ws>,
+    timeout: Duration,
+) -> Result<(), String> {
+    for frame in frames {
+        match tokio::time::timeout(timeout, outbox.send(frame)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err("the socket is closed".into()),
+            Err(_) => {
+                return Err(format!(
+                    "the peer is not reading: its send queue stayed full for {timeout:?}"
+                ));
             }
         }
     }
-    for room in conn.rooms.values() {
-        room.unsubscribe(conn.id);
+    Ok(())
+}
+
+/// Sends queued frames, batching what is ready into one flush. A write that takes longer than `timeout`
+/// means the peer has stopped reading: the writer gives up, which ends the connection.
+async fn write_all(
+    mut sink: SplitSink<WebSocket, Ws>,
+    mut queued: mpsc::Receiver<Ws>,
+    timeout: Duration,
+) {
+    while let Some(first) = queued.recv().await {
+        let batch = async {
+            sink.feed(first).await?;
+            while let Ok(next) = queued.try_recv() {
+                sink.feed(next).await?;
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(timeout, batch).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "sync socket write failed");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("a sync peer stopped reading for {timeout:?}: disconnecting it");
+                return;
+            }
+        }
     }
 }
 
@@ -228,14 +349,18 @@ impl Connection {
                 // A `sync` about an unknown document offers one created offline: accept it. A `request`
                 // for one that does not exist (or, later, may not be seen) is answered unavailable, but the
                 // connection stays subscribed, so the document reaches it once another peer provides it.
-                let opened = self.state.rooms.open(id, true).await.map_err(|e| {
-                    tracing::error!(doc = %id, error = %e, "cannot open document");
-                    Fatal("the server could not open the document".into())
-                })?;
+                let opened = self
+                    .state
+                    .rooms
+                    .open(id, true, self.id, self.inbox.clone())
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(doc = %id, error = %e, "cannot open document");
+                        Fatal("the server could not open the document".into())
+                    })?;
                 let Some(room) = opened else {
                     return Ok(self.unavailable(remote, id));
                 };
-                room.subscribe(self.id, self.inbox.clone());
                 self.rooms.insert(id, room.clone());
                 room
             }

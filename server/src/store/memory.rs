@@ -20,11 +20,10 @@ impl DocStore for MemoryStore {
         Ok(self.docs.lock().expect("store lock").get(&id).cloned())
     }
 
-    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<usize, StoreError> {
+    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<(), StoreError> {
         let mut docs = self.docs.lock().expect("store lock");
-        let chunks = docs.entry(id).or_default();
-        chunks.push(changes);
-        Ok(chunks.len())
+        docs.entry(id).or_default().push(changes);
+        Ok(())
     }
 
     async fn compact(&self, id: DocumentId, snapshot: Vec<u8>) -> Result<(), StoreError> {

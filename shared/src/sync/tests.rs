@@ -208,3 +208,53 @@ fn garbage_from_the_server_is_reported_not_applied() {
     let effects = client.handle(Event::Frame(&bad.encode()), &mut docs);
     assert!(effects.iter().any(|e| matches!(e, Effect::Malformed(_))));
 }
+
+/// What a device would send the server about `doc` after the server's first message: its changes, as single
+/// change chunks or (when they are most of the document) as one whole-document chunk.
+fn first_offer(device_doc: &mut AutoCommit, server_doc: &mut AutoCommit) -> Vec<u8> {
+    let id = DocumentId::generate();
+    let (mut server, mut device) = (PeerSync::default(), PeerSync::default());
+    let hello = server.generate(id, server_doc).expect("the server opens");
+    device.receive(id, device_doc, &hello).unwrap();
+    device
+        .generate(id, device_doc)
+        .expect("the device offers its changes")
+}
+
+#[test]
+fn new_changes_are_told_apart_from_known_ones_without_applying_anything() {
+    let mut device = AutoCommit::new();
+    for i in 0..3 {
+        device.put(ROOT, format!("k{i}"), i).unwrap();
+        device.commit();
+    }
+    // A server that has none of it: new (this offer is a whole document in one chunk).
+    let mut empty = AutoCommit::new();
+    let offer = first_offer(&mut device, &mut empty);
+    assert!(PeerSync::brings_new_changes(&mut empty, &offer).unwrap());
+    assert!(empty.get_heads().is_empty(), "nothing was applied");
+    // A server that already has all of it: nothing new.
+    let mut same = device.fork();
+    let offer = first_offer(&mut device, &mut same);
+    assert!(!PeerSync::brings_new_changes(&mut same, &offer).unwrap_or(false));
+    // A server one change behind: new (a single change chunk).
+    let mut behind = device.fork();
+    device.put(ROOT, "late", true).unwrap();
+    device.commit();
+    let id = DocumentId::generate();
+    let (mut s, mut d) = (PeerSync::default(), PeerSync::default());
+    // Sync fully first so the device's next message carries just the one change.
+    for _ in 0..4 {
+        if let Some(m) = d.generate(id, &mut device) {
+            if PeerSync::brings_new_changes(&mut behind, &m).unwrap() {
+                assert!(behind.get_change_by_hash(&device.get_heads()[0]).is_none());
+                return;
+            }
+            s.receive(id, &mut behind, &m).unwrap();
+        }
+        if let Some(m) = s.generate(id, &mut behind) {
+            d.receive(id, &mut device, &m).unwrap();
+        }
+    }
+    panic!("the device's new change was never seen as new");
+}
