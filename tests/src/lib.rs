@@ -6,6 +6,8 @@
 //! `MAMORI_DIST` overrides where it is.
 
 pub mod browser;
+pub mod fixtures;
+pub mod load;
 pub mod server;
 pub mod sync_client;
 

@@ -45,21 +45,37 @@ impl TestServer {
 
     /// Starts on a port, serving the app build in `dist` (e.g. a second, newer build).
     pub async fn start_with(port: u16, dist: PathBuf) -> TestServer {
-        TestServer::start_full(port, dist, Arc::new(AllowAll)).await
+        TestServer::start_full(port, dist, Arc::new(AllowAll), |_| {}).await
     }
 
     /// Starts with a write policy the test controls (e.g. to refuse a device's changes).
     pub async fn start_with_policy(policy: Arc<dyn WritePolicy>) -> TestServer {
-        TestServer::start_full(0, dist_dir(), policy).await
+        TestServer::start_full(0, dist_dir(), policy, |_| {}).await
     }
 
-    async fn start_full(port: u16, dist: PathBuf, policy: Arc<dyn WritePolicy>) -> TestServer {
+    /// Starts with settings changed from the defaults (short timeouts, small queues).
+    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::start_full(0, dist_dir(), Arc::new(AllowAll), configure).await
+    }
+
+    /// `/healthz`: open sync connections and documents in memory among other things.
+    pub async fn health(&self) -> serde_json::Value {
+        get_json(self.port, "/healthz").await
+    }
+
+    async fn start_full(
+        port: u16,
+        dist: PathBuf,
+        policy: Arc<dyn WritePolicy>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind localhost");
         let port = listener.local_addr().unwrap().port();
-        let config = Config::for_assets(dist, data.path());
+        let mut config = Config::for_assets(dist, data.path());
+        configure(&mut config);
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {
             let store = SqliteStore::open(&config.data_dir)
@@ -98,4 +114,18 @@ impl Drop for TestServer {
             h.abort();
         }
     }
+}
+
+/// GETs `path` from `localhost:port` over plain HTTP/1.1 and parses the body as JSON (`Null` if it is not).
+pub async fn get_json(port: u16, path: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).await.expect("read");
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_default()
 }

@@ -46,9 +46,13 @@ impl Device {
     /// Connects to `http://localhost:port` (its `/sync`) and waits for the handshake.
     pub async fn connect(&mut self, server_url: &str) {
         let url = format!("{}/sync", server_url.replace("http://", "ws://"));
-        let (socket, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("the sync endpoint accepts a WebSocket");
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(
+            url,
+            Some(crate::load::client_config()),
+            false,
+        )
+        .await
+        .expect("the sync endpoint accepts a WebSocket");
         self.socket = Some(socket);
         let effects = self.core.handle(Event::Opened, &mut self.docs);
         self.perform(effects).await;

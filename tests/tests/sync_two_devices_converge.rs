@@ -2,39 +2,12 @@
 //! a while, and converge; a device that joins late gets everything; a document created offline syncs when its
 //! device comes back; a document nobody has is unavailable.
 
-use mamori_shared::answer::{Answer, Choice, Entry};
-use mamori_shared::calendar::{Date, FiscalYear};
-use mamori_shared::edition::FormKind;
-use mamori_shared::model::{DocumentId, FacilityId, ItemId};
-use mamori_shared::schema::checklist::{self, ChecklistMeta};
+use mamori_shared::answer::Choice;
+use mamori_shared::model::DocumentId;
+use mamori_shared::schema::checklist;
 use mamori_tests::TestServer;
+use mamori_tests::fixtures::{answer, new_checklist};
 use mamori_tests::sync_client::{Device, converge};
-
-fn new_checklist() -> automerge::AutoCommit {
-    checklist::create(&ChecklistMeta {
-        facility_id: FacilityId::generate(),
-        form: FormKind::Medical,
-        edition: "r7".into(),
-        fiscal_year: FiscalYear(2026),
-        vendor_id: None,
-        vendor_name: String::new(),
-        created_at_ms: 0,
-        copied_from: None,
-    })
-    .unwrap()
-}
-
-fn answer(doc: &mut automerge::AutoCommit, item: &str, choice: Choice, who: &str) {
-    let a = Answer::new(
-        choice,
-        Date::new(2026, 11, 20).unwrap(),
-        Entry {
-            by: who.into(),
-            ..Entry::default()
-        },
-    );
-    checklist::put_answer(doc, &ItemId::from(item), &a).unwrap();
-}
 
 fn answered(device: &Device, id: DocumentId) -> Vec<String> {
     checklist::answers(&device.docs[&id])

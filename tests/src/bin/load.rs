@@ -1,194 +1,355 @@
-//! Load generator (first step of the sync-under-load issue): N WebSocket clients speaking the automerge-repo
-//! protocol across D documents, each editing its document every P ms for S seconds. For every edit it measures
-//! the time until each other client on that document has it, and prints deliveries per second, p50/p99/max
-//! latency, lost deliveries, its own CPU use and, given the server's pid, the server's CPU time and peak memory.
+//! The sync load benchmark. `load compare` starts Mamori's server and the reference automerge-repo sync
+//! server side by side and runs the same loads against both, printing both and their ratios; `load run`
+//! runs one load against a server that is already up.
 //!
-//! `cargo run --profile server -p mamori-tests --bin load -- --url http://localhost:8080 --clients 300 --docs 60`
+//! `bash scripts/bench.sh sync` (builds what it needs), or
+//! `cargo run --profile server -p mamori-tests --bin load -- run --url ws://localhost:8080/sync`
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT, ReadDoc};
-use clap::Parser;
+use automerge::AutoCommit;
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use mamori_server::store::DocStore;
+use mamori_server::store::sqlite::SqliteStore;
+use mamori_shared::answer::Choice;
+use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::model::DocumentId;
-use mamori_tests::sync_client::Device;
-use tokio::sync::Mutex;
+use mamori_shared::sync::{Effect, Event};
+use mamori_tests::fixtures::{answer, new_checklist};
+use mamori_tests::load::proc::{cpu_seconds, memory_kib};
+use mamori_tests::load::servers::{Kind, Server};
+use mamori_tests::load::{self, Report, Scenario};
+use tokio_tungstenite::tungstenite::Message as Ws;
 
 #[derive(Parser, Debug)]
 struct Args {
-    /// The server (`http://localhost:PORT`).
-    #[arg(long)]
-    url: String,
-    #[arg(long, default_value_t = 300)]
-    clients: usize,
-    #[arg(long, default_value_t = 60)]
-    docs: usize,
-    /// Milliseconds between one client's edits.
-    #[arg(long, default_value_t = 1000)]
-    period_ms: u64,
-    #[arg(long, default_value_t = 20)]
-    seconds: u64,
-    /// The server's process id, to read its CPU time and peak memory from /proc.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    #[command(subcommand)]
+    command: Cmd,
 }
 
-/// CPU seconds (user + system) of a process, from /proc.
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields
-        .get(11)
-        .and_then(|u| u.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    ticks / 100.0
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// One load against a running server.
+    Run {
+        /// The sync WebSocket (`ws://localhost:PORT/sync`).
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 300)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        docs: usize,
+        /// Milliseconds between one client's edits.
+        #[arg(long, default_value_t = 1000)]
+        period_ms: u64,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// The server's process id, to read its CPU time and peak memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// Mamori and the reference server side by side: (a) 300 clients on 60 documents, (b) 1,000 on 200,
+    /// (c) the highest sustained rate, (d) memory per idle connection, (e) memory per document.
+    Compare {
+        /// Seconds each of (a) and (b) edits for.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Seconds each step of (c) edits for.
+        #[arg(long, default_value_t = 6)]
+        step_seconds: u64,
+        /// Leave out the reference server (e.g. where node is missing).
+        #[arg(long)]
+        mamori_only: bool,
+        /// Run only these parts (letters a to e), e.g. `--only ae`.
+        #[arg(long, default_value = "abcde")]
+        only: String,
+    },
 }
 
-fn peak_rss_kb(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("VmHWM:")
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+/// A load's figures with the server's CPU time and peak memory.
+struct Measured {
+    report: Report,
+    server_cpu: f64,
+    peak_mb: f64,
 }
 
-/// Edit stamps: key `c<client>` = "<seq>:<micros since start>".
-fn stamp(seq: u64, start: Instant) -> String {
-    format!("{seq}:{}", start.elapsed().as_micros())
+impl Measured {
+    fn line(&self, name: &str) -> String {
+        format!(
+            "  {name:<9} {} | server CPU {:.1} s, peak {:.0} MB",
+            self.report.summary(),
+            self.server_cpu,
+            self.peak_mb
+        )
+    }
 }
 
-fn parse(v: &str) -> Option<(u64, u128)> {
-    let (s, t) = v.split_once(':')?;
-    Some((s.parse().ok()?, t.parse().ok()?))
+async fn measure(server: &Server, scenario: &Scenario) -> Measured {
+    let cpu0 = cpu_seconds(&server.pid());
+    let report = load::run(&server.ws_url(), scenario).await;
+    Measured {
+        report,
+        server_cpu: cpu_seconds(&server.pid()) - cpu0,
+        peak_mb: memory_kib(&server.pid()).peak as f64 / 1024.0,
+    }
 }
 
-#[tokio::main]
+fn scenario(clients: usize, docs: usize, period_ms: u64, seconds: u64) -> Scenario {
+    Scenario {
+        clients,
+        docs,
+        period: Duration::from_millis(period_ms),
+        duration: Duration::from_secs(seconds),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args = Args::parse();
-    let start = Instant::now();
-    let docs: Vec<DocumentId> = (0..args.docs).map(|_| DocumentId::generate()).collect();
-    let latencies = Arc::new(Mutex::new(Vec::<f64>::with_capacity(1 << 16)));
-    let sent = Arc::new(AtomicU64::new(0));
-    let cpu0 = cpu_seconds("self");
-    let server_cpu0 = args.server_pid.map(|p| cpu_seconds(&p.to_string()));
-
-    // One task per client; client i edits document i % D.
-    let mut tasks = Vec::new();
-    for i in 0..args.clients {
-        let (url, doc) = (args.url.clone(), docs[i % args.docs]);
-        let (latencies, sent) = (latencies.clone(), sent.clone());
-        let (period, seconds) = (Duration::from_millis(args.period_ms), args.seconds);
-        tasks.push(tokio::spawn(async move {
-            let mut d = Device::new(&format!("load-{i}"));
-            d.connect(&url).await;
-            d.add(doc, AutoCommit::new()).await;
-            let me = format!("c{i}");
-            let mut seen: HashMap<String, u64> = HashMap::new();
-            let mut seq = 0;
-            let mut next = Instant::now() + period.mul_f64((i % 100) as f64 / 100.0);
-            let end = start + Duration::from_secs(seconds);
-            let drain_until = end + Duration::from_secs(3);
-            while Instant::now() < drain_until {
-                if Instant::now() >= next && Instant::now() < end {
-                    seq += 1;
-                    let value = stamp(seq, start);
-                    d.edit(doc, |x| x.put(ROOT, me.as_str(), value).unwrap())
-                        .await;
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    next += period;
-                }
-                let wait = next
-                    .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(20));
-                if d.pump_once(wait.max(Duration::from_millis(1))).await {
-                    // Record every other client's edits that are new to this client.
-                    let now = start.elapsed().as_micros();
-                    let mut found = Vec::new();
-                    let copy = &d.docs[&doc];
-                    for key in copy.keys(ROOT) {
-                        if key == me {
-                            continue;
-                        }
-                        if let Some((v, _)) = copy.get(ROOT, key.as_str()).ok().flatten()
-                            && let Some((s, t)) = v.into_string().ok().as_deref().and_then(parse)
-                            && seen.get(&key).is_none_or(|old| *old < s)
-                        {
-                            // Intermediate edits overwritten before arrival count as delivered with this one.
-                            let skipped = s - seen.get(&key).copied().unwrap_or(0);
-                            found.push(((now - t) as f64 / 1000.0, skipped));
-                            seen.insert(key, s);
-                        }
-                    }
-                    let mut lat = latencies.lock().await;
-                    for (ms, n) in found {
-                        for _ in 0..n {
-                            lat.push(ms);
-                        }
-                    }
-                }
+    match Args::parse().command {
+        Cmd::Run {
+            url,
+            clients,
+            docs,
+            period_ms,
+            seconds,
+            server_pid,
+        } => {
+            let pid = server_pid.map(|p| p.to_string());
+            let cpu0 = pid.as_deref().map(cpu_seconds);
+            let r = load::run(&url, &scenario(clients, docs, period_ms, seconds)).await;
+            println!(
+                "{clients} clients on {docs} documents, an edit every {period_ms} ms, {seconds} s"
+            );
+            println!("  {}", r.summary());
+            if let (Some(pid), Some(c0)) = (pid, cpu0) {
+                println!(
+                    "  server CPU {:.1} s, peak {} MB",
+                    cpu_seconds(&pid) - c0,
+                    memory_kib(&pid).peak / 1024
+                );
             }
-        }));
+        }
+        Cmd::Compare {
+            seconds,
+            step_seconds,
+            mamori_only,
+            only,
+        } => compare(seconds, step_seconds, mamori_only, &only).await,
     }
-    for t in tasks {
-        let _ = t.await;
+}
+
+async fn compare(seconds: u64, step_seconds: u64, mamori_only: bool, only: &str) {
+    let kinds: &[Kind] = if mamori_only {
+        &[Kind::Mamori]
+    } else {
+        &[Kind::Mamori, Kind::Reference]
+    };
+    println!(
+        "Sync under load: Mamori's server and @automerge/automerge-repo-sync-server 0.2.8, the same Rust generator, one run."
+    );
+    println!(
+        "Each row is a fresh server process on localhost; latency is from an edit to its arrival at each other client on the document.\n"
+    );
+
+    for (label, clients, docs) in [("(a)", 300, 60), ("(b)", 1000, 200)] {
+        if !only.contains(&label[1..2]) {
+            continue;
+        }
+        println!(
+            "{label} {clients} clients on {docs} documents, an edit a second each, {seconds} s"
+        );
+        let mut rows = Vec::new();
+        for &kind in kinds {
+            let server = Server::start(kind, &[]).await;
+            let m = measure(&server, &scenario(clients, docs, 1000, seconds)).await;
+            println!("{}", m.line(kind.name()));
+            rows.push(m);
+        }
+        if let [m, r] = &rows[..] {
+            println!(
+                "  ratio     p99 {:.1}x lower, server CPU {:.1}x less, peak memory {:.2}x the reference's",
+                r.report.percentile(0.99) / m.report.percentile(0.99),
+                r.server_cpu / m.server_cpu,
+                m.peak_mb / r.peak_mb
+            );
+        }
+        println!();
     }
 
-    let elapsed = start.elapsed().as_secs_f64();
-    let mut lat = latencies.lock().await.clone();
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let per_doc = args.clients as f64 / args.docs as f64;
-    let expected = (sent.load(Ordering::Relaxed) as f64 * (per_doc - 1.0)).round() as u64;
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
-    let cpu = cpu_seconds("self") - cpu0;
+    if only.contains('c') {
+        sustained_rate(kinds, step_seconds).await;
+    }
+    if only.contains('d') {
+        connections_memory(kinds).await;
+    }
+    if only.contains('e') {
+        documents_memory().await;
+    }
+}
+
+async fn sustained_rate(kinds: &[Kind], step_seconds: u64) {
     println!(
-        "clients {} docs {} period {} ms for {} s",
-        args.clients, args.docs, args.period_ms, args.seconds
+        "(c) highest sustained rate: 300 clients on 60 documents, the edit rate raised until p99 passes 100 ms ({step_seconds} s a step)"
     );
-    println!(
-        "edits {} deliveries {} ({:.0}/s) lost {} | latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms",
-        sent.load(Ordering::Relaxed),
-        lat.len(),
-        lat.len() as f64 / args.seconds as f64,
-        expected.saturating_sub(lat.len() as u64),
-        pct(0.5),
-        pct(0.99),
-        lat.last().copied().unwrap_or(f64::NAN)
-    );
-    let busy = cpu / elapsed;
-    println!(
-        "generator CPU {cpu:.1} s ({:.0}% of one core){}",
-        busy * 100.0,
-        if busy > 0.9 {
-            " — INVALID: the generator saturated a core"
-        } else {
-            ""
+    let mut best = Vec::new();
+    for &kind in kinds {
+        let server = Server::start(kind, &[]).await;
+        let mut sustained: Option<f64> = None;
+        let mut why = "it kept up at every step";
+        for period in [4000, 2000, 1000, 700, 500, 350, 250, 180, 130, 100, 70, 50] {
+            let m = measure(&server, &scenario(300, 60, period, step_seconds)).await;
+            println!("{}", m.line(&format!("{} {period}ms", kind.name())));
+            let r = &m.report;
+            if r.generator_saturated() {
+                why = "stopped where the generator saturated its core: the server may sustain more";
+                break;
+            }
+            if r.percentile(0.99) > 100.0 || r.lost > 0 || r.failed_clients > 0 {
+                why = "stopped where p99 passed 100 ms (or deliveries were lost)";
+                break;
+            }
+            sustained = Some(r.rate());
         }
-    );
-    if let (Some(pid), Some(c0)) = (args.server_pid, server_cpu0) {
-        let pid = pid.to_string();
         println!(
-            "server CPU {:.1} s, peak memory {} MB",
-            cpu_seconds(&pid) - c0,
-            peak_rss_kb(&pid) / 1024
+            "  {}: {} deliveries/s sustained with p99 <= 100 ms; {why}",
+            kind.name(),
+            sustained.map_or("none".into(), |r| format!("{r:.0}"))
+        );
+        best.push(sustained.unwrap_or(0.0));
+    }
+    if let [m, r] = &best[..] {
+        println!("  ratio     {:.1}x the reference's sustained rate", m / r);
+    }
+    println!();
+}
+
+async fn connections_memory(kinds: &[Kind]) {
+    println!("(d) memory per idle connection: 1,000 connections that joined and sit idle");
+    for &kind in kinds {
+        let server = Server::start(kind, &[]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = memory_kib(&server.pid()).now;
+        let idle = load::idle_connections(&server.ws_url(), 1000).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let after = memory_kib(&server.pid()).now;
+        println!(
+            "  {:<9} {} connections: resident {:.1} MB -> {:.1} MB, {:.1} KB a connection",
+            kind.name(),
+            idle.len(),
+            before as f64 / 1024.0,
+            after as f64 / 1024.0,
+            (after.saturating_sub(before)) as f64 / idle.len().max(1) as f64
+        );
+        drop(idle);
+    }
+    println!();
+}
+
+/// A realistic stored document: a hospital's checklist with every item answered.
+fn checklist_document() -> Vec<u8> {
+    let mut doc = new_checklist();
+    for item in edition("r7").expect("r7").form_items(FormKind::Medical) {
+        answer(&mut doc, item.id.as_str(), Choice::Yes, "佐藤 花子");
+        doc.commit();
+    }
+    doc.save()
+}
+
+/// (e): 10,000 stored checklists, every one loaded once, then unloaded, then 100 in use.
+async fn documents_memory() {
+    const STORED: usize = 10_000;
+    const ACTIVE: usize = 100;
+    println!(
+        "(e) memory per document: {STORED} stored checklists (every item answered), loaded, unloaded when idle, then {ACTIVE} in use (Mamori)"
+    );
+    let data = tempfile::tempdir().expect("temp dir");
+    let bytes = checklist_document();
+    let ids: Vec<DocumentId> = (0..STORED).map(|_| DocumentId::generate()).collect();
+    {
+        let store = SqliteStore::open(data.path()).await.expect("store");
+        let t = Instant::now();
+        for id in &ids {
+            store.append(*id, bytes.clone()).await.expect("seed");
+        }
+        println!(
+            "  seeded {STORED} documents of {} bytes in {:.1} s",
+            bytes.len(),
+            t.elapsed().as_secs_f64()
         );
     }
+    let server = Server::start_in(Kind::Mamori, data, &["--unload-idle-ms", "1000"]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let base = memory_kib(&server.pid()).now;
+
+    // Load all of them: 20 connections each opening 500.
+    let url = server.ws_url();
+    let mut holders = Vec::new();
+    for chunk in ids.chunks(STORED / 20) {
+        holders.push(open_documents(&url, chunk).await);
+    }
+    let loaded = server.health().await["documents_loaded"].clone();
+
+    let all = memory_kib(&server.pid()).now;
+    println!(
+        "  all loaded ({loaded} in memory): resident {:.1} MB -> {:.1} MB, {:.1} KB a document",
+        base as f64 / 1024.0,
+        all as f64 / 1024.0,
+        all.saturating_sub(base) as f64 / STORED as f64
+    );
+    drop(holders);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.health().await["documents_loaded"] != 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The allocator hands freed pages back to the system shortly after, not at once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let unloaded = memory_kib(&server.pid()).now;
+    println!(
+        "  connections closed, idle documents unloaded ({} in memory): resident {:.1} MB",
+        server.health().await["documents_loaded"],
+        unloaded as f64 / 1024.0
+    );
+    let mut active = Vec::new();
+    for id in &ids[..ACTIVE] {
+        active.push(open_documents(&url, std::slice::from_ref(id)).await);
+    }
+    let now = memory_kib(&server.pid());
+    println!(
+        "  {ACTIVE} in use on {ACTIVE} connections ({} in memory): resident {:.1} MB (peak {:.1} MB)",
+        server.health().await["documents_loaded"],
+        now.now as f64 / 1024.0,
+        now.peak as f64 / 1024.0
+    );
+}
+
+/// One connection that opens `ids` and waits until it holds all of them.
+async fn open_documents(ws_url: &str, ids: &[DocumentId]) -> load::Socket {
+    let (mut socket, mut core) = load::connect(ws_url, "reader".into())
+        .await
+        .expect("connect");
+    let mut docs = std::collections::BTreeMap::<DocumentId, AutoCommit>::new();
+    for id in ids {
+        for e in core.handle(Event::Want(*id), &mut docs) {
+            if let Effect::Send(f) = e {
+                socket.send(Ws::Binary(f.into())).await.expect("send");
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ids
+        .iter()
+        .any(|id| docs.get_mut(id).is_none_or(|d| d.get_heads().is_empty()))
+    {
+        assert!(Instant::now() < deadline, "documents did not arrive");
+        if let Ok(Some(Ok(Ws::Binary(b)))) =
+            tokio::time::timeout(Duration::from_secs(5), socket.next()).await
+        {
+            for e in core.handle(Event::Frame(&b), &mut docs) {
+                if let Effect::Send(f) = e {
+                    socket.send(Ws::Binary(f.into())).await.expect("send");
+                }
+            }
+        }
+    }
+    socket
 }

@@ -1,0 +1,376 @@
+//! The sync load generator: N automerge-repo protocol clients over real WebSockets on D documents, each
+//! editing its document every P ms, measuring for every edit the time until each other client on that
+//! document has applied it.
+//!
+//! Each edit is one Automerge change whose commit message is the time it was made, so a receiver learns
+//! what arrived from the changes a frame brought (`get_changes` since its previous heads) without scanning
+//! the document. Everything runs on one thread (a current-thread runtime) so the generator can never take
+//! more than one core from the server it measures; its own CPU use is reported, and a run where it
+//! saturated that core is flagged invalid.
+
+pub mod proc;
+pub mod servers;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{AutoCommit, ROOT};
+use futures_util::{SinkExt, StreamExt};
+use mamori_shared::model::{DocumentId, PeerId};
+use mamori_shared::protocol::Limits;
+use mamori_shared::sync::{Client, Effect, Event};
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// One load: who edits what, how often, for how long.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub clients: usize,
+    pub docs: usize,
+    pub period: Duration,
+    pub duration: Duration,
+}
+
+/// What a load measured.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub edits: u64,
+    pub deliveries: u64,
+    pub lost: u64,
+    pub failed_clients: usize,
+    /// Delivery latencies in milliseconds, sorted.
+    pub latencies: Vec<f64>,
+    pub seconds: f64,
+    /// The generator's own CPU seconds while editing.
+    pub generator_cpu: f64,
+}
+
+impl Report {
+    pub fn rate(&self) -> f64 {
+        self.deliveries as f64 / self.seconds
+    }
+
+    pub fn percentile(&self, p: f64) -> f64 {
+        let n = self.latencies.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        self.latencies[((n as f64 * p) as usize).min(n - 1)]
+    }
+
+    pub fn max(&self) -> f64 {
+        self.latencies.last().copied().unwrap_or(f64::NAN)
+    }
+
+    /// The share of one core the generator used while editing.
+    pub fn generator_busy(&self) -> f64 {
+        self.generator_cpu / self.seconds
+    }
+
+    /// Whether the generator itself was the bottleneck (then the latencies are its, not the server's).
+    pub fn generator_saturated(&self) -> bool {
+        self.generator_busy() > 0.9
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} edits, {} deliveries ({:.0}/s), lost {}{} | p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms | generator {:.0}% of a core{}",
+            self.edits,
+            self.deliveries,
+            self.rate(),
+            self.lost,
+            if self.failed_clients > 0 {
+                format!(", {} clients failed", self.failed_clients)
+            } else {
+                String::new()
+            },
+            self.percentile(0.5),
+            self.percentile(0.99),
+            self.max(),
+            self.generator_busy() * 100.0,
+            if self.generator_saturated() {
+                " (INVALID: the generator saturated its core)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    /// Edits made, per document index.
+    edits: Vec<u64>,
+    /// Deliveries seen, per document index.
+    deliveries: Vec<u64>,
+    latencies_us: Vec<u32>,
+    failed: usize,
+}
+
+/// The WebSocket settings of every generated client: tungstenite's default 128 KiB read buffer is zeroed on
+/// every read, which made the generator, not the server, the bottleneck.
+pub fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(4096)
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a protocol connection to `ws_url` and waits for the server's `peer` answer.
+pub async fn connect(ws_url: &str, name: String) -> Result<(Socket, Client), String> {
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_with_config(ws_url, Some(client_config()), false)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+    let mut core = Client::new(PeerId::generate(&name), None, Limits::default());
+    let mut none = BTreeMap::<DocumentId, AutoCommit>::new();
+    for e in core.handle(Event::Opened, &mut none) {
+        if let Effect::Send(f) = e {
+            socket
+                .send(Ws::Binary(f.into()))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    while !core.is_connected() {
+        match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+            Ok(Some(Ok(Ws::Binary(b)))) => {
+                core.handle(Event::Frame(&b), &mut none);
+            }
+            Ok(Some(Ok(_))) => {}
+            other => return Err(format!("no handshake: {other:?}")),
+        }
+    }
+    Ok((socket, core))
+}
+
+/// Runs a scenario against the server at `ws_url` (the full WebSocket URL).
+pub async fn run(ws_url: &str, s: &Scenario) -> Report {
+    let local = tokio::task::LocalSet::new();
+    local.run_until(run_local(ws_url, s)).await
+}
+
+async fn run_local(ws_url: &str, s: &Scenario) -> Report {
+    let docs: Vec<DocumentId> = (0..s.docs).map(|_| DocumentId::generate()).collect();
+    let tally = Rc::new(RefCell::new(Tally {
+        edits: vec![0; s.docs],
+        deliveries: vec![0; s.docs],
+        latencies_us: Vec::with_capacity(1 << 18),
+        failed: 0,
+    }));
+    // Connect everyone first, a few at a time, so the handshakes are not measured as sync latency.
+    let mut connected = Vec::with_capacity(s.clients);
+    for batch in (0..s.clients).collect::<Vec<_>>().chunks(50) {
+        let opened = futures_util::future::join_all(
+            batch.iter().map(|i| connect(ws_url, format!("load-{i}"))),
+        )
+        .await;
+        connected.extend(opened);
+    }
+    // Each client announces its document (a `sync` with nothing in it yet), so the server has it subscribed
+    // before anyone edits.
+    let placeholder = Instant::now();
+    let mut clients = Vec::with_capacity(s.clients);
+    for (i, conn) in connected.into_iter().enumerate() {
+        let Ok((socket, core)) = conn else {
+            tally.borrow_mut().failed += 1;
+            continue;
+        };
+        let d = i % s.docs;
+        let mut c = LoadClient {
+            doc_index: d,
+            doc: docs[d],
+            socket,
+            core,
+            docs: BTreeMap::from([(docs[d], AutoCommit::new())]),
+            start: placeholder,
+            tally: tally.clone(),
+        };
+        let effects = c.core.handle(Event::LocalChange(c.doc), &mut c.docs);
+        if c.perform(effects).await.is_ok() {
+            clients.push((i, c));
+        } else {
+            tally.borrow_mut().failed += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cpu0 = proc::cpu_seconds("self");
+    let start = Instant::now();
+    let edit_until = start + s.duration;
+    let drain_until = edit_until + Duration::from_secs(3);
+    let mut tasks = Vec::new();
+    for (i, mut c) in clients {
+        c.start = start;
+        // Spread the clients' first edits over one period, deterministically.
+        let offset = s.period.mul_f64(((i * 7919) % 1000) as f64 / 1000.0);
+        tasks.push(tokio::task::spawn_local(c.run(
+            start + offset,
+            s.period,
+            edit_until,
+            drain_until,
+        )));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let cpu = proc::cpu_seconds("self") - cpu0;
+    let t = tally.borrow();
+    let per_doc: Vec<u64> = (0..s.docs)
+        .map(|d| (0..s.clients).filter(|i| i % s.docs == d).count() as u64)
+        .collect();
+    let expected: u64 = (0..s.docs)
+        .map(|d| t.edits[d] * per_doc[d].saturating_sub(1))
+        .sum();
+    let delivered: u64 = t.deliveries.iter().sum();
+    let mut latencies: Vec<f64> = t
+        .latencies_us
+        .iter()
+        .map(|us| *us as f64 / 1000.0)
+        .collect();
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Report {
+        edits: t.edits.iter().sum(),
+        deliveries: delivered,
+        lost: expected.saturating_sub(delivered),
+        failed_clients: t.failed,
+        latencies,
+        seconds: s.duration.as_secs_f64(),
+        generator_cpu: cpu,
+    }
+}
+
+struct LoadClient {
+    doc_index: usize,
+    doc: DocumentId,
+    socket: Socket,
+    core: Client,
+    docs: BTreeMap<DocumentId, AutoCommit>,
+    start: Instant,
+    tally: Rc<RefCell<Tally>>,
+}
+
+impl LoadClient {
+    async fn run(
+        mut self,
+        first_edit: Instant,
+        period: Duration,
+        edit_until: Instant,
+        drain_until: Instant,
+    ) {
+        let me = self.doc_mut().get_actor().clone();
+        // A key of its own: Automerge drops a put that writes the value a key already has, which would make
+        // clients with the same sequence number on one key silently skip edits.
+        let key = format!("c{me}");
+        let mut next = first_edit;
+        let mut seq: u64 = 0;
+        loop {
+            let editing = next < edit_until;
+            tokio::select! {
+                frame = self.socket.next() => match frame {
+                    Some(Ok(Ws::Binary(bytes))) => {
+                        let before = self.doc_mut().get_heads();
+                        let effects = self.core.handle(Event::Frame(&bytes), &mut self.docs);
+                        if self.perform(effects).await.is_err() {
+                            break;
+                        }
+                        self.record_arrivals(&before, &me);
+                    }
+                    Some(Ok(_)) => {}
+                    _ => {
+                        self.tally.borrow_mut().failed += 1;
+                        break;
+                    }
+                },
+                () = tokio::time::sleep_until(next.into()), if editing => {
+                    seq += 1;
+                    let stamp = self.start.elapsed().as_micros().to_string();
+                    let doc = self.doc_mut();
+                    doc.put(ROOT, key.as_str(), seq).expect("put");
+                    doc.commit_with(CommitOptions::default().with_message(stamp));
+                    self.tally.borrow_mut().edits[self.doc_index] += 1;
+                    let effects = self.core.handle(Event::LocalChange(self.doc), &mut self.docs);
+                    if self.perform(effects).await.is_err() {
+                        break;
+                    }
+                    next += period;
+                }
+                () = tokio::time::sleep_until(drain_until.into()) => break,
+            }
+        }
+        let _ = self.socket.close(None).await;
+    }
+
+    fn doc_mut(&mut self) -> &mut AutoCommit {
+        self.docs.get_mut(&self.doc).expect("the client's document")
+    }
+
+    /// Counts the other clients' edits this frame brought, with their delivery latency.
+    fn record_arrivals(&mut self, before: &[automerge::ChangeHash], me: &automerge::ActorId) {
+        let now = self.start.elapsed().as_micros();
+        let mut arrived = Vec::new();
+        let changes = self.doc_mut().get_changes(before);
+        if std::env::var_os("LOAD_DEBUG").is_some() {
+            eprintln!(
+                "{:?} got {} changes: {:?}",
+                me,
+                changes.len(),
+                changes
+                    .iter()
+                    .map(|c| (
+                        c.actor_id().to_string()[..6].to_string(),
+                        c.message().map(str::to_string)
+                    ))
+                    .collect::<Vec<_>>()
+            );
+        }
+        for change in changes {
+            if change.actor_id() == me {
+                continue;
+            }
+            if let Some(t) = change.message().and_then(|m| m.parse::<u128>().ok()) {
+                arrived.push(now.saturating_sub(t).min(u32::MAX as u128) as u32);
+            }
+        }
+        if !arrived.is_empty() {
+            let mut tally = self.tally.borrow_mut();
+            tally.deliveries[self.doc_index] += arrived.len() as u64;
+            tally.latencies_us.extend(arrived);
+        }
+    }
+
+    async fn perform(&mut self, effects: Vec<Effect>) -> Result<(), ()> {
+        for e in effects {
+            match e {
+                Effect::Send(frame) => {
+                    self.socket
+                        .send(Ws::Binary(frame.into()))
+                        .await
+                        .map_err(|_| ())?;
+                }
+                Effect::ServerError(m) => {
+                    eprintln!("server error: {m}");
+                    return Err(());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens `n` connections that complete the handshake and then only answer pings; returns them so the caller
+/// decides how long they stay. Used to measure memory per idle connection.
+pub async fn idle_connections(ws_url: &str, n: usize) -> Vec<Socket> {
+    let mut all = Vec::with_capacity(n);
+    for batch in (0..n).collect::<Vec<_>>().chunks(50) {
+        let opened = futures_util::future::join_all(
+            batch.iter().map(|i| connect(ws_url, format!("idle-{i}"))),
+        )
+        .await;
+        all.extend(opened.into_iter().filter_map(|c| c.ok()).map(|(s, _)| s));
+    }
+    all
+}
