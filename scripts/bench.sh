@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# Prints Mamori's benchmark figures (sizes, load times, on-device storage). Figures, not pass/fail.
+# Prints Mamori's benchmark figures. Figures, not pass/fail.
+#   bash scripts/bench.sh         everything: app sizes and load times, on-device storage, then sync under load
+#   bash scripts/bench.sh app     only the app part (headless Chromium)
+#   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
+#                                 sync server, same generator, one run (about 8 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser
-bash scripts/build-app.sh
-cargo run --profile server -q -p mamori-tests --bin bench
+PART="${1:-all}"
+bash scripts/setup.sh --bench
+if [ "$PART" = all ] || [ "$PART" = app ]; then
+  bash scripts/build-app.sh
+  cargo run --profile server -q -p mamori-tests --bin bench
+fi
+if [ "$PART" = all ] || [ "$PART" = sync ]; then
+  [ -f app/dist/index.html ] || bash scripts/build-app.sh
+  cargo build --profile server -q -p mamori-server --bin mamori-server
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  [ "$(ulimit -n)" -ge 4096 ] || echo "[bench] only $(ulimit -n) open files allowed: 1,000 connections need more" >&2
+  cargo run --profile server -q -p mamori-tests --bin load -- compare
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Mamori needs on a fresh Debian machine with rustup: the wasm target, trunk, wasm-bindgen-cli
 # (exactly the version in Cargo.lock), a wasm-opt that works (binaryen from npm: Debian's breaks the app) and,
-# with --browser, Debian's Chromium, ChromeDriver and a Japanese font for the browser tests.
+# with --browser, Debian's Chromium, ChromeDriver and a Japanese font for the browser tests; with --bench, those
+# and the reference automerge-repo sync server (npm) that the load benchmark runs beside Mamori's.
 # Safe to run again: every step is skipped when the right version is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,16 +40,21 @@ if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 
   npm install --prefix .tools --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
 fi
 
-if [ "${1:-}" = "--browser" ]; then
+MODE="${1:-}"
+if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     say "installing Chromium, ChromeDriver and a Japanese font (Debian packages)"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
   fi
 fi
-if [ "${1:-}" = "--browser" ] && [ ! -d tests/interop/node_modules/@automerge/automerge-repo ]; then
+if { [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; } && [ ! -d tests/interop/node_modules/@automerge/automerge-repo ]; then
   say "installing the reference automerge-repo client for the interop test (npm)"
   # `npm install` (with the committed lock), not `npm ci`: npm 11 rejects this lock over optional platform packages.
   npm install --prefix tests/interop --no-audit --no-fund --loglevel=error
+fi
+if [ "$MODE" = "--bench" ] && [ ! -d tests/reference-server/node_modules/@automerge/automerge-repo-sync-server ]; then
+  say "installing the reference automerge-repo sync server for the load benchmark (npm)"
+  npm install --prefix tests/reference-server --no-audit --no-fund --loglevel=error
 fi
 say "ready"
