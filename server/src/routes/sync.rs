@@ -167,7 +167,20 @@ pub async fn handle_socket(socket: WebSocket, state: AppState) {
                     }
                 }
             }
-            Some(id) = notes.recv() => Ok(binary(conn.on_remote_change(id).await.into_iter().collect())),
+            Some(id) = notes.recv() => {
+                // Under load notes pile up: answer each document once for all of them.
+                let mut changed = vec![id];
+                while let Ok(more) = notes.try_recv() {
+                    if !changed.contains(&more) {
+                        changed.push(more);
+                    }
+                }
+                let mut frames = Vec::with_capacity(changed.len());
+                for id in changed {
+                    frames.extend(conn.on_remote_change(id).await);
+                }
+                Ok(binary(frames))
+            }
             () = tokio::time::sleep_until(keepalive.deadline().into()) => {
                 if keepalive.ping_sent.is_some() {
                     break Some(Fatal("no answer to ping".into()));

@@ -196,7 +196,10 @@ async fn sustained_rate(kinds: &[Kind], step_seconds: u64) {
         let server = Server::start(kind, &[]).await;
         let mut sustained: Option<f64> = None;
         let mut why = "it kept up at every step";
-        for period in [4000, 2000, 1000, 700, 500, 350, 250, 180, 130, 100, 70, 50] {
+        for period in [
+            4000, 2000, 1000, 700, 500, 420, 350, 300, 260, 230, 200, 170, 150, 130, 110, 100, 80,
+            60,
+        ] {
             let m = measure(&server, &scenario(300, 60, period, step_seconds)).await;
             println!("{}", m.line(&format!("{} {period}ms", kind.name())));
             let r = &m.report;
