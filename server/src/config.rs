@@ -55,6 +55,23 @@ pub struct Config {
     /// A peer that does not answer a ping within this long is gone, and its connection is closed.
     #[arg(long, env = "MAMORI_PONG_TIMEOUT_MS", default_value_t = 10_000)]
     pub pong_timeout_ms: u64,
+    /// The address people open Mamori at. Passkeys are bound to its host name (WebAuthn refuses bare IP
+    /// addresses: use a name such as `mamori.clinic.lan`, or `localhost` on one machine).
+    #[arg(
+        long,
+        env = "MAMORI_PUBLIC_URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub public_url: String,
+    /// A session unused for this long ends (the person signs in again).
+    #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
+    pub session_idle_minutes: u64,
+    /// A session ends this long after sign-in, however much it is used.
+    #[arg(long, env = "MAMORI_SESSION_ABSOLUTE_HOURS", default_value_t = 7 * 24)]
+    pub session_absolute_hours: u64,
+    /// How long an invitation link can be used.
+    #[arg(long, env = "MAMORI_INVITATION_DAYS", default_value_t = 7)]
+    pub invitation_days: u64,
     /// A document no connection has open is unloaded from memory after this long (it stays in the store).
     #[arg(long, env = "MAMORI_UNLOAD_IDLE_MS", default_value_t = 60_000)]
     pub unload_idle_ms: u64,
@@ -71,6 +88,13 @@ impl Config {
 
     pub fn pong_timeout(&self) -> Duration {
         Duration::from_millis(self.pong_timeout_ms)
+    }
+
+    pub fn session_limits(&self) -> crate::directory::SessionLimits {
+        crate::directory::SessionLimits {
+            idle: Duration::from_secs(self.session_idle_minutes * 60),
+            absolute: Duration::from_secs(self.session_absolute_hours * 3600),
+        }
     }
 
     pub fn unload_idle(&self) -> Duration {

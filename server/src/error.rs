@@ -10,6 +10,8 @@ pub enum AppError {
     Io(#[from] std::io::Error),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl IntoResponse for AppError {

@@ -13,6 +13,7 @@
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
 pub mod config;
+pub mod directory;
 pub mod error;
 pub mod maintenance;
 pub mod policy;
@@ -35,6 +36,7 @@ pub use state::AppState;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::auth::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))
@@ -54,10 +56,12 @@ pub async fn run(
         tracing::warn!(assets = %config.assets.display(), "no built app found: run the README's run command to build it");
     }
     let store = store::sqlite::SqliteStore::open(&config.data_dir).await?;
+    let directory = directory::Directory::new(store.pool());
     run_with(
         listener,
         config,
         Arc::new(store),
+        directory,
         Arc::new(policy::AllowAll),
         shutdown,
     )
@@ -69,10 +73,11 @@ pub async fn run_with(
     listener: TcpListener,
     config: Config,
     store: Arc<dyn store::DocStore>,
+    directory: directory::Directory,
     policy: Arc<dyn policy::WritePolicy>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let state = AppState::new(config, store, policy);
+    let state = AppState::new(config, store, directory, policy)?;
     // Runs beside the server and stops with it.
     let unloader = state
         .rooms

@@ -1,6 +1,7 @@
 //! Route groups, one module each.
 
 pub mod assets;
+pub mod auth;
 pub mod health;
 pub mod service_worker;
 pub mod sync;

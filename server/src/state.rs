@@ -6,7 +6,12 @@ use std::sync::atomic::AtomicUsize;
 use mamori_shared::model::PeerId;
 use mamori_shared::protocol::Limits;
 
+use webauthn_rs::prelude::Url;
+use webauthn_rs::{Webauthn, WebauthnBuilder};
+
+use crate::AppError;
 use crate::config::Config;
+use crate::directory::Directory;
 use crate::rooms::Rooms;
 use crate::store::DocStore;
 
@@ -23,22 +28,33 @@ pub struct AppState {
     pub policy: Arc<dyn crate::policy::WritePolicy>,
     /// Open sync connections.
     pub connections: Arc<AtomicUsize>,
+    /// Facilities, people, roles, sessions, invitations, the document registry.
+    pub directory: Directory,
+    /// The WebAuthn relying party (this server's public host name).
+    pub webauthn: Arc<Webauthn>,
+    /// Passkey ceremonies in progress.
+    pub ceremonies: Arc<crate::routes::auth::Ceremonies>,
 }
 
 impl AppState {
     pub fn new(
         config: Config,
         store: Arc<dyn DocStore>,
+        directory: Directory,
         policy: Arc<dyn crate::policy::WritePolicy>,
-    ) -> AppState {
-        AppState {
+    ) -> Result<AppState, AppError> {
+        let webauthn = relying_party(&config.public_url)?;
+        Ok(AppState {
             config: Arc::new(config),
             worker: Arc::default(),
             rooms: Arc::new(Rooms::new(store)),
             server_peer: PeerId::generate("mamori-server"),
             policy,
             connections: Arc::default(),
-        }
+            directory,
+            webauthn: Arc::new(webauthn),
+            ceremonies: Arc::default(),
+        })
     }
 
     pub fn limits(&self) -> Limits {
@@ -46,4 +62,21 @@ impl AppState {
             max_message_bytes: self.config.max_message_bytes,
         }
     }
+}
+
+/// The WebAuthn relying party for the public URL: its host name is the RP id (passkeys are bound to it).
+fn relying_party(public_url: &str) -> Result<Webauthn, AppError> {
+    let url = Url::parse(public_url)
+        .map_err(|e| AppError::Config(format!("--public-url {public_url:?}: {e}")))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| AppError::Config(format!("--public-url {public_url:?} has no host name")))?;
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return Err(AppError::Config(format!(
+            "--public-url {public_url:?} is an IP address: passkeys need a host name (e.g. mamori.clinic.lan, or localhost)"
+        )));
+    }
+    WebauthnBuilder::new(host, &url)
+        .and_then(|b| b.rp_name("Mamori").build())
+        .map_err(|e| AppError::Config(format!("--public-url {public_url:?}: {e}")))
 }

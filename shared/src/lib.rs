@@ -5,7 +5,8 @@
 //! it runs unchanged in wasm and natively, and is tested with plain unit tests.
 //!
 //! # Layout
-//! - [`model`]: ids and the one model of each thing (facility, vendor).
+//! - [`model`]: ids and the one model of each thing (facility, vendor, person).
+//! - [`access`]: roles and who may open or change which document (the server enforces, the app follows).
 //! - [`edition`]: checklist editions as embedded data (`shared/editions/*.json`), resolved per form.
 //! - [`calendar`]: dates, fiscal years (年度) and Japanese era display (和暦).
 //! - [`answer`]: an item's answer (はい / いいえ / 記入不要 / 対象外), its dates and the rules it must satisfy.
@@ -15,6 +16,7 @@
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 
+pub mod access;
 pub mod answer;
 pub mod calendar;
 pub mod edition;

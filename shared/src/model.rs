@@ -9,7 +9,7 @@ mod vendor;
 
 pub use document_id::DocumentId;
 pub use facility::{Facility, FacilityKind};
-pub use ids::{FacilityId, VendorId};
+pub use ids::{FacilityId, PersonId, VendorId};
 pub use item_id::ItemId;
 pub use peer_id::PeerId;
 pub use vendor::Vendor;

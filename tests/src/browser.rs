@@ -189,6 +189,30 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Runs an async script: it finishes by calling `done(value)` (the last argument).
+    pub async fn eval_async(&self, script: &str) -> Value {
+        let wrapped = format!("const done = arguments[arguments.length - 1];\n{script}");
+        self.client
+            .execute_async(&wrapped, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Gives the page a virtual passkey authenticator (DevTools WebAuthn): user verification by "biometrics"
+    /// always succeeds, as if the person touched the sensor.
+    pub async fn add_virtual_authenticator(&self) {
+        self.cdp("WebAuthn.enable", json!({ "enableUI": false }))
+            .await;
+        self.cdp(
+            "WebAuthn.addVirtualAuthenticator",
+            json!({ "options": {
+                "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                "hasUserVerification": true, "isUserVerified": true, "automaticPresenceSimulation": true
+            } }),
+        )
+        .await;
+    }
+
     pub async fn eval_string(&self, script: &str) -> String {
         self.eval(script)
             .await

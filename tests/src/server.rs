@@ -75,15 +75,24 @@ impl TestServer {
             .expect("bind localhost");
         let port = listener.local_addr().unwrap().port();
         let mut config = Config::for_assets(dist, data.path());
+        config.public_url = format!("http://localhost:{port}");
         configure(&mut config);
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {
             let store = SqliteStore::open(&config.data_dir)
                 .await
                 .expect("store opens");
-            mamori_server::run_with(listener, config, Arc::new(store), policy, async {
-                let _ = rx.await;
-            })
+            let directory = mamori_server::directory::Directory::new(store.pool());
+            mamori_server::run_with(
+                listener,
+                config,
+                Arc::new(store),
+                directory,
+                policy,
+                async {
+                    let _ = rx.await;
+                },
+            )
             .await
             .expect("server runs");
         });

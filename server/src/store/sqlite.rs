@@ -126,6 +126,11 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writes })
     }
 
+    /// The connection pool, shared with the directory of people (one database file, one backup).
+    pub fn pool(&self) -> SqlitePool {
+        self.pool.clone()
+    }
+
     /// Hands a write to the writer task and waits until it is committed.
     async fn write(
         &self,

@@ -41,3 +41,8 @@ uuid_id!(
     /// A vendor (事業者): one entity across checklists, the contact chart and the ledgers.
     VendorId
 );
+uuid_id!(
+    /// A person with an account on a server: staff, an administrator, or a vendor's user (who may serve many
+    /// facilities from this one account).
+    PersonId
+);

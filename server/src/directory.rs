@@ -1,0 +1,553 @@
+//! The server's records of facilities, people, their roles, passkeys, sessions, invitations and which
+//! facility each document belongs to. Access decisions read these and nothing else ([`mamori_shared::access`]
+//! holds the rules); no CRDT document can grant anything.
+//!
+//! Secrets handed to browsers (session and invitation tokens: 256 random bits, base64url) are stored only as
+//! SHA-256 hashes, so a copy of the database does not let anyone sign in.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use mamori_shared::access::{DocumentInfo, Membership, Role};
+use mamori_shared::edition::FormKind;
+use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+use thiserror::Error;
+use webauthn_rs::prelude::Passkey;
+
+#[derive(Debug, Error)]
+pub enum DirectoryError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("this facility is already registered on the server")]
+    FacilityExists,
+    #[error("this document belongs to another facility")]
+    DocumentElsewhere,
+    #[error("this passkey is already registered")]
+    PasskeyTaken,
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Why an invitation cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum InvitationProblem {
+    #[error("この招待は見つかりません (unknown invitation)")]
+    Unknown,
+    #[error("この招待は使用済みです (already used)")]
+    Used,
+    #[error("この招待は取り消されました (revoked)")]
+    Revoked,
+    #[error("この招待は期限切れです (expired)")]
+    Expired,
+}
+
+/// How long sessions last: ended after `idle` without use, and after `absolute` whatever happens.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// A valid invitation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub id: String,
+    pub facility: FacilityId,
+    pub facility_name: String,
+    pub role: Role,
+    pub vendor: Option<VendorId>,
+    /// Who it is for, as the administrator wrote it.
+    pub name: String,
+    pub expires_at: i64,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub person: PersonId,
+    pub name: String,
+}
+
+/// A new random secret and the hash under which it is stored.
+pub fn new_secret() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    let secret = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_secret(&secret);
+    (secret, hash)
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn parse<T>(s: &str, what: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, DirectoryError> {
+    f(s).ok_or_else(|| DirectoryError::Corrupt(format!("{what} {s:?}")))
+}
+
+#[derive(Clone)]
+pub struct Directory {
+    pool: SqlitePool,
+}
+
+/// A facility as the device registers it.
+pub struct NewFacility<'a> {
+    pub id: FacilityId,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub index_doc: DocumentId,
+}
+
+impl Directory {
+    pub fn new(pool: SqlitePool) -> Directory {
+        Directory { pool }
+    }
+
+    /// Registers a facility set up on a device, its first administrator and their first passkey, and the
+    /// facility index document, in one transaction.
+    pub async fn register_facility(
+        &self,
+        facility: &NewFacility<'_>,
+        admin: PersonId,
+        admin_name: &str,
+        passkey: &Passkey,
+        now: i64,
+    ) -> Result<(), DirectoryError> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM facilities WHERE id = ?")
+            .bind(facility.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Err(DirectoryError::FacilityExists);
+        }
+        sqlx::query(
+            "INSERT INTO facilities (id, name, kind, index_doc, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(facility.id.to_string())
+        .bind(facility.name)
+        .bind(facility.kind)
+        .bind(facility.index_doc.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_person(&mut tx, admin, admin_name, passkey, now).await?;
+        insert_membership(&mut tx, admin, facility.id, Role::Admin, None).await?;
+        sqlx::query(
+            "INSERT INTO documents (doc_id, facility_id, form, vendor_id, created_by, created_at) VALUES (?, ?, NULL, NULL, ?, ?)",
+        )
+        .bind(facility.index_doc.to_string())
+        .bind(facility.id.to_string())
+        .bind(admin.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => DirectoryError::DocumentElsewhere,
+            e => e.into(),
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The facility's name.
+    pub async fn facility_name(&self, id: FacilityId) -> Result<Option<String>, DirectoryError> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM facilities WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// A person's memberships; none at all once they are disabled.
+    pub async fn memberships(&self, person: PersonId) -> Result<Vec<Membership>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT m.facility_id, m.role, m.vendor_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND p.disabled_at IS NULL",
+        )
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Membership {
+                    facility: parse(r.get::<&str, _>(0), "facility id", FacilityId::parse)?,
+                    role: parse(r.get::<&str, _>(1), "role", Role::parse)?,
+                    vendor: match r.get::<Option<&str>, _>(2) {
+                        Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
+                        None => None,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    pub async fn passkeys(&self, person: PersonId) -> Result<Vec<Passkey>, DirectoryError> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT passkey FROM passkeys WHERE person_id = ?")
+                .bind(person.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| DirectoryError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Stores a passkey's updated counter after a sign-in.
+    pub async fn passkey_used(&self, passkey: &Passkey, now: i64) -> Result<(), DirectoryError> {
+        let json =
+            serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE passkeys SET passkey = ?, last_used_at = ? WHERE credential_id = ?")
+            .bind(json)
+            .bind(now)
+            .bind(credential_key(passkey))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a session for a person (a fresh token at every sign-in); returns the token for the cookie.
+    pub async fn start_session(
+        &self,
+        person: PersonId,
+        device: &str,
+        now: i64,
+    ) -> Result<String, DirectoryError> {
+        let (token, hash) = new_secret();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, person_id, device, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(person.to_string())
+        .bind(device)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(token)
+    }
+
+    /// The live session behind a token, marking it used; `None` for an unknown, ended, idle or too old one,
+    /// or one whose person is disabled.
+    pub async fn session(
+        &self,
+        token: &str,
+        limits: SessionLimits,
+        now: i64,
+    ) -> Result<Option<Session>, DirectoryError> {
+        let row = sqlx::query(
+            "SELECT s.person_id, p.name, s.created_at, s.last_seen_at FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.ended_at IS NULL AND p.disabled_at IS NULL",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (created, seen): (i64, i64) = (row.get(2), row.get(3));
+        if now - seen > limits.idle.as_millis() as i64
+            || now - created > limits.absolute.as_millis() as i64
+        {
+            self.end_session(token, now).await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(hash_secret(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(Session {
+            person: parse(row.get::<&str, _>(0), "person id", PersonId::parse)?,
+            name: row.get(1),
+        }))
+    }
+
+    pub async fn end_session(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
+        sqlx::query("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+            .bind(now)
+            .bind(hash_secret(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Invites someone to a facility with a role; returns the invitation's id and its secret token (shown
+    /// once, in the link).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn invite(
+        &self,
+        facility: FacilityId,
+        role: Role,
+        vendor: Option<VendorId>,
+        name: &str,
+        by: PersonId,
+        valid_for: Duration,
+        now: i64,
+    ) -> Result<(String, String), DirectoryError> {
+        let (token, hash) = new_secret();
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(&id)
+        .bind(facility.to_string())
+        .bind(role.as_str())
+        .bind(vendor.map(|v| v.to_string()))
+        .bind(name)
+        .bind(by.to_string())
+        .bind(now)
+        .bind(now + valid_for.as_millis() as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok((id, token))
+    }
+
+    /// The invitation behind a token, if it can still be used.
+    pub async fn invitation(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Result<Invitation, InvitationProblem>, DirectoryError> {
+        let row = sqlx::query(
+            "SELECT i.id, i.facility_id, f.name, i.role, i.vendor_id, i.name, i.expires_at, i.used_at, i.revoked_at FROM invitations i JOIN facilities f ON f.id = i.facility_id WHERE i.token_hash = ?",
+        )
+        .bind(hash_secret(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(Err(InvitationProblem::Unknown));
+        };
+        if r.get::<Option<i64>, _>(8).is_some() {
+            return Ok(Err(InvitationProblem::Revoked));
+        }
+        if r.get::<Option<i64>, _>(7).is_some() {
+            return Ok(Err(InvitationProblem::Used));
+        }
+        let expires_at: i64 = r.get(6);
+        if now >= expires_at {
+            return Ok(Err(InvitationProblem::Expired));
+        }
+        Ok(Ok(Invitation {
+            id: r.get(0),
+            facility: parse(r.get::<&str, _>(1), "facility id", FacilityId::parse)?,
+            facility_name: r.get(2),
+            role: parse(r.get::<&str, _>(3), "role", Role::parse)?,
+            vendor: match r.get::<Option<&str>, _>(4) {
+                Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
+                None => None,
+            },
+            name: r.get(5),
+            expires_at,
+        }))
+    }
+
+    /// Uses an invitation for a new person with their first passkey: single use, checked again inside the
+    /// transaction so two browsers racing with one link cannot both join.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        person: PersonId,
+        name: &str,
+        passkey: &Passkey,
+        now: i64,
+    ) -> Result<Result<Invitation, InvitationProblem>, DirectoryError> {
+        let invitation = match self.invitation(token, now).await? {
+            Ok(i) => i,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE invitations SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(person.to_string())
+        .bind(hash_secret(token))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(Err(InvitationProblem::Used));
+        }
+        insert_person(&mut tx, person, name, passkey, now).await?;
+        insert_membership(
+            &mut tx,
+            person,
+            invitation.facility,
+            invitation.role,
+            invitation.vendor,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(invitation))
+    }
+
+    pub async fn revoke_invitation(
+        &self,
+        facility: FacilityId,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, DirectoryError> {
+        let done = sqlx::query(
+            "UPDATE invitations SET revoked_at = ? WHERE id = ? AND facility_id = ? AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(facility.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Changes a person's role at a facility.
+    pub async fn set_role(
+        &self,
+        facility: FacilityId,
+        person: PersonId,
+        role: Role,
+        vendor: Option<VendorId>,
+    ) -> Result<bool, DirectoryError> {
+        let done = sqlx::query(
+            "UPDATE memberships SET role = ?, vendor_id = ? WHERE person_id = ? AND facility_id = ?",
+        )
+        .bind(role.as_str())
+        .bind(vendor.map(|v| v.to_string()))
+        .bind(person.to_string())
+        .bind(facility.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Disables a person (退職): every session ends and no membership counts any more.
+    pub async fn disable(&self, person: PersonId, now: i64) -> Result<(), DirectoryError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE people SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL")
+            .bind(now)
+            .bind(person.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET ended_at = ? WHERE person_id = ? AND ended_at IS NULL")
+            .bind(now)
+            .bind(person.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records which facility a new document belongs to (idempotent for the same facility).
+    pub async fn register_document(
+        &self,
+        doc: DocumentId,
+        info: &DocumentInfo,
+        by: PersonId,
+        now: i64,
+    ) -> Result<(), DirectoryError> {
+        if let Some(existing) = self.document(doc).await? {
+            return if existing.facility == info.facility {
+                Ok(())
+            } else {
+                Err(DirectoryError::DocumentElsewhere)
+            };
+        }
+        sqlx::query(
+            "INSERT INTO documents (doc_id, facility_id, form, vendor_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
+        )
+        .bind(doc.to_string())
+        .bind(info.facility.to_string())
+        .bind(info.form.map(|f| f.as_str()))
+        .bind(info.vendor.map(|v| v.to_string()))
+        .bind(by.to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What the server knows of a document; `None` if it was never registered.
+    pub async fn document(&self, doc: DocumentId) -> Result<Option<DocumentInfo>, DirectoryError> {
+        let row =
+            sqlx::query("SELECT facility_id, form, vendor_id FROM documents WHERE doc_id = ?")
+                .bind(doc.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(r) = row else { return Ok(None) };
+        let shared: Vec<String> =
+            sqlx::query_scalar("SELECT vendor_id FROM document_shares WHERE doc_id = ?")
+                .bind(doc.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(Some(DocumentInfo {
+            facility: parse(r.get::<&str, _>(0), "facility id", FacilityId::parse)?,
+            form: match r.get::<Option<&str>, _>(1) {
+                Some(f) => Some(parse(f, "form", FormKind::parse)?),
+                None => None,
+            },
+            vendor: match r.get::<Option<&str>, _>(2) {
+                Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
+                None => None,
+            },
+            shared_with: shared
+                .iter()
+                .map(|v| parse(v, "vendor id", VendorId::parse))
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+}
+
+/// The key a passkey is stored under: its credential id, base64url.
+fn credential_key(passkey: &Passkey) -> String {
+    URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())
+}
+
+async fn insert_person(
+    tx: &mut sqlx::SqliteConnection,
+    person: PersonId,
+    name: &str,
+    passkey: &Passkey,
+    now: i64,
+) -> Result<(), DirectoryError> {
+    sqlx::query("INSERT INTO people (id, name, created_at) VALUES (?, ?, ?)")
+        .bind(person.to_string())
+        .bind(name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let json =
+        serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(credential_key(passkey))
+    .bind(person.to_string())
+    .bind(json)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => DirectoryError::PasskeyTaken,
+        e => e.into(),
+    })?;
+    Ok(())
+}
+
+async fn insert_membership(
+    tx: &mut sqlx::SqliteConnection,
+    person: PersonId,
+    facility: FacilityId,
+    role: Role,
+    vendor: Option<VendorId>,
+) -> Result<(), DirectoryError> {
+    sqlx::query(
+        "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES (?, ?, ?, ?)",
+    )
+    .bind(person.to_string())
+    .bind(facility.to_string())
+    .bind(role.as_str())
+    .bind(vendor.map(|v| v.to_string()))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

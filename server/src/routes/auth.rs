@@ -1,0 +1,559 @@
+//! `/api/...`: registering a facility with its first administrator, invitations, passkey sign-in and
+//! sign-out, and who am I. Every handler checks on the server what the caller may do; the UI only follows.
+//!
+//! A ceremony (register or sign in) is two calls: `start` returns WebAuthn options and a ceremony id, the
+//! browser asks the authenticator (user verification required: possession plus biometrics or PIN), and
+//! `finish` checks the answer against the state kept here. Ceremony states live in memory for five minutes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mamori_shared::access::{Membership, Role, may_manage_people};
+use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use webauthn_rs::prelude::{
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+};
+
+use crate::AppState;
+use crate::directory::{NewFacility, Session};
+
+/// The session cookie. Under TLS (the HTTPS issue) it becomes `__Host-mamori_session` with `Secure`.
+pub const SESSION_COOKIE: &str = "mamori_session";
+const CEREMONY_TTL: Duration = Duration::from_secs(300);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/facilities/register/start", post(register_start))
+        .route("/api/facilities/register/finish", post(register_finish))
+        .route("/api/invitations/{token}", get(invitation_info))
+        .route("/api/invitations/{token}/start", post(invitation_start))
+        .route("/api/invitations/{token}/finish", post(invitation_finish))
+        .route("/api/signin/start", post(signin_start))
+        .route("/api/signin/finish", post(signin_finish))
+        .route("/api/signout", post(signout))
+        .route("/api/me", get(me))
+        .route("/api/facilities/{facility}/invitations", post(invite))
+        .route(
+            "/api/facilities/{facility}/invitations/{id}",
+            axum::routing::delete(revoke),
+        )
+}
+
+/// A ceremony waiting for the browser's answer.
+pub enum Pending {
+    Register {
+        facility: FacilityId,
+        name: String,
+        kind: String,
+        index_doc: DocumentId,
+        person: PersonId,
+        person_name: String,
+        state: PasskeyRegistration,
+    },
+    Invitation {
+        token: String,
+        person: PersonId,
+        person_name: String,
+        state: PasskeyRegistration,
+    },
+    SignIn {
+        person: PersonId,
+        state: PasskeyAuthentication,
+    },
+}
+
+/// Ceremonies in progress, by id.
+#[derive(Default)]
+pub struct Ceremonies(Mutex<HashMap<String, (Pending, Instant)>>);
+
+impl Ceremonies {
+    fn put(&self, pending: Pending) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut all = self.0.lock().expect("ceremonies lock");
+        all.retain(|_, (_, at)| at.elapsed() < CEREMONY_TTL);
+        all.insert(id.clone(), (pending, Instant::now()));
+        id
+    }
+
+    fn take(&self, id: &str) -> Option<Pending> {
+        let (pending, at) = self.0.lock().expect("ceremonies lock").remove(id)?;
+        (at.elapsed() < CEREMONY_TTL).then_some(pending)
+    }
+}
+
+/// An API error: a status and a message for the person (Japanese first).
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        tracing::error!(error = %e, "api request failed");
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "サーバーで問題が起きました (server error)".into(),
+        )
+    }
+}
+
+fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError(status, message.into())
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The session token from the request's cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The signed-in person, or 401.
+pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = session_token(headers).ok_or_else(|| {
+        bad(
+            StatusCode::UNAUTHORIZED,
+            "サインインしてください (sign in first)",
+        )
+    })?;
+    state
+        .directory
+        .session(&token, state.config.session_limits(), now_ms())
+        .await?
+        .ok_or_else(|| {
+            bad(
+                StatusCode::UNAUTHORIZED,
+                "セッションが無効です。もう一度サインインしてください (session expired)",
+            )
+        })
+}
+
+fn with_session_cookie(token: &str, body: Value) -> Response {
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    let mut response = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn device_of(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown device")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+fn name_ok(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad(
+            StatusCode::BAD_REQUEST,
+            "名前を1〜100文字で入力してください (name: 1 to 100 characters)",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+#[derive(Deserialize)]
+struct RegisterStart {
+    facility_id: FacilityId,
+    facility_name: String,
+    kind: String,
+    index_doc: DocumentId,
+    person_name: String,
+}
+
+async fn register_start(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterStart>,
+) -> Result<Json<Value>, ApiError> {
+    let person_name = name_ok(&req.person_name)?;
+    let facility_name = name_ok(&req.facility_name)?;
+    if state
+        .directory
+        .facility_name(req.facility_id)
+        .await?
+        .is_some()
+    {
+        return Err(bad(
+            StatusCode::CONFLICT,
+            "この施設は登録済みです。管理者に招待を依頼してください (already registered)",
+        ));
+    }
+    let person = PersonId::generate();
+    let (options, reg) = state
+        .webauthn
+        .start_passkey_registration(person_uuid(person), &person_name, &person_name, None)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let ceremony = state.ceremonies.put(Pending::Register {
+        facility: req.facility_id,
+        name: facility_name,
+        kind: req.kind,
+        index_doc: req.index_doc,
+        person,
+        person_name,
+        state: reg,
+    });
+    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+}
+
+fn person_uuid(p: PersonId) -> uuid::Uuid {
+    uuid::Uuid::parse_str(&p.to_string()).expect("person ids are UUIDs")
+}
+
+#[derive(Deserialize)]
+struct RegisterFinish {
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+async fn register_finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterFinish>,
+) -> Result<Response, ApiError> {
+    let Some(Pending::Register {
+        facility,
+        name,
+        kind,
+        index_doc,
+        person,
+        person_name,
+        state: reg,
+    }) = state.ceremonies.take(&req.ceremony)
+    else {
+        return Err(expired_ceremony());
+    };
+    let passkey = state
+        .webauthn
+        .finish_passkey_registration(&req.credential, &reg)
+        .map_err(|e| {
+            bad(
+                StatusCode::BAD_REQUEST,
+                format!("パスキーを確認できません ({e})"),
+            )
+        })?;
+    let now = now_ms();
+    state
+        .directory
+        .register_facility(
+            &NewFacility {
+                id: facility,
+                name: &name,
+                kind: &kind,
+                index_doc,
+            },
+            person,
+            &person_name,
+            &passkey,
+            now,
+        )
+        .await
+        .map_err(|e| bad(StatusCode::CONFLICT, e.to_string()))?;
+    tracing::info!(%facility, %person, "facility registered");
+    let token = state
+        .directory
+        .start_session(person, &device_of(&headers), now)
+        .await?;
+    Ok(with_session_cookie(
+        &token,
+        json!({ "person_id": person, "name": person_name }),
+    ))
+}
+
+fn expired_ceremony() -> ApiError {
+    bad(
+        StatusCode::BAD_REQUEST,
+        "時間切れです。もう一度お試しください (the ceremony expired)",
+    )
+}
+
+async fn invitation_info(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    match state.directory.invitation(&token, now_ms()).await? {
+        Ok(i) => Ok(Json(json!({
+            "facility_name": i.facility_name,
+            "role": i.role,
+            "name": i.name,
+            "expires_at": i.expires_at,
+        }))),
+        Err(problem) => Err(bad(StatusCode::GONE, problem.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct InvitationStart {
+    person_name: String,
+}
+
+async fn invitation_start(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Json(req): Json<InvitationStart>,
+) -> Result<Json<Value>, ApiError> {
+    let person_name = name_ok(&req.person_name)?;
+    if let Err(problem) = state.directory.invitation(&token, now_ms()).await? {
+        return Err(bad(StatusCode::GONE, problem.to_string()));
+    }
+    let person = PersonId::generate();
+    let (options, reg) = state
+        .webauthn
+        .start_passkey_registration(person_uuid(person), &person_name, &person_name, None)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let ceremony = state.ceremonies.put(Pending::Invitation {
+        token,
+        person,
+        person_name,
+        state: reg,
+    });
+    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+}
+
+async fn invitation_finish(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterFinish>,
+) -> Result<Response, ApiError> {
+    let Some(Pending::Invitation {
+        token: for_token,
+        person,
+        person_name,
+        state: reg,
+    }) = state.ceremonies.take(&req.ceremony)
+    else {
+        return Err(expired_ceremony());
+    };
+    if for_token != token {
+        return Err(expired_ceremony());
+    }
+    let passkey = state
+        .webauthn
+        .finish_passkey_registration(&req.credential, &reg)
+        .map_err(|e| {
+            bad(
+                StatusCode::BAD_REQUEST,
+                format!("パスキーを確認できません ({e})"),
+            )
+        })?;
+    let now = now_ms();
+    let invitation = state
+        .directory
+        .accept_invitation(&token, person, &person_name, &passkey, now)
+        .await?
+        .map_err(|problem| bad(StatusCode::GONE, problem.to_string()))?;
+    tracing::info!(facility = %invitation.facility, %person, role = invitation.role.as_str(), "invitation accepted");
+    let token = state
+        .directory
+        .start_session(person, &device_of(&headers), now)
+        .await?;
+    Ok(with_session_cookie(
+        &token,
+        json!({ "person_id": person, "name": person_name }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SignInStart {
+    person_id: PersonId,
+}
+
+async fn signin_start(
+    State(state): State<AppState>,
+    Json(req): Json<SignInStart>,
+) -> Result<Json<Value>, ApiError> {
+    let passkeys = state.directory.passkeys(req.person_id).await?;
+    // The same answer for an unknown person and one without passkeys: nothing to learn by probing.
+    if passkeys.is_empty() {
+        return Err(bad(
+            StatusCode::BAD_REQUEST,
+            "この端末の利用者として登録されていません (unknown person)",
+        ));
+    }
+    let (options, auth) = state
+        .webauthn
+        .start_passkey_authentication(&passkeys)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let ceremony = state.ceremonies.put(Pending::SignIn {
+        person: req.person_id,
+        state: auth,
+    });
+    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+}
+
+#[derive(Deserialize)]
+struct SignInFinish {
+    ceremony: String,
+    credential: PublicKeyCredential,
+}
+
+async fn signin_finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<SignInFinish>,
+) -> Result<Response, ApiError> {
+    let Some(Pending::SignIn {
+        person,
+        state: auth,
+    }) = state.ceremonies.take(&req.ceremony)
+    else {
+        return Err(expired_ceremony());
+    };
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(&req.credential, &auth)
+        .map_err(|e| {
+            tracing::warn!(%person, error = %e, "sign-in failed");
+            bad(
+                StatusCode::UNAUTHORIZED,
+                "サインインできませんでした (sign-in failed)",
+            )
+        })?;
+    let now = now_ms();
+    for mut passkey in state.directory.passkeys(person).await? {
+        if passkey.update_credential(&result) == Some(true) {
+            state.directory.passkey_used(&passkey, now).await?;
+        }
+    }
+    if state.directory.memberships(person).await?.is_empty() {
+        return Err(bad(
+            StatusCode::FORBIDDEN,
+            "このアカウントは無効です (this account is disabled)",
+        ));
+    }
+    let token = state
+        .directory
+        .start_session(person, &device_of(&headers), now)
+        .await?;
+    Ok(with_session_cookie(&token, json!({ "person_id": person })))
+}
+
+async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.directory.end_session(&token, now_ms()).await?;
+    }
+    let mut response = Json(json!({ "signed_out": true })).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("mamori_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let memberships = state.directory.memberships(session.person).await?;
+    Ok(Json(json!({
+        "person_id": session.person,
+        "name": session.name,
+        "memberships": memberships,
+    })))
+}
+
+/// The signed-in person, if they are an administrator of `facility`; 403 otherwise.
+async fn administrator(
+    state: &AppState,
+    headers: &HeaderMap,
+    facility: FacilityId,
+) -> Result<Session, ApiError> {
+    let session = signed_in(state, headers).await?;
+    let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
+    if !may_manage_people(&memberships, facility) {
+        return Err(bad(
+            StatusCode::FORBIDDEN,
+            "この操作は管理者だけができます (administrators only)",
+        ));
+    }
+    Ok(session)
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    Path((facility, id)): Path<(FacilityId, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = administrator(&state, &headers, facility).await?;
+    if !state
+        .directory
+        .revoke_invitation(facility, &id, now_ms())
+        .await?
+    {
+        return Err(bad(
+            StatusCode::NOT_FOUND,
+            "取り消せる招待がありません (no open invitation with this id)",
+        ));
+    }
+    tracing::info!(%facility, by = %session.person, invitation = %id, "invitation revoked");
+    Ok(Json(json!({ "revoked": id })))
+}
+
+#[derive(Deserialize)]
+struct Invite {
+    role: Role,
+    vendor_id: Option<VendorId>,
+    name: String,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+    Json(req): Json<Invite>,
+) -> Result<Json<Value>, ApiError> {
+    let session = administrator(&state, &headers, facility).await?;
+    if (req.role == Role::Vendor) != req.vendor_id.is_some() {
+        return Err(bad(
+            StatusCode::BAD_REQUEST,
+            "事業者の招待には事業者を選んでください (a vendor invitation names the vendor)",
+        ));
+    }
+    let name = name_ok(&req.name)?;
+    let valid_for = Duration::from_secs(state.config.invitation_days * 24 * 3600);
+    let (id, token) = state
+        .directory
+        .invite(
+            facility,
+            req.role,
+            req.vendor_id,
+            &name,
+            session.person,
+            valid_for,
+            now_ms(),
+        )
+        .await?;
+    tracing::info!(%facility, by = %session.person, role = req.role.as_str(), "invitation created");
+    Ok(Json(json!({
+        "id": id,
+        "token": token,
+        "link": format!("{}/invite/{token}", state.config.public_url.trim_end_matches('/')),
+    })))
+}

@@ -1,0 +1,126 @@
+//! Who may open and change which document: the rules, as pure functions of the server's records.
+//!
+//! The server decides with these on every sync message, from its own database (memberships, the document
+//! registry); the app uses the same rules only to avoid offering what the server would refuse. Nothing here
+//! reads a CRDT document: request states such as 依頼済 are display only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::edition::FormKind;
+use crate::model::{FacilityId, VendorId};
+
+/// A person's role at one facility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 管理者: 経営層, 医療情報システム安全管理責任者, 企画管理者. Everything, including people.
+    Admin,
+    /// 担当者: システム運用担当者 and staff who fill in checklists.
+    Staff,
+    /// 閲覧者: reads everything of the facility, changes nothing.
+    Viewer,
+    /// 事業者: a vendor's user, acting for one vendor entity of the facility.
+    Vendor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+            Role::Vendor => "vendor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Admin, Role::Staff, Role::Viewer, Role::Vendor]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Role::Admin => "管理者",
+            Role::Staff => "担当者",
+            Role::Viewer => "閲覧者",
+            Role::Vendor => "事業者",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Staff => "Staff",
+            Role::Viewer => "Viewer",
+            Role::Vendor => "Vendor",
+        }
+    }
+}
+
+/// One person's standing at one facility, as the server records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub facility: FacilityId,
+    pub role: Role,
+    /// The vendor entity a 事業者 acts for (set exactly when `role` is [`Role::Vendor`]).
+    pub vendor: Option<VendorId>,
+}
+
+/// What the server's document registry knows of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub facility: FacilityId,
+    /// The checklist form, for checklists; `None` for other documents (the facility index, later ledgers).
+    pub form: Option<FormKind>,
+    /// The vendor a 事業者確認用 is about.
+    pub vendor: Option<VendorId>,
+    /// Vendors the facility explicitly shares this document with.
+    pub shared_with: Vec<VendorId>,
+}
+
+/// What a person may do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    None,
+    Read,
+    Write,
+}
+
+/// The access a person with `memberships` (all of theirs, at any facility) has to `doc`. A disabled person
+/// has no memberships that count: the caller passes none.
+pub fn access(memberships: &[Membership], doc: &DocumentInfo) -> Access {
+    memberships
+        .iter()
+        .filter(|m| m.facility == doc.facility)
+        .map(|m| match m.role {
+            Role::Admin | Role::Staff => Access::Write,
+            Role::Viewer => Access::Read,
+            Role::Vendor => match m.vendor {
+                Some(v) if doc.form == Some(FormKind::Vendor) && doc.vendor == Some(v) => {
+                    Access::Write
+                }
+                Some(v) if doc.shared_with.contains(&v) => Access::Read,
+                _ => Access::None,
+            },
+        })
+        .max()
+        .unwrap_or(Access::None)
+}
+
+/// Whether a person may manage the facility's people, invitations and tokens.
+pub fn may_manage_people(memberships: &[Membership], facility: FacilityId) -> bool {
+    memberships
+        .iter()
+        .any(|m| m.facility == facility && m.role == Role::Admin)
+}
+
+/// Whether a person may register new documents (checklists made on a device) for a facility.
+pub fn may_create_documents(memberships: &[Membership], facility: FacilityId) -> bool {
+    memberships
+        .iter()
+        .any(|m| m.facility == facility && matches!(m.role, Role::Admin | Role::Staff))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+use super::*;
+
+fn member(facility: FacilityId, role: Role, vendor: Option<VendorId>) -> Membership {
+    Membership {
+        facility,
+        role,
+        vendor,
+    }
+}
+
+fn doc(facility: FacilityId, form: Option<FormKind>, vendor: Option<VendorId>) -> DocumentInfo {
+    DocumentInfo {
+        facility,
+        form,
+        vendor,
+        shared_with: Vec::new(),
+    }
+}
+
+#[test]
+fn roles_at_their_own_facility() {
+    let f = FacilityId::generate();
+    let checklist = doc(f, Some(FormKind::Medical), None);
+    let index = doc(f, None, None);
+    assert_eq!(
+        access(&[member(f, Role::Admin, None)], &index),
+        Access::Write
+    );
+    assert_eq!(
+        access(&[member(f, Role::Staff, None)], &checklist),
+        Access::Write
+    );
+    assert_eq!(
+        access(&[member(f, Role::Viewer, None)], &checklist),
+        Access::Read
+    );
+    assert_eq!(
+        access(&[], &checklist),
+        Access::None,
+        "no membership, nothing"
+    );
+}
+
+#[test]
+fn nothing_at_another_facility() {
+    let (f, other) = (FacilityId::generate(), FacilityId::generate());
+    let theirs = doc(other, Some(FormKind::Medical), None);
+    assert_eq!(
+        access(&[member(f, Role::Admin, None)], &theirs),
+        Access::None
+    );
+}
+
+#[test]
+fn a_vendor_sees_only_its_own_vendor_form_and_what_is_shared_with_it() {
+    let f = FacilityId::generate();
+    let (mine, other) = (VendorId::generate(), VendorId::generate());
+    let me = [member(f, Role::Vendor, Some(mine))];
+    assert_eq!(
+        access(&me, &doc(f, Some(FormKind::Vendor), Some(mine))),
+        Access::Write
+    );
+    assert_eq!(
+        access(&me, &doc(f, Some(FormKind::Vendor), Some(other))),
+        Access::None
+    );
+    assert_eq!(
+        access(&me, &doc(f, Some(FormKind::Medical), None)),
+        Access::None
+    );
+    assert_eq!(
+        access(&me, &doc(f, None, None)),
+        Access::None,
+        "not the facility index"
+    );
+    let mut shared = doc(f, Some(FormKind::Medical), None);
+    shared.shared_with.push(mine);
+    assert_eq!(access(&me, &shared), Access::Read);
+}
+
+#[test]
+fn one_vendor_account_across_facilities() {
+    let (a, b) = (FacilityId::generate(), FacilityId::generate());
+    let (va, vb) = (VendorId::generate(), VendorId::generate());
+    let me = [
+        member(a, Role::Vendor, Some(va)),
+        member(b, Role::Vendor, Some(vb)),
+    ];
+    assert_eq!(
+        access(&me, &doc(a, Some(FormKind::Vendor), Some(va))),
+        Access::Write
+    );
+    assert_eq!(
+        access(&me, &doc(b, Some(FormKind::Vendor), Some(vb))),
+        Access::Write
+    );
+    // Facility B's form about vendor A's entity is not this account's business at B.
+    assert_eq!(
+        access(&me, &doc(b, Some(FormKind::Vendor), Some(va))),
+        Access::None
+    );
+}
+
+#[test]
+fn managing_people_and_creating_documents() {
+    let f = FacilityId::generate();
+    assert!(may_manage_people(&[member(f, Role::Admin, None)], f));
+    assert!(!may_manage_people(&[member(f, Role::Staff, None)], f));
+    assert!(may_create_documents(&[member(f, Role::Staff, None)], f));
+    assert!(!may_create_documents(&[member(f, Role::Viewer, None)], f));
+    assert!(!may_create_documents(
+        &[member(f, Role::Vendor, Some(VendorId::generate()))],
+        f
+    ));
+    assert_eq!(Role::parse("viewer"), Some(Role::Viewer));
+    assert_eq!(Role::parse("root"), None);
+}

@@ -1,0 +1,252 @@
+//! People and passkeys through the real server in headless Chromium with DevTools' virtual authenticator, on
+//! localhost: an administrator registers the facility and a passkey; invites a staff member and a vendor's
+//! user, each of whom joins in their own browser with their own passkey; invitations are single use; only an
+//! administrator may invite; sign-out ends the session and a passkey signs back in; forged tokens are refused.
+
+use mamori_tests::{Browser, TestServer};
+use serde_json::{Value, json};
+
+/// Page-side helpers: JSON calls to the API, and the two WebAuthn ceremonies using the browser's own JSON
+/// conversions (WebAuthn Level 3).
+const HELPERS: &str = r#"
+const api = async (method, path, body) => {
+  const r = await fetch(path, { method, headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+};
+const register = async (startPath, startBody, finishPath) => {
+  const s = await api('POST', startPath, startBody);
+  if (s.status !== 200) return s;
+  const cred = await navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(s.body.options.publicKey) });
+  return api('POST', finishPath, { ceremony: s.body.ceremony, credential: cred.toJSON() });
+};
+const signIn = async (personId) => {
+  const s = await api('POST', '/api/signin/start', { person_id: personId });
+  if (s.status !== 200) return s;
+  const cred = await navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(s.body.options.publicKey) });
+  return api('POST', '/api/signin/finish', { ceremony: s.body.ceremony, credential: cred.toJSON() });
+};
+"#;
+
+async fn run(b: &Browser, body: &str) -> Value {
+    b.eval_async(&format!(
+        "{HELPERS}\n(async () => {{ {body} }})().then(done, e => done({{ error: String(e) }}));"
+    ))
+    .await
+}
+
+async fn browser_at(server: &TestServer) -> Browser {
+    let b = Browser::start().await;
+    b.goto(&server.url).await;
+    b.add_virtual_authenticator().await;
+    b
+}
+
+fn status(v: &Value) -> u64 {
+    v["status"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no status in {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor() {
+    let server = TestServer::start().await;
+    let facility = uuid_like();
+    let vendor = uuid_like();
+    let index_doc = mamori_shared::model::DocumentId::generate().to_string();
+
+    // The administrator registers the facility set up on this tablet, with a passkey.
+    let admin = browser_at(&server).await;
+    let registered = run(
+        &admin,
+        &format!(
+            "return register('/api/facilities/register/start', {}, '/api/facilities/register/finish');",
+            json!({ "facility_id": facility, "facility_name": "みなと薬局", "kind": "pharmacy",
+                    "index_doc": index_doc, "person_name": "佐藤 花子" })
+        ),
+    )
+    .await;
+    assert_eq!(status(&registered), 200, "{registered}");
+    let admin_id = registered["body"]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = run(&admin, "return api('GET', '/api/me');").await;
+    assert_eq!(me["body"]["name"], "佐藤 花子");
+    assert_eq!(
+        me["body"]["memberships"],
+        json!([{ "facility": facility, "role": "admin", "vendor": null }])
+    );
+    // The session cookie is HttpOnly: page scripts cannot read it.
+    assert_eq!(run(&admin, "return document.cookie;").await, json!(""));
+
+    // A second registration of the same facility is refused.
+    let again = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/register/start', {});",
+            json!({ "facility_id": facility, "facility_name": "x", "kind": "pharmacy",
+                    "index_doc": index_doc, "person_name": "誰か" })
+        ),
+    )
+    .await;
+    assert_eq!(status(&again), 409, "{again}");
+
+    // Invitations: one for staff, one for the vendor's user.
+    let invite = |role: &str, vendor: Option<&str>, name: &str| {
+        format!(
+            "return api('POST', '/api/facilities/{facility}/invitations', {});",
+            json!({ "role": role, "vendor_id": vendor, "name": name })
+        )
+    };
+    let staff_inv = run(&admin, &invite("staff", None, "田中 一郎")).await;
+    assert_eq!(status(&staff_inv), 200, "{staff_inv}");
+    let staff_token = staff_inv["body"]["token"].as_str().unwrap().to_string();
+    assert!(
+        staff_inv["body"]["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/invite/{staff_token}"))
+    );
+    let vendor_inv = run(
+        &admin,
+        &invite("vendor", Some(&vendor), "山本（〇〇システム）"),
+    )
+    .await;
+    let vendor_token = vendor_inv["body"]["token"].as_str().unwrap().to_string();
+    let no_vendor = run(&admin, &invite("vendor", None, "誰か")).await;
+    assert_eq!(
+        status(&no_vendor),
+        400,
+        "a vendor invitation must name the vendor"
+    );
+
+    // Staff joins in their own browser.
+    let staff = browser_at(&server).await;
+    let info = run(
+        &staff,
+        &format!("return api('GET', '/api/invitations/{staff_token}');"),
+    )
+    .await;
+    assert_eq!(info["body"]["facility_name"], "みなと薬局");
+    assert_eq!(info["body"]["role"], "staff");
+    let joined = run(
+        &staff,
+        &format!(
+            "return register('/api/invitations/{staff_token}/start', {{ person_name: '田中 一郎' }}, '/api/invitations/{staff_token}/finish');"
+        ),
+    )
+    .await;
+    assert_eq!(status(&joined), 200, "{joined}");
+    let me = run(&staff, "return api('GET', '/api/me');").await;
+    assert_eq!(me["body"]["memberships"][0]["role"], "staff");
+
+    // The link is single use.
+    let reused = run(
+        &staff,
+        &format!("return api('GET', '/api/invitations/{staff_token}');"),
+    )
+    .await;
+    assert_eq!(status(&reused), 410);
+    assert!(
+        reused["body"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("使用済み")
+    );
+
+    // Only an administrator may invite.
+    let by_staff = run(&staff, &invite("viewer", None, "x")).await;
+    assert_eq!(status(&by_staff), 403, "{by_staff}");
+
+    // The vendor's user joins, tied to the vendor entity.
+    let vendor_browser = browser_at(&server).await;
+    let joined = run(
+        &vendor_browser,
+        &format!(
+            "return register('/api/invitations/{vendor_token}/start', {{ person_name: '山本 次郎' }}, '/api/invitations/{vendor_token}/finish');"
+        ),
+    )
+    .await;
+    assert_eq!(status(&joined), 200, "{joined}");
+    let me = run(&vendor_browser, "return api('GET', '/api/me');").await;
+    assert_eq!(
+        me["body"]["memberships"],
+        json!([{ "facility": facility, "role": "vendor", "vendor": vendor }])
+    );
+
+    // Sign-out ends the session; the passkey signs back in (user verification by the virtual authenticator).
+    let out = run(&admin, "return api('POST', '/api/signout');").await;
+    assert_eq!(status(&out), 200);
+    assert_eq!(
+        status(&run(&admin, "return api('GET', '/api/me');").await),
+        401
+    );
+    let back = run(&admin, &format!("return signIn('{admin_id}');")).await;
+    assert_eq!(status(&back), 200, "{back}");
+    assert_eq!(
+        status(&run(&admin, "return api('GET', '/api/me');").await),
+        200
+    );
+
+    // A forged session token is refused.
+    let forged = raw_get(server.port, "/api/me", "mamori_session=forged-token").await;
+    assert!(forged.starts_with("HTTP/1.1 401"), "{forged}");
+
+    // A revoked invitation cannot be used.
+    let inv = run(&admin, &invite("viewer", None, "鈴木")).await;
+    let (id, token) = (
+        inv["body"]["id"].as_str().unwrap().to_string(),
+        inv["body"]["token"].as_str().unwrap().to_string(),
+    );
+    let revoked = run(
+        &admin,
+        &format!("return api('DELETE', '/api/facilities/{facility}/invitations/{id}');"),
+    )
+    .await;
+    assert_eq!(status(&revoked), 200, "{revoked}");
+    let refused = run(
+        &admin,
+        &format!("return api('GET', '/api/invitations/{token}');"),
+    )
+    .await;
+    assert_eq!(status(&refused), 410);
+    assert!(
+        refused["body"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("取り消")
+    );
+    let refused = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/invitations/{token}/start', {{ person_name: '鈴木' }});"
+        ),
+    )
+    .await;
+    assert_eq!(status(&refused), 410);
+
+    for b in [admin, staff, vendor_browser] {
+        b.close().await;
+    }
+}
+
+fn uuid_like() -> String {
+    mamori_shared::model::FacilityId::generate().to_string()
+}
+
+async fn raw_get(port: u16, path: &str, cookie: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
