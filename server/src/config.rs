@@ -63,6 +63,10 @@ pub struct Config {
         default_value = "http://localhost:8080"
     )]
     pub public_url: String,
+    /// Only signed-in people sync, each only the documents their role allows. Off until the app's sign-in
+    /// screens land (the people-and-access issue): then every peer may sync every document.
+    #[arg(long, env = "MAMORI_REQUIRE_SIGN_IN")]
+    pub require_sign_in: bool,
     /// A session unused for this long ends (the person signs in again).
     #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
     pub session_idle_minutes: u64,

@@ -420,6 +420,63 @@ impl Directory {
         Ok(done.rows_affected() == 1)
     }
 
+    /// A facility ends a person's access (退職, or a vendor's user it no longer works with). A person who
+    /// belongs to this facility only is disabled: every session ends and the account can no longer sign in.
+    /// A person who also serves other facilities (a vendor's user) only loses this facility. `false` when
+    /// the person is not a member here.
+    pub async fn remove_from_facility(
+        &self,
+        facility: FacilityId,
+        person: PersonId,
+        now: i64,
+    ) -> Result<bool, DirectoryError> {
+        let here: Vec<String> =
+            sqlx::query_scalar("SELECT facility_id FROM memberships WHERE person_id = ?")
+                .bind(person.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        if !here.contains(&facility.to_string()) {
+            return Ok(false);
+        }
+        if here.len() == 1 {
+            self.disable(person, now).await?;
+        } else {
+            sqlx::query("DELETE FROM memberships WHERE person_id = ? AND facility_id = ?")
+                .bind(person.to_string())
+                .bind(facility.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// Everyone who has or had a membership at a facility: (person, name, role, vendor, disabled).
+    pub async fn people_of(
+        &self,
+        facility: FacilityId,
+    ) -> Result<Vec<(PersonId, String, Role, Option<VendorId>, bool)>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
+        )
+        .bind(facility.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse(r.get::<&str, _>(0), "person id", PersonId::parse)?,
+                    r.get(1),
+                    parse(r.get::<&str, _>(2), "role", Role::parse)?,
+                    match r.get::<Option<&str>, _>(3) {
+                        Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
+                        None => None,
+                    },
+                    r.get(4),
+                ))
+            })
+            .collect()
+    }
+
     /// Disables a person (退職): every session ends and no membership counts any more.
     pub async fn disable(&self, person: PersonId, now: i64) -> Result<(), DirectoryError> {
         let mut tx = self.pool.begin().await?;

@@ -15,6 +15,7 @@
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod gate;
 pub mod maintenance;
 pub mod policy;
 pub mod rooms;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::people::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))

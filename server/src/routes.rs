@@ -3,5 +3,6 @@
 pub mod assets;
 pub mod auth;
 pub mod health;
+pub mod people;
 pub mod service_worker;
 pub mod sync;

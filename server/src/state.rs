@@ -34,6 +34,9 @@ pub struct AppState {
     pub webauthn: Arc<Webauthn>,
     /// Passkey ceremonies in progress.
     pub ceremonies: Arc<crate::routes::auth::Ceremonies>,
+    /// Announces a person whose records changed (role, disabled, signed out), so their open sync
+    /// connections check again at once.
+    pub people_changed: tokio::sync::broadcast::Sender<mamori_shared::model::PersonId>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             directory,
             webauthn: Arc::new(webauthn),
             ceremonies: Arc::default(),
+            people_changed: tokio::sync::broadcast::channel(1024).0,
         })
     }
 

@@ -260,6 +260,9 @@ impl Client {
                 }
             }
             Message::DocUnavailable { document_id, .. } => {
+                // Start afresh if the document is asked for again (it may have become available, or this
+                // person may have been given access): the next request is a first message again.
+                self.peer.forget(document_id);
                 out.push(Effect::Unavailable(document_id))
             }
             Message::Error { message } => out.push(Effect::ServerError(message)),

@@ -8,6 +8,7 @@
 pub mod browser;
 pub mod fixtures;
 pub mod load;
+pub mod passkeys;
 pub mod server;
 pub mod sync_client;
 

@@ -45,22 +45,57 @@ impl Device {
 
     /// Connects to `http://localhost:port` (its `/sync`) and waits for the handshake.
     pub async fn connect(&mut self, server_url: &str) {
+        self.try_connect(server_url, None)
+            .await
+            .expect("the sync endpoint accepts a WebSocket");
+    }
+
+    /// Connects with a session cookie (`mamori_session=…`) when the server requires sign-in; the error is
+    /// the refusal (status and message) if the upgrade is refused.
+    pub async fn try_connect(
+        &mut self,
+        server_url: &str,
+        cookie: Option<&str>,
+    ) -> Result<(), String> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}/sync", server_url.replace("http://", "ws://"));
+        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert(
+                "cookie",
+                cookie.parse().map_err(|_| "bad cookie".to_string())?,
+            );
+        }
         let (socket, _) = tokio_tungstenite::connect_async_with_config(
-            url,
+            request,
             Some(crate::load::client_config()),
             false,
         )
         .await
-        .expect("the sync endpoint accepts a WebSocket");
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(r) => format!(
+                "{} {}",
+                r.status(),
+                String::from_utf8_lossy(r.body().as_deref().unwrap_or_default())
+            ),
+            e => e.to_string(),
+        })?;
         self.socket = Some(socket);
         let effects = self.core.handle(Event::Opened, &mut self.docs);
         self.perform(effects).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.core.is_connected() {
-            assert!(Instant::now() < deadline, "{}: no handshake", self.name);
+            if Instant::now() > deadline {
+                return Err(format!("{}: no handshake", self.name));
+            }
             self.pump_once(Duration::from_millis(100)).await;
         }
+        Ok(())
+    }
+
+    /// Whether the socket is open.
+    pub fn is_online(&self) -> bool {
+        self.socket.is_some()
     }
 
     /// Goes offline (closes the socket); documents stay.

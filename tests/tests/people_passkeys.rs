@@ -3,52 +3,9 @@
 //! user, each of whom joins in their own browser with their own passkey; invitations are single use; only an
 //! administrator may invite; sign-out ends the session and a passkey signs back in; forged tokens are refused.
 
-use mamori_tests::{Browser, TestServer};
-use serde_json::{Value, json};
-
-/// Page-side helpers: JSON calls to the API, and the two WebAuthn ceremonies using the browser's own JSON
-/// conversions (WebAuthn Level 3).
-const HELPERS: &str = r#"
-const api = async (method, path, body) => {
-  const r = await fetch(path, { method, headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, body: await r.json().catch(() => null) };
-};
-const register = async (startPath, startBody, finishPath) => {
-  const s = await api('POST', startPath, startBody);
-  if (s.status !== 200) return s;
-  const cred = await navigator.credentials.create({
-    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(s.body.options.publicKey) });
-  return api('POST', finishPath, { ceremony: s.body.ceremony, credential: cred.toJSON() });
-};
-const signIn = async (personId) => {
-  const s = await api('POST', '/api/signin/start', { person_id: personId });
-  if (s.status !== 200) return s;
-  const cred = await navigator.credentials.get({
-    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(s.body.options.publicKey) });
-  return api('POST', '/api/signin/finish', { ceremony: s.body.ceremony, credential: cred.toJSON() });
-};
-"#;
-
-async fn run(b: &Browser, body: &str) -> Value {
-    b.eval_async(&format!(
-        "{HELPERS}\n(async () => {{ {body} }})().then(done, e => done({{ error: String(e) }}));"
-    ))
-    .await
-}
-
-async fn browser_at(server: &TestServer) -> Browser {
-    let b = Browser::start().await;
-    b.goto(&server.url).await;
-    b.add_virtual_authenticator().await;
-    b
-}
-
-fn status(v: &Value) -> u64 {
-    v["status"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no status in {v}"))
-}
+use mamori_tests::TestServer;
+use mamori_tests::passkeys::{browser_at, run, status};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor() {

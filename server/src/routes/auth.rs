@@ -108,6 +108,12 @@ impl<E: std::fmt::Display> From<E> for ApiError {
     }
 }
 
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
+
 fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError(status, message.into())
 }
@@ -458,8 +464,15 @@ async fn signin_finish(
 }
 
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&headers)
+        && let Some(session) = state
+            .directory
+            .session(&token, state.config.session_limits(), now_ms())
+            .await?
+    {
         state.directory.end_session(&token, now_ms()).await?;
+        // Its sync connections end too.
+        let _ = state.people_changed.send(session.person);
     }
     let mut response = Json(json!({ "signed_out": true })).into_response();
     response.headers_mut().insert(
@@ -480,7 +493,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Va
 }
 
 /// The signed-in person, if they are an administrator of `facility`; 403 otherwise.
-async fn administrator(
+pub async fn administrator(
     state: &AppState,
     headers: &HeaderMap,
     facility: FacilityId,

@@ -17,30 +17,43 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message as Ws, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
+use mamori_shared::access::Access;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Message, PROTOCOL_VERSION};
 use mamori_shared::sync::PeerSync;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::AppState;
+use crate::gate::{Gate, Refusal};
 use crate::rooms::Room;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/sync", get(upgrade))
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let gate = match Gate::for_upgrade(&state, &headers).await {
+        Ok(gate) => gate,
+        Err(Refusal(status, message)) => {
+            tracing::info!(%status, %message, "sync upgrade refused");
+            return (status, message).into_response();
+        }
+    };
     let max = state.config.max_message_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
         // tungstenite zeroes its whole read buffer on every read: 128 KiB by default, which cost more CPU
         // than the sync itself under load, and memory on every idle connection.
         .read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| handle_socket(socket, state))
+        .on_upgrade(move |socket| handle_socket(socket, state, gate))
 }
 
 const READ_BUFFER_BYTES: usize = 4 * 1024;
@@ -76,6 +89,9 @@ impl Rate {
 struct Connection {
     id: u64,
     state: AppState,
+    gate: Gate,
+    /// What this connection may do with each document it has open.
+    access: HashMap<DocumentId, Access>,
     remote: Option<PeerId>,
     peer: PeerSync,
     rooms: HashMap<DocumentId, Arc<Room>>,
@@ -124,8 +140,9 @@ impl Keepalive {
 /// One connection: this task reads and decides; a writer task owns the socket's sending half behind a
 /// bounded queue, so a peer that stops reading fills only its own queue and is then disconnected, and no
 /// other connection ever waits for it.
-pub async fn handle_socket(socket: WebSocket, state: AppState) {
+pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
     let _live = Live::new(&state.connections);
+    let mut people_changed = state.people_changed.subscribe();
     let (sink, mut stream) = socket.split();
     let (outbox, queued) = mpsc::channel::<Ws>(state.config.send_queue.max(2));
     let send_timeout = state.config.send_timeout();
@@ -146,6 +163,8 @@ pub async fn handle_socket(socket: WebSocket, state: AppState) {
     let mut conn = Connection {
         id: NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
         state,
+        gate,
+        access: HashMap::new(),
         remote: None,
         peer: PeerSync::default(),
         rooms: HashMap::new(),
@@ -187,6 +206,14 @@ pub async fn handle_socket(socket: WebSocket, state: AppState) {
                 }
                 keepalive.ping_sent = Some(Instant::now());
                 Ok(vec![Ws::Ping(Default::default())])
+            }
+            changed = people_changed.recv(), if conn.gate.person().is_some() => {
+                let mine = match changed {
+                    Ok(person) => Some(person) == conn.gate.person(),
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => false,
+                };
+                if mine { conn.recheck().await.map(binary) } else { Ok(Vec::new()) }
             }
             () = outbox.closed() => break None,
         };
@@ -359,9 +386,19 @@ impl Connection {
                         self.state.config.max_documents_per_connection
                     )));
                 }
+                // Only what this person may see is opened; anything else gets the answer an unknown
+                // document gets, so probing reveals nothing.
+                let level = self.gate.access(&self.state, id).await.map_err(|e| {
+                    tracing::error!(doc = %id, error = %e, "cannot read the directory");
+                    Fatal("the server could not check access".into())
+                })?;
+                if level == Access::None {
+                    tracing::info!(conn = self.id, doc = %id, person = ?self.gate.person(), "document not open to this peer");
+                    return Ok(self.unavailable(remote, id));
+                }
                 // A `sync` about an unknown document offers one created offline: accept it. A `request`
-                // for one that does not exist (or, later, may not be seen) is answered unavailable, but the
-                // connection stays subscribed, so the document reaches it once another peer provides it.
+                // for one that does not exist is answered unavailable, but the connection stays
+                // subscribed, so the document reaches it once another peer provides it.
                 let opened = self
                     .state
                     .rooms
@@ -375,6 +412,7 @@ impl Connection {
                     return Ok(self.unavailable(remote, id));
                 };
                 self.rooms.insert(id, room.clone());
+                self.access.insert(id, level);
                 room
             }
         };
@@ -385,7 +423,12 @@ impl Connection {
         // Refuse before applying: a change once applied cannot be retracted.
         let new_changes = PeerSync::brings_new_changes(&mut guard.doc, data)
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
-        if new_changes && let Err(reason) = self.state.policy.may_write(&remote, id) {
+        let may_write = if self.access.get(&id) == Some(&Access::Write) {
+            self.state.policy.may_write(&remote, id)
+        } else {
+            Err("閲覧のみの権限です: 変更は保存されません (read only: changes are not kept)".into())
+        };
+        if new_changes && let Err(reason) = may_write {
             tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
             self.peer.forget(id);
             let refused = Message::Refused {
@@ -428,6 +471,41 @@ impl Connection {
             })
             .into_iter()
             .collect())
+    }
+
+    /// The person's records changed: end the connection if they may no longer sync at all, and close the
+    /// documents they may no longer see.
+    async fn recheck(&mut self) -> Result<Vec<Vec<u8>>, Fatal> {
+        let still = self.gate.refresh(&self.state).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot read the directory");
+            Fatal("the server could not check access".into())
+        })?;
+        if !still {
+            return Err(Fatal(
+                "このアカウントでは同期できません (signed out or disabled)".into(),
+            ));
+        }
+        let open: Vec<DocumentId> = self.rooms.keys().copied().collect();
+        let mut replies = Vec::new();
+        for id in open {
+            let level = self.gate.access(&self.state, id).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read the directory");
+                Fatal("the server could not check access".into())
+            })?;
+            if level == Access::None {
+                if let Some(room) = self.rooms.remove(&id) {
+                    room.unsubscribe(self.id);
+                }
+                self.access.remove(&id);
+                self.peer.forget(id);
+                if let Some(remote) = self.remote.clone() {
+                    replies.extend(self.unavailable(remote, id));
+                }
+            } else {
+                self.access.insert(id, level);
+            }
+        }
+        Ok(replies)
     }
 
     async fn on_remote_change(&mut self, id: DocumentId) -> Option<Vec<u8>> {

@@ -1,0 +1,124 @@
+//! Who is on a sync connection, and what they may do with each document: decided from the server's
+//! directory at the upgrade, and again whenever that person's records change (a role change, disabling,
+//! signing out elsewhere), so a change takes effect on open connections at once.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use mamori_shared::access::{Access, Membership, access};
+use mamori_shared::model::{DocumentId, PersonId};
+
+use crate::AppState;
+use crate::directory::DirectoryError;
+use crate::routes::auth::{now_ms, session_token};
+
+/// Who is connected.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// The server runs without sign-in (`--require-sign-in` not set): every peer may open every document.
+    Open,
+    /// A person signed in with a passkey, by the session behind the connection.
+    Person { id: PersonId, session: String },
+}
+
+/// A connection's standing: who, and their memberships as of the last check.
+pub struct Gate {
+    pub principal: Principal,
+    memberships: Vec<Membership>,
+}
+
+/// Why a connection was not accepted: the status and a message for the person.
+pub struct Refusal(pub StatusCode, pub String);
+
+impl Gate {
+    /// Checks a WebSocket upgrade: the Origin, when a browser sends one, must be this server's; with sign-in
+    /// required, the session cookie must be live.
+    pub async fn for_upgrade(state: &AppState, headers: &HeaderMap) -> Result<Gate, Refusal> {
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let expected = public_origin(&state.config.public_url);
+            if origin.to_str().ok() != Some(expected.as_str()) {
+                return Err(Refusal(
+                    StatusCode::FORBIDDEN,
+                    format!("sync from another origin is not allowed (expected {expected})"),
+                ));
+            }
+        }
+        if !state.config.require_sign_in {
+            return Ok(Gate {
+                principal: Principal::Open,
+                memberships: Vec::new(),
+            });
+        }
+        let unauthorised = || {
+            Refusal(
+                StatusCode::UNAUTHORIZED,
+                "サインインしてください (sign in to sync)".into(),
+            )
+        };
+        let token = session_token(headers).ok_or_else(unauthorised)?;
+        let session = state
+            .directory
+            .session(&token, state.config.session_limits(), now_ms())
+            .await
+            .map_err(|e| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .ok_or_else(unauthorised)?;
+        let memberships = state
+            .directory
+            .memberships(session.person)
+            .await
+            .map_err(|e| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        Ok(Gate {
+            principal: Principal::Person {
+                id: session.person,
+                session: token,
+            },
+            memberships,
+        })
+    }
+
+    pub fn person(&self) -> Option<PersonId> {
+        match &self.principal {
+            Principal::Person { id, .. } => Some(*id),
+            Principal::Open => None,
+        }
+    }
+
+    /// Reads the person's records again; `false` when the connection must end (session over, disabled).
+    pub async fn refresh(&mut self, state: &AppState) -> Result<bool, DirectoryError> {
+        let Principal::Person { id, session } = &self.principal else {
+            return Ok(true);
+        };
+        let live = state
+            .directory
+            .session(session, state.config.session_limits(), now_ms())
+            .await?
+            .is_some_and(|s| s.person == *id);
+        if !live {
+            return Ok(false);
+        }
+        self.memberships = state.directory.memberships(*id).await?;
+        Ok(!self.memberships.is_empty())
+    }
+
+    /// What this connection may do with a document. Documents the server has no record of are no one's
+    /// (a device registers a new document before syncing it).
+    pub async fn access(
+        &self,
+        state: &AppState,
+        doc: DocumentId,
+    ) -> Result<Access, DirectoryError> {
+        match self.principal {
+            Principal::Open => Ok(Access::Write),
+            Principal::Person { .. } => Ok(match state.directory.document(doc).await? {
+                Some(info) => access(&self.memberships, &info),
+                None => Access::None,
+            }),
+        }
+    }
+}
+
+/// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+fn public_origin(public_url: &str) -> String {
+    match url::Url::parse(public_url) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => public_url.trim_end_matches('/').to_string(),
+    }
+}

@@ -1,0 +1,154 @@
+//! `/api/facilities/{facility}/...`: a facility's people (roles, leaving) and its document registry.
+//! Administrators manage people; staff and administrators register the documents they create on a device.
+//! Every change to a person is announced so their open sync connections re-check at once.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mamori_shared::access::{DocumentInfo, Role, may_create_documents};
+use mamori_shared::edition::FormKind;
+use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{ApiError, administrator, now_ms, signed_in};
+use crate::AppState;
+use crate::directory::DirectoryError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/facilities/{facility}/people", get(people))
+        .route(
+            "/api/facilities/{facility}/people/{person}/role",
+            post(set_role),
+        )
+        .route(
+            "/api/facilities/{facility}/people/{person}/remove",
+            post(remove),
+        )
+        .route(
+            "/api/facilities/{facility}/documents",
+            post(register_document),
+        )
+}
+
+fn refuse(status: StatusCode, message: &str) -> ApiError {
+    ApiError::new(status, message)
+}
+
+async fn people(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    administrator(&state, &headers, facility).await?;
+    let people: Vec<Value> = state
+        .directory
+        .people_of(facility)
+        .await?
+        .into_iter()
+        .map(|(id, name, role, vendor, disabled)| {
+            json!({ "person_id": id, "name": name, "role": role, "vendor": vendor, "disabled": disabled })
+        })
+        .collect();
+    Ok(Json(json!({ "people": people })))
+}
+
+#[derive(Deserialize)]
+struct SetRole {
+    role: Role,
+    vendor_id: Option<VendorId>,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    Path((facility, person)): Path<(FacilityId, PersonId)>,
+    headers: HeaderMap,
+    Json(req): Json<SetRole>,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    if (req.role == Role::Vendor) != req.vendor_id.is_some() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "事業者の役割には事業者を選んでください (the vendor role names the vendor)",
+        ));
+    }
+    if !state
+        .directory
+        .set_role(facility, person, req.role, req.vendor_id)
+        .await?
+    {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "この施設の利用者ではありません (not a member)",
+        ));
+    }
+    tracing::info!(%facility, %person, by = %by.person, role = req.role.as_str(), "role changed");
+    let _ = state.people_changed.send(person);
+    Ok(Json(json!({ "person_id": person, "role": req.role })))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path((facility, person)): Path<(FacilityId, PersonId)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    if !state
+        .directory
+        .remove_from_facility(facility, person, now_ms())
+        .await?
+    {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "この施設の利用者ではありません (not a member)",
+        ));
+    }
+    tracing::info!(%facility, %person, by = %by.person, "person removed from facility");
+    let _ = state.people_changed.send(person);
+    Ok(Json(json!({ "removed": person })))
+}
+
+#[derive(Deserialize)]
+struct RegisterDocument {
+    doc_id: DocumentId,
+    form: Option<FormKind>,
+    vendor_id: Option<VendorId>,
+}
+
+async fn register_document(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterDocument>,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    if !may_create_documents(
+        &state.directory.memberships(session.person).await?,
+        facility,
+    ) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "この施設の文書を作成する権限がありません (may not create documents here)",
+        ));
+    }
+    let info = DocumentInfo {
+        facility,
+        form: req.form,
+        vendor: req.vendor_id,
+        shared_with: Vec::new(),
+    };
+    match state
+        .directory
+        .register_document(req.doc_id, &info, session.person, now_ms())
+        .await
+    {
+        Ok(()) => Ok(Json(json!({ "doc_id": req.doc_id }))),
+        Err(DirectoryError::DocumentElsewhere) => Err(refuse(
+            StatusCode::CONFLICT,
+            "この文書は別の施設のものです (belongs to another facility)",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

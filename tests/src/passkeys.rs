@@ -1,0 +1,124 @@
+//! People in tests: each in their own headless Chromium with a DevTools virtual authenticator, talking to
+//! the server's API from the app's origin, and their session cookie for native sync clients.
+
+use serde_json::{Value, json};
+
+use crate::{Browser, TestServer};
+
+/// Page-side helpers: JSON calls to the API, and the two WebAuthn ceremonies using the browser's own JSON
+/// conversions (WebAuthn Level 3).
+const HELPERS: &str = r#"
+const api = async (method, path, body) => {
+  const r = await fetch(path, { method, headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+};
+const register = async (startPath, startBody, finishPath) => {
+  const s = await api('POST', startPath, startBody);
+  if (s.status !== 200) return s;
+  const cred = await navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(s.body.options.publicKey) });
+  return api('POST', finishPath, { ceremony: s.body.ceremony, credential: cred.toJSON() });
+};
+const signIn = async (personId) => {
+  const s = await api('POST', '/api/signin/start', { person_id: personId });
+  if (s.status !== 200) return s;
+  const cred = await navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(s.body.options.publicKey) });
+  return api('POST', '/api/signin/finish', { ceremony: s.body.ceremony, credential: cred.toJSON() });
+};
+"#;
+
+/// Runs `body` (an async function body with `api`, `register` and `signIn` in scope) in the page.
+pub async fn run(b: &Browser, body: &str) -> Value {
+    b.eval_async(&format!(
+        "{HELPERS}\n(async () => {{ {body} }})().then(done, e => done({{ error: String(e) }}));"
+    ))
+    .await
+}
+
+/// A browser on the server's origin with its own passkey authenticator.
+pub async fn browser_at(server: &TestServer) -> Browser {
+    let b = Browser::start().await;
+    b.goto(&server.url).await;
+    b.add_virtual_authenticator().await;
+    b
+}
+
+/// The HTTP status of a [`run`] result.
+pub fn status(v: &Value) -> u64 {
+    v["status"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no status in {v}"))
+}
+
+/// Registers a facility and its first administrator with a passkey; returns the API's answer.
+pub async fn register_facility(
+    b: &Browser,
+    facility: &str,
+    facility_name: &str,
+    index_doc: &str,
+    person_name: &str,
+) -> Value {
+    run(
+        b,
+        &format!(
+            "return register('/api/facilities/register/start', {}, '/api/facilities/register/finish');",
+            json!({ "facility_id": facility, "facility_name": facility_name, "kind": "pharmacy",
+                    "index_doc": index_doc, "person_name": person_name })
+        ),
+    )
+    .await
+}
+
+/// Invites someone (as the signed-in administrator in `b`); returns `(invitation id, token)`.
+pub async fn invite(
+    b: &Browser,
+    facility: &str,
+    role: &str,
+    vendor: Option<&str>,
+    name: &str,
+) -> (String, String) {
+    let v = run(
+        b,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/invitations', {});",
+            json!({ "role": role, "vendor_id": vendor, "name": name })
+        ),
+    )
+    .await;
+    assert_eq!(status(&v), 200, "{v}");
+    (
+        v["body"]["id"].as_str().unwrap().to_string(),
+        v["body"]["token"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Joins with an invitation token and a new passkey; returns the API's answer.
+pub async fn accept(b: &Browser, token: &str, name: &str) -> Value {
+    run(
+        b,
+        &format!(
+            "return register('/api/invitations/{token}/start', {}, '/api/invitations/{token}/finish');",
+            json!({ "person_name": name })
+        ),
+    )
+    .await
+}
+
+/// `mamori_session=…` as the browser holds it (HttpOnly: read through DevTools, as a native client would be
+/// given a token), for a native sync client acting as the same person.
+pub async fn session_cookie(b: &Browser, server: &TestServer) -> String {
+    let cookies = b
+        .cdp("Network.getCookies", json!({ "urls": [server.url] }))
+        .await;
+    let value = cookies["cookies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == "mamori_session")
+        .and_then(|c| c["value"].as_str())
+        .unwrap_or_else(|| panic!("no session cookie in {cookies}"))
+        .to_string();
+    format!("mamori_session={value}")
+}
