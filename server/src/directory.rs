@@ -554,6 +554,82 @@ impl Directory {
     }
 }
 
+/// A live API token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub membership: Membership,
+}
+
+impl Directory {
+    /// Issues a token for a non-browser client; returns its id and the secret (shown once).
+    pub async fn issue_token(
+        &self,
+        membership: &Membership,
+        name: &str,
+        by: PersonId,
+        now: i64,
+    ) -> Result<(String, String), DirectoryError> {
+        let (token, hash) = new_secret();
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(&id)
+        .bind(membership.facility.to_string())
+        .bind(membership.role.as_str())
+        .bind(membership.vendor.map(|v| v.to_string()))
+        .bind(name)
+        .bind(by.to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok((id, token))
+    }
+
+    /// The live token behind a secret.
+    pub async fn token(&self, secret: &str) -> Result<Option<ApiToken>, DirectoryError> {
+        let row = sqlx::query(
+            "SELECT id, name, facility_id, role, vendor_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(hash_secret(secret))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(ApiToken {
+            id: r.get(0),
+            name: r.get(1),
+            membership: Membership {
+                facility: parse(r.get::<&str, _>(2), "facility id", FacilityId::parse)?,
+                role: parse(r.get::<&str, _>(3), "role", Role::parse)?,
+                vendor: match r.get::<Option<&str>, _>(4) {
+                    Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
+                    None => None,
+                },
+            },
+        }))
+    }
+
+    pub async fn revoke_token(
+        &self,
+        facility: FacilityId,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, DirectoryError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND facility_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(facility.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
 /// The key a passkey is stored under: its credential id, base64url.
 fn credential_key(passkey: &Passkey) -> String {
     URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())

@@ -17,6 +17,15 @@ pub enum Principal {
     Open,
     /// A person signed in with a passkey, by the session behind the connection.
     Person { id: PersonId, session: String },
+    /// A non-browser client with an API token a 管理者 issued (scoped to one facility and role).
+    Token { id: String, secret: String },
+}
+
+/// Whose records changed, announced to open connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Person(PersonId),
+    Token(String),
 }
 
 /// A connection's standing: who, and their memberships as of the last check.
@@ -31,7 +40,11 @@ pub struct Refusal(pub StatusCode, pub String);
 impl Gate {
     /// Checks a WebSocket upgrade: the Origin, when a browser sends one, must be this server's; with sign-in
     /// required, the session cookie must be live.
-    pub async fn for_upgrade(state: &AppState, headers: &HeaderMap) -> Result<Gate, Refusal> {
+    pub async fn for_upgrade(
+        state: &AppState,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<Gate, Refusal> {
         if let Some(origin) = headers.get(header::ORIGIN) {
             let expected = public_origin(&state.config.public_url);
             if origin.to_str().ok() != Some(expected.as_str()) {
@@ -53,6 +66,28 @@ impl Gate {
                 "サインインしてください (sign in to sync)".into(),
             )
         };
+        let internal =
+            |e: DirectoryError| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        if let Some(secret) = bearer(headers, query) {
+            let token = state
+                .directory
+                .token(&secret)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    Refusal(
+                        StatusCode::UNAUTHORIZED,
+                        "this token is unknown or revoked".into(),
+                    )
+                })?;
+            return Ok(Gate {
+                principal: Principal::Token {
+                    id: token.id,
+                    secret,
+                },
+                memberships: vec![token.membership],
+            });
+        }
         let token = session_token(headers).ok_or_else(unauthorised)?;
         let session = state
             .directory
@@ -77,12 +112,35 @@ impl Gate {
     pub fn person(&self) -> Option<PersonId> {
         match &self.principal {
             Principal::Person { id, .. } => Some(*id),
-            Principal::Open => None,
+            Principal::Open | Principal::Token { .. } => None,
         }
+    }
+
+    /// Whether an announced change concerns this connection.
+    pub fn concerns(&self, subject: &Subject) -> bool {
+        match (&self.principal, subject) {
+            (Principal::Person { id, .. }, Subject::Person(p)) => id == p,
+            (Principal::Token { id, .. }, Subject::Token(t)) => id == t,
+            _ => false,
+        }
+    }
+
+    /// Whether anything can change for this connection (an open server never re-checks).
+    pub fn checked(&self) -> bool {
+        !matches!(self.principal, Principal::Open)
     }
 
     /// Reads the person's records again; `false` when the connection must end (session over, disabled).
     pub async fn refresh(&mut self, state: &AppState) -> Result<bool, DirectoryError> {
+        if let Principal::Token { secret, .. } = &self.principal {
+            return Ok(match state.directory.token(secret).await? {
+                Some(token) => {
+                    self.memberships = vec![token.membership];
+                    true
+                }
+                None => false,
+            });
+        }
         let Principal::Person { id, session } = &self.principal else {
             return Ok(true);
         };
@@ -107,10 +165,12 @@ impl Gate {
     ) -> Result<Access, DirectoryError> {
         match self.principal {
             Principal::Open => Ok(Access::Write),
-            Principal::Person { .. } => Ok(match state.directory.document(doc).await? {
-                Some(info) => access(&self.memberships, &info),
-                None => Access::None,
-            }),
+            Principal::Person { .. } | Principal::Token { .. } => {
+                Ok(match state.directory.document(doc).await? {
+                    Some(info) => access(&self.memberships, &info),
+                    None => Access::None,
+                })
+            }
         }
     }
 }
@@ -121,4 +181,20 @@ fn public_origin(public_url: &str) -> String {
         Ok(u) => u.origin().ascii_serialization(),
         Err(_) => public_url.trim_end_matches('/').to_string(),
     }
+}
+
+/// An API token from `Authorization: Bearer …`, or from `?token=…` (browser-style WebSocket clients, such as
+/// automerge-repo's adapter, cannot set headers).
+fn bearer(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(v.trim().to_string());
+    }
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token="))
+        .map(str::to_string)
 }

@@ -34,9 +34,9 @@ pub struct AppState {
     pub webauthn: Arc<Webauthn>,
     /// Passkey ceremonies in progress.
     pub ceremonies: Arc<crate::routes::auth::Ceremonies>,
-    /// Announces a person whose records changed (role, disabled, signed out), so their open sync
-    /// connections check again at once.
-    pub people_changed: tokio::sync::broadcast::Sender<mamori_shared::model::PersonId>,
+    /// Announces a person or token whose records changed (role, disabled, signed out, revoked), so their
+    /// open sync connections check again at once.
+    pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,
 }
 
 impl AppState {

@@ -7,7 +7,7 @@ import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websoc
 const [url, mode, id] = process.argv.slice(2);
 const repo = new Repo({ network: [new WebSocketClientAdapter(url)] });
 const fail = (why) => { console.error(why); process.exit(1); };
-setTimeout(() => fail("timed out"), 20000);
+setTimeout(() => fail("timed out"), Number(process.env.INTEROP_TIMEOUT_MS || 20000));
 
 if (mode === "create") {
   const handle = repo.create({ from: "javascript" });

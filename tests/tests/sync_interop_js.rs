@@ -99,3 +99,85 @@ async fn the_javascript_client_syncs_both_ways() {
         "JS saw the reply: {rest:?}"
     );
 }
+
+/// With sign-in required: the JS client syncs with a token a 管理者 issued, and is refused once it is revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
+    use mamori_tests::passkeys::{browser_at, register_facility, run, session_cookie, status};
+    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let facility = mamori_shared::model::FacilityId::generate().to_string();
+    let index = DocumentId::generate();
+    let admin = browser_at(&server).await;
+    let r = register_facility(
+        &admin,
+        &facility,
+        "さくら診療所",
+        &index.to_string(),
+        "佐藤",
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+
+    // The administrator's device stores the facility index.
+    let mut rust = Device::new("admin-tablet");
+    rust.try_connect(&server.url, Some(&session_cookie(&admin, &server).await))
+        .await
+        .unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "facility", "さくら").unwrap();
+    rust.add(index, doc).await;
+    while !rust.server_has_all(index) {
+        rust.pump_once(std::time::Duration::from_millis(100)).await;
+    }
+
+    let issued = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/tokens', {{ name: 'interop', role: 'viewer' }});"
+        ),
+    )
+    .await;
+    assert_eq!(status(&issued), 200, "{issued}");
+    let (token_id, token) = (
+        issued["body"]["id"].as_str().unwrap().to_string(),
+        issued["body"]["token"].as_str().unwrap().to_string(),
+    );
+    let ws = format!(
+        "{}/sync?token={token}",
+        server.url.replace("http://", "ws://")
+    );
+    let find = |ws: String| async move {
+        tokio::task::spawn_blocking(move || {
+            node(&[&ws, "find", &index.to_string()])
+                .env("INTEROP_TIMEOUT_MS", "5000")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let out = find(ws.clone()).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("facility:さくら"),
+        "JS find with a token: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without a token: refused.
+    let bare = format!("{}/sync", server.url.replace("http://", "ws://"));
+    let out = find(bare).await;
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("facility:"));
+
+    let revoked = run(
+        &admin,
+        &format!("return api('DELETE', '/api/facilities/{facility}/tokens/{token_id}');"),
+    )
+    .await;
+    assert_eq!(status(&revoked), 200, "{revoked}");
+    let out = find(ws).await;
+    assert!(
+        !out.status.success() && !String::from_utf8_lossy(&out.stdout).contains("facility:"),
+        "a revoked token still syncs"
+    );
+    admin.close().await;
+}

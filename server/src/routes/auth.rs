@@ -24,6 +24,7 @@ use webauthn_rs::prelude::{
 
 use crate::AppState;
 use crate::directory::{NewFacility, Session};
+use crate::gate::Subject;
 
 /// The session cookie. Under TLS (the HTTPS issue) it becomes `__Host-mamori_session` with `Secure`.
 pub const SESSION_COOKIE: &str = "mamori_session";
@@ -472,7 +473,7 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     {
         state.directory.end_session(&token, now_ms()).await?;
         // Its sync connections end too.
-        let _ = state.people_changed.send(session.person);
+        let _ = state.people_changed.send(Subject::Person(session.person));
     }
     let mut response = Json(json!({ "signed_out": true })).into_response();
     response.headers_mut().insert(

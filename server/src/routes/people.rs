@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mamori_shared::access::{DocumentInfo, Role, may_create_documents};
+use mamori_shared::access::{DocumentInfo, Membership, Role, may_create_documents};
 use mamori_shared::edition::FormKind;
 use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::auth::{ApiError, administrator, now_ms, signed_in};
 use crate::AppState;
 use crate::directory::DirectoryError;
+use crate::gate::Subject;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/facilities/{facility}/documents",
             post(register_document),
+        )
+        .route("/api/facilities/{facility}/tokens", post(issue_token))
+        .route(
+            "/api/facilities/{facility}/tokens/{id}",
+            axum::routing::delete(revoke_token),
         )
 }
 
@@ -85,7 +91,7 @@ async fn set_role(
         ));
     }
     tracing::info!(%facility, %person, by = %by.person, role = req.role.as_str(), "role changed");
-    let _ = state.people_changed.send(person);
+    let _ = state.people_changed.send(Subject::Person(person));
     Ok(Json(json!({ "person_id": person, "role": req.role })))
 }
 
@@ -106,7 +112,7 @@ async fn remove(
         ));
     }
     tracing::info!(%facility, %person, by = %by.person, "person removed from facility");
-    let _ = state.people_changed.send(person);
+    let _ = state.people_changed.send(Subject::Person(person));
     Ok(Json(json!({ "removed": person })))
 }
 
@@ -151,4 +157,59 @@ async fn register_document(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+struct IssueToken {
+    name: String,
+    role: Role,
+    vendor_id: Option<VendorId>,
+}
+
+/// A token for a non-browser client (an integration, a test client): scoped to this facility and a role.
+async fn issue_token(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+    Json(req): Json<IssueToken>,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    if (req.role == Role::Vendor) != req.vendor_id.is_some() || req.name.trim().is_empty() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "名前と、事業者の役割なら事業者を指定してください (a name, and the vendor for the vendor role)",
+        ));
+    }
+    let membership = Membership {
+        facility,
+        role: req.role,
+        vendor: req.vendor_id,
+    };
+    let (id, token) = state
+        .directory
+        .issue_token(&membership, req.name.trim(), by.person, now_ms())
+        .await?;
+    tracing::info!(%facility, by = %by.person, token = %id, role = req.role.as_str(), "API token issued");
+    Ok(Json(json!({ "id": id, "token": token })))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path((facility, id)): Path<(FacilityId, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    if !state
+        .directory
+        .revoke_token(facility, &id, now_ms())
+        .await?
+    {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "有効なトークンがありません (no live token with this id)",
+        ));
+    }
+    tracing::info!(%facility, by = %by.person, token = %id, "API token revoked");
+    let _ = state.people_changed.send(Subject::Token(id.clone()));
+    Ok(Json(json!({ "revoked": id })))
 }

@@ -39,8 +39,9 @@ async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
 ) -> Response {
-    let gate = match Gate::for_upgrade(&state, &headers).await {
+    let gate = match Gate::for_upgrade(&state, &headers, uri.query()).await {
         Ok(gate) => gate,
         Err(Refusal(status, message)) => {
             tracing::info!(%status, %message, "sync upgrade refused");
@@ -207,9 +208,9 @@ pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
                 keepalive.ping_sent = Some(Instant::now());
                 Ok(vec![Ws::Ping(Default::default())])
             }
-            changed = people_changed.recv(), if conn.gate.person().is_some() => {
+            changed = people_changed.recv(), if conn.gate.checked() => {
                 let mine = match changed {
-                    Ok(person) => Some(person) == conn.gate.person(),
+                    Ok(subject) => conn.gate.concerns(&subject),
                     Err(broadcast::error::RecvError::Lagged(_)) => true,
                     Err(broadcast::error::RecvError::Closed) => false,
                 };
