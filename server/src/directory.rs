@@ -630,6 +630,43 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// Claims an Automerge actor id for `owner`, or confirms it is theirs. `false` when it belongs to
+    /// someone else.
+    pub async fn claim_actor(
+        &self,
+        actor: &str,
+        owner: &str,
+        device: &str,
+        now: i64,
+    ) -> Result<bool, DirectoryError> {
+        sqlx::query(
+            "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?, ?, ?, ?) ON CONFLICT (actor) DO NOTHING",
+        )
+        .bind(actor)
+        .bind(owner)
+        .bind(device)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let holder: String = sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+            .bind(actor)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(holder == owner)
+    }
+
+    /// Whose an actor id is (`person:<id>` or `token:<id>`), for showing who made a change.
+    pub async fn actor_owner(&self, actor: &str) -> Result<Option<String>, DirectoryError> {
+        Ok(
+            sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+                .bind(actor)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}
+
 /// The key a passkey is stored under: its credential id, base64url.
 fn credential_key(passkey: &Passkey) -> String {
     URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())

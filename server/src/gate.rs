@@ -116,6 +116,15 @@ impl Gate {
         }
     }
 
+    /// The owner key actor ids are claimed under (`person:<id>`, `token:<id>`); `None` on an open server.
+    pub fn owner(&self) -> Option<String> {
+        match &self.principal {
+            Principal::Person { id, .. } => Some(format!("person:{id}")),
+            Principal::Token { id, .. } => Some(format!("token:{id}")),
+            Principal::Open => None,
+        }
+    }
+
     /// Whether an announced change concerns this connection.
     pub fn concerns(&self, subject: &Subject) -> bool {
         match (&self.principal, subject) {

@@ -85,7 +85,11 @@ pub async fn run_with(
         .rooms
         .clone()
         .unload_idle_forever(state.config.unload_idle());
-    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown);
+    let serve = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown);
     tokio::select! {
         served = serve.into_future() => served?,
         () = unloader => {}

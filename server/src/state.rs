@@ -34,6 +34,8 @@ pub struct AppState {
     pub webauthn: Arc<Webauthn>,
     /// Passkey ceremonies in progress.
     pub ceremonies: Arc<crate::routes::auth::Ceremonies>,
+    /// Sign-in attempts, rate-limited per account and per address.
+    pub attempts: Arc<crate::routes::auth::Attempts>,
     /// Announces a person or token whose records changed (role, disabled, signed out, revoked), so their
     /// open sync connections check again at once.
     pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,
@@ -57,6 +59,7 @@ impl AppState {
             directory,
             webauthn: Arc::new(webauthn),
             ceremonies: Arc::default(),
+            attempts: Arc::default(),
             people_changed: tokio::sync::broadcast::channel(1024).0,
         })
     }

@@ -48,11 +48,19 @@ impl PeerSync {
     /// Whether a sync message from the peer carries changes the document does not have yet, without applying
     /// them: the server asks its write policy only then, and refuses before anything is applied.
     pub fn brings_new_changes(doc: &mut AutoCommit, data: &[u8]) -> Result<bool, SyncError> {
+        Ok(!PeerSync::new_change_authors(doc, data)?.is_empty())
+    }
+
+    /// The actors (authors) of the changes in a sync message that the document does not have yet, without
+    /// applying anything: the server checks each belongs to the person sending them. Empty when nothing is
+    /// new.
+    pub fn new_change_authors(
+        doc: &mut AutoCommit,
+        data: &[u8],
+    ) -> Result<BTreeSet<automerge::ActorId>, SyncError> {
         let message =
             sync::Message::decode(data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;
-        if message.changes.is_empty() {
-            return Ok(false);
-        }
+        let mut authors = BTreeSet::new();
         // Most messages carry single changes: known or not by hash, without copying the document. A whole
         // document in one chunk (automerge's v2 message) is tried on a copy.
         let mut whole_documents = Vec::new();
@@ -60,23 +68,25 @@ impl PeerSync {
             match automerge::Change::from_bytes(chunk.to_vec()) {
                 Ok(change) => {
                     if doc.get_change_by_hash(&change.hash()).is_none() {
-                        return Ok(true);
+                        authors.insert(change.actor_id().clone());
                     }
                 }
                 Err(_) => whole_documents.push(chunk),
             }
         }
-        if whole_documents.is_empty() {
-            return Ok(false);
+        if !whole_documents.is_empty() {
+            let mut trial = doc.fork();
+            let before = trial.get_heads();
+            for chunk in whole_documents {
+                trial
+                    .load_incremental(chunk)
+                    .map_err(|e| SyncError::Rejected(e.to_string()))?;
+            }
+            for change in trial.get_changes(&before) {
+                authors.insert(change.actor_id().clone());
+            }
         }
-        let mut trial = doc.fork();
-        let before = trial.get_heads();
-        for chunk in whole_documents {
-            trial
-                .load_incremental(chunk)
-                .map_err(|e| SyncError::Rejected(e.to_string()))?;
-        }
-        Ok(trial.get_heads() != before)
+        Ok(authors)
     }
 
     /// The heads the peer last said it has for a document.

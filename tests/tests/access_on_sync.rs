@@ -277,3 +277,100 @@ async fn a_browser_socket_from_another_origin_is_refused() {
     let head = String::from_utf8_lossy(&buf[..n]);
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_under_another_persons_actor_id_are_refused() {
+    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let facility = FacilityId::generate().to_string();
+    let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
+    let admin = browser_at(&server).await;
+    let r = register_facility(&admin, &facility, "さくら医院", &index.to_string(), "院長").await;
+    assert_eq!(status(&r), 200, "{r}");
+    let r = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/documents', {});",
+            json!({ "doc_id": checklist.to_string(), "form": "medical" })
+        ),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+
+    // The administrator's tablet writes with its own actor id, which the server records as theirs.
+    let admins_actor = automerge::ActorId::random();
+    let mut tablet = Device::new("admin-tablet");
+    tablet
+        .try_connect(&server.url, Some(&session_cookie(&admin, &server).await))
+        .await
+        .unwrap();
+    tablet
+        .add(
+            checklist,
+            doc_with("title", "医療機関確認用").with_actor(admins_actor.clone()),
+        )
+        .await;
+    tablet
+        .edit(checklist, |d| d.put(ROOT, "1-①", "はい").unwrap())
+        .await;
+    synced(&mut tablet, checklist).await;
+
+    // A staff member's device makes a change under the administrator's actor id: refused.
+    let (_, token) = invite(&admin, &facility, "staff", None, "田中").await;
+    let staff = browser_at(&server).await;
+    assert_eq!(status(&accept(&staff, &token, "田中 一郎").await), 200);
+    let mut device = Device::new("staff-tablet");
+    device
+        .try_connect(&server.url, Some(&session_cookie(&staff, &server).await))
+        .await
+        .unwrap();
+    assert!(opened(&mut device, checklist).await);
+    device
+        .edit(checklist, |d| {
+            d.set_actor(admins_actor.clone());
+            d.put(ROOT, "1-①", "いいえ").unwrap();
+        })
+        .await;
+    let start = Instant::now();
+    while device.refused.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the impersonating change was accepted"
+        );
+        device.pump_once(Duration::from_millis(20)).await;
+    }
+    assert!(
+        device.refused[0].1.contains("別の利用者"),
+        "{:?}",
+        device.refused
+    );
+
+    // Under its own actor id the same person's change is kept; relaying changes the server already has is
+    // fine for anyone.
+    device
+        .edit(checklist, |d| {
+            d.set_actor(automerge::ActorId::random());
+            d.put(ROOT, "1-②", "はい").unwrap();
+        })
+        .await;
+    synced(&mut device, checklist).await;
+    assert_eq!(device.refused.len(), 1);
+    let start = Instant::now();
+    loop {
+        tablet.pump_once(Duration::from_millis(20)).await;
+        let doc = &tablet.docs[&checklist];
+        if doc.get(ROOT, "1-②").unwrap().is_some() {
+            assert_eq!(
+                doc.get(ROOT, "1-①").unwrap().unwrap().0.to_string(),
+                "\"はい\""
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the staff change did not arrive"
+        );
+    }
+    for b in [admin, staff] {
+        b.close().await;
+    }
+}

@@ -148,6 +148,18 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
         200
     );
 
+    // Sign-in attempts are rate-limited per account (and per address).
+    let mut last = 0;
+    for _ in 0..12 {
+        let r = run(
+            &staff,
+            &format!("return api('POST', '/api/signin/start', {{ person_id: '{admin_id}' }});"),
+        )
+        .await;
+        last = status(&r);
+    }
+    assert_eq!(last, 429, "the 12th attempt within minutes is refused");
+
     // A forged session token is refused.
     let forged = raw_get(server.port, "/api/me", "mamori_session=forged-token").await;
     assert!(forged.starts_with("HTTP/1.1 401"), "{forged}");

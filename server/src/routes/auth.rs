@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -87,6 +89,30 @@ impl Ceremonies {
     fn take(&self, id: &str) -> Option<Pending> {
         let (pending, at) = self.0.lock().expect("ceremonies lock").remove(id)?;
         (at.elapsed() < CEREMONY_TTL).then_some(pending)
+    }
+}
+
+/// Sign-in attempts allowed per account and per address in [`ATTEMPT_WINDOW`].
+const MAX_ATTEMPTS: u32 = 10;
+const ATTEMPT_WINDOW: Duration = Duration::from_secs(300);
+
+/// Counts sign-in attempts per key (an account, an address) in fixed windows.
+#[derive(Default)]
+pub struct Attempts(Mutex<HashMap<String, (u32, Instant)>>);
+
+impl Attempts {
+    /// Records an attempt; `false` once the key has used up its window.
+    fn allow(&self, key: &str) -> bool {
+        let mut all = self.0.lock().expect("attempts lock");
+        if all.len() > 100_000 {
+            all.retain(|_, (_, since)| since.elapsed() < ATTEMPT_WINDOW);
+        }
+        let entry = all.entry(key.to_string()).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= ATTEMPT_WINDOW {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+        entry.0 <= MAX_ATTEMPTS
     }
 }
 
@@ -396,8 +422,18 @@ struct SignInStart {
 
 async fn signin_start(
     State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
     Json(req): Json<SignInStart>,
 ) -> Result<Json<Value>, ApiError> {
+    let by_account = state.attempts.allow(&format!("person:{}", req.person_id));
+    let by_address = state.attempts.allow(&format!("address:{}", address.ip()));
+    if !(by_account && by_address) {
+        tracing::warn!(person = %req.person_id, %address, "sign-in attempts rate-limited");
+        return Err(bad(
+            StatusCode::TOO_MANY_REQUESTS,
+            "サインインの試行が多すぎます。5分ほど待ってください (too many attempts: wait a few minutes)",
+        ));
+    }
     let passkeys = state.directory.passkeys(req.person_id).await?;
     // The same answer for an unknown person and one without passkeys: nothing to learn by probing.
     if passkeys.is_empty() {

@@ -422,12 +422,18 @@ impl Connection {
             return Ok(self.unavailable(remote, id));
         }
         // Refuse before applying: a change once applied cannot be retracted.
-        let new_changes = PeerSync::brings_new_changes(&mut guard.doc, data)
+        let authors = PeerSync::new_change_authors(&mut guard.doc, data)
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
-        let may_write = if self.access.get(&id) == Some(&Access::Write) {
-            self.state.policy.may_write(&remote, id)
-        } else {
+        let new_changes = !authors.is_empty();
+        let may_write = if !new_changes {
+            Ok(())
+        } else if self.access.get(&id) != Some(&Access::Write) {
             Err("閲覧のみの権限です: 変更は保存されません (read only: changes are not kept)".into())
+        } else {
+            match self.authors_are_the_sender(&authors, &remote).await? {
+                Ok(()) => self.state.policy.may_write(&remote, id),
+                Err(reason) => Err(reason),
+            }
         };
         if new_changes && let Err(reason) = may_write {
             tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
@@ -472,6 +478,42 @@ impl Connection {
             })
             .into_iter()
             .collect())
+    }
+
+    /// Every new change must be by the sender: its actor id is claimed by the sender on first use, and one
+    /// claimed by someone else is refused (impersonation). Changes the server already has are not checked,
+    /// so anyone may relay them (after a restore from backup, say).
+    async fn authors_are_the_sender(
+        &self,
+        authors: &std::collections::BTreeSet<automerge::ActorId>,
+        remote: &PeerId,
+    ) -> Result<Result<(), String>, Fatal> {
+        let Some(owner) = self.gate.owner() else {
+            return Ok(Ok(()));
+        };
+        for actor in authors {
+            let mine = self
+                .state
+                .directory
+                .claim_actor(
+                    &actor.to_hex_string(),
+                    &owner,
+                    remote.as_str(),
+                    crate::routes::auth::now_ms(),
+                )
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot read the directory");
+                    Fatal("the server could not check access".into())
+                })?;
+            if !mine {
+                tracing::warn!(conn = self.id, %owner, actor = %actor, "changes under another person's actor id refused");
+                return Ok(Err(
+                    "この変更は別の利用者の作成者IDで作られています (changes carry another person's actor id)".into(),
+                ));
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// The person's records changed: end the connection if they may no longer sync at all, and close the
