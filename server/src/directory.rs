@@ -263,6 +263,45 @@ impl Directory {
         }))
     }
 
+    /// A person's live sessions: (id, device, signed in at, last used at). The id is a prefix of the stored
+    /// hash: enough to name a session, useless to sign in with.
+    pub async fn sessions_of(
+        &self,
+        person: PersonId,
+    ) -> Result<Vec<(String, String, i64, i64)>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT substr(token_hash, 1, 16), device, created_at, last_seen_at FROM sessions WHERE person_id = ? AND ended_at IS NULL ORDER BY last_seen_at DESC",
+        )
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    /// Ends one of a person's sessions by its id; `false` if there is no such live session of theirs.
+    pub async fn end_session_by_id(
+        &self,
+        person: PersonId,
+        id: &str,
+        now: i64,
+    ) -> Result<bool, DirectoryError> {
+        if id.len() != 16 {
+            return Ok(false);
+        }
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = ? WHERE person_id = ? AND substr(token_hash, 1, 16) = ? AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(person.to_string())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() >= 1)
+    }
+
     pub async fn end_session(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
         sqlx::query("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
             .bind(now)

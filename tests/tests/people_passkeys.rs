@@ -148,6 +148,31 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
         200
     );
 
+    // Signed in twice more (the browser keeps only the newest cookie; the older session stays live on the
+    // server, as one on another device would): the person sees both and ends the other one.
+    let again = run(&admin, &format!("return signIn('{admin_id}');")).await;
+    assert_eq!(status(&again), 200, "{again}");
+    let listed = run(&admin, "return api('GET', '/api/sessions');").await;
+    let list = listed["body"]["sessions"].as_array().unwrap().clone();
+    let other: Vec<_> = list.iter().filter(|s| s["current"] == false).collect();
+    assert_eq!(list.len(), 1 + other.len());
+    assert!(!other.is_empty(), "{listed}");
+    for s in &other {
+        let id = s["id"].as_str().unwrap();
+        let ended = run(
+            &admin,
+            &format!("return api('DELETE', '/api/sessions/{id}');"),
+        )
+        .await;
+        assert_eq!(status(&ended), 200, "{ended}");
+    }
+    let listed = run(&admin, "return api('GET', '/api/sessions');").await;
+    assert_eq!(listed["body"]["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        status(&run(&admin, "return api('GET', '/api/me');").await),
+        200
+    );
+
     // Sign-in attempts are rate-limited per account (and per address).
     let mut last = 0;
     for _ in 0..12 {
@@ -218,4 +243,54 @@ async fn raw_get(port: u16, path: &str, cookie: &str) -> String {
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_invitations_and_sessions_are_refused() {
+    // Invitations that expire at once, and sessions that end after no idle time at all.
+    let server = TestServer::start_configured(|c| {
+        c.invitation_days = 0;
+        c.session_idle_minutes = 0;
+    })
+    .await;
+    let facility = uuid_like();
+    let admin = browser_at(&server).await;
+    let registered = mamori_tests::passkeys::register_facility(
+        &admin,
+        &facility,
+        "期限テスト薬局",
+        &mamori_shared::model::DocumentId::generate().to_string(),
+        "佐藤",
+    )
+    .await;
+    assert_eq!(status(&registered), 200, "{registered}");
+    // The session from registration is already past its idle limit.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let me = run(&admin, "return api('GET', '/api/me');").await;
+    assert_eq!(status(&me), 401, "{me}");
+    assert!(me["body"]["error"].as_str().unwrap().contains("セッション"));
+    admin.close().await;
+
+    // An invitation made on a server where they last no time is expired when used.
+    let server = TestServer::start_configured(|c| c.invitation_days = 0).await;
+    let facility = uuid_like();
+    let admin = browser_at(&server).await;
+    let r = mamori_tests::passkeys::register_facility(
+        &admin,
+        &facility,
+        "期限テスト医院",
+        &mamori_shared::model::DocumentId::generate().to_string(),
+        "佐藤",
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let (_, token) = mamori_tests::passkeys::invite(&admin, &facility, "staff", None, "田中").await;
+    let info = run(
+        &admin,
+        &format!("return api('GET', '/api/invitations/{token}');"),
+    )
+    .await;
+    assert_eq!(status(&info), 410);
+    assert!(info["body"]["error"].as_str().unwrap().contains("期限切れ"));
+    admin.close().await;
 }

@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/signin/finish", post(signin_finish))
         .route("/api/signout", post(signout))
         .route("/api/me", get(me))
+        .route("/api/sessions", get(sessions))
+        .route("/api/sessions/{id}", axum::routing::delete(end_session))
         .route("/api/facilities/{facility}/invitations", post(invite))
         .route(
             "/api/facilities/{facility}/invitations/{id}",
@@ -606,4 +608,46 @@ async fn invite(
         "token": token,
         "link": format!("{}/invite/{token}", state.config.public_url.trim_end_matches('/')),
     })))
+}
+
+/// My sessions, so I can see where I am signed in and end the ones I do not recognise.
+async fn sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let current = session_token(&headers)
+        .map(|t| crate::directory::hash_secret(&t)[..16].to_string())
+        .unwrap_or_default();
+    let list: Vec<Value> = state
+        .directory
+        .sessions_of(session.person)
+        .await?
+        .into_iter()
+        .map(|(id, device, created, seen)| {
+            json!({ "current": id == current, "id": id, "device": device, "signed_in_at": created, "last_used_at": seen })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": list })))
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    if !state
+        .directory
+        .end_session_by_id(session.person, &id, now_ms())
+        .await?
+    {
+        return Err(bad(
+            StatusCode::NOT_FOUND,
+            "このセッションはありません (no such session)",
+        ));
+    }
+    // Its sync connections end too.
+    let _ = state.people_changed.send(Subject::Person(session.person));
+    Ok(Json(json!({ "ended": id })))
 }
