@@ -11,9 +11,12 @@
 //! - [`pages`]: one route-level component per file.
 //! - [`components`]: small reusable views.
 
+pub mod account;
+pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod passkey;
 pub mod pwa;
 pub mod settings;
 pub mod state;
@@ -86,6 +89,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/join/:id") view=JoinPage />
                             <Route path=path!("/set-aside") view=SetAsidePage />
                             <Route path=path!("/settings") view=SettingsPage />
+                            <Route path=path!("/account") view=pages::account::AccountPage />
+                            <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
+                            <Route path=path!("/people") view=pages::people::PeoplePage />
                             <Route path=path!("/vendors") view=VendorsPage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />

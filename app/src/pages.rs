@@ -1,10 +1,13 @@
 //! Route-level components, one per file.
 
+pub mod account;
 pub mod bench;
 pub mod checklist;
 pub mod home;
+pub mod invite;
 pub mod join;
 pub mod not_found;
+pub mod people;
 pub mod print;
 pub mod set_aside;
 pub mod settings;

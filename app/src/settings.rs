@@ -22,6 +22,8 @@ pub struct Settings {
     pub facility_index: Option<DocumentId>,
     /// A random name for this device, recorded with each answer.
     pub device: String,
+    /// People who signed in on this device, newest first (offered on the sign-in screen).
+    pub known_people: Vec<crate::account::KnownPerson>,
 }
 
 impl Settings {

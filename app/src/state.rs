@@ -187,6 +187,13 @@ impl Workspace {
         self.index_id().ok_or(SchemaError::NoFacility)
     }
 
+    /// The facility index, without tracking (for tasks outside the reactive graph).
+    pub fn index_untracked(&self) -> Option<FacilityIndex> {
+        let id = self.index_id()?;
+        self.docs
+            .with_value(|docs| index::read(docs.get(&id)?).ok())
+    }
+
     /// The facility index (reactive on `revision`).
     pub fn index(&self) -> Option<FacilityIndex> {
         self.revision.track();

@@ -117,6 +117,14 @@ impl SyncHandle {
         handle.connect();
     }
 
+    /// Drops the connection and connects again at once: after signing in or out, the socket must carry the
+    /// new session.
+    pub fn reconnect(self) {
+        self.disconnect();
+        self.inner.update_value(|i| i.attempt = 0);
+        self.connect();
+    }
+
     /// A document changed on this device.
     pub fn local_change(self, id: DocumentId) {
         self.handle(Event::LocalChange(id));
@@ -256,7 +264,14 @@ impl SyncHandle {
         };
         socket.set_binary_type(BinaryType::Arraybuffer);
         self.status.set(NetStatus::Connecting);
-        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| self.handle(Event::Opened));
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            // The server opens only documents it knows: tell it about this facility's documents first
+            // (made on this device, perhaps offline) before syncing any.
+            leptos::task::spawn_local(async move {
+                self.register_documents().await;
+                self.handle(Event::Opened);
+            });
+        });
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
             let Ok(ev) = ev.dyn_into::<MessageEvent>() else {
                 return;
@@ -305,6 +320,32 @@ impl SyncHandle {
             let _ = s.close();
         }
         self.drop_socket();
+    }
+
+    /// Registers every document of this device's facility with the server (idempotent). Without a session
+    /// (a server that does not require sign-in, or signed out) the server answers 401 and nothing changes.
+    async fn register_documents(self) {
+        let Some(index) = self.ws.index_untracked() else {
+            return;
+        };
+        let facility = index.facility.id;
+        for entry in index.documents.values() {
+            let body = serde_json::json!({
+                "doc_id": entry.id,
+                "form": entry.checklist.as_ref().map(|c| c.form),
+                "vendor_id": entry.checklist.as_ref().and_then(|c| c.vendor_id),
+            });
+            match crate::api::call(
+                "POST",
+                &format!("/api/facilities/{facility}/documents"),
+                Some(&body),
+            )
+            .await
+            {
+                Ok(a) if a.status == 401 || a.status == 403 => return,
+                _ => {}
+            }
+        }
     }
 
     /// Tries again after 0.5 s, 1 s, 2 s … up to 30 s, each with ±25 % jitter so a clinic's tablets do not all

@@ -153,6 +153,20 @@ impl Directory {
         Ok(())
     }
 
+    /// The facility's index document (what a device opens to see the facility).
+    pub async fn facility_index(
+        &self,
+        id: FacilityId,
+    ) -> Result<Option<DocumentId>, DirectoryError> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT index_doc FROM facilities WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        doc.map(|d| parse(&d, "document id", DocumentId::parse))
+            .transpose()
+    }
+
     /// The facility's name.
     pub async fn facility_name(&self, id: FacilityId) -> Result<Option<String>, DirectoryError> {
         Ok(

@@ -34,7 +34,8 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
     assert_eq!(me["body"]["name"], "佐藤 花子");
     assert_eq!(
         me["body"]["memberships"],
-        json!([{ "facility": facility, "role": "admin", "vendor": null }])
+        json!([{ "facility": facility, "role": "admin", "vendor": null,
+                 "facility_name": "みなと薬局", "index_doc": index_doc }])
     );
     // The session cookie is HttpOnly: page scripts cannot read it.
     assert_eq!(run(&admin, "return document.cookie;").await, json!(""));
@@ -131,7 +132,8 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
     let me = run(&vendor_browser, "return api('GET', '/api/me');").await;
     assert_eq!(
         me["body"]["memberships"],
-        json!([{ "facility": facility, "role": "vendor", "vendor": vendor }])
+        json!([{ "facility": facility, "role": "vendor", "vendor": vendor,
+                 "facility_name": "みなと薬局", "index_doc": null }])
     );
 
     // Sign-out ends the session; the passkey signs back in (user verification by the virtual authenticator).

@@ -74,6 +74,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || ws.index().map(|_| view! {
                     <A href="/setup" attr:class="button">{tr!("施設の情報を編集", "Edit facility details")}</A>
                 })}
+                <A href="/account" attr:class="button account-link">{tr!("サインイン・サーバー登録", "Sign in / register on the server")}</A>
             </div>
         </section>
     }

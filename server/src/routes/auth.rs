@@ -524,10 +524,26 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let session = signed_in(&state, &headers).await?;
     let memberships = state.directory.memberships(session.person).await?;
+    let mut listed = Vec::new();
+    for m in memberships {
+        // A vendor's user never sees the facility index (it lists every document).
+        let index = if m.role == Role::Vendor {
+            None
+        } else {
+            state.directory.facility_index(m.facility).await?
+        };
+        listed.push(json!({
+            "facility": m.facility,
+            "role": m.role,
+            "vendor": m.vendor,
+            "facility_name": state.directory.facility_name(m.facility).await?,
+            "index_doc": index,
+        }));
+    }
     Ok(Json(json!({
         "person_id": session.person,
         "name": session.name,
-        "memberships": memberships,
+        "memberships": listed,
     })))
 }
 

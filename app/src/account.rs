@@ -1,0 +1,143 @@
+//! Signing in and out, registering this device's facility on the server, and joining by invitation: each a
+//! passkey ceremony against the server's API. People who signed in on this device are remembered (id and
+//! name only) so a shared tablet offers them to choose from; the session itself is an HttpOnly cookie.
+
+use mamori_shared::access::Role;
+use mamori_shared::model::{DocumentId, Facility, FacilityId, PersonId, VendorId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::api::{self, Answer};
+use crate::passkey;
+
+/// Someone who signed in on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownPerson {
+    pub person_id: PersonId,
+    pub name: String,
+}
+
+/// One of the signed-in person's memberships, as the server reports it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MyMembership {
+    pub facility: FacilityId,
+    pub role: Role,
+    pub vendor: Option<VendorId>,
+    pub facility_name: Option<String>,
+    pub index_doc: Option<DocumentId>,
+}
+
+/// The signed-in person.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Me {
+    pub person_id: PersonId,
+    pub name: String,
+    pub memberships: Vec<MyMembership>,
+}
+
+impl Me {
+    pub fn role_at(&self, facility: FacilityId) -> Option<Role> {
+        self.memberships
+            .iter()
+            .find(|m| m.facility == facility)
+            .map(|m| m.role)
+    }
+}
+
+/// Who is signed in: `Ok(None)` when no one (or the session ended), `Err` when the server is unreachable.
+pub async fn me() -> Result<Option<Me>, String> {
+    let a = api::call("GET", "/api/me", None).await?;
+    if a.status == 401 {
+        return Ok(None);
+    }
+    if !a.ok() {
+        return Err(a.error());
+    }
+    serde_json::from_value(a.body)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// `start` → passkey → `finish`; the finish answer on success.
+async fn ceremony(
+    start: &str,
+    body: &Value,
+    finish: &str,
+    sign_in: bool,
+) -> Result<Answer, String> {
+    let s = api::call("POST", start, Some(body)).await?;
+    if !s.ok() {
+        return Err(s.error());
+    }
+    let credential = if sign_in {
+        passkey::get(&s.body["options"]).await?
+    } else {
+        passkey::create(&s.body["options"]).await?
+    };
+    let f = api::call(
+        "POST",
+        finish,
+        Some(&json!({ "ceremony": s.body["ceremony"], "credential": credential })),
+    )
+    .await?;
+    if f.ok() { Ok(f) } else { Err(f.error()) }
+}
+
+fn remember(answer: &Answer, name: &str) -> Option<KnownPerson> {
+    let person_id = PersonId::parse(answer.body["person_id"].as_str()?)?;
+    Some(KnownPerson {
+        person_id,
+        name: name.to_string(),
+    })
+}
+
+/// Registers this device's facility with the signed-up administrator and a new passkey.
+pub async fn register_facility(
+    facility: &Facility,
+    index_doc: DocumentId,
+    person_name: &str,
+) -> Result<Option<KnownPerson>, String> {
+    let body = json!({
+        "facility_id": facility.id, "facility_name": facility.name, "kind": facility.kind.as_str(),
+        "index_doc": index_doc, "person_name": person_name,
+    });
+    let a = ceremony(
+        "/api/facilities/register/start",
+        &body,
+        "/api/facilities/register/finish",
+        false,
+    )
+    .await?;
+    Ok(remember(&a, person_name))
+}
+
+/// Joins by invitation with a new passkey.
+pub async fn accept_invitation(
+    token: &str,
+    person_name: &str,
+) -> Result<Option<KnownPerson>, String> {
+    let a = ceremony(
+        &format!("/api/invitations/{token}/start"),
+        &json!({ "person_name": person_name }),
+        &format!("/api/invitations/{token}/finish"),
+        false,
+    )
+    .await?;
+    Ok(remember(&a, person_name))
+}
+
+/// Signs in with a passkey.
+pub async fn sign_in(person: PersonId) -> Result<(), String> {
+    ceremony(
+        "/api/signin/start",
+        &json!({ "person_id": person }),
+        "/api/signin/finish",
+        true,
+    )
+    .await
+    .map(|_| ())
+}
+
+pub async fn sign_out() -> Result<(), String> {
+    api::call("POST", "/api/signout", None).await.map(|_| ())
+}

@@ -1,0 +1,159 @@
+//! `/people` (管理者): the facility's people and their roles, invitations (a single-use link, valid 7 days),
+//! and ending someone's access (退職). The server checks every action; this page only offers them.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use mamori_shared::access::Role;
+use serde_json::{Value, json};
+
+use crate::api;
+use crate::state::use_workspace;
+use crate::tr;
+
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let ws = use_workspace();
+    let people = RwSignal::new(Vec::<Value>::new());
+    let message = RwSignal::new(None::<String>);
+    let link = RwSignal::new(None::<String>);
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Staff);
+    let vendor = RwSignal::new(String::new());
+    let facility = move || ws.index().map(|i| i.facility.id);
+
+    let load = move || {
+        let Some(f) = facility() else { return };
+        spawn_local(async move {
+            match api::call("GET", &format!("/api/facilities/{f}/people"), None).await {
+                Ok(a) if a.ok() => {
+                    people.set(a.body["people"].as_array().cloned().unwrap_or_default())
+                }
+                Ok(a) => message.set(Some(a.error())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    load();
+
+    let invite = move |_| {
+        let Some(f) = facility() else { return };
+        let r = role.get_untracked();
+        let v = vendor.get_untracked();
+        let body = json!({
+            "name": name.get_untracked().trim(),
+            "role": r,
+            "vendor_id": (r == Role::Vendor && !v.is_empty()).then_some(v),
+        });
+        spawn_local(async move {
+            match api::call(
+                "POST",
+                &format!("/api/facilities/{f}/invitations"),
+                Some(&body),
+            )
+            .await
+            {
+                Ok(a) if a.ok() => {
+                    link.set(a.body["link"].as_str().map(str::to_string));
+                    message.set(None);
+                }
+                Ok(a) => message.set(Some(a.error())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+
+    let remove = move |person: String, who: String| {
+        let Some(f) = facility() else { return };
+        let question = format!(
+            "{who} さんの利用を終了しますか？（退職など）この端末以外のセッションと同期もすぐに止まります。"
+        );
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
+        spawn_local(async move {
+            match api::call(
+                "POST",
+                &format!("/api/facilities/{f}/people/{person}/remove"),
+                None,
+            )
+            .await
+            {
+                Ok(a) if a.ok() => load(),
+                Ok(a) => message.set(Some(a.error())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+
+    view! {
+        <section class="page people">
+            <h1>{tr!("利用者の管理", "People")}</h1>
+            {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+            <table class="people-list">
+                <thead><tr><th>{tr!("氏名", "Name")}</th><th>{tr!("役割", "Role")}</th><th></th></tr></thead>
+                <tbody>
+                    {move || people.get().into_iter().map(|p| {
+                        let id = p["person_id"].as_str().unwrap_or_default().to_string();
+                        let who = p["name"].as_str().unwrap_or_default().to_string();
+                        let r = p["role"].as_str().and_then(Role::parse).unwrap_or(Role::Viewer);
+                        let disabled = p["disabled"].as_bool().unwrap_or(false);
+                        let label = who.clone();
+                        view! {
+                            <tr class="person-row" class:disabled=disabled>
+                                <td class="name">{label}</td>
+                                <td class="role">{move || crate::i18n::lang().pick(r.label_ja(), r.label_en())}
+                                    {disabled.then(|| view! { <span class="muted">{tr!("（無効）", " (disabled)")}</span> })}</td>
+                                <td>{(!disabled).then(|| {
+                                    let (id, who) = (id.clone(), who.clone());
+                                    view! { <button class="button secondary remove-person"
+                                        on:click=move |_| remove(id.clone(), who.clone())>{tr!("利用終了", "End access")}</button> }
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+
+            <h2>{tr!("招待する", "Invite")}</h2>
+            <div class="form invite-form">
+                <label class="field">
+                    <span>{tr!("氏名", "Name")}</span>
+                    <input type="text" class="invite-name" prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">
+                    <span>{tr!("役割", "Role")}</span>
+                    <select class="invite-role" on:change=move |ev| {
+                        if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }
+                    }>
+                        {[Role::Staff, Role::Viewer, Role::Admin, Role::Vendor].into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=move || role.get() == r>
+                                {move || crate::i18n::lang().pick(r.label_ja(), r.label_en())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || (role.get() == Role::Vendor).then(|| view! {
+                    <label class="field">
+                        <span>{tr!("事業者", "Vendor")}</span>
+                        <select class="invite-vendor" on:change=move |ev| vendor.set(event_target_value(&ev))>
+                            <option value="">{tr!("選んでください", "Choose")}</option>
+                            {ws.index().map(|i| i.vendors.values().cloned().collect::<Vec<_>>()).unwrap_or_default()
+                                .into_iter().map(|v| view! { <option value=v.id.to_string()>{v.name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                })}
+                <button class="button send-invitation" on:click=invite>{tr!("招待リンクを作成", "Create an invitation link")}</button>
+                {move || link.get().map(|l| view! {
+                    <div class="field share">
+                        <span>{tr!("招待リンク（1回限り・7日間有効）", "Invitation link (single use, valid 7 days)")}</span>
+                        <input type="text" readonly class="invite-link" prop:value=l />
+                        <p class="muted small">{tr!(
+                            "このリンクを本人に渡してください。本人の端末で開くとパスキーを作成して参加できます。",
+                            "Give this link to the person. Opening it on their device lets them create a passkey and join."
+                        )}</p>
+                    </div>
+                })}
+            </div>
+        </section>
+    }
+}
