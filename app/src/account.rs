@@ -83,7 +83,7 @@ async fn ceremony(
     if f.ok() { Ok(f) } else { Err(f.error()) }
 }
 
-fn remember(answer: &Answer, name: &str) -> Option<KnownPerson> {
+fn known_person(answer: &Answer, name: &str) -> Option<KnownPerson> {
     let person_id = PersonId::parse(answer.body["person_id"].as_str()?)?;
     Some(KnownPerson {
         person_id,
@@ -108,7 +108,7 @@ pub async fn register_facility(
         false,
     )
     .await?;
-    Ok(remember(&a, person_name))
+    Ok(known_person(&a, person_name))
 }
 
 /// Joins by invitation with a new passkey.
@@ -123,7 +123,7 @@ pub async fn accept_invitation(
         false,
     )
     .await?;
-    Ok(remember(&a, person_name))
+    Ok(known_person(&a, person_name))
 }
 
 /// Signs in with a passkey.
@@ -140,4 +140,27 @@ pub async fn sign_in(person: PersonId) -> Result<(), String> {
 
 pub async fn sign_out() -> Result<(), String> {
     api::call("POST", "/api/signout", None).await.map(|_| ())
+}
+
+/// Remembers a person who signed up on this device (offered at the next sign-in) and records answers under
+/// their name.
+pub fn remember(person: Option<KnownPerson>) {
+    use leptos::prelude::Update;
+    if let Some(p) = person {
+        crate::settings::use_settings().update(|s| {
+            s.known_people.retain(|k| k.person_id != p.person_id);
+            s.user_name = p.name.clone();
+            s.known_people.insert(0, p);
+        });
+    }
+}
+
+/// The name typed for a new passkey, or the message to show when it is missing.
+pub fn entered_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err("お名前を入力してください (enter your name)".into())
+    } else {
+        Ok(name.to_string())
+    }
 }

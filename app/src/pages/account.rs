@@ -38,31 +38,20 @@ pub fn AccountPage() -> impl IntoView {
     };
     refresh();
 
-    let remember = move |p: Option<KnownPerson>| {
-        if let Some(p) = p {
-            settings.update(|s| {
-                s.known_people.retain(|k| k.person_id != p.person_id);
-                s.known_people.insert(0, p.clone());
-                s.user_name = p.name.clone();
-            });
-        }
-    };
-
     let register = move |_| {
         let (Some(index), Some(index_id)) = (ws.index(), ws.index_id()) else {
             return;
         };
-        let person = name.get_untracked().trim().to_string();
-        if person.is_empty() {
-            message.set(Some("お名前を入力してください (enter your name)".into()));
-            return;
-        }
+        let person = match account::entered_name(&name.get_untracked()) {
+            Ok(n) => n,
+            Err(e) => return message.set(Some(e)),
+        };
         busy.set(true);
         message.set(None);
         spawn_local(async move {
             match account::register_facility(&index.facility, index_id, &person).await {
                 Ok(p) => {
-                    remember(p);
+                    account::remember(p);
                     message.set(Some("サーバーに登録しました (registered)".into()));
                     sync.reconnect();
                     refresh();

@@ -8,13 +8,11 @@ use mamori_shared::access::Role;
 
 use crate::account;
 use crate::api;
-use crate::settings::use_settings;
 use crate::sync::use_sync;
 use crate::{passkey, tr};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
-    let settings = use_settings();
     let sync = use_sync();
     let navigate = use_navigate();
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
@@ -38,23 +36,16 @@ pub fn InvitePage() -> impl IntoView {
     }
     let join = move |_| {
         let (token, navigate) = (token.clone(), navigate.clone());
-        let person = name.get_untracked().trim().to_string();
-        if person.is_empty() {
-            message.set(Some("お名前を入力してください (enter your name)".into()));
-            return;
-        }
+        let person = match account::entered_name(&name.get_untracked()) {
+            Ok(n) => n,
+            Err(e) => return message.set(Some(e)),
+        };
         busy.set(true);
         message.set(None);
         spawn_local(async move {
             match account::accept_invitation(&token, &person).await {
                 Ok(known) => {
-                    if let Some(p) = known {
-                        settings.update(|s| {
-                            s.known_people.retain(|k| k.person_id != p.person_id);
-                            s.known_people.insert(0, p);
-                            s.user_name = person.clone();
-                        });
-                    }
+                    account::remember(known);
                     sync.reconnect();
                     let index = account::me()
                         .await
