@@ -23,6 +23,8 @@ pub enum NetStatus {
     Offline,
     Connecting,
     Connected,
+    /// The server syncs only for signed-in people, and no one is signed in on this device.
+    SignInNeeded,
 }
 
 /// One document's sync state, as shown to people.
@@ -282,8 +284,17 @@ impl SyncHandle {
             }
         });
         let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let never_connected = self.status.get_untracked() == NetStatus::Connecting;
             self.drop_socket();
             self.schedule_reconnect();
+            if never_connected {
+                // Browsers do not say why an upgrade failed: ask whether it was for want of a session.
+                leptos::task::spawn_local(async move {
+                    if sign_in_needed().await {
+                        self.status.set(NetStatus::SignInNeeded);
+                    }
+                });
+            }
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -363,4 +374,13 @@ impl SyncHandle {
             delay as i32,
         );
     }
+}
+
+/// Whether the server requires sign-in and this browser has no live session.
+async fn sign_in_needed() -> bool {
+    let required = matches!(
+        crate::api::call("GET", "/healthz", None).await,
+        Ok(a) if a.body["sign_in_required"] == serde_json::Value::Bool(true)
+    );
+    required && matches!(crate::api::call("GET", "/api/me", None).await, Ok(a) if a.status == 401)
 }

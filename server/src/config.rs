@@ -63,10 +63,12 @@ pub struct Config {
         default_value = "http://localhost:8080"
     )]
     pub public_url: String,
-    /// Only signed-in people sync, each only the documents their role allows. Off until the app's sign-in
-    /// screens land (the people-and-access issue): then every peer may sync every document.
-    #[arg(long, env = "MAMORI_REQUIRE_SIGN_IN")]
-    pub require_sign_in: bool,
+    /// Lets every peer sync every document without signing in. Only for development, tests of sync itself
+    /// and the load benchmark (the reference server it is compared with has no access control either):
+    /// never for real data. By default only signed-in people (or API tokens) sync, each only what their
+    /// role allows.
+    #[arg(long, env = "MAMORI_OPEN_SYNC")]
+    pub open_sync: bool,
     /// A session unused for this long ends (the person signs in again).
     #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
     pub session_idle_minutes: u64,
@@ -92,6 +94,10 @@ impl Config {
 
     pub fn pong_timeout(&self) -> Duration {
         Duration::from_millis(self.pong_timeout_ms)
+    }
+
+    pub fn require_sign_in(&self) -> bool {
+        !self.open_sync
     }
 
     pub fn session_limits(&self) -> crate::directory::SessionLimits {

@@ -13,7 +13,7 @@ use crate::routes::auth::{now_ms, session_token};
 /// Who is connected.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    /// The server runs without sign-in (`--require-sign-in` not set): every peer may open every document.
+    /// The server runs with `--open-sync` (development, benchmarks): every peer may open every document.
     Open,
     /// A person signed in with a passkey, by the session behind the connection.
     Person { id: PersonId, session: String },
@@ -54,7 +54,7 @@ impl Gate {
                 ));
             }
         }
-        if !state.config.require_sign_in {
+        if !state.config.require_sign_in() {
             return Ok(Gate {
                 principal: Principal::Open,
                 memberships: Vec::new(),

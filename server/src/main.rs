@@ -44,6 +44,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = listener.local_addr()?;
     // The one line a person starting Mamori needs: where to open it.
     println!("Mamori is running: http://localhost:{}/", addr.port());
+    if config.open_sync {
+        tracing::warn!(
+            "--open-sync: anyone who can reach this server may read and change every document"
+        );
+    }
+    if !config.public_url.contains(&format!(":{}", addr.port())) {
+        tracing::warn!(public_url = %config.public_url, "passkeys and sync work only at the public URL (--public-url); this server listens on port {}", addr.port());
+    }
     mamori_server::run(listener, config, shutdown_signal()).await?;
     Ok(())
 }

@@ -53,6 +53,12 @@ impl TestServer {
         TestServer::start_full(0, dist_dir(), policy, |_| {}).await
     }
 
+    /// Starts as deployed: only signed-in people (and API tokens) sync. [`TestServer::start`] and the others
+    /// run with `--open-sync`, for tests of sync itself.
+    pub async fn start_signed_in() -> TestServer {
+        TestServer::start_configured(|c| c.open_sync = false).await
+    }
+
     /// Starts with settings changed from the defaults (short timeouts, small queues).
     pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> TestServer {
         TestServer::start_full(0, dist_dir(), Arc::new(AllowAll), configure).await
@@ -76,6 +82,7 @@ impl TestServer {
         let port = listener.local_addr().unwrap().port();
         let mut config = Config::for_assets(dist, data.path());
         config.public_url = format!("http://localhost:{port}");
+        config.open_sync = true;
         configure(&mut config);
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {

@@ -60,7 +60,7 @@ async fn opened(d: &mut Device, id: DocumentId) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sync_message_is_checked_against_the_servers_records() {
-    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let server = TestServer::start_signed_in().await;
     let facility = FacilityId::generate().to_string();
     let (vendor_a, vendor_b) = (
         VendorId::generate().to_string(),
@@ -280,7 +280,7 @@ async fn a_browser_socket_from_another_origin_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_under_another_persons_actor_id_are_refused() {
-    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let server = TestServer::start_signed_in().await;
     let facility = FacilityId::generate().to_string();
     let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
     let admin = browser_at(&server).await;

@@ -15,14 +15,14 @@ async fn with_authenticator() -> Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_registers_and_invites_and_the_invitee_gets_the_facility() {
-    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let server = TestServer::start_signed_in().await;
 
     let admin = with_authenticator().await;
     admin
         .set_up_facility(&server.url, "みなと薬局", "pharmacy", "佐藤 花子")
         .await;
-    // Signed out, the server does not sync this device's data.
-    admin.wait(r#".checklist-row .sync-state"#).await;
+    // Signed out, the server does not sync this device's data, and the app says why.
+    admin.wait(".sign-in-banner").await;
     admin.goto(&format!("{}/account", server.url)).await;
     admin.wait(".register-facility").await;
     admin.fill(".person-name", "佐藤 花子").await;

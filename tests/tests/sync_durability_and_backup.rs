@@ -34,6 +34,7 @@ fn server_binary() -> PathBuf {
 fn spawn_server(data: &Path) -> (Child, String) {
     let mut child = Command::new(server_binary())
         .args([
+            "--open-sync",
             "--addr",
             "127.0.0.1:0",
             "--assets",

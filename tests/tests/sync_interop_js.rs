@@ -104,7 +104,7 @@ async fn the_javascript_client_syncs_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
     use mamori_tests::passkeys::{browser_at, register_facility, run, session_cookie, status};
-    let server = TestServer::start_configured(|c| c.require_sign_in = true).await;
+    let server = TestServer::start_signed_in().await;
     let facility = mamori_shared::model::FacilityId::generate().to_string();
     let index = DocumentId::generate();
     let admin = browser_at(&server).await;

@@ -9,6 +9,7 @@ use crate::pwa::{safari_may_evict, use_pwa};
 use crate::settings::use_settings;
 use crate::state::{SaveState, use_workspace};
 use crate::storage::StorageError;
+use crate::sync::NetStatus;
 use crate::tr;
 
 #[component]
@@ -16,6 +17,7 @@ pub fn StatusBar() -> impl IntoView {
     let ws = use_workspace();
     let settings = use_settings();
     let pwa = use_pwa();
+    let sync = crate::sync::use_sync();
     let facility = move || ws.index().map(|i| i.facility.name).unwrap_or_default();
     let toggle_lang = move |_| {
         settings.update(|s| {
@@ -62,6 +64,15 @@ pub fn StatusBar() -> impl IntoView {
                 </button>
             </div>
         </Show>
+        {move || (sync.status.get() == NetStatus::SignInNeeded).then(|| view! {
+            <div class="banner banner-warn no-print sign-in-banner" role="status">
+                <span>{tr!(
+                    "サーバーと同期するにはサインインしてください（入力はこの端末に保存されています）。",
+                    "Sign in to sync with the server (what you enter is kept on this device)."
+                )}</span>" "
+                <A href="/account">{tr!("サインイン", "Sign in")}</A>
+            </div>
+        })}
         {move || (!ws.set_aside.with(Vec::is_empty)).then(|| view! {
             <div class="banner banner-warn no-print set-aside-banner" role="alert">
                 <span>{tr!(

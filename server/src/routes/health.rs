@@ -20,5 +20,6 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "connections": state.connections.load(Ordering::Relaxed),
         "documents_loaded": state.rooms.loaded(),
+        "sign_in_required": state.config.require_sign_in(),
     }))
 }

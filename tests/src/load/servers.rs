@@ -77,6 +77,8 @@ impl Server {
                     .arg(data.path())
                     .arg("--assets")
                     .arg(workspace().join("app/dist"))
+                    // The reference server has no access control: compare like with like.
+                    .arg("--open-sync")
                     .args(extra)
                     .env("RUST_LOG", "error");
                 c
