@@ -164,3 +164,39 @@ pub fn entered_name(raw: &str) -> Result<String, String> {
         Ok(name.to_string())
     }
 }
+
+thread_local! {
+    /// Who is signed in, as the server last said (`None`: no one, or not known yet offline).
+    static ME: std::cell::OnceCell<leptos::prelude::RwSignal<Option<Me>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// Creates the signed-in-person signal (in `App`, before any view reads it).
+pub fn provide() {
+    let me = leptos::prelude::RwSignal::new(None);
+    ME.with(|m| {
+        let _ = m.set(me);
+    });
+}
+
+/// Asks the server who is signed in, and with which roles.
+pub fn refresh_me() {
+    use leptos::prelude::Set;
+    leptos::task::spawn_local(async move {
+        let now = me().await.ok().flatten();
+        ME.with(|m| {
+            if let Some(s) = m.get() {
+                s.set(now);
+            }
+        });
+    });
+}
+
+/// The signed-in person's role at a facility (reactive).
+pub fn role_at(facility: FacilityId) -> Option<Role> {
+    use leptos::prelude::With;
+    ME.with(|m| {
+        m.get()
+            .and_then(|s| s.with(|me| me.as_ref()?.role_at(facility)))
+    })
+}

@@ -45,10 +45,12 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
     let sync = sync::provide(workspace);
+    account::provide();
     leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(workspace);
         sync.begin();
+        account::refresh_me();
     });
 
     // The page language follows the setting (screen readers, fonts, hyphenation).

@@ -205,24 +205,28 @@ impl Workspace {
     /// A checklist (reactive on `revision`).
     pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
         self.revision.track();
-        let read_only = self.too_new.with_untracked(|t| t.contains(&id));
+        let too_new = self.too_new.with_untracked(|t| t.contains(&id));
         self.docs.with_value(|docs| {
             let doc = docs
                 .get(&id)
                 .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
-            if read_only {
+            if too_new {
                 // Read what this build can, knowing fields may be missing.
                 let meta: ChecklistMeta = autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?;
                 return Ok(ChecklistView {
                     id,
                     meta,
                     answers: checklist::answers(doc)?,
-                    read_only,
+                    read_only: true,
                 });
             }
+            let meta = checklist::meta(doc)?;
+            // A 閲覧者 gets no editing either: the server would refuse it.
+            let read_only = crate::account::role_at(meta.facility_id)
+                == Some(mamori_shared::access::Role::Viewer);
             Ok(ChecklistView {
                 id,
-                meta: checklist::meta(doc)?,
+                meta,
                 answers: checklist::answers(doc)?,
                 read_only,
             })

@@ -78,6 +78,36 @@ async fn an_administrator_registers_and_invites_and_the_invitee_gets_the_facilit
             .contains("使用済み")
     );
 
+    // A 閲覧者 joins too, and the app offers no editing (the server would refuse it).
+    admin.goto(&format!("{}/people", server.url)).await;
+    admin.fill(".invite-name", "鈴木 三郎").await;
+    admin.fill(".invite-role", "viewer").await;
+    admin.click(".send-invitation").await;
+    admin.wait(".invite-link").await;
+    let viewer_link = admin
+        .eval_string("return document.querySelector('.invite-link').value")
+        .await;
+    let viewer = with_authenticator().await;
+    viewer.goto(&viewer_link).await;
+    viewer.wait(".accept-invitation").await;
+    assert_eq!(
+        viewer
+            .eval_string("return document.querySelector('.invite .role').textContent")
+            .await,
+        "閲覧者"
+    );
+    viewer.fill(".person-name", "鈴木 三郎").await;
+    viewer.click(".accept-invitation").await;
+    viewer.wait(".checklist-row").await;
+    viewer.open_first_checklist().await;
+    viewer
+        .wait_until(
+            "the answer buttons are disabled",
+            "document.querySelectorAll('li.item button.choice').length > 0 && [...document.querySelectorAll('li.item button.choice')].every(e => e.disabled)",
+        )
+        .await;
+    viewer.close().await;
+
     // The administrator ends the staff member's access; their session no longer works.
     let staff_cookie = session_cookie(&staff, &server).await;
     admin.goto(&format!("{}/people", server.url)).await;
