@@ -1,7 +1,8 @@
 //! `/join/<facility index id>`: opens a facility that was set up on another device. The index is fetched
 //! from the server, then every document it lists (see `sync::want_listed_documents`).
 //!
-//! Until people and sign-in exist (a later issue), knowing the link is what lets a device join.
+//! The link grants nothing by itself: the server sends the documents only to a signed-in person whose role
+//! allows them (invitations lead here after the new person's passkey is made).
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
