@@ -179,16 +179,22 @@ pub fn provide() {
     });
 }
 
-/// Asks the server who is signed in, and with which roles.
-pub fn refresh_me() {
-    use leptos::prelude::Set;
+/// Asks the server who is signed in, and with which roles. When a different person is now signed in on this
+/// tab, its changes from here on carry a new actor id (one person's actor is never reused by another).
+pub fn refresh_me(ws: crate::state::Workspace) {
+    use leptos::prelude::{GetUntracked, Set};
     leptos::task::spawn_local(async move {
-        let now = me().await.ok().flatten();
-        ME.with(|m| {
-            if let Some(s) = m.get() {
-                s.set(now);
-            }
-        });
+        let Ok(now) = me().await else {
+            return; // Offline: keep what we knew.
+        };
+        let signal = ME.with(|m| m.get().copied());
+        let Some(signal) = signal else { return };
+        let before = signal.get_untracked().map(|m| m.person_id);
+        let after = now.as_ref().map(|m| m.person_id);
+        if after.is_some() && after != before {
+            ws.new_actor();
+        }
+        signal.set(now);
     });
 }
 

@@ -50,7 +50,7 @@ pub fn App() -> impl IntoView {
         workspace.start().await;
         tabs::start(workspace);
         sync.begin();
-        account::refresh_me();
+        account::refresh_me(workspace);
     });
 
     // The page language follows the setting (screen readers, fonts, hyphenation).

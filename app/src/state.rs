@@ -475,6 +475,14 @@ impl Workspace {
         }
     }
 
+    /// Starts writing under a new actor: when another person signs in on this tab, their changes must not
+    /// carry the previous person's actor (the server refuses those as impersonation, and history must say
+    /// who did what).
+    pub fn new_actor(&self) {
+        self.actor.set_value(automerge::ActorId::random());
+        self.record_this_tab();
+    }
+
     /// Records in the facility index which device and person this tab's actor belongs to.
     pub fn record_this_tab(&self) {
         let Some(index_id) = self.index_id() else {

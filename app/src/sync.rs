@@ -122,7 +122,7 @@ impl SyncHandle {
     /// Drops the connection and connects again at once: after signing in or out, the socket must carry the
     /// new session.
     pub fn reconnect(self) {
-        crate::account::refresh_me();
+        crate::account::refresh_me(self.ws);
         self.disconnect();
         self.inner.update_value(|i| i.attempt = 0);
         self.connect();
