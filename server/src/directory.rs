@@ -84,6 +84,11 @@ pub fn hash_secret(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 
+fn optional_vendor(v: Option<&str>) -> Result<Option<VendorId>, DirectoryError> {
+    v.map(|v| parse(v, "vendor id", VendorId::parse))
+        .transpose()
+}
+
 fn parse<T>(s: &str, what: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T, DirectoryError> {
     f(s).ok_or_else(|| DirectoryError::Corrupt(format!("{what} {s:?}")))
 }
@@ -190,10 +195,7 @@ impl Directory {
                 Ok(Membership {
                     facility: parse(r.get::<&str, _>(0), "facility id", FacilityId::parse)?,
                     role: parse(r.get::<&str, _>(1), "role", Role::parse)?,
-                    vendor: match r.get::<Option<&str>, _>(2) {
-                        Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
-                        None => None,
-                    },
+                    vendor: optional_vendor(r.get::<Option<&str>, _>(2))?,
                 })
             })
             .collect()
@@ -387,10 +389,7 @@ impl Directory {
             facility: parse(r.get::<&str, _>(1), "facility id", FacilityId::parse)?,
             facility_name: r.get(2),
             role: parse(r.get::<&str, _>(3), "role", Role::parse)?,
-            vendor: match r.get::<Option<&str>, _>(4) {
-                Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
-                None => None,
-            },
+            vendor: optional_vendor(r.get::<Option<&str>, _>(4))?,
             name: r.get(5),
             expires_at,
         }))
@@ -520,10 +519,7 @@ impl Directory {
                     parse(r.get::<&str, _>(0), "person id", PersonId::parse)?,
                     r.get(1),
                     parse(r.get::<&str, _>(2), "role", Role::parse)?,
-                    match r.get::<Option<&str>, _>(3) {
-                        Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
-                        None => None,
-                    },
+                    optional_vendor(r.get::<Option<&str>, _>(3))?,
                     r.get(4),
                 ))
             })
@@ -595,10 +591,7 @@ impl Directory {
                 Some(f) => Some(parse(f, "form", FormKind::parse)?),
                 None => None,
             },
-            vendor: match r.get::<Option<&str>, _>(2) {
-                Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
-                None => None,
-            },
+            vendor: optional_vendor(r.get::<Option<&str>, _>(2))?,
             shared_with: shared
                 .iter()
                 .map(|v| parse(v, "vendor id", VendorId::parse))
@@ -657,10 +650,7 @@ impl Directory {
             membership: Membership {
                 facility: parse(r.get::<&str, _>(2), "facility id", FacilityId::parse)?,
                 role: parse(r.get::<&str, _>(3), "role", Role::parse)?,
-                vendor: match r.get::<Option<&str>, _>(4) {
-                    Some(v) => Some(parse(v, "vendor id", VendorId::parse)?),
-                    None => None,
-                },
+                vendor: optional_vendor(r.get::<Option<&str>, _>(4))?,
             },
         }))
     }

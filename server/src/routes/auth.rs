@@ -243,10 +243,7 @@ async fn register_start(
         ));
     }
     let person = PersonId::generate();
-    let (options, reg) = state
-        .webauthn
-        .start_passkey_registration(person_uuid(person), &person_name, &person_name, None)
-        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let (options, reg) = start_registration(&state, person, &person_name)?;
     let ceremony = state.ceremonies.put(Pending::Register {
         facility: req.facility_id,
         name: facility_name,
@@ -286,15 +283,7 @@ async fn register_finish(
     else {
         return Err(expired_ceremony());
     };
-    let passkey = state
-        .webauthn
-        .finish_passkey_registration(&req.credential, &reg)
-        .map_err(|e| {
-            bad(
-                StatusCode::BAD_REQUEST,
-                format!("パスキーを確認できません ({e})"),
-            )
-        })?;
+    let passkey = finish_registration(&state, &req.credential, &reg)?;
     let now = now_ms();
     state
         .directory
@@ -321,6 +310,41 @@ async fn register_finish(
         &token,
         json!({ "person_id": person, "name": person_name }),
     ))
+}
+
+/// Checks the browser's answer to a registration ceremony: the new passkey.
+fn finish_registration(
+    state: &AppState,
+    credential: &RegisterPublicKeyCredential,
+    reg: &PasskeyRegistration,
+) -> Result<webauthn_rs::prelude::Passkey, ApiError> {
+    state
+        .webauthn
+        .finish_passkey_registration(credential, reg)
+        .map_err(|e| {
+            bad(
+                StatusCode::BAD_REQUEST,
+                format!("パスキーを確認できません ({e})"),
+            )
+        })
+}
+
+/// Starts a passkey registration for a new person.
+fn start_registration(
+    state: &AppState,
+    person: PersonId,
+    name: &str,
+) -> Result<
+    (
+        webauthn_rs::prelude::CreationChallengeResponse,
+        PasskeyRegistration,
+    ),
+    ApiError,
+> {
+    state
+        .webauthn
+        .start_passkey_registration(person_uuid(person), name, name, None)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
 fn expired_ceremony() -> ApiError {
@@ -360,10 +384,7 @@ async fn invitation_start(
         return Err(bad(StatusCode::GONE, problem.to_string()));
     }
     let person = PersonId::generate();
-    let (options, reg) = state
-        .webauthn
-        .start_passkey_registration(person_uuid(person), &person_name, &person_name, None)
-        .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let (options, reg) = start_registration(&state, person, &person_name)?;
     let ceremony = state.ceremonies.put(Pending::Invitation {
         token,
         person,
@@ -391,15 +412,7 @@ async fn invitation_finish(
     if for_token != token {
         return Err(expired_ceremony());
     }
-    let passkey = state
-        .webauthn
-        .finish_passkey_registration(&req.credential, &reg)
-        .map_err(|e| {
-            bad(
-                StatusCode::BAD_REQUEST,
-                format!("パスキーを確認できません ({e})"),
-            )
-        })?;
+    let passkey = finish_registration(&state, &req.credential, &reg)?;
     let now = now_ms();
     let invitation = state
         .directory
