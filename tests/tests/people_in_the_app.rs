@@ -108,6 +108,33 @@ async fn an_administrator_registers_and_invites_and_the_invitee_gets_the_facilit
         .await;
     viewer.close().await;
 
+    // The 管理者 makes the 閲覧者 a 担当者 in place; the server records it.
+    admin.goto(&format!("{}/people", server.url)).await;
+    admin.wait(".person-row:nth-child(3) .person-role").await;
+    admin
+        .fill(".person-row:nth-child(3) .person-role", "staff")
+        .await;
+    admin
+        .wait_until(
+            "the list shows the new role",
+            "document.querySelector('.person-row:nth-child(3) .person-role').value === 'staff'",
+        )
+        .await;
+    let people = admin
+        .eval_async(
+            "fetch('/api/me').then(r => r.json())\
+             .then(me => fetch('/api/facilities/' + me.memberships[0].facility + '/people'))\
+             .then(r => r.json()).then(done)",
+        )
+        .await;
+    let suzuki = people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "鈴木 三郎")
+        .unwrap_or_else(|| panic!("{people}"));
+    assert_eq!(suzuki["role"], "staff", "{people}");
+
     // The administrator ends the staff member's access; their session no longer works.
     let staff_cookie = session_cookie(&staff, &server).await;
     admin.goto(&format!("{}/people", server.url)).await;

@@ -1,4 +1,4 @@
-//! `/people` (管理者): the facility's people and their roles, invitations (a single-use link, valid 7 days),
+//! `/people` (管理者): the facility's people and their roles (changed in place), invitations (a single-use link, valid 7 days),
 //! and ending someone's access (退職). The server checks every action; this page only offers them.
 
 use leptos::prelude::*;
@@ -62,6 +62,24 @@ pub fn PeoplePage() -> impl IntoView {
         });
     };
 
+    let change_role = move |person: String, to: Role| {
+        let Some(f) = facility() else { return };
+        spawn_local(async move {
+            let body = json!({ "role": to });
+            match api::call(
+                "POST",
+                &format!("/api/facilities/{f}/people/{person}/role"),
+                Some(&body),
+            )
+            .await
+            {
+                Ok(a) if a.ok() => load(),
+                Ok(a) => message.set(Some(a.error())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+
     let remove = move |person: String, who: String| {
         let Some(f) = facility() else { return };
         let question = format!(
@@ -101,7 +119,23 @@ pub fn PeoplePage() -> impl IntoView {
                         view! {
                             <tr class="person-row" class:disabled=disabled>
                                 <td class="name">{label}</td>
-                                <td class="role">{move || crate::i18n::lang().pick(r.label_ja(), r.label_en())}
+                                <td class="role">
+                                    {if disabled || r == Role::Vendor {
+                                        view! { <span>{move || crate::i18n::lang().pick(r.label_ja(), r.label_en())}</span> }.into_any()
+                                    } else {
+                                        // Staff roles change in place; a vendor's user is invited for a vendor instead.
+                                        let id = id.clone();
+                                        view! {
+                                            <select class="person-role" aria-label=tr!("役割", "Role") on:change=move |ev| {
+                                                if let Some(to) = Role::parse(&event_target_value(&ev)) { change_role(id.clone(), to) }
+                                            }>
+                                                {[Role::Admin, Role::Staff, Role::Viewer].into_iter().map(|o| view! {
+                                                    <option value=o.as_str() selected=o == r>
+                                                        {move || crate::i18n::lang().pick(o.label_ja(), o.label_en())}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        }.into_any()
+                                    }}
                                     {disabled.then(|| view! { <span class="muted">{tr!("（無効）", " (disabled)")}</span> })}</td>
                                 <td>{(!disabled).then(|| {
                                     let (id, who) = (id.clone(), who.clone());
