@@ -62,6 +62,8 @@ struct Inner {
     /// The socket's handlers, dropped with it.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     attempt: u32,
+    /// Documents the server has confirmed it knows (registration is asked once per page, not per reconnect).
+    registered: std::collections::BTreeSet<DocumentId>,
 }
 
 #[derive(Clone, Copy)]
@@ -90,6 +92,7 @@ pub fn provide(ws: Workspace) -> SyncHandle {
             socket: None,
             handlers: Vec::new(),
             attempt: 0,
+            registered: Default::default(),
         }),
         ws,
         status: RwSignal::new(NetStatus::Offline),
@@ -334,7 +337,8 @@ impl SyncHandle {
         self.drop_socket();
     }
 
-    /// Registers every document of this device's facility with the server (idempotent). Without a session
+    /// Registers every document of this device's facility with the server (idempotent), skipping those it
+    /// already confirmed during this page's life. Without a session
     /// (a server that does not require sign-in, or signed out) the server answers 401 and nothing changes.
     async fn register_documents(self) {
         let Some(index) = self.ws.index_untracked() else {
@@ -342,6 +346,9 @@ impl SyncHandle {
         };
         let facility = index.facility.id;
         for entry in index.documents.values() {
+            if self.inner.with_value(|i| i.registered.contains(&entry.id)) {
+                continue;
+            }
             let body = serde_json::json!({
                 "doc_id": entry.id,
                 "form": entry.checklist.as_ref().map(|c| c.form),
@@ -355,6 +362,9 @@ impl SyncHandle {
             .await
             {
                 Ok(a) if a.status == 401 || a.status == 403 => return,
+                Ok(a) if a.ok() => self.inner.update_value(|i| {
+                    i.registered.insert(entry.id);
+                }),
                 _ => {}
             }
         }

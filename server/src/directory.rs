@@ -698,16 +698,6 @@ impl Directory {
             .await?;
         Ok(holder == owner)
     }
-
-    /// Whose an actor id is (`person:<id>` or `token:<id>`), for showing who made a change.
-    pub async fn actor_owner(&self, actor: &str) -> Result<Option<String>, DirectoryError> {
-        Ok(
-            sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
-                .bind(actor)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
 }
 
 /// The key a passkey is stored under: its credential id, base64url.

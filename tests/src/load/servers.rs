@@ -1,7 +1,7 @@
 //! The servers a load runs against, each started fresh as its own process on a free localhost port with its
 //! own data folder, so its CPU time and memory can be read from `/proc`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -131,10 +131,6 @@ impl Server {
     /// The sync WebSocket URL (the reference server accepts upgrades on any path).
     pub fn ws_url(&self) -> String {
         format!("ws://localhost:{}/sync", self.port)
-    }
-
-    pub fn data_dir(&self) -> &Path {
-        self._data.path()
     }
 
     /// Mamori's `/healthz` as JSON.
