@@ -187,6 +187,7 @@ pub fn refresh_me(ws: crate::state::Workspace) {
         let Ok(now) = me().await else {
             return; // Offline: keep what we knew.
         };
+        crate::departure::check(ws).await;
         let signal = ME.with(|m| m.get().copied());
         let Some(signal) = signal else { return };
         let before = signal.get_untracked().map(|m| m.person_id);

@@ -39,9 +39,25 @@ pub async fn call(method: &str, path: &str, body: Option<&Value>) -> Result<Answ
     if let Some(body) = body {
         init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
     }
-    let request = Request::new_with_str_and_init(path, &init).map_err(|e| format!("{e:?}"))?;
-    if body.is_some() {
-        let _ = request.headers().set("content-type", "application/json");
+    send(path, &init, body.map(|_| "application/json")).await
+}
+
+/// Posts raw bytes (a whole Automerge document).
+pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<Answer, String> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&js_sys::Uint8Array::from(bytes).into());
+    send(path, &init, Some("application/octet-stream")).await
+}
+
+async fn send(
+    path: &str,
+    init: &RequestInit,
+    content_type: Option<&str>,
+) -> Result<Answer, String> {
+    let request = Request::new_with_str_and_init(path, init).map_err(|e| format!("{e:?}"))?;
+    if let Some(t) = content_type {
+        let _ = request.headers().set("content-type", t);
     }
     let window = web_sys::window().ok_or("no window")?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))

@@ -1,4 +1,5 @@
 //! Small reusable views.
 
 pub mod item_card;
+pub mod quarantine;
 pub mod status_bar;

@@ -5,6 +5,8 @@
 //! - [`storage`]: IndexedDB persistence of document bytes.
 //! - [`sync`]: the WebSocket sync client on the shared sans-IO core.
 //! - [`tabs`]: tabs of one device merge each other's saves.
+//! - [`account`], [`api`], [`passkey`]: the signed-in person, the server's JSON API, WebAuthn ceremonies.
+//! - [`departure`]: handing back and deleting a facility's data when this device's person left it.
 //! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
@@ -14,6 +16,7 @@
 pub mod account;
 pub mod api;
 pub mod components;
+pub mod departure;
 pub mod i18n;
 pub mod pages;
 pub mod passkey;
@@ -36,6 +39,24 @@ use crate::pages::{
     print::PrintPage, settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
 };
 use crate::state::{LoadState, Workspace};
+
+/// Says, until dismissed, that this device deleted a facility's data because its person left it.
+#[component]
+fn DepartureNotice() -> impl IntoView {
+    let settings = settings::use_settings();
+    move || {
+        settings.with(|s| s.departure_notice.clone()).map(|text| {
+            view! {
+                <div class="banner banner-warn departure-notice" role="alert">
+                    <p>{text}</p>
+                    <button class="dismiss" on:click=move |_| settings.update(|s| s.departure_notice = None)>
+                        {tr!("閉じる", "Dismiss")}
+                    </button>
+                </div>
+            }
+        })
+    }
+}
 
 /// The whole app: settings and documents in context, then the router.
 #[component]
@@ -71,6 +92,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <StatusBar />
+            <DepartureNotice />
             <main id="main">
                 {move || match workspace.load.get() {
                     LoadState::Loading => view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }.into_any(),

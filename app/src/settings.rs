@@ -24,6 +24,8 @@ pub struct Settings {
     pub device: String,
     /// People who signed in on this device, newest first (offered on the sign-in screen).
     pub known_people: Vec<crate::account::KnownPerson>,
+    /// Shown until dismissed: this device deleted a facility's data because its person left it.
+    pub departure_notice: Option<String>,
 }
 
 impl Settings {

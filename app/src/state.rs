@@ -13,7 +13,7 @@ use mamori_shared::answer::{Answer, Entry};
 use mamori_shared::calendar::{Date, FiscalYear};
 use mamori_shared::edition::{FormKind, edition, edition_for_fiscal_year};
 use mamori_shared::error::SchemaError;
-use mamori_shared::model::{DocumentId, Facility, ItemId, Vendor, VendorId};
+use mamori_shared::model::{DocumentId, Facility, FacilityId, ItemId, Vendor, VendorId};
 use mamori_shared::schema::checklist::{self, ChecklistMeta, ItemAnswers};
 use mamori_shared::schema::index::{self, DocumentEntry, FacilityIndex};
 use mamori_shared::schema::migrate::{self, Outcome};
@@ -322,7 +322,6 @@ impl Workspace {
                                     Some(doc.save())
                                 })
                                 .flatten()
-                                .unwrap_or_default()
                         })
                         .await
                 }
@@ -448,6 +447,51 @@ impl Workspace {
         self.docs.update_value(|d| {
             d.insert(id, AutoCommit::new());
         });
+        self.set_aside
+            .set(store.set_aside().await.unwrap_or_default());
+        self.revision.update(|r| *r += 1);
+        Ok(())
+    }
+
+    /// The facility a document belongs to: a facility index's own, a checklist's from its meta.
+    fn facility_of(doc: &AutoCommit) -> Option<FacilityId> {
+        index::read(doc)
+            .map(|i| i.facility.id)
+            .or_else(|_| checklist::meta(doc).map(|m| m.facility_id))
+            .ok()
+    }
+
+    /// Every document this device holds for one of `facilities`, saved whole, with its facility.
+    pub fn saved_documents_of(
+        &self,
+        facilities: &[FacilityId],
+    ) -> Vec<(DocumentId, FacilityId, Vec<u8>)> {
+        self.docs
+            .try_update_value(|docs| {
+                docs.iter_mut()
+                    .filter_map(|(id, doc)| {
+                        let f = Self::facility_of(doc).filter(|f| facilities.contains(f))?;
+                        Some((*id, f, doc.save()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Deletes documents, and any set-aside copies of them, from this device and from memory.
+    pub async fn forget(self, ids: &BTreeSet<DocumentId>) -> Result<(), StorageError> {
+        let store = self.device_store().await?;
+        for id in ids {
+            store.delete(*id).await?;
+        }
+        for entry in store.set_aside().await? {
+            if ids.contains(&entry.document) {
+                store.delete_set_aside(entry.key).await?;
+            }
+        }
+        self.docs
+            .update_value(|d| d.retain(|id, _| !ids.contains(id)));
+        self.dirty.update(|d| d.retain(|id| !ids.contains(id)));
         self.set_aside
             .set(store.set_aside().await.unwrap_or_default());
         self.revision.update(|r| *r += 1);

@@ -274,18 +274,21 @@ impl DeviceStore {
 
     /// Writes one document after merging in what is already stored (another tab of this device may have saved
     /// changes this tab has not seen): read, merge and write happen in one transaction, so two tabs never
-    /// overwrite each other's changes. `merge` gets the stored bytes and returns what to store.
+    /// overwrite each other's changes. `merge` gets the stored bytes and returns what to store (`None`: write
+    /// nothing, the document is gone from this device).
     pub async fn save_merged(
         &self,
         id: DocumentId,
-        merge: impl FnOnce(Option<Vec<u8>>) -> Vec<u8>,
+        merge: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>,
     ) -> Result<(), StorageError> {
         let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
         let key = JsValue::from_str(&id.to_string());
         let done = committed(tx);
         let stored = request(store.get(&key).map_err(StorageError::from_js)?).await?;
         let stored = stored.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec());
-        let bytes = merge(stored);
+        let Some(bytes) = merge(stored) else {
+            return done.await;
+        };
         let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
         store
             .put_with_key(&value, &key)

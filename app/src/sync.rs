@@ -296,6 +296,8 @@ impl SyncHandle {
                 leptos::task::spawn_local(async move {
                     if sign_in_needed().await {
                         self.status.set(NetStatus::SignInNeeded);
+                        // Perhaps because this person left the facility: hand back, then delete.
+                        crate::departure::check(self.ws).await;
                     }
                 });
             }

@@ -5,6 +5,8 @@
 //! Secrets handed to browsers (session and invitation tokens: 256 random bits, base64url) are stored only as
 //! SHA-256 hashes, so a copy of the database does not let anyone sign in.
 
+mod quarantine;
+
 use std::time::Duration;
 
 use base64::Engine;
@@ -16,6 +18,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
 use thiserror::Error;
 use webauthn_rs::prelude::Passkey;
+
+pub use quarantine::{Departure, HandBack, Quarantined};
 
 #[derive(Debug, Error)]
 pub enum DirectoryError {
@@ -185,7 +189,7 @@ impl Directory {
     /// A person's memberships; none at all once they are disabled.
     pub async fn memberships(&self, person: PersonId) -> Result<Vec<Membership>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT m.facility_id, m.role, m.vendor_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND p.disabled_at IS NULL",
+            "SELECT m.facility_id, m.role, m.vendor_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND p.disabled_at IS NULL AND m.ended_at IS NULL",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -461,7 +465,7 @@ impl Directory {
         vendor: Option<VendorId>,
     ) -> Result<bool, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE memberships SET role = ?, vendor_id = ? WHERE person_id = ? AND facility_id = ?",
+            "UPDATE memberships SET role = ?, vendor_id = ? WHERE person_id = ? AND facility_id = ? AND ended_at IS NULL",
         )
         .bind(role.as_str())
         .bind(vendor.map(|v| v.to_string()))
@@ -482,33 +486,39 @@ impl Directory {
         person: PersonId,
         now: i64,
     ) -> Result<bool, DirectoryError> {
-        let here: Vec<String> =
-            sqlx::query_scalar("SELECT facility_id FROM memberships WHERE person_id = ?")
-                .bind(person.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let here: Vec<String> = sqlx::query_scalar(
+            "SELECT facility_id FROM memberships WHERE person_id = ? AND ended_at IS NULL",
+        )
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         if !here.contains(&facility.to_string()) {
             return Ok(false);
         }
         if here.len() == 1 {
             self.disable(person, now).await?;
         } else {
-            sqlx::query("DELETE FROM memberships WHERE person_id = ? AND facility_id = ?")
-                .bind(person.to_string())
-                .bind(facility.to_string())
-                .execute(&self.pool)
-                .await?;
+            // Kept with its end time: the person's device may still hand back what it holds for us.
+            sqlx::query(
+                "UPDATE memberships SET ended_at = ? WHERE person_id = ? AND facility_id = ?",
+            )
+            .bind(now)
+            .bind(person.to_string())
+            .bind(facility.to_string())
+            .execute(&self.pool)
+            .await?;
         }
         Ok(true)
     }
 
-    /// Everyone who has or had a membership at a facility: (person, name, role, vendor, disabled).
+    /// Everyone who has or had a membership at a facility: (person, name, role, vendor, gone: disabled or
+    /// removed from this facility).
     pub async fn people_of(
         &self,
         facility: FacilityId,
     ) -> Result<Vec<(PersonId, String, Role, Option<VendorId>, bool)>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
+            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)

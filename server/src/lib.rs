@@ -1,6 +1,7 @@
 //! Mamori's server: serves the built app (an offline-first PWA), syncs documents over the automerge-repo
-//! WebSocket protocol at `/sync`, and keeps them in an embedded SQLite store. People and the access log come
-//! in later issues and plug into the same [`AppState`] and router.
+//! WebSocket protocol at `/sync`, keeps them in an embedded SQLite store, and decides who may open and change
+//! each one from its own records of facilities and people. The access log comes in a later issue and plugs
+//! into the same [`AppState`] and router.
 //!
 //! # Layout
 //! - [`config`]: flags and environment (`clap`).
@@ -8,6 +9,9 @@
 //! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
 //! - [`rooms`]: live documents, their subscribers, durable writes.
 //! - [`maintenance`]: backup and restore commands.
+//! - [`directory`]: people, roles, sessions, invitations, documents' owners, the quarantine (SQLite).
+//! - [`gate`]: who is on a sync connection and what they may open.
+//! - [`handback`]: which changes a departed device hands back that the server lacks.
 //! - [`policy`]: who may change which document, asked per message.
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
@@ -16,6 +20,7 @@ pub mod config;
 pub mod directory;
 pub mod error;
 pub mod gate;
+pub mod handback;
 pub mod maintenance;
 pub mod policy;
 pub mod rooms;
@@ -39,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::people::router())
+        .merge(routes::quarantine::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))

@@ -166,6 +166,36 @@ impl Rooms {
         Ok(Some(room))
     }
 
+    /// Merges change chunks into a document from outside any connection (a 管理者 accepting handed-back
+    /// changes): durable first, then every subscriber is told. Creates the document if the store has none.
+    pub async fn merge(&self, id: DocumentId, chunks: &[u8]) -> Result<(), StoreError> {
+        /// The connection id merges subscribe under: never given to a real connection (those count up from 1).
+        const MERGER: u64 = u64::MAX;
+        let (inbox, _notes) = mpsc::channel(1);
+        let room = self
+            .open(id, true, MERGER, inbox)
+            .await?
+            .expect("open with create always gives a room");
+        let merged = {
+            let mut g = room.doc.lock().await;
+            let before = g.doc.get_heads();
+            match g.doc.load_incremental(chunks) {
+                Ok(_) => g.persist_since(id, &before, self.store()).await,
+                Err(e) => Err(StoreError::Other(format!(
+                    "changes for {id} do not load: {e}"
+                ))),
+            }
+        };
+        room.unsubscribe(MERGER);
+        if merged.is_err() {
+            // Memory may hold what the store lacks: start again from the store.
+            self.evict(id);
+        }
+        merged?;
+        room.notify_others(MERGER);
+        Ok(())
+    }
+
     /// Drops a room from memory (after a failed write), so the next open reloads what the store has.
     pub fn evict(&self, id: DocumentId) {
         self.rooms.lock().expect("rooms lock").remove(&id);

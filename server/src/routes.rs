@@ -4,5 +4,6 @@ pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod people;
+pub mod quarantine;
 pub mod service_worker;
 pub mod sync;

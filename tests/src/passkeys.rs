@@ -122,3 +122,58 @@ pub async fn session_cookie(b: &Browser, server: &TestServer) -> String {
         .to_string();
     format!("mamori_session={value}")
 }
+
+/// An administrator's browser: a facility set up on the device and registered on the server through the
+/// app's own screens (サインイン), its documents synced.
+pub async fn registered_admin(server: &TestServer, facility_name: &str, name: &str) -> Browser {
+    let admin = Browser::start().await;
+    admin.add_virtual_authenticator().await;
+    admin
+        .set_up_facility(&server.url, facility_name, "pharmacy", name)
+        .await;
+    admin.goto(&format!("{}/account", server.url)).await;
+    admin.wait(".register-facility").await;
+    admin.fill(".person-name", name).await;
+    admin.click(".register-facility").await;
+    admin.wait(".me").await;
+    admin.goto(&server.url).await;
+    admin
+        .wait(r#".checklist-row .sync-state[data-sync="synced"]"#)
+        .await;
+    admin
+}
+
+/// The first facility of the person signed in in `b`.
+pub async fn my_facility(b: &Browser) -> String {
+    let me = run(b, "return api('GET', '/api/me');").await;
+    me["body"]["memberships"][0]["facility"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no membership in {me}"))
+        .to_string()
+}
+
+/// A person the administrator in `admin` invites with `role`, joined in their own browser through the
+/// app's invitation screen; returns that browser (on the home screen, the facility's checklists listed)
+/// and the person's id.
+pub async fn joined(
+    server: &TestServer,
+    admin: &Browser,
+    role: &str,
+    name: &str,
+) -> (Browser, String) {
+    let facility = my_facility(admin).await;
+    let (_, token) = invite(admin, &facility, role, None, name).await;
+    let b = Browser::start().await;
+    b.add_virtual_authenticator().await;
+    b.goto(&format!("{}/invite/{token}", server.url)).await;
+    b.wait(".accept-invitation").await;
+    b.fill(".person-name", name).await;
+    b.click(".accept-invitation").await;
+    b.wait(".checklist-row").await;
+    let me = run(&b, "return api('GET', '/api/me');").await;
+    let id = me["body"]["person_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not signed in: {me}"))
+        .to_string();
+    (b, id)
+}

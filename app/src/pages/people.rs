@@ -7,6 +7,7 @@ use mamori_shared::access::Role;
 use serde_json::{Value, json};
 
 use crate::api;
+use crate::components::quarantine::QuarantineList;
 use crate::state::use_workspace;
 use crate::tr;
 
@@ -20,6 +21,8 @@ pub fn PeoplePage() -> impl IntoView {
     let role = RwSignal::new(Role::Staff);
     let vendor = RwSignal::new(String::new());
     let facility = move || ws.index().map(|i| i.facility.id);
+    // Changes only when the facility does, not on every document change.
+    let facility_id = Memo::new(move |_| facility());
 
     let load = move || {
         let Some(f) = facility() else { return };
@@ -147,6 +150,8 @@ pub fn PeoplePage() -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+
+            {move || facility_id.get().map(|f| view! { <QuarantineList facility=f /> })}
 
             <h2>{tr!("招待する", "Invite")}</h2>
             <div class="form invite-form">

@@ -195,7 +195,7 @@ fn with_session_cookie(token: &str, body: Value) -> Response {
     response
 }
 
-fn device_of(headers: &HeaderMap) -> String {
+pub fn device_of(headers: &HeaderMap) -> String {
     headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

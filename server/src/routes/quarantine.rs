@@ -1,0 +1,209 @@
+//! Leaving a facility, from both sides. A departed person's device asks whether its person left
+//! (`/api/device/departure`) and hands back each document it holds for those facilities; only the changes the
+//! server lacks are kept, in a quarantine, never merged on arrival. The facility's 管理者 lists them and
+//! accepts (merged into the document, for everyone) or discards each set.
+
+use automerge::AutoCommit;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mamori_shared::access::DocumentInfo;
+use mamori_shared::model::{DocumentId, FacilityId};
+use mamori_shared::schema::checklist;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{ApiError, administrator, device_of, now_ms, session_token};
+use crate::AppState;
+use crate::directory::{Departure, HandBack};
+use crate::handback::{summary, unknown_changes};
+
+/// A handed-back document may be large (a hospital's ledgers); the default 2 MB would refuse it.
+const HAND_BACK_LIMIT: usize = 64 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/device/departure", get(departure))
+        .route(
+            "/api/device/departure/{doc}",
+            post(hand_back).layer(DefaultBodyLimit::max(HAND_BACK_LIMIT)),
+        )
+        .route("/api/facilities/{facility}/quarantine", get(list))
+        .route(
+            "/api/facilities/{facility}/quarantine/{id}/accept",
+            post(accept),
+        )
+        .route(
+            "/api/facilities/{facility}/quarantine/{id}/discard",
+            post(discard),
+        )
+}
+
+/// The departure behind this browser's session cookie, live or ended.
+async fn departed(state: &AppState, headers: &HeaderMap) -> Result<Option<Departure>, ApiError> {
+    let Some(token) = session_token(headers) else {
+        return Ok(None);
+    };
+    Ok(state.directory.departure(&token).await?)
+}
+
+async fn departure(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(match departed(&state, &headers).await? {
+        Some(d) => json!({
+            "departed": true,
+            "person_id": d.person,
+            "disabled": d.disabled,
+            "facilities": d.facilities,
+        }),
+        None => json!({ "departed": false }),
+    }))
+}
+
+#[derive(Deserialize)]
+struct HandBackQuery {
+    /// The facility a document the server never registered belongs to (made offline, never synced).
+    facility: Option<FacilityId>,
+}
+
+async fn hand_back(
+    State(state): State<AppState>,
+    Path(doc): Path<DocumentId>,
+    Query(q): Query<HandBackQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let refuse = || {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "この文書を返却する権限がありません (nothing to hand back here)",
+        )
+    };
+    let departure = departed(&state, &headers).await?.ok_or_else(refuse)?;
+    let facility = match state.directory.document(doc).await? {
+        Some(info) => info.facility,
+        None => q.facility.ok_or_else(refuse)?,
+    };
+    if !departure.facilities.contains(&facility) {
+        return Err(refuse());
+    }
+    let mut device = AutoCommit::load(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("文書を読み込めません (the document does not load: {e})"),
+        )
+    })?;
+    let mut server = match state.rooms.store().load(doc).await? {
+        Some(chunks) => Some(AutoCommit::load(&chunks.concat())?),
+        None => None,
+    };
+    let unknown = unknown_changes(server.as_mut(), &mut device);
+    if unknown.count == 0 {
+        return Ok(Json(json!({ "quarantined": 0 })));
+    }
+    let summary = summary(server.as_ref(), &unknown).to_string();
+    let id = state
+        .directory
+        .quarantine(
+            &HandBack {
+                facility,
+                doc,
+                person: departure.person,
+                device: &device_of(&headers),
+                changes: &unknown.chunks,
+                change_count: unknown.count,
+                summary: &summary,
+            },
+            now_ms(),
+        )
+        .await?;
+    tracing::info!(%facility, %doc, person = %departure.person, changes = unknown.count, "changes handed back into quarantine");
+    Ok(Json(json!({ "quarantined": unknown.count, "id": id })))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    administrator(&state, &headers, facility).await?;
+    let sets: Vec<Value> = state
+        .directory
+        .quarantined(facility)
+        .await?
+        .into_iter()
+        .map(|q| {
+            json!({
+                "id": q.id, "doc_id": q.doc, "person_id": q.person, "person_name": q.person_name,
+                "device": q.device, "received_at": q.received_at, "changes": q.change_count,
+                "summary": serde_json::from_str::<Value>(&q.summary).unwrap_or(Value::Null),
+                "decision": q.decision,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "quarantine": sets })))
+}
+
+fn no_such_set() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "未処理の返却データはありません (no undecided set with this id)",
+    )
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Path((facility, id)): Path<(FacilityId, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    let (doc, chunks) = state
+        .directory
+        .quarantined_changes(facility, &id)
+        .await?
+        .ok_or_else(no_such_set)?;
+    if state.directory.document(doc).await?.is_none() {
+        // Made offline and never synced: it becomes the facility's document now.
+        let mut whole = AutoCommit::new();
+        whole.load_incremental(&chunks)?;
+        let meta = checklist::meta(&whole).ok();
+        let info = DocumentInfo {
+            facility,
+            form: meta.as_ref().map(|m| m.form),
+            vendor: meta.and_then(|m| m.vendor_id),
+            shared_with: Vec::new(),
+        };
+        state
+            .directory
+            .register_document(doc, &info, by.person, now_ms())
+            .await?;
+    }
+    state.rooms.merge(doc, &chunks).await?;
+    state
+        .directory
+        .decide_quarantined(facility, &id, true, by.person, now_ms())
+        .await?;
+    tracing::info!(%facility, %doc, by = %by.person, set = %id, "handed-back changes accepted");
+    Ok(Json(json!({ "accepted": id, "doc_id": doc })))
+}
+
+async fn discard(
+    State(state): State<AppState>,
+    Path((facility, id)): Path<(FacilityId, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let by = administrator(&state, &headers, facility).await?;
+    if !state
+        .directory
+        .decide_quarantined(facility, &id, false, by.person, now_ms())
+        .await?
+    {
+        return Err(no_such_set());
+    }
+    tracing::info!(%facility, by = %by.person, set = %id, "handed-back changes discarded");
+    Ok(Json(json!({ "discarded": id })))
+}

@@ -1,0 +1,131 @@
+//! Leaving a facility (退職): a staff member edits offline, the 管理者 ends their access meanwhile; when the
+//! device next connects it hands its unsynced changes back into the server's quarantine (not merged), then
+//! deletes the facility's data and says so. The 管理者 reviews the set and accepts it, which merges it for
+//! everyone; a discarded set never reaches the document.
+
+use mamori_tests::TestServer;
+use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status};
+
+/// How many documents the app keeps in IndexedDB on this device.
+const STORED_DOCUMENTS: &str = "const open = indexedDB.open('mamori'); \
+    open.onsuccess = () => { const r = open.result.transaction('documents').objectStore('documents').count(); \
+    r.onsuccess = () => done(r.result); r.onerror = () => done(-1); }; open.onerror = () => done(-1);";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides() {
+    let server = TestServer::start_signed_in().await;
+    let admin = registered_admin(&server, "みなと薬局", "佐藤 花子").await;
+    let facility = my_facility(&admin).await;
+    let (staff, staff_id) = joined(&server, &admin, "staff", "田中 一郎").await;
+
+    let url = staff.open_first_checklist().await;
+    staff.wait(r#".sync-state[data-sync="synced"]"#).await;
+    // Offline, the staff member answers two items; the device keeps them.
+    staff.set_offline(true).await;
+    staff.wait(r#".save-state[data-network="offline"]"#).await;
+    staff
+        .click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
+        .await;
+    staff
+        .wait(r#"li[data-item="1-①"][data-answer="yes"]"#)
+        .await;
+    staff.click(r#".section-tabs a[href$="/section/2"]"#).await;
+    staff
+        .click(r#"li[data-item="2-⑥"] button[data-choice="no"]"#)
+        .await;
+    staff.wait(r#"li[data-item="2-⑥"][data-answer="no"]"#).await;
+    staff.wait_saved().await;
+    assert!(staff.eval_async(STORED_DOCUMENTS).await.as_i64().unwrap() >= 2);
+
+    // Meanwhile the 管理者 ends their access.
+    let removed = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/people/{staff_id}/remove');"),
+    )
+    .await;
+    assert_eq!(status(&removed), 200, "{removed}");
+
+    // Back online: the device hands back, deletes, and says so.
+    staff.set_offline(false).await;
+    staff.wait(".departure-notice").await;
+    let notice = staff
+        .eval_string("return document.querySelector('.departure-notice').textContent")
+        .await;
+    assert!(notice.contains("みなと薬局"), "{notice}");
+    assert!(notice.contains("削除"), "{notice}");
+    assert_eq!(staff.eval_async(STORED_DOCUMENTS).await, 0);
+    // Nothing of the facility is shown any more, even after a reload.
+    staff.goto(&url).await;
+    staff.wait(".departure-notice").await;
+    assert_eq!(
+        staff
+            .eval("return document.querySelectorAll('li.item:not([data-answer=\"none\"])').length")
+            .await,
+        0
+    );
+
+    // The server did not merge the handed-back answers.
+    admin.goto(&url).await;
+    admin.wait(r#"li[data-item="1-①"]"#).await;
+    assert_eq!(
+        admin
+            .eval("return document.querySelectorAll('li.item:not([data-answer=\"none\"])').length")
+            .await,
+        0,
+        "quarantined changes must not reach the document before a decision"
+    );
+    let list = run(
+        &admin,
+        &format!("return api('GET', '/api/facilities/{facility}/quarantine');"),
+    )
+    .await;
+    let sets = list["body"]["quarantine"].as_array().unwrap();
+    let checklist_set = sets
+        .iter()
+        .find(|s| s["summary"]["kind"] == "checklist")
+        .unwrap_or_else(|| panic!("{list}"));
+    assert_eq!(checklist_set["person_name"], "田中 一郎");
+    assert_eq!(
+        checklist_set["summary"]["items"],
+        serde_json::json!(["1-①", "2-⑥"])
+    );
+
+    // Someone else's device cannot hand anything back for this facility.
+    let doc = checklist_set["doc_id"].as_str().unwrap();
+    let forged = run(
+        &admin,
+        &format!("return api('POST', '/api/device/departure/{doc}?facility={facility}', {{}});"),
+    )
+    .await;
+    assert_eq!(status(&forged), 403, "{forged}");
+
+    // The 管理者 accepts the checklist's set on 利用者の管理 and the answers arrive.
+    admin.goto(&format!("{}/people", server.url)).await;
+    let row = format!(
+        r#".quarantine-row:nth-child({}) .accept-quarantine"#,
+        sets.iter().position(|s| s == checklist_set).unwrap() + 1
+    );
+    admin.wait(&row).await;
+    admin.click(&row).await;
+    admin
+        .wait(r#".quarantine-row[data-decision="accepted"]"#)
+        .await;
+    admin.goto(&url).await;
+    admin
+        .wait(r#"li[data-item="1-①"][data-answer="yes"]"#)
+        .await;
+    admin.goto(&format!("{url}/section/2")).await;
+    admin.wait(r#"li[data-item="2-⑥"][data-answer="no"]"#).await;
+
+    // A set is decided once.
+    let id = checklist_set["id"].as_str().unwrap();
+    let again = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/quarantine/{id}/discard');"),
+    )
+    .await;
+    assert_eq!(status(&again), 404, "{again}");
+
+    admin.close().await;
+    staff.close().await;
+}
