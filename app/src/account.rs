@@ -138,6 +138,59 @@ pub async fn sign_in(person: PersonId) -> Result<(), String> {
     .map(|_| ())
 }
 
+/// Proves a passkey again (the server asks before sensitive changes).
+pub async fn reauthenticate() -> Result<(), String> {
+    ceremony("/api/reauth/start", &json!({}), "/api/reauth/finish", true)
+        .await
+        .map(|_| ())
+}
+
+/// Calls the API for a sensitive change: when the server wants a fresh passkey proof first, asks for it
+/// and tries once more.
+pub async fn sensitive(method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+    let a = api::call(method, path, body).await?;
+    if a.status == 403 && a.body["reauth"] == Value::Bool(true) {
+        reauthenticate().await?;
+        return api::call(method, path, body).await;
+    }
+    Ok(a)
+}
+
+/// Adds a passkey (this device's, or a security key) to the signed-in person.
+pub async fn add_passkey(name: &str) -> Result<(), String> {
+    // The start needs a recent proof; ask for it first if the server says so.
+    let body = json!({ "name": name });
+    let s = sensitive("POST", "/api/passkeys/start", Some(&body)).await?;
+    if !s.ok() {
+        return Err(s.error());
+    }
+    let credential = passkey::create(&s.body["options"]).await?;
+    let f = api::call(
+        "POST",
+        "/api/passkeys/finish",
+        Some(&json!({ "ceremony": s.body["ceremony"], "credential": credential })),
+    )
+    .await?;
+    if f.ok() { Ok(()) } else { Err(f.error()) }
+}
+
+/// Signs in with a one-time recovery code; the person's id on success.
+pub async fn sign_in_with_code(code: &str) -> Result<PersonId, String> {
+    let a = api::call(
+        "POST",
+        "/api/signin/recovery",
+        Some(&json!({ "code": code })),
+    )
+    .await?;
+    if !a.ok() {
+        return Err(a.error());
+    }
+    a.body["person_id"]
+        .as_str()
+        .and_then(PersonId::parse)
+        .ok_or_else(|| "unexpected answer".to_string())
+}
+
 pub async fn sign_out() -> Result<(), String> {
     api::call("POST", "/api/signout", None).await.map(|_| ())
 }

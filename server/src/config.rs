@@ -75,6 +75,10 @@ pub struct Config {
     /// A session ends this long after sign-in, however much it is used.
     #[arg(long, env = "MAMORI_SESSION_ABSOLUTE_HOURS", default_value_t = 7 * 24)]
     pub session_absolute_hours: u64,
+    /// Sensitive changes (roles, leaving, passkeys, recovery codes, tokens) need a passkey proven within this
+    /// many seconds; older sessions are asked to re-authenticate first.
+    #[arg(long, env = "MAMORI_REAUTH_SECONDS", default_value_t = 300)]
+    pub reauth_seconds: u64,
     /// How long an invitation link can be used.
     #[arg(long, env = "MAMORI_INVITATION_DAYS", default_value_t = 7)]
     pub invitation_days: u64,

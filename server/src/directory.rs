@@ -5,6 +5,7 @@
 //! Secrets handed to browsers (session and invitation tokens: 256 random bits, base64url) are stored only as
 //! SHA-256 hashes, so a copy of the database does not let anyone sign in.
 
+mod credentials;
 mod quarantine;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use sqlx::{Row, SqlitePool};
 use thiserror::Error;
 use webauthn_rs::prelude::Passkey;
 
+pub use credentials::{PasskeyInfo, RemovePasskey};
 pub use quarantine::{Departure, HandBack, Quarantined};
 
 #[derive(Debug, Error)]
@@ -73,6 +75,8 @@ pub struct Invitation {
 pub struct Session {
     pub person: PersonId,
     pub name: String,
+    /// When this session last proved a passkey (sign-in or re-authentication), server clock.
+    pub verified_at: i64,
 }
 
 /// A new random secret and the hash under which it is stored.
@@ -238,11 +242,12 @@ impl Directory {
     ) -> Result<String, DirectoryError> {
         let (token, hash) = new_secret();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, person_id, device, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, person_id, device, created_at, last_seen_at, verified_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(hash)
         .bind(person.to_string())
         .bind(device)
+        .bind(now)
         .bind(now)
         .bind(now)
         .execute(&self.pool)
@@ -259,7 +264,7 @@ impl Directory {
         now: i64,
     ) -> Result<Option<Session>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT s.person_id, p.name, s.created_at, s.last_seen_at FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.ended_at IS NULL AND p.disabled_at IS NULL",
+            "SELECT s.person_id, p.name, s.created_at, s.last_seen_at, COALESCE(s.verified_at, s.created_at) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.ended_at IS NULL AND p.disabled_at IS NULL",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.pool)
@@ -280,7 +285,20 @@ impl Directory {
         Ok(Some(Session {
             person: parse(row.get::<&str, _>(0), "person id", PersonId::parse)?,
             name: row.get(1),
+            verified_at: row.get(4),
         }))
+    }
+
+    /// Records that a live session just proved a passkey again (re-authentication).
+    pub async fn mark_verified(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
+        sqlx::query(
+            "UPDATE sessions SET verified_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash_secret(token))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// A person's live sessions: (id, device, signed in at, last used at). The id is a prefix of the stored
@@ -711,7 +729,7 @@ impl Directory {
 }
 
 /// The key a passkey is stored under: its credential id, base64url.
-fn credential_key(passkey: &Passkey) -> String {
+pub(crate) fn credential_key(passkey: &Passkey) -> String {
     URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())
 }
 

@@ -43,6 +43,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::auth::router())
+        .merge(routes::credentials::router())
         .merge(routes::people::router())
         .merge(routes::quarantine::router())
         .merge(routes::service_worker::router())

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod credentials;
 pub mod health;
 pub mod people;
 pub mod quarantine;

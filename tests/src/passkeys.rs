@@ -27,9 +27,16 @@ const signIn = async (personId) => {
     publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(s.body.options.publicKey) });
   return api('POST', '/api/signin/finish', { ceremony: s.body.ceremony, credential: cred.toJSON() });
 };
+const reauth = async () => {
+  const s = await api('POST', '/api/reauth/start', {});
+  if (s.status !== 200) return s;
+  const cred = await navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(s.body.options.publicKey) });
+  return api('POST', '/api/reauth/finish', { ceremony: s.body.ceremony, credential: cred.toJSON() });
+};
 "#;
 
-/// Runs `body` (an async function body with `api`, `register` and `signIn` in scope) in the page.
+/// Runs `body` (an async function body with `api`, `register`, `signIn` and `reauth` in scope) in the page.
 pub async fn run(b: &Browser, body: &str) -> Value {
     b.eval_async(&format!(
         "{HELPERS}\n(async () => {{ {body} }})().then(done, e => done({{ error: String(e) }}));"

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use mamori_shared::access::Role;
 
 use crate::account::{self, KnownPerson, Me};
+use crate::components::credentials::{Credentials, RecoverySignIn};
 use crate::settings::use_settings;
 use crate::state::use_workspace;
 use crate::{passkey, tr};
@@ -107,6 +108,7 @@ pub fn AccountPage() -> impl IntoView {
                             </ul>
                             {admin.then(|| view! { <A href="/people" attr:class="button">{tr!("利用者の管理", "People")}</A> })}
                             <button class="button secondary sign-out" on:click=sign_out>{tr!("サインアウト", "Sign out")}</button>
+                            <Credentials />
                         </div>
                     }.into_any()
                 }
@@ -122,6 +124,10 @@ pub fn AccountPage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         })}
+                        <RecoverySignIn on_done=Callback::new(move |()| {
+                            sync.reconnect();
+                            refresh();
+                        }) />
                         {move || ws.index().map(|index| view! {
                             <div class="register">
                                 <h2>{tr!("この施設をサーバーに登録する（最初の管理者）", "Register this facility on the server (first administrator)")}</h2>

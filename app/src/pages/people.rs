@@ -69,7 +69,7 @@ pub fn PeoplePage() -> impl IntoView {
         let Some(f) = facility() else { return };
         spawn_local(async move {
             let body = json!({ "role": to });
-            match api::call(
+            match crate::account::sensitive(
                 "POST",
                 &format!("/api/facilities/{f}/people/{person}/role"),
                 Some(&body),
@@ -92,7 +92,7 @@ pub fn PeoplePage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match api::call(
+            match crate::account::sensitive(
                 "POST",
                 &format!("/api/facilities/{f}/people/{person}/remove"),
                 None,

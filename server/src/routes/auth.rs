@@ -73,6 +73,17 @@ pub enum Pending {
         person: PersonId,
         state: PasskeyAuthentication,
     },
+    /// A signed-in person adding another passkey.
+    AddPasskey {
+        person: PersonId,
+        name: String,
+        state: PasskeyRegistration,
+    },
+    /// A signed-in person proving a passkey again before a sensitive change.
+    Reauth {
+        person: PersonId,
+        state: PasskeyAuthentication,
+    },
 }
 
 /// Ceremonies in progress, by id.
@@ -80,7 +91,7 @@ pub enum Pending {
 pub struct Ceremonies(Mutex<HashMap<String, (Pending, Instant)>>);
 
 impl Ceremonies {
-    fn put(&self, pending: Pending) -> String {
+    pub(super) fn put(&self, pending: Pending) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         let mut all = self.0.lock().expect("ceremonies lock");
         all.retain(|_, (_, at)| at.elapsed() < CEREMONY_TTL);
@@ -88,7 +99,7 @@ impl Ceremonies {
         id
     }
 
-    fn take(&self, id: &str) -> Option<Pending> {
+    pub(super) fn take(&self, id: &str) -> Option<Pending> {
         let (pending, at) = self.0.lock().expect("ceremonies lock").remove(id)?;
         (at.elapsed() < CEREMONY_TTL).then_some(pending)
     }
@@ -104,7 +115,7 @@ pub struct Attempts(Mutex<HashMap<String, (u32, Instant)>>);
 
 impl Attempts {
     /// Records an attempt; `false` once the key has used up its window.
-    fn allow(&self, key: &str) -> bool {
+    pub(super) fn allow(&self, key: &str) -> bool {
         let mut all = self.0.lock().expect("attempts lock");
         if all.len() > 100_000 {
             all.retain(|_, (_, since)| since.elapsed() < ATTEMPT_WINDOW);
@@ -119,32 +130,46 @@ impl Attempts {
 }
 
 /// An API error: a status and a message for the person (Japanese first).
-pub struct ApiError(StatusCode, String);
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    /// The request needs a fresh passkey proof first (`"reauth": true` in the body; the app asks and retries).
+    reauth: bool,
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        let body = if self.reauth {
+            json!({ "error": self.message, "reauth": true })
+        } else {
+            json!({ "error": self.message })
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 
 impl<E: std::fmt::Display> From<E> for ApiError {
     fn from(e: E) -> ApiError {
         tracing::error!(error = %e, "api request failed");
-        ApiError(
+        bad(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "サーバーで問題が起きました (server error)".into(),
+            "サーバーで問題が起きました (server error)",
         )
     }
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError(status, message.into())
+        bad(status, message)
     }
 }
 
 fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError(status, message.into())
+    ApiError {
+        status,
+        message: message.into(),
+        reauth: false,
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -186,7 +211,36 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session,
         })
 }
 
-fn with_session_cookie(token: &str, body: Value) -> Response {
+/// The signed-in person, if their session proved a passkey within the re-authentication window; 403 with
+/// `reauth` otherwise (OWASP ASVS V3: re-authenticate before sensitive changes).
+pub async fn recently_verified(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let session = signed_in(state, headers).await?;
+    fresh(state, session)
+}
+
+fn fresh(state: &AppState, session: Session) -> Result<Session, ApiError> {
+    let window = state.config.reauth_seconds as i64 * 1000;
+    if now_ms() - session.verified_at > window {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: "この操作の前に、もう一度パスキーで本人確認してください (confirm it is you with your passkey first)".into(),
+            reauth: true,
+        });
+    }
+    Ok(session)
+}
+
+/// [`administrator`], with a recent passkey proof (for roles, leaving, tokens).
+pub async fn administrator_verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    facility: FacilityId,
+) -> Result<Session, ApiError> {
+    let session = administrator(state, headers, facility).await?;
+    fresh(state, session)
+}
+
+pub(super) fn with_session_cookie(token: &str, body: Value) -> Response {
     let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
     let mut response = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -205,7 +259,7 @@ pub fn device_of(headers: &HeaderMap) -> String {
         .collect()
 }
 
-fn name_ok(name: &str) -> Result<String, ApiError> {
+pub(super) fn name_ok(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad(
@@ -313,7 +367,7 @@ async fn register_finish(
 }
 
 /// Checks the browser's answer to a registration ceremony: the new passkey.
-fn finish_registration(
+pub(super) fn finish_registration(
     state: &AppState,
     credential: &RegisterPublicKeyCredential,
     reg: &PasskeyRegistration,
@@ -347,7 +401,7 @@ fn start_registration(
         .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
-fn expired_ceremony() -> ApiError {
+pub(super) fn expired_ceremony() -> ApiError {
     bad(
         StatusCode::BAD_REQUEST,
         "時間切れです。もう一度お試しください (the ceremony expired)",

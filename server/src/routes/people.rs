@@ -12,7 +12,7 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, now_ms, signed_in};
+use super::auth::{ApiError, administrator, administrator_verified, now_ms, signed_in};
 use crate::AppState;
 use crate::directory::DirectoryError;
 use crate::gate::Subject;
@@ -73,7 +73,7 @@ async fn set_role(
     headers: HeaderMap,
     Json(req): Json<SetRole>,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
+    let by = administrator_verified(&state, &headers, facility).await?;
     if (req.role == Role::Vendor) != req.vendor_id.is_some() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -100,7 +100,7 @@ async fn remove(
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
+    let by = administrator_verified(&state, &headers, facility).await?;
     if !state
         .directory
         .remove_from_facility(facility, person, now_ms())
@@ -173,7 +173,7 @@ async fn issue_token(
     headers: HeaderMap,
     Json(req): Json<IssueToken>,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
+    let by = administrator_verified(&state, &headers, facility).await?;
     if (req.role == Role::Vendor) != req.vendor_id.is_some() || req.name.trim().is_empty() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,

@@ -1,0 +1,279 @@
+//! A signed-in person's own credentials: re-authentication before sensitive changes, more passkeys, and
+//! one-time recovery codes (and signing in with one when every passkey is lost). Adding or removing a
+//! passkey and making new codes are themselves sensitive: they need a recent passkey proof.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+
+use super::auth::{
+    ApiError, Pending, device_of, expired_ceremony, finish_registration, name_ok, now_ms,
+    recently_verified, session_token, signed_in, with_session_cookie,
+};
+use crate::AppState;
+use crate::directory::{DirectoryError, RemovePasskey};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/reauth/start", post(reauth_start))
+        .route("/api/reauth/finish", post(reauth_finish))
+        .route("/api/passkeys", get(passkeys))
+        .route("/api/passkeys/start", post(add_start))
+        .route("/api/passkeys/finish", post(add_finish))
+        .route("/api/passkeys/{id}", delete(remove))
+        .route("/api/recovery-codes", get(codes_left).post(new_codes))
+        .route("/api/signin/recovery", post(sign_in_with_code))
+}
+
+fn bad(status: StatusCode, message: &str) -> ApiError {
+    ApiError::new(status, message)
+}
+
+async fn reauth_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let passkeys = state.directory.passkeys(session.person).await?;
+    let (options, auth) = state
+        .webauthn
+        .start_passkey_authentication(&passkeys)
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    let ceremony = state.ceremonies.put(Pending::Reauth {
+        person: session.person,
+        state: auth,
+    });
+    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+}
+
+#[derive(Deserialize)]
+struct AuthFinish {
+    ceremony: String,
+    credential: PublicKeyCredential,
+}
+
+async fn reauth_finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<AuthFinish>,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let Some(Pending::Reauth {
+        person,
+        state: auth,
+    }) = state.ceremonies.take(&req.ceremony)
+    else {
+        return Err(expired_ceremony());
+    };
+    if person != session.person {
+        return Err(expired_ceremony());
+    }
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(&req.credential, &auth)
+        .map_err(|e| {
+            tracing::warn!(%person, error = %e, "re-authentication failed");
+            bad(
+                StatusCode::UNAUTHORIZED,
+                "本人確認できませんでした (could not confirm it is you)",
+            )
+        })?;
+    let now = now_ms();
+    for mut passkey in state.directory.passkeys(person).await? {
+        if passkey.update_credential(&result) == Some(true) {
+            state.directory.passkey_used(&passkey, now).await?;
+        }
+    }
+    let token = session_token(&headers).unwrap_or_default();
+    state.directory.mark_verified(&token, now).await?;
+    tracing::info!(%person, "re-authenticated");
+    Ok(Json(json!({ "verified_at": now })))
+}
+
+async fn passkeys(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let list: Vec<Value> = state
+        .directory
+        .passkey_list(session.person)
+        .await?
+        .into_iter()
+        .map(|p| {
+            json!({ "id": p.id, "name": p.name, "created_at": p.created_at, "last_used_at": p.last_used_at })
+        })
+        .collect();
+    Ok(Json(json!({ "passkeys": list })))
+}
+
+#[derive(Deserialize)]
+struct AddStart {
+    name: String,
+}
+
+async fn add_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<AddStart>,
+) -> Result<Json<Value>, ApiError> {
+    let session = recently_verified(&state, &headers).await?;
+    let name = name_ok(&req.name)?;
+    // The authenticator refuses to make a second passkey where this person already has one.
+    let existing = state
+        .directory
+        .passkeys(session.person)
+        .await?
+        .iter()
+        .map(|p| p.cred_id().clone())
+        .collect();
+    let user = uuid::Uuid::parse_str(&session.person.to_string()).expect("person ids are UUIDs");
+    let (options, reg) = state
+        .webauthn
+        .start_passkey_registration(user, &session.name, &session.name, Some(existing))
+        .map_err(|e| bad(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    let ceremony = state.ceremonies.put(Pending::AddPasskey {
+        person: session.person,
+        name,
+        state: reg,
+    });
+    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+}
+
+#[derive(Deserialize)]
+struct RegisterFinish {
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+}
+
+async fn add_finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterFinish>,
+) -> Result<Json<Value>, ApiError> {
+    let session = recently_verified(&state, &headers).await?;
+    let Some(Pending::AddPasskey {
+        person,
+        name,
+        state: reg,
+    }) = state.ceremonies.take(&req.ceremony)
+    else {
+        return Err(expired_ceremony());
+    };
+    if person != session.person {
+        return Err(expired_ceremony());
+    }
+    let passkey = finish_registration(&state, &req.credential, &reg)?;
+    match state
+        .directory
+        .add_passkey(person, &name, &passkey, now_ms())
+        .await
+    {
+        Err(DirectoryError::PasskeyTaken) => {
+            return Err(bad(
+                StatusCode::CONFLICT,
+                "このパスキーは登録済みです (this passkey is already registered)",
+            ));
+        }
+        other => other?,
+    }
+    tracing::info!(%person, "passkey added");
+    Ok(Json(json!({ "added": name })))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = recently_verified(&state, &headers).await?;
+    match state.directory.remove_passkey(session.person, &id).await? {
+        RemovePasskey::Removed => {
+            tracing::info!(person = %session.person, "passkey removed");
+            Ok(Json(json!({ "removed": id })))
+        }
+        RemovePasskey::Unknown => Err(bad(
+            StatusCode::NOT_FOUND,
+            "このパスキーはありません (no such passkey)",
+        )),
+        RemovePasskey::Last => Err(bad(
+            StatusCode::CONFLICT,
+            "最後のパスキーは削除できません。先に別のパスキーを追加してください (the last passkey cannot be removed)",
+        )),
+    }
+}
+
+async fn codes_left(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let left = state.directory.recovery_codes_left(session.person).await?;
+    Ok(Json(json!({ "remaining": left })))
+}
+
+async fn new_codes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = recently_verified(&state, &headers).await?;
+    let codes = state
+        .directory
+        .new_recovery_codes(session.person, now_ms())
+        .await?;
+    tracing::info!(person = %session.person, "new recovery codes made");
+    Ok(Json(json!({ "codes": codes })))
+}
+
+#[derive(Deserialize)]
+struct CodeSignIn {
+    code: String,
+}
+
+/// Signs in with a recovery code, on any device (the code names its person). The new session counts as
+/// verified, so the person can add a new passkey at once; the code is used up.
+async fn sign_in_with_code(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<CodeSignIn>,
+) -> Result<Response, ApiError> {
+    if !state.attempts.allow(&format!("address:{}", address.ip())) {
+        tracing::warn!(%address, "recovery-code attempts rate-limited");
+        return Err(bad(
+            StatusCode::TOO_MANY_REQUESTS,
+            "試行が多すぎます。5分ほど待ってください (too many attempts: wait a few minutes)",
+        ));
+    }
+    let now = now_ms();
+    let Some(person) = state.directory.use_recovery_code(&req.code, now).await? else {
+        tracing::warn!(%address, "recovery-code sign-in refused");
+        return Err(bad(
+            StatusCode::UNAUTHORIZED,
+            "回復コードが正しくないか、使用済みです (wrong or used recovery code)",
+        ));
+    };
+    if state.directory.memberships(person).await?.is_empty() {
+        return Err(bad(
+            StatusCode::FORBIDDEN,
+            "このアカウントは無効です (this account is disabled)",
+        ));
+    }
+    let token = state
+        .directory
+        .start_session(person, &device_of(&headers), now)
+        .await?;
+    let left = state.directory.recovery_codes_left(person).await?;
+    tracing::info!(%person, codes_left = left, "signed in with a recovery code");
+    Ok(with_session_cookie(
+        &token,
+        json!({ "person_id": person, "codes_left": left }),
+    ))
+}
