@@ -729,7 +729,7 @@ impl Directory {
 }
 
 /// The key a passkey is stored under: its credential id, base64url.
-pub(crate) fn credential_key(passkey: &Passkey) -> String {
+fn credential_key(passkey: &Passkey) -> String {
     URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())
 }
 
@@ -746,15 +746,26 @@ async fn insert_person(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    insert_passkey(tx, person, "", passkey, now).await
+}
+
+pub(crate) async fn insert_passkey(
+    tx: &mut sqlx::SqliteConnection,
+    person: PersonId,
+    name: &str,
+    passkey: &Passkey,
+    now: i64,
+) -> Result<(), DirectoryError> {
     let json =
         serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at, name) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(credential_key(passkey))
     .bind(person.to_string())
     .bind(json)
     .bind(now)
+    .bind(name)
     .execute(&mut *tx)
     .await
     .map_err(|e| match e {

@@ -5,7 +5,7 @@ use mamori_shared::model::PersonId;
 use sqlx::Row;
 use webauthn_rs::prelude::Passkey;
 
-use super::{Directory, DirectoryError, credential_key, hash_secret, parse};
+use super::{Directory, DirectoryError, hash_secret, insert_passkey, parse};
 
 /// How many recovery codes a person gets at once.
 pub const RECOVERY_CODES: usize = 10;
@@ -83,23 +83,8 @@ impl Directory {
         passkey: &Passkey,
         now: i64,
     ) -> Result<(), DirectoryError> {
-        let json =
-            serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO passkeys (credential_id, person_id, passkey, created_at, name) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(credential_key(passkey))
-        .bind(person.to_string())
-        .bind(json)
-        .bind(now)
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => DirectoryError::PasskeyTaken,
-            e => e.into(),
-        })?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        insert_passkey(&mut conn, person, name, passkey, now).await
     }
 
     /// Removes one of a person's passkeys, never the last.

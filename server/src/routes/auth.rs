@@ -540,22 +540,8 @@ async fn signin_finish(
     else {
         return Err(expired_ceremony());
     };
-    let result = state
-        .webauthn
-        .finish_passkey_authentication(&req.credential, &auth)
-        .map_err(|e| {
-            tracing::warn!(%person, error = %e, "sign-in failed");
-            bad(
-                StatusCode::UNAUTHORIZED,
-                "サインインできませんでした (sign-in failed)",
-            )
-        })?;
+    prove_passkey(&state, person, &req.credential, &auth).await?;
     let now = now_ms();
-    for mut passkey in state.directory.passkeys(person).await? {
-        if passkey.update_credential(&result) == Some(true) {
-            state.directory.passkey_used(&passkey, now).await?;
-        }
-    }
     if state.directory.memberships(person).await?.is_empty() {
         return Err(bad(
             StatusCode::FORBIDDEN,
@@ -567,6 +553,32 @@ async fn signin_finish(
         .start_session(person, &device_of(&headers), now)
         .await?;
     Ok(with_session_cookie(&token, json!({ "person_id": person })))
+}
+
+/// Checks the browser's answer to an authentication ceremony and stores the passkey's new counter.
+pub(super) async fn prove_passkey(
+    state: &AppState,
+    person: PersonId,
+    credential: &PublicKeyCredential,
+    auth: &PasskeyAuthentication,
+) -> Result<(), ApiError> {
+    let result = state
+        .webauthn
+        .finish_passkey_authentication(credential, auth)
+        .map_err(|e| {
+            tracing::warn!(%person, error = %e, "passkey proof failed");
+            bad(
+                StatusCode::UNAUTHORIZED,
+                "パスキーで確認できませんでした (passkey check failed)",
+            )
+        })?;
+    let now = now_ms();
+    for mut passkey in state.directory.passkeys(person).await? {
+        if passkey.update_credential(&result) == Some(true) {
+            state.directory.passkey_used(&passkey, now).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::auth::{
     ApiError, Pending, device_of, expired_ceremony, finish_registration, name_ok, now_ms,
-    recently_verified, session_token, signed_in, with_session_cookie,
+    prove_passkey, recently_verified, session_token, signed_in, with_session_cookie,
 };
 use crate::AppState;
 use crate::directory::{DirectoryError, RemovePasskey};
@@ -75,22 +75,8 @@ async fn reauth_finish(
     if person != session.person {
         return Err(expired_ceremony());
     }
-    let result = state
-        .webauthn
-        .finish_passkey_authentication(&req.credential, &auth)
-        .map_err(|e| {
-            tracing::warn!(%person, error = %e, "re-authentication failed");
-            bad(
-                StatusCode::UNAUTHORIZED,
-                "本人確認できませんでした (could not confirm it is you)",
-            )
-        })?;
+    prove_passkey(&state, person, &req.credential, &auth).await?;
     let now = now_ms();
-    for mut passkey in state.directory.passkeys(person).await? {
-        if passkey.update_credential(&result) == Some(true) {
-            state.directory.passkey_used(&passkey, now).await?;
-        }
-    }
     let token = session_token(&headers).unwrap_or_default();
     state.directory.mark_verified(&token, now).await?;
     tracing::info!(%person, "re-authenticated");
