@@ -25,6 +25,9 @@ pub struct MyMembership {
     pub vendor: Option<VendorId>,
     pub facility_name: Option<String>,
     pub index_doc: Option<DocumentId>,
+    /// For a vendor's user: the documents it may open there (its 事業者確認用 and what was shared with it).
+    #[serde(default)]
+    pub documents: Vec<DocumentId>,
 }
 
 /// The signed-in person.
@@ -248,8 +251,36 @@ pub fn refresh_me(ws: crate::state::Workspace) {
         if after.is_some() && after != before {
             ws.new_actor();
         }
+        // A vendor's user has no facility index to list its forms: fetch the ones the server lists.
+        for m in now.iter().flat_map(|m| &m.memberships) {
+            for doc in &m.documents {
+                ws.want(*doc);
+            }
+        }
+        let names: Vec<(String, String)> = now
+            .iter()
+            .flat_map(|m| &m.memberships)
+            .filter_map(|m| Some((m.facility.to_string(), m.facility_name.clone()?)))
+            .collect();
+        if !names.is_empty() {
+            use leptos::prelude::Update;
+            crate::settings::use_settings().update(|s| s.facility_names.extend(names));
+        }
         signal.set(now);
     });
+}
+
+/// The signed-in person, as the server last said (reactive; `None` offline before the first answer).
+pub fn current() -> Option<Me> {
+    use leptos::prelude::Get;
+    ME.with(|m| m.get().and_then(|s| s.get()))
+}
+
+/// Accepts an invitation with the account signed in on this device (a vendor's user invited by another
+/// facility keeps one account).
+pub async fn accept_invitation_as_me(token: &str) -> Result<(), String> {
+    let a = api::call("POST", &format!("/api/invitations/{token}/accept"), None).await?;
+    if a.ok() { Ok(()) } else { Err(a.error()) }
 }
 
 /// The signed-in person's role at a facility (reactive).

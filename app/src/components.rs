@@ -1,5 +1,6 @@
 //! Small reusable views.
 
+pub mod copy_answers;
 pub mod credentials;
 pub mod item_card;
 pub mod quarantine;

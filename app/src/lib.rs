@@ -117,6 +117,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                             <Route path=path!("/people") view=pages::people::PeoplePage />
                             <Route path=path!("/vendors") view=VendorsPage />
+                            <Route path=path!("/vendor") view=pages::vendor_home::VendorHomePage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/print") view=PrintPage />

@@ -12,4 +12,5 @@ pub mod print;
 pub mod set_aside;
 pub mod settings;
 pub mod setup;
+pub mod vendor_home;
 pub mod vendors;

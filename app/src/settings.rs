@@ -24,6 +24,8 @@ pub struct Settings {
     pub device: String,
     /// People who signed in on this device, newest first (offered on the sign-in screen).
     pub known_people: Vec<crate::account::KnownPerson>,
+    /// Facilities' names by id, as the server last said (a vendor's user sees them offline too).
+    pub facility_names: std::collections::BTreeMap<String, String>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
 }

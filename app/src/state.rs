@@ -625,6 +625,43 @@ impl Workspace {
         self.add_checklist(index_id, doc, meta)
     }
 
+    /// Fills the unanswered items of `to` from another checklist of the same form (a vendor's 事業者確認用
+    /// at another facility), as undated drafts; returns how many items were copied.
+    pub fn copy_answers(&self, from: DocumentId, to: DocumentId) -> Result<usize, SchemaError> {
+        let source = self
+            .docs
+            .with_value(|docs| docs.get(&from).cloned())
+            .ok_or_else(|| SchemaError::UnknownDocument(from.to_string()))?;
+        let entry = self.entry(false);
+        let mut copied = 0;
+        self.change(to, |doc| {
+            let meta = checklist::meta(doc)?;
+            let ed = edition(&meta.edition).ok_or(SchemaError::UnknownEdition(meta.edition))?;
+            copied = checklist::copy_answers(&source, doc, ed, &entry)?;
+            Ok(())
+        })?;
+        Ok(copied)
+    }
+
+    /// Every 事業者確認用 on this device, whatever its facility (a vendor's user serves several), reactive.
+    pub fn vendor_forms(&self) -> Vec<(DocumentId, ChecklistMeta)> {
+        self.revision.track();
+        self.docs.with_value(|docs| {
+            docs.iter()
+                .filter_map(|(id, d)| checklist::meta(d).ok().map(|m| (*id, m)))
+                .filter(|(_, m)| m.form == FormKind::Vendor)
+                .collect()
+        })
+    }
+
+    /// Asks the sync client for a document this device does not hold yet (a form a facility asked this
+    /// vendor to fill in).
+    pub fn want(&self, id: DocumentId) {
+        if let Some(sync) = self.sync.get_value() {
+            sync.want(id);
+        }
+    }
+
     /// Who is writing, from this device, now.
     pub fn entry(&self, on_behalf_of_vendor: bool) -> Entry {
         let s = use_settings().get_untracked();

@@ -64,6 +64,9 @@ struct Inner {
     attempt: u32,
     /// Documents the server has confirmed it knows (registration is asked once per page, not per reconnect).
     registered: std::collections::BTreeSet<DocumentId>,
+    /// The server refused a registration since this connection opened (signed out, or not allowed): do not
+    /// ask again on every change.
+    unregistrable: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -93,6 +96,7 @@ pub fn provide(ws: Workspace) -> SyncHandle {
             handlers: Vec::new(),
             attempt: 0,
             registered: Default::default(),
+            unregistrable: false,
         }),
         ws,
         status: RwSignal::new(NetStatus::Offline),
@@ -134,6 +138,32 @@ impl SyncHandle {
     /// A document changed on this device.
     pub fn local_change(self, id: DocumentId) {
         self.handle(Event::LocalChange(id));
+        // A document made while connected (a new checklist) is unknown to the server until it is
+        // registered, which the server answered with "unavailable": register it now and offer it again.
+        if self.status.get_untracked() == NetStatus::Connected && self.has_unregistered() {
+            leptos::task::spawn_local(async move {
+                for doc in self.register_documents().await {
+                    self.handle(Event::LocalChange(doc));
+                }
+            });
+        }
+    }
+
+    /// Whether the facility index lists a document not registered during this page's life (and the server
+    /// has not refused registrations on this connection).
+    fn has_unregistered(self) -> bool {
+        if self.inner.with_value(|i| i.unregistrable) {
+            return false;
+        }
+        let Some(index) = self.ws.index_untracked() else {
+            return false;
+        };
+        self.inner.with_value(|i| {
+            index
+                .documents
+                .values()
+                .any(|e| !i.registered.contains(&e.id))
+        })
     }
 
     /// Fetch a document this device does not hold (a facility opened on a second device).
@@ -274,6 +304,7 @@ impl SyncHandle {
             // The server opens only documents it knows: tell it about this facility's documents first
             // (made on this device, perhaps offline) before syncing any.
             leptos::task::spawn_local(async move {
+                self.inner.update_value(|i| i.unregistrable = false);
                 self.register_documents().await;
                 self.handle(Event::Opened);
             });
@@ -342,9 +373,10 @@ impl SyncHandle {
     /// Registers every document of this device's facility with the server (idempotent), skipping those it
     /// already confirmed during this page's life. Without a session
     /// (a server that does not require sign-in, or signed out) the server answers 401 and nothing changes.
-    async fn register_documents(self) {
+    async fn register_documents(self) -> Vec<DocumentId> {
+        let mut newly = Vec::new();
         let Some(index) = self.ws.index_untracked() else {
-            return;
+            return newly;
         };
         let facility = index.facility.id;
         for entry in index.documents.values() {
@@ -363,13 +395,20 @@ impl SyncHandle {
             )
             .await
             {
-                Ok(a) if a.status == 401 || a.status == 403 => return,
-                Ok(a) if a.ok() => self.inner.update_value(|i| {
-                    i.registered.insert(entry.id);
-                }),
+                Ok(a) if a.status == 401 || a.status == 403 => {
+                    self.inner.update_value(|i| i.unregistrable = true);
+                    return newly;
+                }
+                Ok(a) if a.ok() => {
+                    self.inner.update_value(|i| {
+                        i.registered.insert(entry.id);
+                    });
+                    newly.push(entry.id);
+                }
                 _ => {}
             }
         }
+        newly
     }
 
     /// Tries again after 0.5 s, 1 s, 2 s … up to 30 s, each with ±25 % jitter so a clinic's tablets do not all

@@ -48,6 +48,8 @@ pub enum InvitationProblem {
     Revoked,
     #[error("この招待は期限切れです (expired)")]
     Expired,
+    #[error("すでにこの施設の利用者です (already a member of this facility)")]
+    AlreadyMember,
 }
 
 /// How long sessions last: ended after `idle` without use, and after `absolute` whatever happens.
@@ -432,16 +434,7 @@ impl Directory {
             Err(problem) => return Ok(Err(problem)),
         };
         let mut tx = self.pool.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE invitations SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
-        )
-        .bind(now)
-        .bind(person.to_string())
-        .bind(hash_secret(token))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
+        if !claim_invitation(&mut tx, token, person, now).await? {
             return Ok(Err(InvitationProblem::Used));
         }
         insert_person(&mut tx, person, name, passkey, now).await?;
@@ -452,6 +445,46 @@ impl Directory {
             invitation.role,
             invitation.vendor,
         )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(invitation))
+    }
+
+    /// Uses an invitation for someone who already has an account (a vendor's user invited by a second
+    /// facility): the one account gains a membership there. A membership this facility ended earlier is
+    /// taken up again; a person who is already a member here gets [`InvitationProblem::AlreadyMember`].
+    pub async fn accept_invitation_as(
+        &self,
+        token: &str,
+        person: PersonId,
+        now: i64,
+    ) -> Result<Result<Invitation, InvitationProblem>, DirectoryError> {
+        let invitation = match self.invitation(token, now).await? {
+            Ok(i) => i,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let mut tx = self.pool.begin().await?;
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM memberships WHERE person_id = ? AND facility_id = ? AND ended_at IS NULL",
+        )
+        .bind(person.to_string())
+        .bind(invitation.facility.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live.is_some() {
+            return Ok(Err(InvitationProblem::AlreadyMember));
+        }
+        if !claim_invitation(&mut tx, token, person, now).await? {
+            return Ok(Err(InvitationProblem::Used));
+        }
+        sqlx::query(
+            "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES (?, ?, ?, ?) ON CONFLICT (person_id, facility_id) DO UPDATE SET role = excluded.role, vendor_id = excluded.vendor_id, ended_at = NULL",
+        )
+        .bind(person.to_string())
+        .bind(invitation.facility.to_string())
+        .bind(invitation.role.as_str())
+        .bind(invitation.vendor.map(|v| v.to_string()))
+        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(Ok(invitation))
@@ -598,6 +631,24 @@ impl Directory {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The documents a vendor may open at a facility: its 事業者確認用 there and what the facility shared with it.
+    pub async fn documents_for_vendor(
+        &self,
+        facility: FacilityId,
+        vendor: VendorId,
+    ) -> Result<Vec<DocumentId>, DirectoryError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT doc_id FROM documents WHERE facility_id = ?1 AND (vendor_id = ?2 AND form = 'vendor' OR doc_id IN (SELECT doc_id FROM document_shares WHERE vendor_id = ?2)) ORDER BY created_at",
+        )
+        .bind(facility.to_string())
+        .bind(vendor.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        ids.iter()
+            .map(|d| parse(d, "document id", DocumentId::parse))
+            .collect()
     }
 
     /// What the server knows of a document; `None` if it was never registered.
@@ -773,6 +824,26 @@ pub(crate) async fn insert_passkey(
         e => e.into(),
     })?;
     Ok(())
+}
+
+/// Marks an invitation used by `person`, inside the caller's transaction; `false` when it was used, revoked
+/// or expired meanwhile (two browsers racing with one link).
+async fn claim_invitation(
+    tx: &mut sqlx::SqliteConnection,
+    token: &str,
+    person: PersonId,
+    now: i64,
+) -> Result<bool, DirectoryError> {
+    let claimed = sqlx::query(
+        "UPDATE invitations SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+    )
+    .bind(now)
+    .bind(person.to_string())
+    .bind(hash_secret(token))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
 }
 
 async fn insert_membership(

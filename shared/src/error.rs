@@ -62,6 +62,8 @@ pub enum SchemaError {
     UnknownItem(String),
     #[error("unknown edition {0}")]
     UnknownEdition(String),
+    #[error("answers cannot be copied between different forms")]
+    DifferentForms,
 }
 
 /// A protocol frame that cannot be accepted.

@@ -3,9 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use mamori_shared::access::Role;
 use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::model::DocumentId;
 
+use crate::components::copy_answers::CopyAnswers;
 use crate::components::item_card::ItemCard;
 use crate::i18n::lang;
 use crate::pages::home::checklist_title;
@@ -48,6 +50,11 @@ pub fn ChecklistPage() -> impl IntoView {
         let current = section.get();
         let meta = data.meta.clone();
         let read_only = data.read_only;
+        // The vendor's own user answers for itself, never "on its behalf".
+        let vendor_user = crate::account::role_at(data.meta.facility_id) == Some(Role::Vendor);
+        if vendor_user && on_behalf.get_untracked() {
+            on_behalf.set(false);
+        }
         let numbers: Vec<u8> = sections.iter().map(|s| s.number).collect();
         let pos = numbers.iter().position(|n| *n == current).unwrap_or(0);
         let prev = pos.checked_sub(1).map(|p| numbers[p]);
@@ -70,12 +77,13 @@ pub fn ChecklistPage() -> impl IntoView {
                         "This checklist was saved by a newer Mamori. It is read-only here: please update Mamori."
                     )}</div>
                 })}
-                {(form == FormKind::Vendor).then(|| view! {
+                {(form == FormKind::Vendor && !vendor_user).then(|| view! {
                     <label class="check proxy">
                         <input type="checkbox" prop:checked=on_behalf on:change=move |ev| on_behalf.set(event_target_checked(&ev)) />
                         {tr!("事業者の回答（紙など）を施設が代理入力している", "Entering the vendor's own answers (e.g. from paper) on its behalf")}
                     </label>
                 })}
+                {(form == FormKind::Vendor && vendor_user && !read_only).then(|| view! { <CopyAnswers to=id meta=data.meta.clone() /> })}
                 <nav class="section-tabs" aria-label=tr!("セクション", "Sections")>
                     {numbers.iter().map(|n| {
                         let n = *n;

@@ -29,7 +29,15 @@ pub fn checklist_title(meta: &ChecklistMeta) -> String {
 pub fn HomePage() -> impl IntoView {
     let ws = use_workspace();
     if ws.index().is_none() {
-        return view! { <Redirect path="/setup" /> }.into_any();
+        // A vendor's user has no facility of its own on the device, only the forms it was asked for.
+        let vendor = !ws.vendor_forms().is_empty()
+            || crate::account::current().is_some_and(|me| {
+                me.memberships
+                    .iter()
+                    .any(|m| m.role == mamori_shared::access::Role::Vendor)
+            });
+        let to = if vendor { "/vendor" } else { "/setup" };
+        return view! { <Redirect path=to /> }.into_any();
     }
     let rows = move || {
         let idx = ws.index()?;
@@ -60,11 +68,9 @@ pub fn HomePage() -> impl IntoView {
     .into_any()
 }
 
-#[component]
-fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
-    let ws = use_workspace();
-    let navigate = use_navigate();
-    let progress = Memo::new(move |_| {
+/// A checklist's progress, recomputed when it changes.
+pub fn progress_of(ws: crate::state::Workspace, id: DocumentId) -> Memo<Option<Progress>> {
+    Memo::new(move |_| {
         let view = ws.checklist(id).ok()?;
         let ed = edition(&view.meta.edition)?;
         Some(Progress::of(
@@ -74,7 +80,14 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
             &view.answers,
             today(),
         ))
-    });
+    })
+}
+
+#[component]
+fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
+    let ws = use_workspace();
+    let navigate = use_navigate();
+    let progress = progress_of(ws, id);
     let title = {
         let meta = meta.clone();
         move || checklist_title(&meta)

@@ -14,6 +14,7 @@ use crate::{passkey, tr};
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let sync = use_sync();
+    let ws = crate::state::use_workspace();
     let navigate = use_navigate();
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
     let info = RwSignal::new(None::<Result<serde_json::Value, String>>);
@@ -34,8 +35,51 @@ pub fn InvitePage() -> impl IntoView {
             info.set(Some(answer));
         });
     }
+    // Someone already signed in here (a vendor's user invited by another facility) joins with that account.
+    let me = RwSignal::new(None::<account::Me>);
+    spawn_local(async move {
+        if let Ok(m) = account::me().await {
+            me.set(m);
+        }
+    });
+    let after_join = {
+        let navigate = navigate.clone();
+        move |vendor: bool| {
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                sync.reconnect();
+                account::refresh_me(ws);
+                let index = account::me()
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|m| m.memberships.into_iter().find_map(|ms| ms.index_doc));
+                match index {
+                    Some(index) if !vendor => {
+                        navigate(&format!("/join/{index}"), Default::default())
+                    }
+                    _ => navigate("/vendor", Default::default()),
+                }
+            });
+        }
+    };
+    let accept_as_me = {
+        let (token, after_join) = (token.clone(), after_join.clone());
+        move |vendor: bool| {
+            let (token, after_join) = (token.clone(), after_join.clone());
+            busy.set(true);
+            message.set(None);
+            spawn_local(async move {
+                match account::accept_invitation_as_me(&token).await {
+                    Ok(()) => after_join(vendor),
+                    Err(e) => message.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        }
+    };
     let join = move |_| {
-        let (token, navigate) = (token.clone(), navigate.clone());
+        let (token, after_join) = (token.clone(), after_join.clone());
         let person = match account::entered_name(&name.get_untracked()) {
             Ok(n) => n,
             Err(e) => return message.set(Some(e)),
@@ -46,18 +90,9 @@ pub fn InvitePage() -> impl IntoView {
             match account::accept_invitation(&token, &person).await {
                 Ok(known) => {
                     account::remember(known);
-                    sync.reconnect();
-                    let index = account::me()
-                        .await
-                        .ok()
-                        .flatten()
-                        .and_then(|m| m.memberships.into_iter().find_map(|ms| ms.index_doc));
-                    match index {
-                        Some(index) => navigate(&format!("/join/{index}"), Default::default()),
-                        None => message.set(Some(
-                            "参加しました。事業者の方は依頼された事業者確認用を開けます（画面は準備中です）。 (Joined.)".into(),
-                        )),
-                    }
+                    let vendor =
+                        info.with_untracked(|i| matches!(i, Some(Ok(i)) if i["role"] == "vendor"));
+                    after_join(vendor);
                 }
                 Err(e) => message.set(Some(e)),
             }
@@ -76,11 +111,25 @@ pub fn InvitePage() -> impl IntoView {
                     let role = i["role"].as_str().and_then(Role::parse).unwrap_or(Role::Viewer);
                     let facility = i["facility_name"].as_str().unwrap_or_default().to_string();
                     let join = join.clone();
+                    let accept_as_me = accept_as_me.clone();
                     view! {
                         <p class="lead"><strong class="facility-name">{facility}</strong>
                             {tr!(" に ", " invites you as ")}
                             <strong class="role">{move || crate::i18n::lang().pick(role.label_ja(), role.label_en())}</strong>
                             {tr!(" として招待されています。", ".")}</p>
+                        {move || me.get().map(|m| {
+                            let accept_as_me = accept_as_me.clone();
+                            view! {
+                                <div class="as-me">
+                                    <p>{tr!("サインイン中のアカウントで参加できます: ", "Join with the account signed in here: ")}<strong>{m.name}</strong></p>
+                                    <button class="button primary accept-as-me" disabled=move || busy.get()
+                                        on:click=move |_| accept_as_me(role == Role::Vendor)>
+                                        {tr!("このアカウントで参加", "Join with this account")}
+                                    </button>
+                                    <p class="muted small">{tr!("別の人として参加する場合は、下で新しいパスキーを作成してください。", "To join as someone else, create a new passkey below.")}</p>
+                                </div>
+                            }
+                        })}
                         <label class="field">
                             <span>{tr!("あなたのお名前", "Your name")}</span>
                             <input type="text" class="person-name" prop:value=move || name.get()

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/invitations/{token}", get(invitation_info))
         .route("/api/invitations/{token}/start", post(invitation_start))
         .route("/api/invitations/{token}/finish", post(invitation_finish))
+        .route("/api/invitations/{token}/accept", post(invitation_accept))
         .route("/api/signin/start", post(signin_start))
         .route("/api/signin/finish", post(signin_finish))
         .route("/api/signout", post(signout))
@@ -484,6 +485,26 @@ async fn invitation_finish(
     ))
 }
 
+/// Accepts an invitation with the signed-in account (one account across the facilities a vendor serves).
+async fn invitation_accept(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let invitation = state
+        .directory
+        .accept_invitation_as(&token, session.person, now_ms())
+        .await?
+        .map_err(|problem| bad(StatusCode::GONE, problem.to_string()))?;
+    tracing::info!(facility = %invitation.facility, person = %session.person, role = invitation.role.as_str(), "invitation accepted by an existing account");
+    // Open connections pick up the new membership.
+    let _ = state.people_changed.send(Subject::Person(session.person));
+    Ok(Json(
+        json!({ "person_id": session.person, "facility": invitation.facility }),
+    ))
+}
+
 #[derive(Deserialize)]
 struct SignInStart {
     person_id: PersonId,
@@ -605,11 +626,20 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Va
     let memberships = state.directory.memberships(session.person).await?;
     let mut listed = Vec::new();
     for m in memberships {
-        // A vendor's user never sees the facility index (it lists every document).
-        let index = if m.role == Role::Vendor {
-            None
-        } else {
-            state.directory.facility_index(m.facility).await?
+        // A vendor's user never sees the facility index (it lists every document): it gets the list of
+        // documents it may open there instead.
+        let (index, documents) = match (m.role, m.vendor) {
+            (Role::Vendor, Some(vendor)) => (
+                None,
+                state
+                    .directory
+                    .documents_for_vendor(m.facility, vendor)
+                    .await?,
+            ),
+            _ => (
+                state.directory.facility_index(m.facility).await?,
+                Vec::new(),
+            ),
         };
         listed.push(json!({
             "facility": m.facility,
@@ -617,6 +647,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Va
             "vendor": m.vendor,
             "facility_name": state.directory.facility_name(m.facility).await?,
             "index_doc": index,
+            "documents": documents,
         }));
     }
     Ok(Json(json!({

@@ -166,5 +166,34 @@ pub fn carry_forward(
     Ok((doc, new_meta))
 }
 
+/// Starts a checklist from another one of the same form (a vendor's 事業者確認用 at one facility from its
+/// answers at another): every item `to` has not answered yet and `from` has is copied as a draft, its dates
+/// cleared, so the person checks and dates each item again. Answers already in `to` are never touched.
+/// Returns how many items were copied.
+pub fn copy_answers(
+    from: &AutoCommit,
+    to: &mut AutoCommit,
+    edition: &Edition,
+    entry: &Entry,
+) -> Result<usize, SchemaError> {
+    let target = meta(to)?;
+    if meta(from)?.form != target.form {
+        return Err(SchemaError::DifferentForms);
+    }
+    let source = answers(from)?;
+    let present = answers(to)?;
+    let mut copied = 0;
+    for item in edition.form_items(target.form) {
+        if present.contains_key(&item.id) {
+            continue;
+        }
+        if let Some(prev) = source.get(&item.id) {
+            put_answer(to, &item.id, &prev.current.as_draft(entry.clone()))?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
 #[cfg(test)]
 mod tests;

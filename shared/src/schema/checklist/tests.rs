@@ -208,3 +208,38 @@ fn next_fiscal_year_starts_from_last_years_answers_with_dates_cleared() {
     );
     assert_eq!(six.entry.by, "鈴木");
 }
+
+#[test]
+fn copying_from_another_facility_fills_only_unanswered_items_as_undated_drafts() {
+    let r7 = edition("r7").unwrap();
+    let vendor_meta = |facility| ChecklistMeta {
+        facility_id: facility,
+        form: FormKind::Vendor,
+        vendor_name: "ABCシステム".into(),
+        ..meta()
+    };
+    let mut elsewhere = create(&vendor_meta(FacilityId::generate())).unwrap();
+    put_answer(&mut elsewhere, &ItemId::from("1-①"), &yes("山本")).unwrap();
+    put_answer(
+        &mut elsewhere,
+        &ItemId::from("2-②"),
+        &no_with_target("山本"),
+    )
+    .unwrap();
+    let mut here = create(&vendor_meta(FacilityId::generate())).unwrap();
+    put_answer(&mut here, &ItemId::from("2-②"), &yes("山本")).unwrap();
+
+    let copied = copy_answers(&elsewhere, &mut here, r7, &by("山本")).unwrap();
+    assert_eq!(copied, 1);
+    let all = answers(&here).unwrap();
+    let one = &all[&ItemId::from("1-①")].current;
+    assert_eq!((one.choice, one.checked_on), (Choice::Yes, None));
+    assert_eq!(
+        all[&ItemId::from("2-②")].current.choice,
+        Choice::Yes,
+        "an answer already given here is kept"
+    );
+
+    let own = create(&meta()).unwrap();
+    assert!(copy_answers(&own, &mut here, r7, &by("山本")).is_err());
+}
