@@ -266,8 +266,34 @@ pub fn refresh_me(ws: crate::state::Workspace) {
             use leptos::prelude::Update;
             crate::settings::use_settings().update(|s| s.facility_names.extend(names));
         }
+        let facilities: Vec<FacilityId> = now
+            .iter()
+            .flat_map(|m| &m.memberships)
+            .filter(|m| m.role != Role::Vendor)
+            .map(|m| m.facility)
+            .collect();
+        for f in facilities {
+            refresh_actor_names(f).await;
+        }
         signal.set(now);
     });
+}
+
+/// Asks the server who each of a facility's Automerge actors is, and keeps the names on the device (the
+/// checklist shows who answered each item). Quietly nothing offline or without access.
+pub async fn refresh_actor_names(facility: FacilityId) {
+    use leptos::prelude::Update;
+    let Ok(a) = api::call("GET", &format!("/api/facilities/{facility}/actors"), None).await else {
+        return;
+    };
+    let Some(actors) = a.body["actors"].as_object().filter(|_| a.ok()) else {
+        return;
+    };
+    let names: Vec<(String, String)> = actors
+        .iter()
+        .filter_map(|(actor, v)| Some((actor.clone(), v["name"].as_str()?.to_string())))
+        .collect();
+    crate::settings::use_settings().update(|s| s.actor_names.extend(names));
 }
 
 /// The signed-in person, as the server last said (reactive; `None` offline before the first answer).

@@ -26,6 +26,8 @@ pub struct Settings {
     pub known_people: Vec<crate::account::KnownPerson>,
     /// Facilities' names by id, as the server last said (a vendor's user sees them offline too).
     pub facility_names: std::collections::BTreeMap<String, String>,
+    /// Who each Automerge actor (hex) belongs to, as the server last said: shows who answered, offline too.
+    pub actor_names: std::collections::BTreeMap<String, String>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
 }

@@ -779,6 +779,28 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// Who each actor that wrote for a facility belongs to: (actor hex, name, `true` for an API token). Covers
+    /// everyone who is or was a member (so old answers stay attributed after someone leaves) and the
+    /// facility's tokens.
+    pub async fn actor_names(
+        &self,
+        facility: FacilityId,
+    ) -> Result<Vec<(String, String, bool)>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT a.actor, p.name, 0 FROM actor_owners a JOIN people p ON a.owner = 'person:' || p.id JOIN memberships m ON m.person_id = p.id WHERE m.facility_id = ?1 \
+             UNION ALL SELECT a.actor, t.name, 1 FROM actor_owners a JOIN api_tokens t ON a.owner = 'token:' || t.id WHERE t.facility_id = ?1",
+        )
+        .bind(facility.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get::<i64, _>(2) == 1))
+            .collect())
+    }
+}
+
 /// The key a passkey is stored under: its credential id, base64url.
 fn credential_key(passkey: &Passkey) -> String {
     URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())

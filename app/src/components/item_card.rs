@@ -35,6 +35,11 @@ pub fn ItemCard(
         })
     };
     let current = move || answers.get().map(|a| a.current);
+    // Who answered, as the server attributes the answer's Automerge actor (known once synced).
+    let answered_by = move || {
+        let actor = answers.get()?.author?;
+        settings.with(|s| s.actor_names.get(&actor).cloned())
+    };
     let error = RwSignal::new(None::<String>);
     let item_for_check = item.clone();
     let flags = move || {
@@ -214,6 +219,10 @@ pub fn ItemCard(
                             </label>
                             <p class="entry muted">
                                 {tr!("記入: ", "Entered by: ")}{a.entry.by.clone()}" "
+                                {move || answered_by().map(|who| view! {
+                                    <span class="answered-by" title=tr!("サーバーが記録したアカウント", "The account the server recorded")>
+                                        "（"{tr!("アカウント: ", "account: ")}{who}"）"</span>" "
+                                })}
                                 <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, settings.with(|s| s.date_style))}</span>
                                 {a.entry.on_behalf_of_vendor.then(|| view! { <span class="badge">{tr!("事業者の回答を代理入力", "entered for the vendor")}</span> })}
                             </p>

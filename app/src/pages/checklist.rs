@@ -27,6 +27,15 @@ pub fn ChecklistPage() -> impl IntoView {
             .unwrap_or(1)
     });
     let view_data = Memo::new(move |_| doc_id.get().and_then(|id| ws.checklist(id).ok()));
+    // Answers may have arrived from people this device has not seen yet: learn their names.
+    let facility = Memo::new(move |_| view_data.with(|d| d.as_ref().map(|d| d.meta.facility_id)));
+    Effect::new(move |_| {
+        if let Some(f) = facility.get()
+            && crate::account::role_at(f).is_some_and(|r| r != Role::Vendor)
+        {
+            leptos::task::spawn_local(crate::account::refresh_actor_names(f));
+        }
+    });
     // Vendor forms are often typed in from the vendor's paper answers: record that, by default.
     let on_behalf = RwSignal::new(true);
 

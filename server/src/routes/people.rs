@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
             "/api/facilities/{facility}/documents",
             post(register_document),
         )
+        .route("/api/facilities/{facility}/actors", get(actors))
         .route("/api/facilities/{facility}/tokens", post(issue_token))
         .route(
             "/api/facilities/{facility}/tokens/{id}",
@@ -59,6 +60,36 @@ async fn people(
         })
         .collect();
     Ok(Json(json!({ "people": people })))
+}
+
+/// Who wrote what: the person (or API token) behind each Automerge actor of this facility, so the app can
+/// show who answered each item. For the facility's own people; a vendor's user is not shown the staff list.
+async fn actors(
+    State(state): State<AppState>,
+    Path(facility): Path<FacilityId>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    let member = state
+        .directory
+        .memberships(session.person)
+        .await?
+        .iter()
+        .any(|m| m.facility == facility && m.role != Role::Vendor);
+    if !member {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "この施設の利用者ではありません (not a member)",
+        ));
+    }
+    let actors: serde_json::Map<String, Value> = state
+        .directory
+        .actor_names(facility)
+        .await?
+        .into_iter()
+        .map(|(actor, name, token)| (actor, json!({ "name": name, "token": token })))
+        .collect();
+    Ok(Json(json!({ "actors": actors })))
 }
 
 #[derive(Deserialize)]

@@ -51,6 +51,9 @@ pub struct ItemAnswers {
     pub current: Answer,
     /// The other concurrent answers, whole. Empty when there is no conflict.
     pub conflicts: Vec<Answer>,
+    /// The Automerge actor (hex) that wrote the current answer: each answer is written whole as a new map,
+    /// so its creator is who answered. The server knows which person each actor belongs to.
+    pub author: Option<String>,
 }
 
 /// Creates a checklist document with an empty answer map.
@@ -103,22 +106,27 @@ pub fn answers(doc: &AutoCommit) -> Result<BTreeMap<ItemId, ItemAnswers>, Schema
         return Ok(out);
     };
     for key in doc.keys(&answers) {
-        let mut all: Vec<Answer> = doc
+        let mut all: Vec<(Answer, ObjId)> = doc
             .get_all(&answers, key.as_str())?
             .into_iter()
             .filter_map(|(value, id)| match value {
-                Value::Object(ObjType::Map) => Answer::hydrate_map(doc, &id).ok(),
+                Value::Object(ObjType::Map) => Answer::hydrate_map(doc, &id).ok().map(|a| (a, id)),
                 _ => None,
             })
             .collect();
         // `get_all` lists conflicting values with the winner last.
-        if let Some(current) = all.pop() {
+        if let Some((current, id)) = all.pop() {
             all.reverse();
+            let author = match id {
+                ObjId::Id(_, actor, _) => Some(actor.to_hex_string()),
+                ObjId::Root => None,
+            };
             out.insert(
                 ItemId::new(key),
                 ItemAnswers {
                     current,
-                    conflicts: all,
+                    conflicts: all.into_iter().map(|(a, _)| a).collect(),
+                    author,
                 },
             );
         }

@@ -243,3 +243,20 @@ fn copying_from_another_facility_fills_only_unanswered_items_as_undated_drafts()
     let own = create(&meta()).unwrap();
     assert!(copy_answers(&own, &mut here, r7, &by("山本")).is_err());
 }
+
+#[test]
+fn each_answer_names_the_actor_that_wrote_it() {
+    let (mut a, mut b) = two_devices();
+    put_answer(&mut a, &ItemId::from("1-①"), &yes("佐藤")).unwrap();
+    put_answer(&mut b, &ItemId::from("2-⑥"), &no_with_target("田中")).unwrap();
+    a.merge(&mut b).unwrap();
+    let all = answers(&a).unwrap();
+    assert_eq!(
+        all[&ItemId::from("1-①")].author,
+        Some(a.get_actor().to_hex_string())
+    );
+    assert_eq!(
+        all[&ItemId::from("2-⑥")].author,
+        Some(b.get_actor().to_hex_string())
+    );
+}
