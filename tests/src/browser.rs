@@ -174,12 +174,18 @@ impl Browser {
         }
     }
 
+    /// Clicks the element; when the app re-rendered it between finding and clicking (a stale element),
+    /// finds it again.
     pub async fn click(&self, css: &str) {
-        self.wait(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+        for attempt in 0.. {
+            match self.wait(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if attempt < 20 && e.to_string().contains("stale element") => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("could not click `{css}`: {e}"),
+            }
+        }
     }
 
     pub async fn eval(&self, script: &str) -> Value {
@@ -276,6 +282,32 @@ impl Browser {
             "document.querySelector('.save-state[data-state=\"saved\"]')",
         )
         .await;
+    }
+
+    /// A PNG of one element, as the screen shows it (a camera's view of a QR code, say).
+    pub async fn screenshot(&self, css: &str) -> Vec<u8> {
+        self.wait(css).await;
+        let rect = self
+            .eval(&format!(
+                "const r = document.querySelector({css:?}).getBoundingClientRect(); \
+                 return {{ x: r.x, y: r.y, width: r.width, height: r.height }};"
+            ))
+            .await;
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "clip": {
+                    "x": rect["x"], "y": rect["y"], "width": rect["width"], "height": rect["height"], "scale": 1
+                } }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(
+                shot["data"]
+                    .as_str()
+                    .expect("captureScreenshot returns data"),
+            )
+            .expect("base64 PNG")
     }
 
     /// Prints the current page to PDF as the browser's print dialog would (CSS page size honoured).

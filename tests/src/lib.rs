@@ -20,3 +20,12 @@ pub async fn browser_today(b: &Browser) -> String {
     b.eval_string("const d=new Date();return `${d.getFullYear()}-${String(d.getMonth()+1).padStart(2,'0')}-${String(d.getDate()).padStart(2,'0')}`")
         .await
 }
+
+/// The text of the QR code in a PNG (what a tablet's camera would read).
+pub fn read_qr(png: &[u8]) -> Option<String> {
+    let image = image::load_from_memory(png).ok()?.to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    let (_, text) = grids.first()?.decode().ok()?;
+    Some(text)
+}

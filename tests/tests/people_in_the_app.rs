@@ -50,6 +50,13 @@ async fn an_administrator_registers_and_invites_and_the_invitee_gets_the_facilit
         .eval_string("return document.querySelector('.invite-link').value")
         .await;
     assert!(link.contains("/invite/"), "{link}");
+    // The same link as a QR code, as a tablet's camera reads it off the screen.
+    let qr = admin.screenshot(".invite-qr").await;
+    assert_eq!(
+        mamori_tests::read_qr(&qr).as_deref(),
+        Some(link.as_str()),
+        "the QR code carries the invitation link"
+    );
 
     // The staff member joins from their own browser and gets the facility.
     let staff = with_authenticator().await;

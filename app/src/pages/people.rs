@@ -185,14 +185,28 @@ pub fn PeoplePage() -> impl IntoView {
                 {move || link.get().map(|l| view! {
                     <div class="field share">
                         <span>{tr!("招待リンク（1回限り・7日間有効）", "Invitation link (single use, valid 7 days)")}</span>
-                        <input type="text" readonly class="invite-link" prop:value=l />
+                        <input type="text" readonly class="invite-link" prop:value=l.clone() />
+                        {qr_svg(&l).map(|svg| view! {
+                            <div class="invite-qr" role="img" aria-label=tr!("招待リンクのQRコード", "QR code of the invitation link") inner_html=svg></div>
+                        })}
                         <p class="muted small">{tr!(
-                            "このリンクを本人に渡してください。本人の端末で開くとパスキーを作成して参加できます。",
-                            "Give this link to the person. Opening it on their device lets them create a passkey and join."
+                            "このリンクを本人に渡すか、本人のタブレットのカメラでQRコードを読み取ってもらってください。本人の端末で開くとパスキーを作成して参加できます。",
+                            "Give this link to the person, or let their tablet's camera read the QR code. Opening it on their device lets them create a passkey and join."
                         )}</p>
                     </div>
                 })}
             </div>
         </section>
     }
+}
+
+/// The invitation link as a QR code (SVG), for a tablet's camera; `None` if the link is too long to encode.
+fn qr_svg(link: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(220, 220)
+            .quiet_zone(true)
+            .build(),
+    )
 }
