@@ -248,6 +248,10 @@ pub fn refresh_me(ws: crate::state::Workspace) {
         let Some(signal) = signal else { return };
         let before = signal.get_untracked().map(|m| m.person_id);
         let after = now.as_ref().map(|m| m.person_id);
+        if let Some(person) = after {
+            use leptos::prelude::Update;
+            crate::settings::use_settings().update(|s| s.last_person = Some(person));
+        }
         if after.is_some() && after != before {
             ws.new_actor();
         }

@@ -24,6 +24,11 @@ pub struct Settings {
     pub device: String,
     /// People who signed in on this device, newest first (offered on the sign-in screen).
     pub known_people: Vec<crate::account::KnownPerson>,
+    /// The person last signed in on this device (offline edits are theirs).
+    pub last_person: Option<mamori_shared::model::PersonId>,
+    /// This device's recent Automerge actors and the person each was made for, sent to the server so each
+    /// change is attributed to its person even on a shared tablet.
+    pub actor_people: Vec<(String, mamori_shared::model::PersonId)>,
     /// Facilities' names by id, as the server last said (a vendor's user sees them offline too).
     pub facility_names: std::collections::BTreeMap<String, String>,
     /// Who each Automerge actor (hex) belongs to, as the server last said: shows who answered, offline too.

@@ -13,7 +13,7 @@ use mamori_shared::answer::{Answer, Entry};
 use mamori_shared::calendar::{Date, FiscalYear};
 use mamori_shared::edition::{FormKind, edition, edition_for_fiscal_year};
 use mamori_shared::error::SchemaError;
-use mamori_shared::model::{DocumentId, Facility, FacilityId, ItemId, Vendor, VendorId};
+use mamori_shared::model::{DocumentId, Facility, FacilityId, ItemId, PersonId, Vendor, VendorId};
 use mamori_shared::schema::checklist::{self, ChecklistMeta, ItemAnswers};
 use mamori_shared::schema::index::{self, DocumentEntry, FacilityIndex};
 use mamori_shared::schema::migrate::{self, Outcome};
@@ -126,6 +126,7 @@ impl Workspace {
     pub async fn start(self) {
         match self.load_from_device().await {
             Ok(()) => {
+                self.note_actor();
                 self.record_this_tab();
                 self.load.set(LoadState::Ready)
             }
@@ -441,6 +442,7 @@ impl Workspace {
             at_ms: js_sys::Date::now(),
             title,
             bytes,
+            refused_for: use_settings().with_untracked(|s| s.last_person),
         };
         store.put_set_aside(&entry).await?;
         store.delete(id).await?;
@@ -524,7 +526,55 @@ impl Workspace {
     /// who did what).
     pub fn new_actor(&self) {
         self.actor.set_value(automerge::ActorId::random());
+        self.note_actor();
         self.record_this_tab();
+    }
+
+    /// Remembers on the device whose this tab's actor is: the person last signed in here (a shared tablet's
+    /// offline edits belong to them). Sent to the server at each connection (`sync::register_actors`).
+    fn note_actor(&self) {
+        let actor = self.actor.get_value().to_hex_string();
+        use_settings().update(|s| {
+            if let Some(person) = s.last_person {
+                s.actor_people.retain(|(a, _)| *a != actor);
+                s.actor_people.push((actor, person));
+                let excess = s.actor_people.len().saturating_sub(200);
+                s.actor_people.drain(..excess);
+            }
+        });
+    }
+
+    /// Offers set-aside copies again when someone other than the person they were refused for is signed in:
+    /// on a shared tablet they are often the earlier person's changes, which the server now accepts. A copy
+    /// refused again is set aside again; nothing is lost either way.
+    pub async fn retry_set_aside(self, now_signed_in: PersonId) {
+        let Ok(store) = self.device_store().await else {
+            return;
+        };
+        let retry: Vec<_> = self
+            .set_aside
+            .get_untracked()
+            .into_iter()
+            .filter(|s| s.refused_for != Some(now_signed_in))
+            .collect();
+        for entry in retry {
+            let merged = self
+                .docs
+                .try_update_value(|docs| {
+                    docs.entry(entry.document)
+                        .or_default()
+                        .load_incremental(&entry.bytes)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            if merged && store.delete_set_aside(entry.key).await.is_ok() {
+                self.persist(entry.document);
+                self.notify_sync(entry.document);
+            }
+        }
+        self.set_aside
+            .set(store.set_aside().await.unwrap_or_default());
+        self.revision.update(|r| *r += 1);
     }
 
     /// Records in the facility index which device and person this tab's actor belongs to.

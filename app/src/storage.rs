@@ -36,6 +36,9 @@ pub struct SetAside {
     pub title: String,
     /// The device's copy, whole (an Automerge save).
     pub bytes: Vec<u8>,
+    /// Who was signed in when the server refused it: when someone else signs in, it is offered again (a
+    /// shared tablet's earlier person may be the one whose changes these are).
+    pub refused_for: Option<mamori_shared::model::PersonId>,
 }
 
 #[derive(Debug, Clone, Error, PartialEq)]
@@ -223,6 +226,9 @@ impl DeviceStore {
         let _ = set("atMs", JsValue::from_f64(entry.at_ms));
         let _ = set("title", JsValue::from_str(&entry.title));
         let _ = set("bytes", Uint8Array::from(entry.bytes.as_slice()).into());
+        if let Some(p) = entry.refused_for {
+            let _ = set("refusedFor", JsValue::from_str(&p.to_string()));
+        }
         store.add(&obj).map_err(StorageError::from_js)?;
         done.await
     }
@@ -247,6 +253,9 @@ impl DeviceStore {
                     at_ms: get(&v, "atMs").as_f64().unwrap_or_default(),
                     title: get(&v, "title").as_string().unwrap_or_default(),
                     bytes: get(&v, "bytes").dyn_into::<Uint8Array>().ok()?.to_vec(),
+                    refused_for: get(&v, "refusedFor")
+                        .as_string()
+                        .and_then(|p| mamori_shared::model::PersonId::parse(&p)),
                 })
             })
             .collect())

@@ -306,6 +306,9 @@ impl SyncHandle {
             leptos::task::spawn_local(async move {
                 self.inner.update_value(|i| i.unregistrable = false);
                 self.register_documents().await;
+                if let Some(person) = self.register_actors().await {
+                    self.ws.retry_set_aside(person).await;
+                }
                 self.handle(Event::Opened);
             });
         });
@@ -409,6 +412,27 @@ impl SyncHandle {
             }
         }
         newly
+    }
+
+    /// Tells the server whose each of this device's actors is (see `Directory::register_actors`); returns
+    /// the person signed in, or `None` without a session.
+    async fn register_actors(self) -> Option<mamori_shared::model::PersonId> {
+        let actors: serde_json::Map<String, serde_json::Value> = use_settings()
+            .with_untracked(|s| s.actor_people.clone())
+            .into_iter()
+            .map(|(a, p)| (a, serde_json::json!(p)))
+            .collect();
+        let a = crate::api::call(
+            "POST",
+            "/api/actors",
+            Some(&serde_json::json!({ "actors": actors })),
+        )
+        .await
+        .ok()
+        .filter(|a| a.ok())?;
+        a.body["person_id"]
+            .as_str()
+            .and_then(mamori_shared::model::PersonId::parse)
     }
 
     /// Tries again after 0.5 s, 1 s, 2 s … up to 30 s, each with ±25 % jitter so a clinic's tablets do not all

@@ -752,9 +752,55 @@ impl Directory {
     }
 }
 
+/// The owner of an actor that a shared device says belongs to someone other than the person whose session
+/// relayed it: nobody's new changes under it are accepted until its own person claims it.
+pub const HELD: &str = "held";
+
 impl Directory {
+    /// Registers the actors a device made, each with the person who was signed in on it when it was made
+    /// (a shared tablet). Actors of the session's own person are claimed for them (taking over a held one);
+    /// anyone else's are held, unless already owned, so that this session cannot take them over by relaying
+    /// their changes. Returns the actors that belong to someone else than the one the device named.
+    pub async fn register_actors(
+        &self,
+        me: PersonId,
+        device: &str,
+        actors: &[(String, PersonId)],
+        now: i64,
+    ) -> Result<Vec<String>, DirectoryError> {
+        let mine = format!("person:{me}");
+        let mut conflicts = Vec::new();
+        for (actor, person) in actors {
+            let owner = if *person == me {
+                mine.clone()
+            } else {
+                HELD.to_string()
+            };
+            sqlx::query(
+                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (actor) DO UPDATE SET owner = ?2, device = ?3, registered_at = ?4 WHERE actor_owners.owner = ?5 AND ?2 <> ?5",
+            )
+            .bind(actor)
+            .bind(&owner)
+            .bind(device)
+            .bind(now)
+            .bind(HELD)
+            .execute(&self.pool)
+            .await?;
+            let holder: String =
+                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+                    .bind(actor)
+                    .fetch_one(&self.pool)
+                    .await?;
+            if holder != owner && !(holder != HELD && *person != me) {
+                conflicts.push(actor.clone());
+            }
+        }
+        Ok(conflicts)
+    }
+
     /// Claims an Automerge actor id for `owner`, or confirms it is theirs. `false` when it belongs to
-    /// someone else.
+    /// someone else, or is held for another person of a shared device.
     pub async fn claim_actor(
         &self,
         actor: &str,

@@ -145,3 +145,18 @@ pub async fn get_json(port: u16, path: &str) -> serde_json::Value {
     let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
     serde_json::from_str(body).unwrap_or_default()
 }
+
+/// POSTs an empty body to `path` with a cookie (a session ended from elsewhere, say); returns the status line.
+pub async fn post_with_cookie(port: u16, path: &str, cookie: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(request.as_bytes()).await.expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).await.expect("read");
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -35,7 +35,7 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
     assert_eq!(
         me["body"]["memberships"],
         json!([{ "facility": facility, "role": "admin", "vendor": null,
-                 "facility_name": "みなと薬局", "index_doc": index_doc }])
+                 "facility_name": "みなと薬局", "index_doc": index_doc, "documents": [] }])
     );
     // The session cookie is HttpOnly: page scripts cannot read it.
     assert_eq!(run(&admin, "return document.cookie;").await, json!(""));

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
             post(register_document),
         )
         .route("/api/facilities/{facility}/actors", get(actors))
+        .route("/api/actors", post(register_actors))
         .route("/api/facilities/{facility}/tokens", post(issue_token))
         .route(
             "/api/facilities/{facility}/tokens/{id}",
@@ -90,6 +91,51 @@ async fn actors(
         .map(|(actor, name, token)| (actor, json!({ "name": name, "token": token })))
         .collect();
     Ok(Json(json!({ "actors": actors })))
+}
+
+#[derive(Deserialize)]
+struct DeviceActors {
+    /// Actor (hex) → the person signed in on the device when the actor was made.
+    actors: std::collections::BTreeMap<String, PersonId>,
+}
+
+/// A device registers the actors it made and for whom (a shared tablet used in turns): the session's own
+/// actors are claimed for it, other people's are held until they sign in, so nobody's changes are
+/// attributed to whoever happens to be signed in when they sync.
+async fn register_actors(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<DeviceActors>,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    if req.actors.len() > 500
+        || req
+            .actors
+            .keys()
+            .any(|a| a.is_empty() || a.len() > 64 || !a.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "actor ids must be hex, at most 500 at once",
+        ));
+    }
+    let actors: Vec<(String, PersonId)> = req
+        .actors
+        .into_iter()
+        .map(|(a, p)| (a.to_ascii_lowercase(), p))
+        .collect();
+    let conflicts = state
+        .directory
+        .register_actors(
+            session.person,
+            &super::auth::device_of(&headers),
+            &actors,
+            now_ms(),
+        )
+        .await?;
+    Ok(Json(
+        json!({ "person_id": session.person, "registered": actors.len(), "conflicts": conflicts }),
+    ))
 }
 
 #[derive(Deserialize)]
