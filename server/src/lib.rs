@@ -50,6 +50,10 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
+        .layer(axum::middleware::from_fn_with_state(
+            routes::security::SecurityHeaders::new(&state.config.assets, false),
+            routes::security::add,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

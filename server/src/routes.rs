@@ -6,5 +6,6 @@ pub mod credentials;
 pub mod health;
 pub mod people;
 pub mod quarantine;
+pub mod security;
 pub mod service_worker;
 pub mod sync;

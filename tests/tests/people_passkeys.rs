@@ -133,7 +133,7 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
     assert_eq!(
         me["body"]["memberships"],
         json!([{ "facility": facility, "role": "vendor", "vendor": vendor,
-                 "facility_name": "みなと薬局", "index_doc": null }])
+                 "facility_name": "みなと薬局", "index_doc": null, "documents": [] }])
     );
 
     // Sign-out ends the session; the passkey signs back in (user verification by the virtual authenticator).
