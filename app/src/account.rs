@@ -279,6 +279,13 @@ pub fn refresh_me(ws: crate::state::Workspace) {
         for f in facilities {
             refresh_actor_names(f).await;
         }
+        if now
+            .iter()
+            .flat_map(|m| &m.memberships)
+            .any(|m| m.role == Role::Admin)
+        {
+            check_log_head().await;
+        }
         signal.set(now);
     });
 }
@@ -298,6 +305,40 @@ pub async fn refresh_actor_names(facility: FacilityId) {
         .filter_map(|(actor, v)| Some((actor.clone(), v["name"].as_str()?.to_string())))
         .collect();
     crate::settings::use_settings().update(|s| s.actor_names.extend(names));
+}
+
+/// On a 管理者 device: checks that the access-log entry this device saw last still has the hash it saw (a
+/// rewritten chain would not), raising an alarm if not; then remembers the current head.
+pub async fn check_log_head() {
+    use leptos::prelude::{GetUntracked, Update};
+    let settings = crate::settings::use_settings();
+    if let Some((seq, hash)) = settings.get_untracked().log_head {
+        let Ok(a) = api::call("GET", &format!("/api/log/hash/{seq}"), None).await else {
+            return;
+        };
+        if !a.ok() {
+            return;
+        }
+        if a.body["hash"].as_str() != Some(hash.as_str()) {
+            settings.update(|s| {
+                s.log_alarm = Some(format!(
+                    "アクセスログの第{seq}番の記録が、この端末が以前に確認したものと一致しません。ログが書き換えられた可能性があります。サーバーの管理者に連絡してください。                      (Access log entry {seq} no longer matches what this device saw: the log may have been rewritten.)"
+                ));
+            });
+            return;
+        }
+    }
+    let Ok(a) = api::call("GET", "/api/log/head", None).await else {
+        return;
+    };
+    if let (true, Some(seq), Some(hash)) = (
+        a.ok(),
+        a.body["seq"].as_i64(),
+        a.body["hash"].as_str().map(str::to_string),
+    ) && seq > 0
+    {
+        settings.update(|s| s.log_head = Some((seq, hash)));
+    }
 }
 
 /// The signed-in person, as the server last said (reactive; `None` offline before the first answer).

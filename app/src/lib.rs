@@ -58,6 +58,27 @@ fn DepartureNotice() -> impl IntoView {
     }
 }
 
+/// Says, until dismissed, that the server's access log no longer matches what this 管理者 device saw.
+#[component]
+fn LogAlarm() -> impl IntoView {
+    let settings = settings::use_settings();
+    move || {
+        settings.with(|s| s.log_alarm.clone()).map(|text| {
+            view! {
+                <div class="banner banner-error log-alarm" role="alert">
+                    <p>{text}</p>
+                    <button class="dismiss" on:click=move |_| settings.update(|s| {
+                        s.log_alarm = None;
+                        s.log_head = None;
+                    })>
+                        {tr!("確認した", "Acknowledge")}
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
 /// The whole app: settings and documents in context, then the router.
 #[component]
 pub fn App() -> impl IntoView {
@@ -93,6 +114,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <StatusBar />
             <DepartureNotice />
+            <LogAlarm />
             <main id="main">
                 {move || match workspace.load.get() {
                     LoadState::Loading => view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }.into_any(),
@@ -116,6 +138,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/account") view=pages::account::AccountPage />
                             <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                             <Route path=path!("/people") view=pages::people::PeoplePage />
+                            <Route path=path!("/log") view=pages::log::LogPage />
                             <Route path=path!("/vendors") view=VendorsPage />
                             <Route path=path!("/vendor") view=pages::vendor_home::VendorHomePage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />

@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod home;
 pub mod invite;
 pub mod join;
+pub mod log;
 pub mod not_found;
 pub mod people;
 pub mod print;

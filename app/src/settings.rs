@@ -33,6 +33,11 @@ pub struct Settings {
     pub facility_names: std::collections::BTreeMap<String, String>,
     /// Who each Automerge actor (hex) belongs to, as the server last said: shows who answered, offline too.
     pub actor_names: std::collections::BTreeMap<String, String>,
+    /// The access log's head (number, hash) this 管理者 device last saw: compared with the server's record
+    /// on each connection, so a rewritten chain shows even if it was recomputed consistently.
+    pub log_head: Option<(i64, String)>,
+    /// Shown until dismissed: the server's log no longer matches what this device saw.
+    pub log_alarm: Option<String>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
 }

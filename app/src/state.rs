@@ -410,13 +410,14 @@ impl Workspace {
         }
     }
 
-    /// The server refused this device's changes to `id`: keep this device's copy whole in the set-aside
+    /// The server refused this device's changes to `id` (on a connection signed in as `refused_for`): keep this device's copy whole in the set-aside
     /// store, then empty the document so it is fetched again from the server. Nothing entered is lost: the
     /// copy can be exported as a file from the 保留中の変更 screen.
     pub async fn set_aside_and_reset(
         self,
         id: DocumentId,
         reason: String,
+        refused_for: Option<PersonId>,
     ) -> Result<(), StorageError> {
         let Some(bytes) = self
             .docs
@@ -442,7 +443,7 @@ impl Workspace {
             at_ms: js_sys::Date::now(),
             title,
             bytes,
-            refused_for: use_settings().with_untracked(|s| s.last_person),
+            refused_for,
         };
         store.put_set_aside(&entry).await?;
         store.delete(id).await?;

@@ -67,6 +67,8 @@ struct Inner {
     /// The server refused a registration since this connection opened (signed out, or not allowed): do not
     /// ask again on every change.
     unregistrable: bool,
+    /// Who the open connection is signed in as (set before it syncs anything).
+    connected_as: Option<mamori_shared::model::PersonId>,
 }
 
 #[derive(Clone, Copy)]
@@ -97,6 +99,7 @@ pub fn provide(ws: Workspace) -> SyncHandle {
             attempt: 0,
             registered: Default::default(),
             unregistrable: false,
+            connected_as: None,
         }),
         ws,
         status: RwSignal::new(NetStatus::Offline),
@@ -228,7 +231,8 @@ impl SyncHandle {
                     leptos::logging::warn!("the server refused changes to {document}: {reason}");
                     let ws = self.ws;
                     leptos::task::spawn_local(async move {
-                        match ws.set_aside_and_reset(document, reason).await {
+                        let refused_for = self.inner.with_value(|i| i.connected_as);
+                        match ws.set_aside_and_reset(document, reason, refused_for).await {
                             Ok(()) => self.reset(document),
                             Err(e) => {
                                 leptos::logging::error!("could not set the refused copy aside: {e}")
@@ -306,7 +310,9 @@ impl SyncHandle {
             leptos::task::spawn_local(async move {
                 self.inner.update_value(|i| i.unregistrable = false);
                 self.register_documents().await;
-                if let Some(person) = self.register_actors().await {
+                let person = self.register_actors().await;
+                self.inner.update_value(|i| i.connected_as = person);
+                if let Some(person) = person {
                     self.ws.retry_set_aside(person).await;
                 }
                 self.handle(Event::Opened);

@@ -141,4 +141,7 @@ pub enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Checks the access log's hash chain from its newest checkpoint; names the first entry that does not
+    /// fit and exits with status 1 if one does not.
+    VerifyLog,
 }

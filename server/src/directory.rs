@@ -121,6 +121,11 @@ impl Directory {
         Directory { pool }
     }
 
+    /// The database the directory lives in (the access log shares it).
+    pub fn pool(&self) -> SqlitePool {
+        self.pool.clone()
+    }
+
     /// Registers a facility set up on a device, its first administrator and their first passkey, and the
     /// facility index document, in one transaction.
     pub async fn register_facility(
@@ -180,6 +185,14 @@ impl Directory {
                 .await?;
         doc.map(|d| parse(&d, "document id", DocumentId::parse))
             .transpose()
+    }
+
+    /// A person's name (kept for the log after they leave).
+    pub async fn person_name(&self, person: PersonId) -> Result<Option<String>, DirectoryError> {
+        Ok(sqlx::query_scalar("SELECT name FROM people WHERE id = ?")
+            .bind(person.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// The facility's name.

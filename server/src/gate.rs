@@ -31,6 +31,8 @@ pub enum Subject {
 /// A connection's standing: who, and their memberships as of the last check.
 pub struct Gate {
     pub principal: Principal,
+    /// The person's (or token's) name, for the access log.
+    pub name: String,
     memberships: Vec<Membership>,
 }
 
@@ -57,6 +59,7 @@ impl Gate {
         if !state.config.require_sign_in() {
             return Ok(Gate {
                 principal: Principal::Open,
+                name: String::new(),
                 memberships: Vec::new(),
             });
         }
@@ -85,6 +88,7 @@ impl Gate {
                     id: token.id,
                     secret,
                 },
+                name: token.name,
                 memberships: vec![token.membership],
             });
         }
@@ -105,6 +109,7 @@ impl Gate {
                 id: session.person,
                 session: token,
             },
+            name: session.name,
             memberships,
         })
     }

@@ -9,6 +9,7 @@
 //! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
 //! - [`rooms`]: live documents, their subscribers, durable writes.
 //! - [`maintenance`]: backup and restore commands.
+//! - [`access_log`]: the tamper-evident アクセスログ (hash chain, verify).
 //! - [`directory`]: people, roles, sessions, invitations, documents' owners, the quarantine (SQLite).
 //! - [`gate`]: who is on a sync connection and what they may open.
 //! - [`handback`]: which changes a departed device hands back that the server lacks.
@@ -16,6 +17,7 @@
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
+pub mod access_log;
 pub mod config;
 pub mod directory;
 pub mod error;
@@ -46,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::credentials::router())
         .merge(routes::people::router())
         .merge(routes::quarantine::router())
+        .merge(routes::log::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))

@@ -38,6 +38,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
             return Ok(());
         }
+        Some(Command::VerifyLog) => {
+            return match mamori_server::maintenance::verify_log(&config.data_dir).await? {
+                Ok((n, head)) => {
+                    println!("access log intact: {n} entries checked, head {head}");
+                    Ok(())
+                }
+                Err(broken) => {
+                    eprintln!("access log broken: {broken}");
+                    std::process::exit(1);
+                }
+            };
+        }
         None => {}
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::access_log::{AccessLog, Broken, Event, Kind};
+
 use crate::store::sqlite::SqliteStore;
 use crate::store::{DocStore, StoreError};
 
@@ -15,7 +17,26 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
         )));
     }
     let store = SqliteStore::open(data_dir).await?;
-    store.backup(to).await
+    store.backup(to).await?;
+    AccessLog::new(store.pool())
+        .record(
+            Event::new(Kind::Backup)
+                .device("mamori-server backup")
+                .detail(to.display().to_string()),
+        )
+        .await;
+    Ok(())
+}
+
+/// Checks the access log in `data_dir`: `Ok((entries checked, head hash))`, or the first entry that does
+/// not fit.
+pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broken>, StoreError> {
+    let store = SqliteStore::open(data_dir).await?;
+    let entries = AccessLog::new(store.pool())
+        .from_checkpoint()
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(crate::access_log::verify(&entries))
 }
 
 /// Replaces the store in `data_dir` with the backup at `from`. The backup is checked first (it must open as a

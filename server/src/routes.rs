@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod credentials;
 pub mod health;
+pub mod log;
 pub mod people;
 pub mod quarantine;
 pub mod security;

@@ -39,6 +39,8 @@ pub struct AppState {
     /// Announces a person or token whose records changed (role, disabled, signed out, revoked), so their
     /// open sync connections check again at once.
     pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,
+    /// The tamper-evident access log.
+    pub log: Arc<crate::access_log::AccessLog>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
         policy: Arc<dyn crate::policy::WritePolicy>,
     ) -> Result<AppState, AppError> {
         let webauthn = relying_party(&config.public_url)?;
+        let log = Arc::new(crate::access_log::AccessLog::new(directory.pool()));
         Ok(AppState {
             config: Arc::new(config),
             worker: Arc::default(),
@@ -61,6 +64,7 @@ impl AppState {
             ceremonies: Arc::default(),
             attempts: Arc::default(),
             people_changed: tokio::sync::broadcast::channel(1024).0,
+            log,
         })
     }
 

@@ -289,3 +289,39 @@ mod tests {
         assert_eq!(d("1850-01-01").display(DateStyle::Japanese), "1850/01/01");
     }
 }
+
+/// A moment as Japan shows it, `YYYY-MM-DD HH:MM:SS` (JST, UTC+9, no daylight saving), from Unix
+/// milliseconds: how the access log prints server and device times for the inspector.
+pub fn jst_timestamp(ms: i64) -> String {
+    let secs = ms.div_euclid(1000) + 9 * 3600;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod jst_tests {
+    use super::jst_timestamp;
+
+    #[test]
+    fn server_times_print_in_japan_time() {
+        assert_eq!(jst_timestamp(0), "1970-01-01 09:00:00");
+        // 2026-11-24T15:30:05Z is the next morning in Japan.
+        assert_eq!(jst_timestamp(1_795_534_205_000), "2026-11-25 00:30:05");
+        assert_eq!(jst_timestamp(951_782_400_000), "2000-02-29 09:00:00");
+    }
+}

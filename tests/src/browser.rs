@@ -174,13 +174,18 @@ impl Browser {
         }
     }
 
-    /// Clicks the element; when the app re-rendered it between finding and clicking (a stale element),
-    /// finds it again.
+    /// Clicks the element; when the app re-rendered it between finding and clicking (a stale element) or
+    /// the layout was still settling, finds it again.
     pub async fn click(&self, css: &str) {
         for attempt in 0.. {
             match self.wait(css).await.click().await {
                 Ok(()) => return,
-                Err(e) if attempt < 20 && e.to_string().contains("stale element") => {
+                // Re-rendered, or still moving into place (another element would get the click).
+                Err(e)
+                    if attempt < 20
+                        && (e.to_string().contains("stale element")
+                            || e.to_string().contains("click intercepted")) =>
+                {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) => panic!("could not click `{css}`: {e}"),

@@ -64,6 +64,11 @@ impl TestServer {
         TestServer::start_full(0, dist_dir(), Arc::new(AllowAll), configure).await
     }
 
+    /// The server's data folder (its SQLite store), for tests that look inside or tamper with it.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     /// `/healthz`: open sync connections and documents in memory among other things.
     pub async fn health(&self) -> serde_json::Value {
         get_json(self.port, "/healthz").await
@@ -159,4 +164,21 @@ pub async fn post_with_cookie(port: u16, path: &str, cookie: &str) -> String {
     let mut text = String::new();
     s.read_to_string(&mut text).await.expect("read");
     text.lines().next().unwrap_or_default().to_string()
+}
+
+/// The server binary built beside the tests (`cargo build -p mamori-server`, done by scripts/test.sh), for
+/// tests that run it as a process or call its maintenance commands.
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/debug")
+        .join("mamori-server");
+    assert!(
+        bin.is_file(),
+        "build the server first: cargo build -p mamori-server ({} missing)",
+        bin.display()
+    );
+    bin
 }

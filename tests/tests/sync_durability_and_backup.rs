@@ -4,7 +4,7 @@
 //! - a backup taken while a client writes, restored into a fresh data folder, holds what was acknowledged.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -13,22 +13,7 @@ use automerge::{AutoCommit, ROOT, ReadDoc};
 use mamori_shared::model::DocumentId;
 use mamori_tests::sync_client::{Device, converge};
 
-/// The server binary built beside this test (`cargo build -p mamori-server`, done by scripts/test.sh).
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("mamori-server");
-    assert!(
-        bin.is_file(),
-        "build the server first: cargo build -p mamori-server ({} missing)",
-        bin.display()
-    );
-    bin
-}
+use mamori_tests::server::server_binary;
 
 /// Starts the server on a free port; returns the process and its URL.
 fn spawn_server(data: &Path) -> (Child, String) {

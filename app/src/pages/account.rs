@@ -106,7 +106,10 @@ pub fn AccountPage() -> impl IntoView {
                                         {move || crate::i18n::lang().pick(role.label_ja(), role.label_en())}</li> }
                                 }).collect_view()}
                             </ul>
-                            {admin.then(|| view! { <A href="/people" attr:class="button">{tr!("利用者の管理", "People")}</A> })}
+                            {admin.then(|| view! {
+                                <A href="/people" attr:class="button">{tr!("利用者の管理", "People")}</A>
+                                <A href="/log" attr:class="button access-log-link">{tr!("アクセスログ", "Access log")}</A>
+                            })}
                             <button class="button secondary sign-out" on:click=sign_out>{tr!("サインアウト", "Sign out")}</button>
                             <Credentials />
                         </div>

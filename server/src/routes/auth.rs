@@ -25,6 +25,7 @@ use webauthn_rs::prelude::{
 };
 
 use crate::AppState;
+use crate::access_log::{Event, Kind};
 use crate::directory::{NewFacility, Session};
 use crate::gate::Subject;
 
@@ -250,6 +251,13 @@ pub(super) fn with_session_cookie(token: &str, body: Value) -> Response {
     response
 }
 
+/// An access-log event by the signed-in person, from this request's device.
+pub fn logged(kind: Kind, session: &Session, headers: &HeaderMap) -> Event {
+    Event::new(kind)
+        .by(session.person, &session.name)
+        .device(&device_of(headers))
+}
+
 pub fn device_of(headers: &HeaderMap) -> String {
     headers
         .get(header::USER_AGENT)
@@ -357,6 +365,16 @@ async fn register_finish(
         .await
         .map_err(|e| bad(StatusCode::CONFLICT, e.to_string()))?;
     tracing::info!(%facility, %person, "facility registered");
+    state
+        .log
+        .record(
+            Event::new(Kind::SignIn)
+                .by(person, &person_name)
+                .at_facility(facility)
+                .device(&device_of(&headers))
+                .detail("施設をサーバーに登録し、最初の管理者としてサインイン (registered the facility)"),
+        )
+        .await;
     let token = state
         .directory
         .start_session(person, &device_of(&headers), now)
@@ -475,6 +493,16 @@ async fn invitation_finish(
         .await?
         .map_err(|problem| bad(StatusCode::GONE, problem.to_string()))?;
     tracing::info!(facility = %invitation.facility, %person, role = invitation.role.as_str(), "invitation accepted");
+    state
+        .log
+        .record(
+            Event::new(Kind::Joined)
+                .by(person, &person_name)
+                .at_facility(invitation.facility)
+                .device(&device_of(&headers))
+                .detail(format!("招待で参加: {}", invitation.role.label_ja())),
+        )
+        .await;
     let token = state
         .directory
         .start_session(person, &device_of(&headers), now)
@@ -498,6 +526,17 @@ async fn invitation_accept(
         .await?
         .map_err(|problem| bad(StatusCode::GONE, problem.to_string()))?;
     tracing::info!(facility = %invitation.facility, person = %session.person, role = invitation.role.as_str(), "invitation accepted by an existing account");
+    state
+        .log
+        .record(
+            logged(Kind::Joined, &session, &headers)
+                .at_facility(invitation.facility)
+                .detail(format!(
+                    "招待で参加 (既存のアカウント): {}",
+                    invitation.role.label_ja()
+                )),
+        )
+        .await;
     // Open connections pick up the new membership.
     let _ = state.people_changed.send(Subject::Person(session.person));
     Ok(Json(
@@ -519,6 +558,15 @@ async fn signin_start(
     let by_address = state.attempts.allow(&format!("address:{}", address.ip()));
     if !(by_account && by_address) {
         tracing::warn!(person = %req.person_id, %address, "sign-in attempts rate-limited");
+        state
+            .log
+            .record(
+                Event::new(Kind::SignInFailed)
+                    .by(req.person_id, "")
+                    .device(&address.ip().to_string())
+                    .detail("試行回数の上限 (rate limited)"),
+            )
+            .await;
         return Err(bad(
             StatusCode::TOO_MANY_REQUESTS,
             "サインインの試行が多すぎます。5分ほど待ってください (too many attempts: wait a few minutes)",
@@ -561,9 +609,31 @@ async fn signin_finish(
     else {
         return Err(expired_ceremony());
     };
-    prove_passkey(&state, person, &req.credential, &auth).await?;
+    let name = state
+        .directory
+        .person_name(person)
+        .await?
+        .unwrap_or_default();
+    let event = |kind| {
+        Event::new(kind)
+            .by(person, &name)
+            .device(&device_of(&headers))
+    };
+    if let Err(e) = prove_passkey(&state, person, &req.credential, &auth).await {
+        state
+            .log
+            .record(
+                event(Kind::SignInFailed).detail("パスキーを確認できない (passkey check failed)"),
+            )
+            .await;
+        return Err(e);
+    }
     let now = now_ms();
     if state.directory.memberships(person).await?.is_empty() {
+        state
+            .log
+            .record(event(Kind::SignInFailed).detail("無効なアカウント (disabled account)"))
+            .await;
         return Err(bad(
             StatusCode::FORBIDDEN,
             "このアカウントは無効です (this account is disabled)",
@@ -573,6 +643,7 @@ async fn signin_finish(
         .directory
         .start_session(person, &device_of(&headers), now)
         .await?;
+    state.log.record(event(Kind::SignIn)).await;
     Ok(with_session_cookie(&token, json!({ "person_id": person })))
 }
 
@@ -612,6 +683,10 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
         state.directory.end_session(&token, now_ms()).await?;
         // Its sync connections end too.
         let _ = state.people_changed.send(Subject::Person(session.person));
+        state
+            .log
+            .record(logged(Kind::SignOut, &session, &headers))
+            .await;
     }
     let mut response = Json(json!({ "signed_out": true })).into_response();
     response.headers_mut().insert(
@@ -691,6 +766,14 @@ async fn revoke(
         ));
     }
     tracing::info!(%facility, by = %session.person, invitation = %id, "invitation revoked");
+    state
+        .log
+        .record(
+            logged(Kind::InvitationRevoked, &session, &headers)
+                .at_facility(facility)
+                .detail(format!("招待 {id}")),
+        )
+        .await;
     Ok(Json(json!({ "revoked": id })))
 }
 
@@ -729,6 +812,18 @@ async fn invite(
         )
         .await?;
     tracing::info!(%facility, by = %session.person, role = req.role.as_str(), "invitation created");
+    state
+        .log
+        .record(
+            logged(Kind::Invited, &session, &headers)
+                .at_facility(facility)
+                .detail(format!(
+                    "{} さんを{}として招待 (invitation {id})",
+                    name,
+                    req.role.label_ja()
+                )),
+        )
+        .await;
     Ok(Json(json!({
         "id": id,
         "token": token,
@@ -775,5 +870,12 @@ async fn end_session(
     }
     // Its sync connections end too.
     let _ = state.people_changed.send(Subject::Person(session.person));
+    state
+        .log
+        .record(
+            logged(Kind::SignOut, &session, &headers)
+                .detail(format!("別の端末のセッション {id} を終了")),
+        )
+        .await;
     Ok(Json(json!({ "ended": id })))
 }

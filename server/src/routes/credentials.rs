@@ -14,10 +14,11 @@ use serde_json::{Value, json};
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 use super::auth::{
-    ApiError, Pending, device_of, expired_ceremony, finish_registration, name_ok, now_ms,
+    ApiError, Pending, device_of, expired_ceremony, finish_registration, logged, name_ok, now_ms,
     prove_passkey, recently_verified, session_token, signed_in, with_session_cookie,
 };
 use crate::AppState;
+use crate::access_log::{Event, Kind};
 use crate::directory::{DirectoryError, RemovePasskey};
 
 pub fn router() -> Router<AppState> {
@@ -80,6 +81,10 @@ async fn reauth_finish(
     let token = session_token(&headers).unwrap_or_default();
     state.directory.mark_verified(&token, now).await?;
     tracing::info!(%person, "re-authenticated");
+    state
+        .log
+        .record(logged(Kind::Reauthenticated, &session, &headers))
+        .await;
     Ok(Json(json!({ "verified_at": now })))
 }
 
@@ -171,6 +176,10 @@ async fn add_finish(
         other => other?,
     }
     tracing::info!(%person, "passkey added");
+    state
+        .log
+        .record(logged(Kind::PasskeyAdded, &session, &headers).detail(name.clone()))
+        .await;
     Ok(Json(json!({ "added": name })))
 }
 
@@ -183,6 +192,10 @@ async fn remove(
     match state.directory.remove_passkey(session.person, &id).await? {
         RemovePasskey::Removed => {
             tracing::info!(person = %session.person, "passkey removed");
+            state
+                .log
+                .record(logged(Kind::PasskeyRemoved, &session, &headers))
+                .await;
             Ok(Json(json!({ "removed": id })))
         }
         RemovePasskey::Unknown => Err(bad(
@@ -215,6 +228,10 @@ async fn new_codes(
         .new_recovery_codes(session.person, now_ms())
         .await?;
     tracing::info!(person = %session.person, "new recovery codes made");
+    state
+        .log
+        .record(logged(Kind::RecoveryCodesMade, &session, &headers))
+        .await;
     Ok(Json(json!({ "codes": codes })))
 }
 
@@ -241,6 +258,14 @@ async fn sign_in_with_code(
     let now = now_ms();
     let Some(person) = state.directory.use_recovery_code(&req.code, now).await? else {
         tracing::warn!(%address, "recovery-code sign-in refused");
+        state
+            .log
+            .record(
+                Event::new(Kind::SignInFailed)
+                    .device(&device_of(&headers))
+                    .detail(format!("回復コードが無効 (from {})", address.ip())),
+            )
+            .await;
         return Err(bad(
             StatusCode::UNAUTHORIZED,
             "回復コードが正しくないか、使用済みです (wrong or used recovery code)",
@@ -258,6 +283,20 @@ async fn sign_in_with_code(
         .await?;
     let left = state.directory.recovery_codes_left(person).await?;
     tracing::info!(%person, codes_left = left, "signed in with a recovery code");
+    let name = state
+        .directory
+        .person_name(person)
+        .await?
+        .unwrap_or_default();
+    state
+        .log
+        .record(
+            Event::new(Kind::SignInWithRecoveryCode)
+                .by(person, &name)
+                .device(&device_of(&headers))
+                .detail(format!("残りの回復コード: {left}")),
+        )
+        .await;
     Ok(with_session_cookie(
         &token,
         json!({ "person_id": person, "codes_left": left }),

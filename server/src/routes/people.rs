@@ -12,8 +12,9 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, administrator_verified, now_ms, signed_in};
+use super::auth::{ApiError, administrator, administrator_verified, logged, now_ms, signed_in};
 use crate::AppState;
+use crate::access_log::Kind;
 use crate::directory::DirectoryError;
 use crate::gate::Subject;
 
@@ -168,6 +169,19 @@ async fn set_role(
         ));
     }
     tracing::info!(%facility, %person, by = %by.person, role = req.role.as_str(), "role changed");
+    let whose = state
+        .directory
+        .person_name(person)
+        .await?
+        .unwrap_or_default();
+    state
+        .log
+        .record(
+            logged(Kind::RoleChanged, &by, &headers)
+                .at_facility(facility)
+                .detail(format!("{whose} → {}", req.role.label_ja())),
+        )
+        .await;
     let _ = state.people_changed.send(Subject::Person(person));
     Ok(Json(json!({ "person_id": person, "role": req.role })))
 }
@@ -189,6 +203,19 @@ async fn remove(
         ));
     }
     tracing::info!(%facility, %person, by = %by.person, "person removed from facility");
+    let whose = state
+        .directory
+        .person_name(person)
+        .await?
+        .unwrap_or_default();
+    state
+        .log
+        .record(
+            logged(Kind::Removed, &by, &headers)
+                .at_facility(facility)
+                .detail(format!("{whose} ({person})")),
+        )
+        .await;
     let _ = state.people_changed.send(Subject::Person(person));
     Ok(Json(json!({ "removed": person })))
 }
@@ -267,6 +294,18 @@ async fn issue_token(
         .issue_token(&membership, req.name.trim(), by.person, now_ms())
         .await?;
     tracing::info!(%facility, by = %by.person, token = %id, role = req.role.as_str(), "API token issued");
+    state
+        .log
+        .record(
+            logged(Kind::TokenIssued, &by, &headers)
+                .at_facility(facility)
+                .detail(format!(
+                    "{} ({}, {id})",
+                    req.name.trim(),
+                    req.role.label_ja()
+                )),
+        )
+        .await;
     Ok(Json(json!({ "id": id, "token": token })))
 }
 
@@ -287,6 +326,14 @@ async fn revoke_token(
         ));
     }
     tracing::info!(%facility, by = %by.person, token = %id, "API token revoked");
+    state
+        .log
+        .record(
+            logged(Kind::TokenRevoked, &by, &headers)
+                .at_facility(facility)
+                .detail(id.clone()),
+        )
+        .await;
     let _ = state.people_changed.send(Subject::Token(id.clone()));
     Ok(Json(json!({ "revoked": id })))
 }

@@ -15,8 +15,9 @@ use mamori_shared::schema::checklist;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, device_of, now_ms, session_token};
+use super::auth::{ApiError, administrator, device_of, logged, now_ms, session_token};
 use crate::AppState;
+use crate::access_log::{Event, Kind};
 use crate::directory::{Departure, HandBack};
 use crate::handback::{summary, unknown_changes};
 
@@ -122,6 +123,22 @@ async fn hand_back(
         )
         .await?;
     tracing::info!(%facility, %doc, person = %departure.person, changes = unknown.count, "changes handed back into quarantine");
+    let name = state
+        .directory
+        .person_name(departure.person)
+        .await?
+        .unwrap_or_default();
+    state
+        .log
+        .record(
+            Event::new(Kind::HandedBack)
+                .by(departure.person, &name)
+                .at_facility(facility)
+                .document(doc)
+                .device(&device_of(&headers))
+                .detail(format!("{} 件の変更を隔離", unknown.count)),
+        )
+        .await;
     Ok(Json(json!({ "quarantined": unknown.count, "id": id })))
 }
 
@@ -188,6 +205,15 @@ async fn accept(
         .decide_quarantined(facility, &id, true, by.person, now_ms())
         .await?;
     tracing::info!(%facility, %doc, by = %by.person, set = %id, "handed-back changes accepted");
+    state
+        .log
+        .record(
+            logged(Kind::QuarantineAccepted, &by, &headers)
+                .at_facility(facility)
+                .document(doc)
+                .detail(id.clone()),
+        )
+        .await;
     Ok(Json(json!({ "accepted": id, "doc_id": doc })))
 }
 
@@ -205,5 +231,13 @@ async fn discard(
         return Err(no_such_set());
     }
     tracing::info!(%facility, by = %by.person, set = %id, "handed-back changes discarded");
+    state
+        .log
+        .record(
+            logged(Kind::QuarantineDiscarded, &by, &headers)
+                .at_facility(facility)
+                .detail(id.clone()),
+        )
+        .await;
     Ok(Json(json!({ "discarded": id })))
 }

@@ -24,11 +24,13 @@ use futures_util::{SinkExt, StreamExt};
 use mamori_shared::access::Access;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Message, PROTOCOL_VERSION};
+use mamori_shared::schema::checklist;
 use mamori_shared::sync::PeerSync;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::AppState;
-use crate::gate::{Gate, Refusal};
+use crate::access_log::{Event, Kind};
+use crate::gate::{Gate, Principal, Refusal};
 use crate::rooms::Room;
 
 pub fn router() -> Router<AppState> {
@@ -360,6 +362,31 @@ impl Connection {
         }
     }
 
+    /// Records an open or a change in the access log, for signed-in people and API tokens (an open
+    /// server, for development and benchmarks, has no one to attribute anything to).
+    async fn log(&self, kind: Kind, doc: DocumentId, detail: String, device_at: Option<i64>) {
+        let mut event = Event::new(kind)
+            .document(doc)
+            .detail(detail)
+            .device_at(device_at)
+            .device(&format!(
+                "sync {}",
+                self.remote.as_ref().map(|r| r.as_str()).unwrap_or_default()
+            ));
+        match &self.gate.principal {
+            Principal::Open => return,
+            Principal::Person { id, .. } => event = event.by(*id, &self.gate.name),
+            Principal::Token { id, .. } => {
+                event.name = self.gate.name.clone();
+                event.detail = format!("{} (APIトークン {id})", event.detail);
+            }
+        }
+        if let Ok(Some(info)) = self.state.directory.document(doc).await {
+            event = event.at_facility(info.facility);
+        }
+        self.state.log.record(event).await;
+    }
+
     fn unavailable(&self, remote: PeerId, document_id: DocumentId) -> Vec<Vec<u8>> {
         vec![
             Message::DocUnavailable {
@@ -414,6 +441,7 @@ impl Connection {
                 };
                 self.rooms.insert(id, room.clone());
                 self.access.insert(id, level);
+                self.log(Kind::Open, id, String::new(), None).await;
                 room
             }
         };
@@ -447,9 +475,13 @@ impl Connection {
             return Ok(vec![refused.encode()]);
         }
         let before = guard.doc.get_heads();
+        // Only attributed connections are logged (not an open development server or the load benchmark).
+        let answers_before =
+            (new_changes && self.gate.checked()).then(|| checklist::answer_versions(&guard.doc));
         self.peer
             .receive(id, &mut guard.doc, data)
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
+        let mut logged_change = None;
         if guard.doc.get_heads() != before {
             // Durable first: nothing that acknowledges these changes leaves before the store has them.
             if let Err(e) = guard
@@ -464,8 +496,15 @@ impl Connection {
                 ));
             }
             room.notify_others(self.id);
+            if let Some(answers_before) = answers_before {
+                logged_change = Some(changes_made(&guard.doc, &answers_before));
+            }
         }
         let reply = self.peer.generate(id, &mut guard.doc);
+        drop(guard);
+        if let Some((items, device_at)) = logged_change {
+            self.log(Kind::Change, id, items, device_at).await;
+        }
         Ok(reply
             .map(|data| {
                 Message::Sync {
@@ -566,4 +605,20 @@ impl Connection {
             .encode(),
         )
     }
+}
+
+/// Which checklist items a sync message changed (for the log), and the latest device time recorded in
+/// those answers (when it happened on the device, offline perhaps).
+fn changes_made(
+    doc: &automerge::AutoCommit,
+    before: &std::collections::BTreeMap<String, automerge::ObjId>,
+) -> (String, Option<i64>) {
+    let items = checklist::changed_items(before, &checklist::answer_versions(doc));
+    let device_at = checklist::answers(doc).ok().and_then(|all| {
+        all.iter()
+            .filter(|(id, _)| items.iter().any(|i| i == id.as_str()))
+            .map(|(_, a)| a.current.entry.at_ms)
+            .max()
+    });
+    (items.join(", "), device_at.filter(|t| *t > 0))
 }

@@ -174,6 +174,36 @@ pub fn carry_forward(
     Ok((doc, new_meta))
 }
 
+/// Each answered item's current answer object: an item whose object differs between two versions of a
+/// document was answered (or changed, or cleared) in between. Cheap: no answer is read whole. Empty for a
+/// document that is not a checklist.
+pub fn answer_versions(doc: &AutoCommit) -> BTreeMap<String, ObjId> {
+    let Ok(Some(answers)) = answers_obj(doc) else {
+        return BTreeMap::new();
+    };
+    doc.keys(&answers)
+        .filter_map(|k| {
+            let (_, id) = doc.get(&answers, k.as_str()).ok()??;
+            Some((k, id))
+        })
+        .collect()
+}
+
+/// The items whose answers differ between two [`answer_versions`].
+pub fn changed_items(
+    before: &BTreeMap<String, ObjId>,
+    after: &BTreeMap<String, ObjId>,
+) -> Vec<String> {
+    let mut items: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(before.keys().filter(|k| !after.contains_key(*k)).cloned())
+        .collect();
+    items.sort();
+    items
+}
+
 /// Starts a checklist from another one of the same form (a vendor's 事業者確認用 at one facility from its
 /// answers at another): every item `to` has not answered yet and `from` has is copied as a draft, its dates
 /// cleared, so the person checks and dates each item again. Answers already in `to` are never touched.

@@ -260,3 +260,20 @@ fn each_answer_names_the_actor_that_wrote_it() {
         Some(b.get_actor().to_hex_string())
     );
 }
+
+#[test]
+fn the_items_a_change_touched_are_found_without_reading_answers() {
+    let mut doc = create(&meta()).unwrap();
+    put_answer(&mut doc, &ItemId::from("1-①"), &yes("佐藤")).unwrap();
+    let before = answer_versions(&doc);
+    put_answer(&mut doc, &ItemId::from("2-⑥"), &no_with_target("佐藤")).unwrap();
+    put_answer(&mut doc, &ItemId::from("1-①"), &no_with_target("佐藤")).unwrap();
+    assert_eq!(
+        changed_items(&before, &answer_versions(&doc)),
+        vec!["1-①".to_string(), "2-⑥".to_string()]
+    );
+    clear_answer(&mut doc, &ItemId::from("2-⑥")).unwrap();
+    let after = answer_versions(&doc);
+    assert_eq!(changed_items(&after, &after), Vec::<String>::new());
+    assert!(answer_versions(&AutoCommit::new()).is_empty());
+}

@@ -1,0 +1,373 @@
+//! The アクセスログ (checklist item 2-⑪): who signed in (and who failed), signed out, opened or changed which
+//! document and item from which device, and every change to people, invitations, tokens, the quarantine,
+//! exports and backups. Append-only and tamper-evident: each entry carries a hash chain over the ones before
+//! it ([`chain`]); `mamori-server verify-log` names the first entry that does not fit. Times come from the
+//! server's clock, with the device's time beside them where the event happened on a device.
+//!
+//! Entries are appended one at a time under a lock (one server instance; several instances will need the
+//! database to serialise appends, e.g. `SELECT … FOR UPDATE` on PostgreSQL).
+
+pub mod chain;
+
+use mamori_shared::model::{DocumentId, FacilityId, PersonId};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::Mutex;
+
+pub use chain::{Broken, Entry, GENESIS, verify};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    SignIn,
+    SignInFailed,
+    SignInWithRecoveryCode,
+    SignOut,
+    Reauthenticated,
+    Open,
+    Change,
+    Invited,
+    InvitationRevoked,
+    Joined,
+    RoleChanged,
+    Removed,
+    TokenIssued,
+    TokenRevoked,
+    PasskeyAdded,
+    PasskeyRemoved,
+    RecoveryCodesMade,
+    HandedBack,
+    QuarantineAccepted,
+    QuarantineDiscarded,
+    Exported,
+    Backup,
+    Reviewed,
+    Checkpoint,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 24] = [
+        Kind::SignIn,
+        Kind::SignInFailed,
+        Kind::SignInWithRecoveryCode,
+        Kind::SignOut,
+        Kind::Reauthenticated,
+        Kind::Open,
+        Kind::Change,
+        Kind::Invited,
+        Kind::InvitationRevoked,
+        Kind::Joined,
+        Kind::RoleChanged,
+        Kind::Removed,
+        Kind::TokenIssued,
+        Kind::TokenRevoked,
+        Kind::PasskeyAdded,
+        Kind::PasskeyRemoved,
+        Kind::RecoveryCodesMade,
+        Kind::HandedBack,
+        Kind::QuarantineAccepted,
+        Kind::QuarantineDiscarded,
+        Kind::Exported,
+        Kind::Backup,
+        Kind::Reviewed,
+        Kind::Checkpoint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign_in",
+            Kind::SignInFailed => "sign_in_failed",
+            Kind::SignInWithRecoveryCode => "sign_in_recovery_code",
+            Kind::SignOut => "sign_out",
+            Kind::Reauthenticated => "reauthenticated",
+            Kind::Open => "open",
+            Kind::Change => "change",
+            Kind::Invited => "invited",
+            Kind::InvitationRevoked => "invitation_revoked",
+            Kind::Joined => "joined",
+            Kind::RoleChanged => "role_changed",
+            Kind::Removed => "removed",
+            Kind::TokenIssued => "token_issued",
+            Kind::TokenRevoked => "token_revoked",
+            Kind::PasskeyAdded => "passkey_added",
+            Kind::PasskeyRemoved => "passkey_removed",
+            Kind::RecoveryCodesMade => "recovery_codes_made",
+            Kind::HandedBack => "handed_back",
+            Kind::QuarantineAccepted => "quarantine_accepted",
+            Kind::QuarantineDiscarded => "quarantine_discarded",
+            Kind::Exported => "exported",
+            Kind::Backup => "backup",
+            Kind::Reviewed => "reviewed",
+            Kind::Checkpoint => "checkpoint",
+        }
+    }
+
+    /// For the inspector: the Japanese name of each kind (the CSV and the log screen).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Kind::SignIn => "サインイン",
+            Kind::SignInFailed => "サインイン失敗",
+            Kind::SignInWithRecoveryCode => "回復コードでサインイン",
+            Kind::SignOut => "サインアウト",
+            Kind::Reauthenticated => "本人再確認",
+            Kind::Open => "文書を開く",
+            Kind::Change => "変更",
+            Kind::Invited => "招待",
+            Kind::InvitationRevoked => "招待の取消",
+            Kind::Joined => "参加",
+            Kind::RoleChanged => "役割の変更",
+            Kind::Removed => "利用終了",
+            Kind::TokenIssued => "APIトークン発行",
+            Kind::TokenRevoked => "APIトークン失効",
+            Kind::PasskeyAdded => "パスキー追加",
+            Kind::PasskeyRemoved => "パスキー削除",
+            Kind::RecoveryCodesMade => "回復コード作成",
+            Kind::HandedBack => "未同期の変更の返却",
+            Kind::QuarantineAccepted => "返却された変更の取り込み",
+            Kind::QuarantineDiscarded => "返却された変更の破棄",
+            Kind::Exported => "ログの出力",
+            Kind::Backup => "バックアップ",
+            Kind::Reviewed => "ログの定期確認",
+            Kind::Checkpoint => "チェックポイント",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Something to record.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: Kind,
+    pub facility: Option<FacilityId>,
+    pub person: Option<PersonId>,
+    /// The person's (or token's) name at the time.
+    pub name: String,
+    pub document: Option<DocumentId>,
+    pub detail: String,
+    pub device: String,
+    pub device_at: Option<i64>,
+}
+
+impl Event {
+    pub fn new(kind: Kind) -> Event {
+        Event {
+            kind,
+            facility: None,
+            person: None,
+            name: String::new(),
+            document: None,
+            detail: String::new(),
+            device: String::new(),
+            device_at: None,
+        }
+    }
+
+    pub fn by(mut self, person: PersonId, name: &str) -> Event {
+        self.person = Some(person);
+        self.name = name.to_string();
+        self
+    }
+
+    pub fn at_facility(mut self, facility: FacilityId) -> Event {
+        self.facility = Some(facility);
+        self
+    }
+
+    pub fn document(mut self, doc: DocumentId) -> Event {
+        self.document = Some(doc);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Event {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn device(mut self, device: &str) -> Event {
+        self.device = device.chars().take(200).collect();
+        self
+    }
+
+    pub fn device_at(mut self, at: Option<i64>) -> Event {
+        self.device_at = at;
+        self
+    }
+}
+
+/// Which entries to read (all `None`: everything).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub facility: Option<FacilityId>,
+    pub person: Option<PersonId>,
+    pub document: Option<DocumentId>,
+    pub kind: Option<Kind>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The log in the server's database.
+pub struct AccessLog {
+    pool: SqlitePool,
+    append: Mutex<()>,
+}
+
+impl AccessLog {
+    pub fn new(pool: SqlitePool) -> AccessLog {
+        AccessLog {
+            pool,
+            append: Mutex::new(()),
+        }
+    }
+
+    /// Appends an entry at server time `now`; returns it. Another process appending at the same moment (the
+    /// backup command beside the server) takes the same number first: then the entry follows that one.
+    pub async fn append(&self, event: &Event, now: i64) -> Result<Entry, LogError> {
+        let _one_at_a_time = self.append.lock().await;
+        let mut attempt = 0;
+        loop {
+            match self.try_append(event, now).await {
+                Err(LogError::Database(sqlx::Error::Database(d)))
+                    if d.is_unique_violation() && attempt < 5 =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_append(&self, event: &Event, now: i64) -> Result<Entry, LogError> {
+        let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let (seq, prev) = match last {
+            Some(r) => (r.get::<i64, _>(0) + 1, r.get::<String, _>(1)),
+            None => (1, GENESIS.to_string()),
+        };
+        let entry = Entry {
+            seq,
+            at: now,
+            device_at: event.device_at,
+            facility: event.facility.map(|f| f.to_string()),
+            person: event.person.map(|p| p.to_string()),
+            name: event.name.clone(),
+            kind: event.kind.as_str().to_string(),
+            document: event.document.map(|d| d.to_string()),
+            detail: event.detail.clone(),
+            device: event.device.clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+        .seal(&prev);
+        sqlx::query(
+            "INSERT INTO access_log (seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(entry.device_at)
+        .bind(&entry.facility)
+        .bind(&entry.person)
+        .bind(&entry.name)
+        .bind(&entry.kind)
+        .bind(&entry.document)
+        .bind(&entry.detail)
+        .bind(&entry.device)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(entry)
+    }
+
+    /// Appends, and reports a failure in the server's own log instead of failing the request it records
+    /// (the request already happened).
+    pub async fn record(&self, event: Event) {
+        let now = crate::routes::auth::now_ms();
+        if let Err(e) = self.append(&event, now).await {
+            tracing::error!(error = %e, kind = event.kind.as_str(), "could not write the access log");
+        }
+    }
+
+    /// Entries from the newest checkpoint on, in order (what verification reads).
+    pub async fn from_checkpoint(&self) -> Result<Vec<Entry>, LogError> {
+        let start: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM access_log WHERE kind = 'checkpoint'")
+                .fetch_one(&self.pool)
+                .await?;
+        let rows = sqlx::query(
+            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log WHERE seq >= ? ORDER BY seq",
+        )
+            .bind(start.unwrap_or(0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    /// The newest entry's number and hash.
+    pub async fn head(&self) -> Result<(i64, String), LogError> {
+        let row = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| (r.get(0), r.get(1)))
+            .unwrap_or((0, GENESIS.to_string())))
+    }
+
+    /// One entry's hash (a 管理者 device compares it with what it saw before).
+    pub async fn hash_at(&self, seq: i64) -> Result<Option<String>, LogError> {
+        Ok(
+            sqlx::query_scalar("SELECT hash FROM access_log WHERE seq = ?")
+                .bind(seq)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Entries matching `filter`, newest first. A facility's log holds its own entries and those of its
+    /// people that belong to no facility (sign-ins, passkeys).
+    pub async fn read(&self, f: &Filter) -> Result<Vec<Entry>, LogError> {
+        // One static statement: a filter left out is NULL and matches everything.
+        let rows = sqlx::query(
+            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log \
+             WHERE (?1 IS NULL OR facility_id = ?1 OR (facility_id IS NULL AND person_id IN (SELECT person_id FROM memberships WHERE facility_id = ?1))) \
+             AND (?2 IS NULL OR person_id = ?2) AND (?3 IS NULL OR document = ?3) AND (?4 IS NULL OR kind = ?4) \
+             AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) ORDER BY seq DESC LIMIT ?7",
+        )
+            .bind(f.facility.map(|x| x.to_string()))
+            .bind(f.person.map(|x| x.to_string()))
+            .bind(f.document.map(|x| x.to_string()))
+            .bind(f.kind.map(|k| k.as_str()))
+            .bind(f.from)
+            .bind(f.to)
+            .bind(f.limit.unwrap_or(10_000))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(entry).collect())
+    }
+}
+
+fn entry(r: &sqlx::sqlite::SqliteRow) -> Entry {
+    Entry {
+        seq: r.get(0),
+        at: r.get(1),
+        device_at: r.get(2),
+        facility: r.get(3),
+        person: r.get(4),
+        name: r.get(5),
+        kind: r.get(6),
+        document: r.get(7),
+        detail: r.get(8),
+        device: r.get(9),
+        prev_hash: r.get(10),
+        hash: r.get(11),
+    }
+}
