@@ -75,6 +75,16 @@ pub struct Config {
     /// A session ends this long after sign-in, however much it is used.
     #[arg(long, env = "MAMORI_SESSION_ABSOLUTE_HOURS", default_value_t = 7 * 24)]
     pub session_absolute_hours: u64,
+    /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`. Re-read when the file changes
+    /// (a renewed certificate), without dropping open connections.
+    #[arg(long, env = "MAMORI_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "MAMORI_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// How often to look for a renewed certificate.
+    #[arg(long, env = "MAMORI_TLS_RELOAD_MS", default_value_t = 10_000)]
+    pub tls_reload_ms: u64,
     /// Sensitive changes (roles, leaving, passkeys, recovery codes, tokens) need a passkey proven within this
     /// many seconds; older sessions are asked to re-authenticate first.
     #[arg(long, env = "MAMORI_REAUTH_SECONDS", default_value_t = 300)]
@@ -102,6 +112,11 @@ impl Config {
 
     pub fn require_sign_in(&self) -> bool {
         !self.open_sync
+    }
+
+    /// Whether this server speaks HTTPS itself.
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
     }
 
     pub fn session_limits(&self) -> crate::directory::SessionLimits {

@@ -12,6 +12,8 @@ pub enum AppError {
     Store(#[from] crate::store::StoreError),
     #[error("configuration: {0}")]
     Config(String),
+    #[error("TLS certificate or key: {0}")]
+    Tls(String),
 }
 
 impl IntoResponse for AppError {

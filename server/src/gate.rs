@@ -92,7 +92,7 @@ impl Gate {
                 memberships: vec![token.membership],
             });
         }
-        let token = session_token(headers).ok_or_else(unauthorised)?;
+        let token = session_token(state, headers).ok_or_else(unauthorised)?;
         let session = state
             .directory
             .session(&token, state.config.session_limits(), now_ms())

@@ -15,6 +15,7 @@
 //! - [`handback`]: which changes a departed device hands back that the server lacks.
 //! - [`policy`]: who may change which document, asked per message.
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
+//! - [`tls`]: HTTPS with rustls, the certificate re-read when it is renewed.
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
 
 pub mod access_log;
@@ -29,6 +30,7 @@ pub mod rooms;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
@@ -54,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(routes::assets::service(&state.config.assets))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
         .layer(axum::middleware::from_fn_with_state(
-            routes::security::SecurityHeaders::new(&state.config.assets, false),
+            routes::security::SecurityHeaders::new(&state.config.assets, state.config.tls()),
             routes::security::add,
         ))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -99,6 +101,15 @@ pub async fn run_with(
         .rooms
         .clone()
         .unload_idle_forever(state.config.unload_idle());
+    if let (Some(cert), Some(key)) = (state.config.tls_cert.clone(), state.config.tls_key.clone()) {
+        let reload = std::time::Duration::from_millis(state.config.tls_reload_ms);
+        let served = tls::serve(listener, app(state), &cert, &key, reload, shutdown);
+        tokio::select! {
+            served = served => served?,
+            () = unloader => {}
+        }
+        return Ok(());
+    }
     let serve = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

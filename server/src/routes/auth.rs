@@ -29,8 +29,20 @@ use crate::access_log::{Event, Kind};
 use crate::directory::{NewFacility, Session};
 use crate::gate::Subject;
 
-/// The session cookie. Under TLS (the HTTPS issue) it becomes `__Host-mamori_session` with `Secure`.
+/// The session cookie over plain HTTP (development, a LAN behind a TLS proxy).
 pub const SESSION_COOKIE: &str = "mamori_session";
+/// The session cookie under TLS: `__Host-` makes browsers refuse it unless `Secure`, host-only and `Path=/`,
+/// so no other host (a sibling subdomain) can set or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-mamori_session";
+
+/// The session cookie's name on this server.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.tls() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
 
 pub fn router() -> Router<AppState> {
@@ -182,20 +194,21 @@ pub fn now_ms() -> i64 {
 }
 
 /// The session token from the request's cookie.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(state);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
 /// The signed-in person, or 401.
 pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let token = session_token(headers).ok_or_else(|| {
+    let token = session_token(state, headers).ok_or_else(|| {
         bad(
             StatusCode::UNAUTHORIZED,
             "サインインしてください (sign in first)",
@@ -242,8 +255,12 @@ pub async fn administrator_verified(
     fresh(state, session)
 }
 
-pub(super) fn with_session_cookie(token: &str, body: Value) -> Response {
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+pub(super) fn with_session_cookie(state: &AppState, token: &str, body: Value) -> Response {
+    let secure = if state.config.tls() { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        cookie_name(state)
+    );
     let mut response = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
@@ -380,6 +397,7 @@ async fn register_finish(
         .start_session(person, &device_of(&headers), now)
         .await?;
     Ok(with_session_cookie(
+        &state,
         &token,
         json!({ "person_id": person, "name": person_name }),
     ))
@@ -508,6 +526,7 @@ async fn invitation_finish(
         .start_session(person, &device_of(&headers), now)
         .await?;
     Ok(with_session_cookie(
+        &state,
         &token,
         json!({ "person_id": person, "name": person_name }),
     ))
@@ -644,7 +663,11 @@ async fn signin_finish(
         .start_session(person, &device_of(&headers), now)
         .await?;
     state.log.record(event(Kind::SignIn)).await;
-    Ok(with_session_cookie(&token, json!({ "person_id": person })))
+    Ok(with_session_cookie(
+        &state,
+        &token,
+        json!({ "person_id": person }),
+    ))
 }
 
 /// Checks the browser's answer to an authentication ceremony and stores the passkey's new counter.
@@ -674,7 +697,7 @@ pub(super) async fn prove_passkey(
 }
 
 async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&headers)
+    if let Some(token) = session_token(&state, &headers)
         && let Some(session) = state
             .directory
             .session(&token, state.config.session_limits(), now_ms())
@@ -691,7 +714,12 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     let mut response = Json(json!({ "signed_out": true })).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("mamori_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+            cookie_name(&state),
+            if state.config.tls() { "; Secure" } else { "" }
+        ))
+        .expect("an ASCII cookie"),
     );
     Ok(response)
 }
@@ -837,7 +865,7 @@ async fn sessions(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let session = signed_in(&state, &headers).await?;
-    let current = session_token(&headers)
+    let current = session_token(&state, &headers)
         .map(|t| crate::directory::hash_secret(&t)[..16].to_string())
         .unwrap_or_default();
     let list: Vec<Value> = state

@@ -78,7 +78,7 @@ async fn reauth_finish(
     }
     prove_passkey(&state, person, &req.credential, &auth).await?;
     let now = now_ms();
-    let token = session_token(&headers).unwrap_or_default();
+    let token = session_token(&state, &headers).unwrap_or_default();
     state.directory.mark_verified(&token, now).await?;
     tracing::info!(%person, "re-authenticated");
     state
@@ -298,6 +298,7 @@ async fn sign_in_with_code(
         )
         .await;
     Ok(with_session_cookie(
+        &state,
         &token,
         json!({ "person_id": person, "codes_left": left }),
     ))

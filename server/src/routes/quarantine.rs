@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
 
 /// The departure behind this browser's session cookie, live or ended.
 async fn departed(state: &AppState, headers: &HeaderMap) -> Result<Option<Departure>, ApiError> {
-    let Some(token) = session_token(headers) else {
+    let Some(token) = session_token(state, headers) else {
         return Ok(None);
     };
     Ok(state.directory.departure(&token).await?)
