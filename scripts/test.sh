@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Incremental caches grow by gigabytes per test binary and a test run gains nothing from them.
+export CARGO_INCREMENTAL=0
 
 echo "== format and lints"
 cargo fmt --all -- --check

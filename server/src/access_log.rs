@@ -13,7 +13,7 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Mutex;
 
-pub use chain::{Broken, Entry, GENESIS, verify};
+pub use chain::{Anchor, Broken, Entry, GENESIS, verify};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,19 +297,71 @@ impl AccessLog {
         }
     }
 
-    /// Entries from the newest checkpoint on, in order (what verification reads).
-    pub async fn from_checkpoint(&self) -> Result<Vec<Entry>, LogError> {
-        let start: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM access_log WHERE kind = 'checkpoint'")
+    /// Purges what is older than `retention` now and then once a day, for as long as the server runs.
+    pub async fn purge_daily(self: std::sync::Arc<AccessLog>, retention: std::time::Duration) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match self.purge(crate::routes::auth::now_ms(), retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "access log entries past retention purged"),
+                Err(e) => tracing::error!(error = %e, "could not purge the access log"),
+            }
+        }
+    }
+
+    /// What verification reads: the anchor the newest checkpoint recorded (or the origin) and every entry
+    /// after it, in order.
+    pub async fn remaining(&self) -> Result<(Anchor, Vec<Entry>), LogError> {
+        let detail: Option<String> = sqlx::query_scalar(
+            "SELECT detail FROM access_log WHERE kind = 'checkpoint' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let anchor = detail
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+            .and_then(|v| Some((v["through"].as_i64()?, v["hash"].as_str()?.to_string())))
+            .unwrap_or_else(chain::origin);
+        let rows = sqlx::query(
+            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log WHERE seq > ? ORDER BY seq",
+        )
+        .bind(anchor.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((anchor, rows.iter().map(entry).collect()))
+    }
+
+    /// Removes entries older than `retention` at server time `now`, only from the start of the chain, after
+    /// first appending a checkpoint that records the last entry removed (its number and hash), from which
+    /// verification then starts. Nothing younger than `retention` is removed. Returns how many were removed.
+    pub async fn purge(&self, now: i64, retention: std::time::Duration) -> Result<usize, LogError> {
+        let cutoff = now - retention.as_millis() as i64;
+        let _one_at_a_time = self.append.lock().await;
+        // The first entry young enough to keep; everything before it in the chain is older.
+        let keep_from: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM access_log WHERE at >= ?")
+                .bind(cutoff)
                 .fetch_one(&self.pool)
                 .await?;
-        let rows = sqlx::query(
-            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log WHERE seq >= ? ORDER BY seq",
+        let last_old = sqlx::query(
+            "SELECT seq, hash FROM access_log WHERE seq < ? AND kind <> 'checkpoint' ORDER BY seq DESC LIMIT 1",
         )
-            .bind(start.unwrap_or(0))
-            .fetch_all(&self.pool)
+        .bind(keep_from.unwrap_or(i64::MAX))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(last_old) = last_old else {
+            return Ok(0);
+        };
+        let (through, hash): (i64, String) = (last_old.get(0), last_old.get(1));
+        let checkpoint = Event::new(Kind::Checkpoint)
+            .device("retention")
+            .detail(serde_json::json!({ "through": through, "hash": hash }).to_string());
+        self.try_append(&checkpoint, now).await?;
+        let removed = sqlx::query("DELETE FROM access_log WHERE seq <= ?")
+            .bind(through)
+            .execute(&self.pool)
             .await?;
-        Ok(rows.iter().map(entry).collect())
+        Ok(removed.rows_affected() as usize)
     }
 
     /// The newest entry's number and hash.

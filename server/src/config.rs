@@ -85,6 +85,10 @@ pub struct Config {
     /// How often to look for a renewed certificate.
     #[arg(long, env = "MAMORI_TLS_RELOAD_MS", default_value_t = 10_000)]
     pub tls_reload_ms: u64,
+    /// Access-log entries younger than this are never removed; older ones are purged from the start of the
+    /// chain, once a day, behind a checkpoint entry.
+    #[arg(long, env = "MAMORI_LOG_RETENTION_DAYS", default_value_t = 5 * 365 + 2)]
+    pub log_retention_days: u64,
     /// Sensitive changes (roles, leaving, passkeys, recovery codes, tokens) need a passkey proven within this
     /// many seconds; older sessions are asked to re-authenticate first.
     #[arg(long, env = "MAMORI_REAUTH_SECONDS", default_value_t = 300)]
@@ -124,6 +128,10 @@ impl Config {
             idle: Duration::from_secs(self.session_idle_minutes * 60),
             absolute: Duration::from_secs(self.session_absolute_hours * 3600),
         }
+    }
+
+    pub fn log_retention(&self) -> Duration {
+        Duration::from_secs(self.log_retention_days * 24 * 3600)
     }
 
     pub fn unload_idle(&self) -> Duration {

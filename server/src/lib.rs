@@ -101,6 +101,10 @@ pub async fn run_with(
         .rooms
         .clone()
         .unload_idle_forever(state.config.unload_idle());
+    let purger = state.log.clone().purge_daily(state.config.log_retention());
+    let unloader = async move {
+        tokio::join!(unloader, purger);
+    };
     if let (Some(cert), Some(key)) = (state.config.tls_cert.clone(), state.config.tls_key.clone()) {
         let reload = std::time::Duration::from_millis(state.config.tls_reload_ms);
         let served = tls::serve(listener, app(state), &cert, &key, reload, shutdown);

@@ -32,11 +32,11 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
 /// not fit.
 pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broken>, StoreError> {
     let store = SqliteStore::open(data_dir).await?;
-    let entries = AccessLog::new(store.pool())
-        .from_checkpoint()
+    let (anchor, entries) = AccessLog::new(store.pool())
+        .remaining()
         .await
         .map_err(|e| StoreError::Other(e.to_string()))?;
-    Ok(crate::access_log::verify(&entries))
+    Ok(crate::access_log::verify(&anchor, &entries))
 }
 
 /// Replaces the store in `data_dir` with the backup at `from`. The backup is checked first (it must open as a

@@ -253,10 +253,7 @@ fn verify(dir: &Path) -> (bool, String) {
 }
 
 async fn entries(pool: &SqlitePool) -> Vec<Entry> {
-    AccessLog::new(pool.clone())
-        .from_checkpoint()
-        .await
-        .unwrap()
+    AccessLog::new(pool.clone()).remaining().await.unwrap().1
 }
 
 async fn write(pool: &SqlitePool, e: &Entry) {
@@ -388,4 +385,50 @@ async fn tampering_is_named_and_a_rewritten_chain_alarms_an_administrator_device
     admin.goto(&format!("{}/account", server.url)).await;
     admin.wait(".log-alarm").await;
     admin.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_purges_only_old_entries_from_the_start_behind_a_checkpoint() {
+    use mamori_server::access_log::{Event, Kind};
+    use std::time::Duration;
+    const DAY: i64 = 24 * 3600 * 1000;
+    let retention = Duration::from_secs(5 * 365 * 24 * 3600);
+    let dir = tempfile::tempdir().unwrap();
+    let store = mamori_server::store::sqlite::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    let log = AccessLog::new(store.pool());
+    // Six years of entries, one a year, from a clock we move.
+    let start = 1_600_000_000_000;
+    for year in 0..6 {
+        log.append(
+            &Event::new(Kind::SignIn).detail(format!("year {year}")),
+            start + year * 365 * DAY,
+        )
+        .await
+        .unwrap();
+    }
+    let now = start + 6 * 365 * DAY + DAY;
+    // Nothing is old enough yet when the clock is five years on.
+    assert_eq!(
+        log.purge(start + 5 * 365 * DAY, retention).await.unwrap(),
+        0
+    );
+
+    // A year later, the first two entries (older than five years) go, behind a checkpoint.
+    assert_eq!(log.purge(now, retention).await.unwrap(), 2);
+    let (anchor, kept) = log.remaining().await.unwrap();
+    assert_eq!(anchor.0, 2);
+    let details: Vec<&str> = kept.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(&details[..4], ["year 2", "year 3", "year 4", "year 5"]);
+    assert_eq!(kept.last().unwrap().kind, "checkpoint");
+    // Verification starts from the checkpoint, and removing more from the start is still caught.
+    let (ok, said) = verify(dir.path());
+    assert!(ok, "{said}");
+    sqlx::query("DELETE FROM access_log WHERE seq = 3")
+        .execute(&store.pool())
+        .await
+        .unwrap();
+    let (ok, said) = verify(dir.path());
+    assert!(!ok && said.contains("entry 4:"), "{said}");
 }

@@ -75,38 +75,38 @@ pub enum Broken {
     OutOfSequence { seq: i64, after: i64 },
 }
 
-/// Checks entries in order, from the newest checkpoint on (`entries[0]` is that checkpoint, or the first
-/// entry ever). Returns how many entries were checked and the head hash.
-pub fn verify(entries: &[Entry]) -> Result<(usize, String), Broken> {
-    let Some(first) = entries.first() else {
-        return Ok((0, GENESIS.to_string()));
-    };
-    // The first entry's predecessor is gone (purged) or never existed: trust its link, check its content.
-    if first.hash != first.expected_hash(&first.prev_hash)
-        || (first.kind != "checkpoint" && first.seq == 1 && first.prev_hash != GENESIS)
-    {
-        return Err(Broken::Altered { seq: first.seq });
-    }
-    for pair in entries.windows(2) {
-        let (before, this) = (&pair[0], &pair[1]);
-        if this.seq != before.seq + 1 {
+/// Where the remaining chain starts: the last entry a purge removed (number and hash, as the newest
+/// checkpoint recorded them), or before the first entry ever (`(0, GENESIS)`).
+pub type Anchor = (i64, String);
+
+/// The anchor before any purge.
+pub fn origin() -> Anchor {
+    (0, GENESIS.to_string())
+}
+
+/// Checks the remaining entries in order from `anchor`. Returns how many entries were checked and the head
+/// hash, or the first entry that does not fit.
+pub fn verify(anchor: &Anchor, entries: &[Entry]) -> Result<(usize, String), Broken> {
+    let (mut seq, mut hash) = anchor.clone();
+    for this in entries {
+        if this.seq != seq + 1 {
             return Err(Broken::OutOfSequence {
                 seq: this.seq,
-                after: before.seq,
+                after: seq,
             });
         }
-        if this.prev_hash != before.hash {
+        if this.prev_hash != hash {
             return Err(Broken::NotLinked {
                 seq: this.seq,
-                after: before.seq,
+                after: seq,
             });
         }
         if this.hash != this.expected_hash(&this.prev_hash) {
             return Err(Broken::Altered { seq: this.seq });
         }
+        (seq, hash) = (this.seq, this.hash.clone());
     }
-    let head = entries.last().map(|e| e.hash.clone()).unwrap_or_default();
-    Ok((entries.len(), head))
+    Ok((entries.len(), hash))
 }
 
 #[cfg(test)]
@@ -142,23 +142,23 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies_and_each_kind_of_tampering_names_the_entry() {
         let good = chain(5);
-        assert_eq!(verify(&good).unwrap(), (5, good[4].hash.clone()));
+        assert_eq!(verify(&origin(), &good).unwrap(), (5, good[4].hash.clone()));
 
         let mut altered = good.clone();
         altered[2].name = "田中".into();
-        assert_eq!(verify(&altered), Err(Broken::Altered { seq: 3 }));
+        assert_eq!(verify(&origin(), &altered), Err(Broken::Altered { seq: 3 }));
 
         let mut removed = good.clone();
         removed.remove(2);
         assert_eq!(
-            verify(&removed),
+            verify(&origin(), &removed),
             Err(Broken::OutOfSequence { seq: 4, after: 2 })
         );
 
         let mut reordered = good.clone();
         reordered.swap(1, 2);
         assert!(matches!(
-            verify(&reordered),
+            verify(&origin(), &reordered),
             Err(Broken::OutOfSequence { seq: 3, after: 1 })
         ));
 
@@ -170,8 +170,16 @@ mod tests {
             e.seq = i as i64 + 1;
         }
         assert_eq!(
-            verify(&inserted),
+            verify(&origin(), &inserted),
             Err(Broken::NotLinked { seq: 4, after: 3 })
+        );
+
+        // After a purge the chain starts at the anchor; removing more from its start shows.
+        let anchor = (2, good[1].hash.clone());
+        assert_eq!(verify(&anchor, &good[2..]).unwrap().0, 3);
+        assert_eq!(
+            verify(&anchor, &good[3..]),
+            Err(Broken::OutOfSequence { seq: 4, after: 2 })
         );
     }
 }
