@@ -38,6 +38,9 @@ pub struct Settings {
     pub log_head: Option<(i64, String)>,
     /// Shown until dismissed: the server's log no longer matches what this device saw.
     pub log_alarm: Option<String>,
+    /// Documents opened while the server was out of reach, with the device's time: uploaded to the access
+    /// log on the next connection.
+    pub offline_opens: Vec<(mamori_shared::model::DocumentId, i64)>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
 }

@@ -562,14 +562,17 @@ impl Workspace {
             let merged = self
                 .docs
                 .try_update_value(|docs| {
-                    docs.entry(entry.document)
-                        .or_default()
-                        .load_incremental(&entry.bytes)
-                        .is_ok()
+                    let doc = docs.entry(entry.document).or_default();
+                    doc.load_incremental(&entry.bytes).ok()?;
+                    Some(doc.save())
                 })
-                .unwrap_or(false);
-            if merged && store.delete_set_aside(entry.key).await.is_ok() {
-                self.persist(entry.document);
+                .flatten();
+            // The merged document is on the device before its set-aside copy goes: a reload in between
+            // loses nothing.
+            let Some(bytes) = merged else { continue };
+            if store.save(entry.document, &bytes).await.is_ok()
+                && store.delete_set_aside(entry.key).await.is_ok()
+            {
                 self.notify_sync(entry.document);
             }
         }

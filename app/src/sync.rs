@@ -138,6 +138,31 @@ impl SyncHandle {
         self.connect();
     }
 
+    /// Waits (at most `max_ms`) until the server has every document of this device, so that a person who
+    /// signs out on a shared tablet leaves nothing of theirs for the next person's connection to carry.
+    pub async fn settle(self, max_ms: u32) {
+        let mut waited = 0;
+        while waited < max_ms {
+            match self.status.get_untracked() {
+                NetStatus::Connected => {
+                    let ids: Vec<DocumentId> = self
+                        .ws
+                        .with_docs(|docs| docs.keys().copied().collect())
+                        .unwrap_or_default();
+                    if ids.iter().all(|id| self.doc_state(*id) == DocSync::Synced) {
+                        return;
+                    }
+                }
+                // Not signed in: nothing will sync.
+                NetStatus::SignInNeeded => return,
+                // Connecting, or not yet (a page just loaded): wait for it.
+                _ => {}
+            }
+            sleep_ms(100).await;
+            waited += 100;
+        }
+    }
+
     /// A document changed on this device.
     pub fn local_change(self, id: DocumentId) {
         self.handle(Event::LocalChange(id));
@@ -312,6 +337,9 @@ impl SyncHandle {
                 self.register_documents().await;
                 let person = self.register_actors().await;
                 self.inner.update_value(|i| i.connected_as = person);
+                if person.is_some() {
+                    upload_offline_opens().await;
+                }
                 if let Some(person) = person {
                     self.ws.retry_set_aside(person).await;
                 }
@@ -458,6 +486,22 @@ impl SyncHandle {
     }
 }
 
+/// Sends the documents opened offline to the access log; forgets them once the server has them.
+async fn upload_offline_opens() {
+    let opens = use_settings().with_untracked(|s| s.offline_opens.clone());
+    if opens.is_empty() {
+        return;
+    }
+    let body = serde_json::json!({
+        "opens": opens.iter().map(|(d, at)| serde_json::json!({ "document": d, "at": at })).collect::<Vec<_>>(),
+    });
+    if let Ok(a) = crate::api::call("POST", "/api/log/device-opens", Some(&body)).await
+        && a.ok()
+    {
+        use_settings().update(|s| s.offline_opens.retain(|o| !opens.contains(o)));
+    }
+}
+
 /// Whether the server requires sign-in and this browser has no live session.
 async fn sign_in_needed() -> bool {
     let required = matches!(
@@ -465,4 +509,12 @@ async fn sign_in_needed() -> bool {
         Ok(a) if a.body["sign_in_required"] == serde_json::Value::Bool(true)
     );
     required && matches!(crate::api::call("GET", "/api/me", None).await, Ok(a) if a.status == 401)
+}
+
+/// Resolves after `ms` milliseconds (a browser timer).
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -63,8 +63,11 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
         .click(r#"li[data-item="1-①"] button[data-choice="yes"]"#)
         .await;
     staff.wait(r#".sync-state[data-sync="synced"]"#).await;
-    // Offline, then synced: the entry carries the device's time and the server's.
+    // Offline, then synced: the entry carries the device's time and the server's. The checklist is opened
+    // again offline (the app from the service worker's cache): that open is logged on the next connection.
+    staff.wait_for_service_worker().await;
     staff.set_offline(true).await;
+    staff.goto(&url).await;
     staff.wait(r#".save-state[data-network="offline"]"#).await;
     staff.click(r#".section-tabs a[href$="/section/2"]"#).await;
     staff
@@ -132,6 +135,15 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
     assert!(
         at - device_at >= 1000,
         "made offline before it reached the server: device {device_at}, server {at}"
+    );
+    let offline_open = entries
+        .iter()
+        .find(|e| e["kind"] == "open" && e["detail"] == "オフラインで閲覧 (opened offline)")
+        .unwrap_or_else(|| panic!("no offline open in {entries:#?}"));
+    assert_eq!(offline_open["name"], "田中 一郎");
+    assert_eq!(offline_open["document"], doc.as_str());
+    assert!(
+        offline_open["at"].as_i64().unwrap() - offline_open["device_at"].as_i64().unwrap() >= 1000
     );
     assert!(
         find(&entries, "role_changed", "佐藤 花子").unwrap()["detail"]

@@ -81,6 +81,8 @@ pub fn AccountPage() -> impl IntoView {
 
     let sign_out = move |_| {
         spawn_local(async move {
+            // What this person just did reaches the server under their session first.
+            sync.settle(3000).await;
             let _ = account::sign_out().await;
             me.set(None);
             sync.reconnect();

@@ -27,6 +27,18 @@ pub fn ChecklistPage() -> impl IntoView {
             .unwrap_or(1)
     });
     let view_data = Memo::new(move |_| doc_id.get().and_then(|id| ws.checklist(id).ok()));
+    // Opened without a connection: the access log hears of it on the next one (with this device's time).
+    Effect::new(move |_| {
+        if let Some(id) = doc_id.get()
+            && crate::sync::use_sync().status.get_untracked() != crate::sync::NetStatus::Connected
+        {
+            crate::settings::use_settings().update(|s| {
+                s.offline_opens.push((id, crate::state::now_ms()));
+                let excess = s.offline_opens.len().saturating_sub(500);
+                s.offline_opens.drain(..excess);
+            });
+        }
+    });
     // Answers may have arrived from people this device has not seen yet: learn their names.
     let facility = Memo::new(move |_| view_data.with(|d| d.as_ref().map(|d| d.meta.facility_id)));
     Effect::new(move |_| {

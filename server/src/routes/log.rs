@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/facilities/{facility}/log", get(list))
         .route("/api/facilities/{facility}/log.csv", get(csv_export))
         .route("/api/facilities/{facility}/log/review", post(review))
+        .route("/api/log/device-opens", post(device_opens))
         .route("/api/log/head", get(head))
         .route("/api/log/hash/{seq}", get(hash_at))
 }
@@ -204,6 +205,57 @@ async fn review(
         )
         .await;
     Ok(Json(json!({ "reviewed_through": seq })))
+}
+
+#[derive(Deserialize)]
+struct DeviceOpens {
+    /// Documents opened on the device while it could not reach the server, with the device's time.
+    opens: Vec<DeviceOpen>,
+}
+
+#[derive(Deserialize)]
+struct DeviceOpen {
+    document: DocumentId,
+    at: i64,
+}
+
+/// A device uploads the documents its person opened offline: each is logged with the device's time beside
+/// the server's, for documents the person may open (others are ignored, not logged as theirs).
+async fn device_opens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<DeviceOpens>,
+) -> Result<Json<Value>, ApiError> {
+    let session = signed_in(&state, &headers).await?;
+    if req.opens.len() > 1000 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "at most 1000 opens at once",
+        ));
+    }
+    let memberships = state.directory.memberships(session.person).await?;
+    let mut count = 0;
+    for open in req.opens {
+        let Some(info) = state.directory.document(open.document).await? else {
+            continue;
+        };
+        if mamori_shared::access::access(&memberships, &info) == mamori_shared::access::Access::None
+        {
+            continue;
+        }
+        state
+            .log
+            .record(
+                logged(Kind::Open, &session, &headers)
+                    .at_facility(info.facility)
+                    .document(open.document)
+                    .device_at(Some(open.at))
+                    .detail("オフラインで閲覧 (opened offline)"),
+            )
+            .await;
+        count += 1;
+    }
+    Ok(Json(json!({ "logged": count })))
 }
 
 /// The chain's head, for 管理者 devices (hashes only: nothing of anyone's entries).
