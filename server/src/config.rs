@@ -82,6 +82,14 @@ pub struct Config {
     /// The certificate's private key (PEM).
     #[arg(long, env = "MAMORI_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (their addresses) whose `X-Forwarded-For` is believed: the client address behind
+    /// them is used for sign-in rate limits and the access log. Nobody else's forwarded headers count.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MAMORI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How often to look for a renewed certificate.
     #[arg(long, env = "MAMORI_TLS_RELOAD_MS", default_value_t = 10_000)]
     pub tls_reload_ms: u64,
@@ -121,6 +129,33 @@ impl Config {
     /// Whether this server speaks HTTPS itself.
     pub fn tls(&self) -> bool {
         self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// Whether browsers reach Mamori over HTTPS (its own TLS, or a proxy's in front of it, as the public URL
+    /// says): then the session cookie is `__Host-` and `Secure`, and responses carry HSTS.
+    pub fn https(&self) -> bool {
+        self.tls() || self.public_url.starts_with("https://")
+    }
+
+    /// The client's address: the peer's, or behind a trusted proxy the last address in `X-Forwarded-For`
+    /// that is not itself a trusted proxy.
+    pub fn client_ip(
+        &self,
+        peer: std::net::SocketAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        if !self.trusted_proxies.contains(&peer.ip()) {
+            return peer.ip();
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .rev()
+            .find(|a| !self.trusted_proxies.contains(a))
+            .unwrap_or(peer.ip())
     }
 
     pub fn session_limits(&self) -> crate::directory::SessionLimits {

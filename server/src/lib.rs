@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(routes::assets::service(&state.config.assets))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
         .layer(axum::middleware::from_fn_with_state(
-            routes::security::SecurityHeaders::new(&state.config.assets, state.config.tls()),
+            routes::security::SecurityHeaders::new(&state.config.assets, state.config.https()),
             routes::security::add,
         ))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -37,7 +37,7 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-mamori_session";
 
 /// The session cookie's name on this server.
 pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.tls() {
+    if state.config.https() {
         SECURE_SESSION_COOKIE
     } else {
         SESSION_COOKIE
@@ -256,7 +256,7 @@ pub async fn administrator_verified(
 }
 
 pub(super) fn with_session_cookie(state: &AppState, token: &str, body: Value) -> Response {
-    let secure = if state.config.tls() { "; Secure" } else { "" };
+    let secure = if state.config.https() { "; Secure" } else { "" };
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
         cookie_name(state)
@@ -571,18 +571,20 @@ struct SignInStart {
 async fn signin_start(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<SignInStart>,
 ) -> Result<Json<Value>, ApiError> {
     let by_account = state.attempts.allow(&format!("person:{}", req.person_id));
-    let by_address = state.attempts.allow(&format!("address:{}", address.ip()));
+    let client = state.config.client_ip(address, &headers);
+    let by_address = state.attempts.allow(&format!("address:{client}"));
     if !(by_account && by_address) {
-        tracing::warn!(person = %req.person_id, %address, "sign-in attempts rate-limited");
+        tracing::warn!(person = %req.person_id, %client, "sign-in attempts rate-limited");
         state
             .log
             .record(
                 Event::new(Kind::SignInFailed)
                     .by(req.person_id, "")
-                    .device(&address.ip().to_string())
+                    .device(&client.to_string())
                     .detail("試行回数の上限 (rate limited)"),
             )
             .await;
@@ -717,7 +719,7 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
         HeaderValue::from_str(&format!(
             "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
             cookie_name(&state),
-            if state.config.tls() { "; Secure" } else { "" }
+            if state.config.https() { "; Secure" } else { "" }
         ))
         .expect("an ASCII cookie"),
     );

@@ -248,8 +248,9 @@ async fn sign_in_with_code(
     headers: HeaderMap,
     Json(req): Json<CodeSignIn>,
 ) -> Result<Response, ApiError> {
-    if !state.attempts.allow(&format!("address:{}", address.ip())) {
-        tracing::warn!(%address, "recovery-code attempts rate-limited");
+    let client = state.config.client_ip(address, &headers);
+    if !state.attempts.allow(&format!("address:{client}")) {
+        tracing::warn!(%client, "recovery-code attempts rate-limited");
         return Err(bad(
             StatusCode::TOO_MANY_REQUESTS,
             "試行が多すぎます。5分ほど待ってください (too many attempts: wait a few minutes)",
@@ -257,13 +258,13 @@ async fn sign_in_with_code(
     }
     let now = now_ms();
     let Some(person) = state.directory.use_recovery_code(&req.code, now).await? else {
-        tracing::warn!(%address, "recovery-code sign-in refused");
+        tracing::warn!(%client, "recovery-code sign-in refused");
         state
             .log
             .record(
                 Event::new(Kind::SignInFailed)
                     .device(&device_of(&headers))
-                    .detail(format!("回復コードが無効 (from {})", address.ip())),
+                    .detail(format!("回復コードが無効 (from {client})")),
             )
             .await;
         return Err(bad(
