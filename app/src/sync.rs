@@ -339,6 +339,15 @@ impl SyncHandle {
                 self.inner.update_value(|i| i.connected_as = person);
                 if person.is_some() {
                     upload_offline_opens().await;
+                    // A 管理者 device compares the access log's head on every connection.
+                    let admin = crate::account::current().is_some_and(|me| {
+                        me.memberships
+                            .iter()
+                            .any(|m| m.role == mamori_shared::access::Role::Admin)
+                    });
+                    if admin {
+                        crate::account::check_log_head().await;
+                    }
                 }
                 if let Some(person) = person {
                     self.ws.retry_set_aside(person).await;

@@ -90,12 +90,22 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
     )
     .await;
     assert_eq!(status(&removed), 200, "{removed}");
-    let wrong = run(
-        &staff,
-        "return api('POST', '/api/signin/recovery', { code: 'AAAA-BBBB-CCCC-DDDD' });",
-    )
-    .await;
-    assert_eq!(status(&wrong), 401);
+    // The removed person tries to sign in with a valid passkey: refused, and logged under their name.
+    let refused = run(&staff, &format!("return signIn('{staff_id}');")).await;
+    assert_eq!(status(&refused), 403, "{refused}");
+    // The 管理者 signs out and back in.
+    let admin_id = run(&admin, "return api('GET', '/api/me');").await["body"]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        status(&run(&admin, "return api('POST', '/api/signout');").await),
+        200
+    );
+    assert_eq!(
+        status(&run(&admin, &format!("return signIn('{admin_id}');")).await),
+        200
+    );
 
     let entries = log_of(&admin, &facility).await;
     for (kind, name) in [
@@ -107,6 +117,8 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
         ("role_changed", "佐藤 花子"),
         ("reauthenticated", "佐藤 花子"),
         ("removed", "佐藤 花子"),
+        ("sign_in_failed", "田中 一郎"),
+        ("sign_out", "佐藤 花子"),
     ] {
         assert!(
             find(&entries, kind, name).is_some(),
@@ -222,6 +234,15 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
         assert_eq!(last[8].len(), 64);
     }
 
+    // Exports and the review are logged too.
+    let after = log_of(&admin, &facility).await;
+    for kind in ["exported", "reviewed"] {
+        assert!(
+            find(&after, kind, "佐藤 花子").is_some(),
+            "no {kind}: {after:#?}"
+        );
+    }
+
     // The log screen shows it too.
     admin.goto(&format!("{}/log", server.url)).await;
     admin.wait(r#".log-row[data-kind="change"]"#).await;
@@ -308,6 +329,24 @@ async fn tampering_is_named_and_a_rewritten_chain_alarms_an_administrator_device
     copy_store(&pool, &intact).await;
     let (ok, said) = verify(&intact);
     assert!(ok && said.contains("intact"), "{said}");
+    // A backup is logged (by the command, beside the running server).
+    let backup = work.path().join("backup.db");
+    let out = Command::new(server_binary())
+        .args([
+            "--data-dir",
+            server.data_dir().to_str().unwrap(),
+            "backup",
+            "--to",
+            backup.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(entries(&pool).await.iter().any(|e| e.kind == "backup"));
 
     type Tamper = fn(Vec<Entry>) -> Vec<Entry>;
     let cases: [(&str, Tamper, &str); 4] = [

@@ -42,6 +42,7 @@ pub fn LogPage() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    let document = RwSignal::new(String::new());
     let query = move || {
         let mut q = Vec::new();
         if !kind.get().is_empty() {
@@ -49,6 +50,9 @@ pub fn LogPage() -> impl IntoView {
         }
         if !person.get().is_empty() {
             q.push(format!("person={}", person.get()));
+        }
+        if !document.get().is_empty() {
+            q.push(format!("document={}", document.get()));
         }
         if let Some(f) = day_start(&from.get()) {
             q.push(format!("from={f}"));
@@ -104,6 +108,17 @@ pub fn LogPage() -> impl IntoView {
             })
             .unwrap_or_default()
     };
+    // The facility's documents by title, from this device's index.
+    let documents = move || {
+        ws.index()
+            .map(|i| {
+                i.checklists()
+                    .into_iter()
+                    .map(|(e, m)| (e.id.to_string(), crate::pages::home::checklist_title(m)))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
     let people = move || {
         let mut seen: Vec<(String, String)> = Vec::new();
         for e in entries.get() {
@@ -140,6 +155,15 @@ pub fn LogPage() -> impl IntoView {
                         {move || people().into_iter().map(|(id, name)| {
                             let v = id.clone();
                             view! { <option value=id selected=move || person.get() == v>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field"><span>{tr!("文書", "Document")}</span>
+                    <select class="log-document" on:change=move |ev| { document.set(event_target_value(&ev)); load(); }>
+                        <option value="">{tr!("すべて", "All")}</option>
+                        {move || documents().into_iter().map(|(id, title)| {
+                            let v = id.clone();
+                            view! { <option value=id selected=move || document.get() == v>{title}</option> }
                         }).collect_view()}
                     </select>
                 </label>
