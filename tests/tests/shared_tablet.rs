@@ -40,33 +40,9 @@ async fn sign_in_as(tablet: &Browser, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_person_on_a_shared_tablet_writes_under_their_own_actor() {
     let server = TestServer::start_signed_in().await;
-    let tablet = Browser::start().await;
-    tablet.add_virtual_authenticator().await;
-    tablet
-        .set_up_facility(&server.url, "ひかり薬局", "pharmacy", "佐藤 花子")
-        .await;
-    tablet.goto(&format!("{}/account", server.url)).await;
-    tablet.fill(".person-name", "佐藤 花子").await;
-    tablet.click(".register-facility").await;
-    tablet.wait(".me").await;
-
-    // The 管理者 invites a staff member, who joins on this tablet with their own passkey.
-    tablet.goto(&format!("{}/people", server.url)).await;
-    tablet.fill(".invite-name", "田中 一郎").await;
-    tablet.click(".send-invitation").await;
-    tablet.wait(".invite-link").await;
-    let link = tablet
-        .eval_string("return document.querySelector('.invite-link').value")
-        .await;
-    tablet.goto(&link).await;
-    tablet.fill(".person-name", "田中 一郎").await;
-    tablet.click(".accept-invitation").await;
-    tablet.wait(".checklist-row").await;
-
-    // From here on one page, no reloads: the 管理者 signs in and answers.
-    tablet.goto(&format!("{}/account", server.url)).await;
-    tablet.click(".sign-out").await;
-    sign_in_as(&tablet, "佐藤 花子").await;
+    // The 管理者 and a staff member who joined on this tablet; from here on one page, no reloads: the
+    // 管理者 (signed in) answers.
+    let tablet = tablet_with_two_people(&server).await;
     answer_first_item(&tablet, "yes").await;
     tablet
         .wait(r#".checklist-head .sync-state[data-sync="synced"]"#)
