@@ -601,27 +601,38 @@ async fn signin_start(
             "この端末の利用者として登録されていません (unknown person)",
         ));
     }
+    let person = req.person_id;
+    start_authentication(&state, &passkeys, |auth| Pending::SignIn {
+        person,
+        state: auth,
+    })
+}
+
+/// Starts a passkey authentication against `passkeys`, keeping the ceremony as `pending` makes it.
+pub(super) fn start_authentication(
+    state: &AppState,
+    passkeys: &[webauthn_rs::prelude::Passkey],
+    pending: impl FnOnce(PasskeyAuthentication) -> Pending,
+) -> Result<Json<Value>, ApiError> {
     let (options, auth) = state
         .webauthn
-        .start_passkey_authentication(&passkeys)
+        .start_passkey_authentication(passkeys)
         .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let ceremony = state.ceremonies.put(Pending::SignIn {
-        person: req.person_id,
-        state: auth,
-    });
+    let ceremony = state.ceremonies.put(pending(auth));
     Ok(Json(json!({ "ceremony": ceremony, "options": options })))
 }
 
+/// The browser's answer to an authentication ceremony (sign-in, re-authentication).
 #[derive(Deserialize)]
-struct SignInFinish {
-    ceremony: String,
-    credential: PublicKeyCredential,
+pub(super) struct AuthFinish {
+    pub ceremony: String,
+    pub credential: PublicKeyCredential,
 }
 
 async fn signin_finish(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(req): Json<SignInFinish>,
+    Json(req): Json<AuthFinish>,
 ) -> Result<Response, ApiError> {
     let Some(Pending::SignIn {
         person,

@@ -11,11 +11,12 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
 use super::auth::{
-    ApiError, Pending, device_of, expired_ceremony, finish_registration, logged, name_ok, now_ms,
-    prove_passkey, recently_verified, session_token, signed_in, with_session_cookie,
+    ApiError, AuthFinish, Pending, device_of, expired_ceremony, finish_registration, logged,
+    name_ok, now_ms, prove_passkey, recently_verified, session_token, signed_in,
+    start_authentication, with_session_cookie,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -43,21 +44,10 @@ async fn reauth_start(
 ) -> Result<Json<Value>, ApiError> {
     let session = signed_in(&state, &headers).await?;
     let passkeys = state.directory.passkeys(session.person).await?;
-    let (options, auth) = state
-        .webauthn
-        .start_passkey_authentication(&passkeys)
-        .map_err(|e| bad(StatusCode::BAD_REQUEST, &e.to_string()))?;
-    let ceremony = state.ceremonies.put(Pending::Reauth {
+    start_authentication(&state, &passkeys, |auth| Pending::Reauth {
         person: session.person,
         state: auth,
-    });
-    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
-}
-
-#[derive(Deserialize)]
-struct AuthFinish {
-    ceremony: String,
-    credential: PublicKeyCredential,
+    })
 }
 
 async fn reauth_finish(
