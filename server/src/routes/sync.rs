@@ -95,6 +95,8 @@ struct Connection {
     gate: Gate,
     /// What this connection may do with each document it has open.
     access: HashMap<DocumentId, Access>,
+    /// Each open document's facility, read once for the access log (it never changes).
+    facilities: HashMap<DocumentId, Option<mamori_shared::model::FacilityId>>,
     remote: Option<PeerId>,
     peer: PeerSync,
     rooms: HashMap<DocumentId, Arc<Room>>,
@@ -168,6 +170,7 @@ pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
         state,
         gate,
         access: HashMap::new(),
+        facilities: HashMap::new(),
         remote: None,
         peer: PeerSync::default(),
         rooms: HashMap::new(),
@@ -364,7 +367,7 @@ impl Connection {
 
     /// Records an open or a change in the access log, for signed-in people and API tokens (an open
     /// server, for development and benchmarks, has no one to attribute anything to).
-    async fn log(&self, kind: Kind, doc: DocumentId, detail: String, device_at: Option<i64>) {
+    async fn log(&mut self, kind: Kind, doc: DocumentId, detail: String, device_at: Option<i64>) {
         let mut event = Event::new(kind)
             .document(doc)
             .detail(detail)
@@ -381,8 +384,22 @@ impl Connection {
                 event.detail = format!("{} (APIトークン {id})", event.detail);
             }
         }
-        if let Ok(Some(info)) = self.state.directory.document(doc).await {
-            event = event.at_facility(info.facility);
+        let facility = match self.facilities.get(&doc) {
+            Some(f) => *f,
+            None => {
+                // A failed read is tried again next time rather than remembered.
+                match self.state.directory.document(doc).await {
+                    Ok(info) => {
+                        let f = info.map(|i| i.facility);
+                        self.facilities.insert(doc, f);
+                        f
+                    }
+                    Err(_) => None,
+                }
+            }
+        };
+        if let Some(f) = facility {
+            event = event.at_facility(f);
         }
         self.state.log.record(event).await;
     }
