@@ -656,6 +656,7 @@ impl Workspace {
             id,
             created_at_ms: meta.created_at_ms,
             checklist: Some(meta),
+            kind: None,
         };
         self.change(index_id, |doc| index::put_document(doc, &entry))?;
         Ok(id)

@@ -13,14 +13,18 @@
 //! - [`schema`]: how facilities and checklists live in Automerge documents, and their migrations.
 //! - [`protocol`]: the automerge-repo WebSocket message set and its CBOR framing.
 //! - [`sync`]: the sans-IO sync core (per-peer Automerge sync states, the client's connection state machine).
+//! - [`contacts`]: the contact chart in use: templates, escalation order, `tel:` links, the emergency page.
+//! - [`incident`]: first-response steps and the incident log's export.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 
 pub mod access;
 pub mod answer;
 pub mod calendar;
+pub mod contacts;
 pub mod edition;
 pub mod error;
+pub mod incident;
 pub mod model;
 pub mod progress;
 pub mod protocol;

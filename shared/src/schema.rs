@@ -1,16 +1,20 @@
 //! How Mamori's data lives in Automerge documents.
 //!
-//! Two kinds of document so far, each with `schema` (version) and `kind` at the root:
+//! Four kinds of document so far, each with `schema` (version) and `kind` at the root:
 //! - the **facility index** ([`index`]): the facility, its vendors and the list of its other documents, so a
 //!   second device can find everything from one id;
 //! - a **checklist** ([`checklist`]): one facility, one form, one edition, one fiscal year (and, for
-//!   事業者確認用, one vendor), with answers keyed by official item id.
+//!   事業者確認用, one vendor), with answers keyed by official item id;
+//! - the **contact chart** ([`contact_chart`], 連絡体制図): one per facility, who to call in an incident;
+//! - an **incident log** ([`incident`], インシデント対応記録): one per incident, entries from any device.
 //!
 //! Structs map to documents with autosurgeon, except answers: each is put whole as a fresh map (see
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
 //! ones. The exact shapes are drawn in ARCHITECTURE.md.
 
 pub mod checklist;
+pub mod contact_chart;
+pub mod incident;
 pub mod index;
 pub mod migrate;
 
@@ -87,6 +91,8 @@ pub mod date_repr {
 pub enum DocKind {
     FacilityIndex,
     Checklist,
+    ContactChart,
+    Incident,
 }
 
 impl DocKind {
@@ -94,7 +100,20 @@ impl DocKind {
         match self {
             DocKind::FacilityIndex => "facility_index",
             DocKind::Checklist => "checklist",
+            DocKind::ContactChart => "contact_chart",
+            DocKind::Incident => "incident",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<DocKind> {
+        [
+            DocKind::FacilityIndex,
+            DocKind::Checklist,
+            DocKind::ContactChart,
+            DocKind::Incident,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

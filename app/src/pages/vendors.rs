@@ -26,6 +26,10 @@ pub fn VendorsPage() -> impl IntoView {
             id: VendorId::generate(),
             name: n,
             systems: systems.get_untracked().trim().to_string(),
+            phone: String::new(),
+            contact_person: String::new(),
+            email: String::new(),
+            hours: String::new(),
         }) {
             Ok(()) => {
                 name.set(String::new());

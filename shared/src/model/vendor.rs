@@ -1,4 +1,4 @@
-//! A vendor (事業者): one entity, referenced by id from checklists and (later) the contact chart and ledgers.
+//! A vendor (事業者): one entity, referenced by id from checklists, the contact chart and (later) the ledgers.
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -14,4 +14,19 @@ pub struct Vendor {
     pub name: String,
     /// The systems it provides (電子カルテ, レセコン …), free text for now.
     pub systems: String,
+    /// The number to call in an incident (its support desk), shown on the contact chart (連絡体制図).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub phone: String,
+    /// Who answers there (担当者名), if known.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub contact_person: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub email: String,
+    /// When the number is answered (平日 9:00–18:00, 24時間 …).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub hours: String,
 }

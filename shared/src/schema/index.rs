@@ -4,7 +4,8 @@
 //! { schema: 1, kind: "facility_index",
 //!   facility: { id, kind, name, address, has_vendor_contract },
 //!   vendors:   { <vendor id>: { id, name, systems } },
-//!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null } },
+//!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null,
+//!                                 kind: "contact_chart" | "incident" | absent } },
 //!   actors:    { <actor id hex>: { device, user, since_ms } } }
 //! ```
 //! Vendors and documents are maps keyed by id, written one entry at a time: two devices adding different
@@ -49,9 +50,24 @@ pub struct DocumentEntry {
     pub created_at_ms: i64,
     /// Set for checklists: what the checklist is, so lists need not open every document.
     pub checklist: Option<ChecklistMeta>,
+    /// The document's kind (`contact_chart`, `incident`) for documents that are not checklists; absent in
+    /// entries written before other kinds existed.
+    #[autosurgeon(missing = "Default::default")]
+    pub kind: Option<String>,
 }
 
 impl FacilityIndex {
+    /// Documents of one kind (other than checklists), oldest first.
+    pub fn documents_of(&self, kind: super::DocKind) -> Vec<&DocumentEntry> {
+        let mut all: Vec<&DocumentEntry> = self
+            .documents
+            .values()
+            .filter(|e| e.kind.as_deref() == Some(kind.as_str()))
+            .collect();
+        all.sort_by_key(|e| (e.created_at_ms, e.id.to_string()));
+        all
+    }
+
     pub fn vendor(&self, id: VendorId) -> Option<&Vendor> {
         self.vendors.get(&id.to_string())
     }

@@ -1,0 +1,132 @@
+use std::collections::BTreeMap;
+
+use super::page::{PageChart, body, diagram, document};
+use super::*;
+use crate::model::{FacilityId, FacilityKind};
+use crate::schema::contact_chart::{create, put_contact, read};
+
+fn vendor(name: &str, phone: &str) -> Vendor {
+    Vendor {
+        id: VendorId::generate(),
+        name: name.into(),
+        systems: "電子カルテ".into(),
+        phone: phone.into(),
+        contact_person: String::new(),
+        email: String::new(),
+        hours: "24時間".into(),
+    }
+}
+
+fn vendors(list: &[Vendor]) -> BTreeMap<String, Vendor> {
+    list.iter().map(|v| (v.id.to_string(), v.clone())).collect()
+}
+
+#[test]
+fn tel_links_dial_what_people_type() {
+    assert_eq!(tel_href("03-6812-7837").as_deref(), Some("tel:0368127837"));
+    assert_eq!(
+        tel_href("０９０（１２３４）５６７８").as_deref(),
+        Some("tel:09012345678")
+    );
+    assert_eq!(tel_href("#9110").as_deref(), Some("tel:%239110"));
+    assert_eq!(
+        tel_href("+81 3-1234-5678").as_deref(),
+        Some("tel:+81312345678")
+    );
+    assert_eq!(tel_href("内線"), None);
+    assert_eq!(tel_href(""), None);
+}
+
+#[test]
+fn every_contact_appears_once_in_escalation_order_with_the_vendors() {
+    let doc = create(FacilityId::generate(), FacilityKind::Clinic, 0).unwrap();
+    let chart = read(&doc).unwrap();
+    let v = vendor("メディカルシステム株式会社", "0120-000-111");
+    let shown = resolve(&chart, &vendors(std::slice::from_ref(&v)));
+    assert_eq!(shown.len(), chart.contacts.len() + 1);
+    // The first contact is the one nobody calls; each contact comes after whoever calls it.
+    assert_eq!(shown[0].role, "システム運用担当者");
+    assert_eq!(shown[0].depth, 0);
+    for (i, s) in shown.iter().enumerate() {
+        if let Some(by) = &s.called_by {
+            let caller = shown.iter().position(|x| &x.id == by).unwrap();
+            assert!(caller < i, "{} is listed after its caller", s.role);
+            assert_eq!(shown[caller].depth + 1, s.depth);
+        }
+    }
+    // The vendor comes from the vendor entity, called by the safety officer.
+    let vs = shown.iter().find(|s| s.vendor == Some(v.id)).unwrap();
+    assert_eq!(vs.organisation, v.name);
+    assert_eq!(vs.phones[0].number, "0120-000-111");
+    assert_eq!(vs.called_by.as_deref(), Some("t-officer"));
+}
+
+#[test]
+fn a_cycle_made_on_two_devices_still_shows_everyone() {
+    let mut doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let chart = read(&doc).unwrap();
+    // The officer is called by the owner, who is called by the officer.
+    let mut officer = chart.contacts["t-officer"].clone();
+    officer.called_by = Some("t-top".into());
+    put_contact(&mut doc, &officer, 1).unwrap();
+    let chart = read(&doc).unwrap();
+    let shown = resolve(&chart, &BTreeMap::new());
+    assert_eq!(shown.len(), chart.contacts.len());
+    let ids: std::collections::BTreeSet<_> = shown.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(ids.len(), shown.len(), "no contact twice");
+}
+
+#[test]
+fn the_chart_check_names_vendors_without_a_number() {
+    let doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let chart = read(&doc).unwrap();
+    let with = vendor("レセコン株式会社", "03-1111-2222");
+    let without = vendor("薬歴システム株式会社", "");
+    let check = check(Some(&chart), &vendors(&[with, without]));
+    assert!(check.exists);
+    assert_eq!(check.vendors_without_phone, ["薬歴システム株式会社"]);
+    assert!(!check.complete());
+    assert!(check.without_phone.contains(&"管理薬剤師".to_string()));
+    assert!(
+        !check.without_phone.iter().any(|r| r.contains("報告")),
+        "the MHLW number is filled in"
+    );
+    assert!(!super::check(None, &BTreeMap::new()).exists);
+}
+
+#[test]
+fn the_static_page_escapes_text_and_has_every_number_as_a_link() {
+    let doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let mut chart = read(&doc).unwrap();
+    let c = chart.contacts.get_mut("t-officer").unwrap();
+    c.name = "<script>alert(1)</script>".into();
+    c.phones = vec![Phone {
+        label: "携帯".into(),
+        number: "090-1234-5678".into(),
+    }];
+    let shown = resolve(&chart, &BTreeMap::new());
+    let page = document(
+        &[PageChart {
+            facility: "さくら薬局".into(),
+            contacts: shown.clone(),
+            synced: "2026/11/25 10:00".into(),
+            changed: "2026/11/24 09:00".into(),
+        }],
+        "2026/11/25 10:00",
+    );
+    assert!(
+        !page.contains("<script"),
+        "no markup from the data, no script at all"
+    );
+    assert!(page.contains("&lt;script&gt;"));
+    assert!(page.contains(r#"href="tel:09012345678""#));
+    assert!(page.contains(r#"href="tel:0368127837""#));
+    assert!(
+        page.contains("<style>"),
+        "the static copy carries its own style"
+    );
+    let html = body(&[]);
+    assert!(html.contains("連絡体制図がありません"));
+    let svg = diagram(&shown);
+    assert_eq!(svg.matches("class=\"chart-node\"").count(), shown.len() + 1);
+}
