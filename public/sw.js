@@ -24,6 +24,11 @@ self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
 });
 
+// The emergency contact chart: a static page the app keeps in its own cache (never deleted by an update),
+// served before anything else so the numbers show with no network, no server, no session and no wasm.
+const EMERGENCY_CACHE = "mamori-emergency";
+const EMERGENCY_PATH = "/emergency";
+
 // Cache first for the shell; navigations (deep links included) get the cached index.html; anything else
 // (the sync socket and APIs of later versions) goes to the network untouched.
 self.addEventListener("fetch", (event) => {
@@ -31,6 +36,14 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && url.pathname === EMERGENCY_PATH && !url.searchParams.has("app")) {
+    event.respondWith(
+      caches.open(EMERGENCY_CACHE).then((c) => c.match(EMERGENCY_PATH))
+        .then((hit) => hit || caches.open(CACHE).then((c) => c.match("/index.html")))
+        .then((hit) => hit || fetch(request)),
+    );
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(caches.open(CACHE).then((c) => c.match("/index.html")).then((hit) => hit || fetch(request)));
     return;

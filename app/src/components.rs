@@ -5,3 +5,4 @@ pub mod credentials;
 pub mod item_card;
 pub mod quarantine;
 pub mod status_bar;
+pub mod suggestion;

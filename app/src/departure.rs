@@ -85,6 +85,8 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
     }
     let ids: BTreeSet<_> = held.iter().map(|(id, _, _)| *id).collect();
     ws.forget(&ids).await.map_err(|e| e.to_string())?;
+    // The emergency copy holds that facility's contacts too: gone now, rewritten with what is left.
+    crate::emergency::forget().await;
     let names = if facility_names.is_empty() {
         String::new()
     } else {

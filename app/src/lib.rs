@@ -6,6 +6,7 @@
 //! - [`sync`]: the WebSocket sync client on the shared sans-IO core.
 //! - [`tabs`]: tabs of one device merge each other's saves.
 //! - [`account`], [`api`], [`passkey`]: the signed-in person, the server's JSON API, WebAuthn ceremonies.
+//! - [`emergency`]: the static copy of the contact chart the service worker serves at `/emergency`.
 //! - [`departure`]: handing back and deleting a facility's data when this device's person left it.
 //! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
@@ -17,6 +18,8 @@ pub mod account;
 pub mod api;
 pub mod components;
 pub mod departure;
+pub mod download;
+pub mod emergency;
 pub mod i18n;
 pub mod pages;
 pub mod passkey;
@@ -88,6 +91,7 @@ pub fn App() -> impl IntoView {
     provide_context(workspace);
     let sync = sync::provide(workspace);
     account::provide();
+    emergency::start(workspace, sync);
     leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(workspace);
@@ -140,6 +144,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/people") view=pages::people::PeoplePage />
                             <Route path=path!("/log") view=pages::log::LogPage />
                             <Route path=path!("/vendors") view=VendorsPage />
+                            <Route path=path!("/emergency") view=pages::emergency::EmergencyPage />
+                            <Route path=path!("/contacts") view=pages::contacts::ContactsPage />
+                            <Route path=path!("/incidents") view=pages::incidents::IncidentsPage />
+                            <Route path=path!("/incidents/:id") view=pages::incidents::IncidentPage />
                             <Route path=path!("/vendor") view=pages::vendor_home::VendorHomePage />
                             <Route path=path!("/checklists/:id") view=ChecklistPage />
                             <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />

@@ -3,7 +3,10 @@
 pub mod account;
 pub mod bench;
 pub mod checklist;
+pub mod contacts;
+pub mod emergency;
 pub mod home;
+pub mod incidents;
 pub mod invite;
 pub mod join;
 pub mod log;

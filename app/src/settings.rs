@@ -41,6 +41,9 @@ pub struct Settings {
     /// Documents opened while the server was out of reach, with the device's time: uploaded to the access
     /// log on the next connection.
     pub offline_opens: Vec<(mamori_shared::model::DocumentId, i64)>,
+    /// When each contact chart (by document id) was last known to match the server's copy (最終同期 on the
+    /// emergency screen).
+    pub chart_synced: std::collections::BTreeMap<String, i64>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
 }

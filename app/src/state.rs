@@ -21,6 +21,9 @@ use mamori_shared::schema::migrate::{self, Outcome};
 use crate::settings::use_settings;
 use crate::storage::{DeviceStore, StorageError};
 
+mod incidents;
+pub use incidents::ChartView;
+
 /// Whether what is on screen is on the device.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveState {
@@ -456,12 +459,9 @@ impl Workspace {
         Ok(())
     }
 
-    /// The facility a document belongs to: a facility index's own, a checklist's from its meta.
+    /// The facility a document belongs to, whatever its kind.
     fn facility_of(doc: &AutoCommit) -> Option<FacilityId> {
-        index::read(doc)
-            .map(|i| i.facility.id)
-            .or_else(|_| checklist::meta(doc).map(|m| m.facility_id))
-            .ok()
+        mamori_shared::schema::facility_of(doc)
     }
 
     /// Every document this device holds for one of `facilities`, saved whole, with its facility.
@@ -604,6 +604,8 @@ impl Workspace {
         self.insert(id, index::create(&facility)?);
         use_settings().update(|s| s.facility_index = Some(id));
         self.record_this_tab();
+        // Every facility starts with its contact chart (連絡体制図) from the template that fits it.
+        self.ensure_contact_chart()?;
         Ok(id)
     }
 

@@ -209,6 +209,19 @@ impl SyncHandle {
         self.perform(effects);
     }
 
+    /// Whether the server has everything this device has of a document, now (untracked).
+    pub fn server_has_untracked(self, id: DocumentId) -> bool {
+        if self.status.get_untracked() != NetStatus::Connected {
+            return false;
+        }
+        let heads = self
+            .ws
+            .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
+            .flatten()
+            .unwrap_or_default();
+        self.inner.with_value(|i| i.core.server_has(id, &heads))
+    }
+
     /// One document's state, reactive.
     pub fn doc_state(self, id: DocumentId) -> DocSync {
         self.tick.track();

@@ -187,13 +187,22 @@ pub struct Shown {
 }
 
 impl Shown {
-    /// The line to read out: name and organisation, or the role when neither is filled in.
+    /// Who answers: name and organisation, or the role when neither is filled in yet.
     pub fn title(&self) -> String {
         match (self.name.is_empty(), self.organisation.is_empty()) {
             (false, false) => format!("{}（{}）", self.name, self.organisation),
             (false, true) => self.name.clone(),
             (true, false) => self.organisation.clone(),
             (true, true) => self.role.clone(),
+        }
+    }
+
+    /// The small line above the title: the role, or the group when the title already is the role.
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() && self.organisation.is_empty() {
+            &self.group_name
+        } else {
+            &self.role
         }
     }
 }

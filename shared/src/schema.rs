@@ -117,6 +117,35 @@ impl DocKind {
     }
 }
 
+/// The kind written at a document's root, if it is one Mamori knows.
+pub fn kind_of<D: ReadDoc>(doc: &D) -> Option<DocKind> {
+    match doc.get(automerge::ROOT, "kind") {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().and_then(DocKind::parse),
+        _ => None,
+    }
+}
+
+/// The facility a document belongs to, whatever its kind: an index's own, the others' `meta.facility_id`.
+pub fn facility_of<D: ReadDoc>(doc: &D) -> Option<FacilityId> {
+    let holder = match kind_of(doc)? {
+        DocKind::FacilityIndex => "facility",
+        DocKind::Checklist | DocKind::ContactChart | DocKind::Incident => "meta",
+    };
+    let key = if holder == "facility" {
+        "id"
+    } else {
+        "facility_id"
+    };
+    let obj = match doc.get(automerge::ROOT, holder) {
+        Ok(Some((Value::Object(_), obj))) => obj,
+        _ => return None,
+    };
+    match doc.get(&obj, key) {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().and_then(FacilityId::parse),
+        _ => None,
+    }
+}
+
 /// The schema version stored at the root (0 when absent).
 pub fn schema_version<D: ReadDoc>(doc: &D) -> u64 {
     match doc.get(automerge::ROOT, "schema") {

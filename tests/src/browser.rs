@@ -186,6 +186,16 @@ impl Browser {
                         && (e.to_string().contains("stale element")
                             || e.to_string().contains("click intercepted")) =>
                 {
+                    // A sticky bar may cover an element scrolled just into view: bring it to the middle.
+                    let _ = self
+                        .client
+                        .execute(
+                            &format!(
+                                "document.querySelector({css:?})?.scrollIntoView({{block: 'center'}})"
+                            ),
+                            vec![],
+                        )
+                        .await;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) => panic!("could not click `{css}`: {e}"),

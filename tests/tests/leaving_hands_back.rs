@@ -1,6 +1,6 @@
 //! Leaving a facility (退職): a staff member edits offline, the 管理者 ends their access meanwhile; when the
 //! device next connects it hands its unsynced changes back into the server's quarantine (not merged), then
-//! deletes the facility's data and says so. The 管理者 reviews the set and accepts it, which merges it for
+//! deletes the facility's data (the emergency copy of its contact chart included) and says so. The 管理者 reviews the set and accepts it, which merges it for
 //! everyone; a discarded set never reaches the document.
 
 use mamori_tests::TestServer;
@@ -10,6 +10,10 @@ use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status}
 const STORED_DOCUMENTS: &str = "const open = indexedDB.open('mamori'); \
     open.onsuccess = () => { const r = open.result.transaction('documents').objectStore('documents').count(); \
     r.onsuccess = () => done(r.result); r.onerror = () => done(-1); }; open.onerror = () => done(-1);";
+
+/// Whether the static emergency copy of the contact chart (names and phone numbers) is on the device.
+const EMERGENCY_COPY: &str =
+    "caches.open('mamori-emergency').then(c => c.match('/emergency')).then(r => done(!!r));";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides() {
@@ -36,6 +40,14 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
     staff.wait(r#"li[data-item="2-⑥"][data-answer="no"]"#).await;
     staff.wait_saved().await;
     assert!(staff.eval_async(STORED_DOCUMENTS).await.as_i64().unwrap() >= 2);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while staff.eval_async(EMERGENCY_COPY).await != serde_json::json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the device keeps the contact chart's emergency copy"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 
     // Meanwhile the 管理者 ends their access.
     let removed = run(
@@ -54,6 +66,11 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
     assert!(notice.contains("みなと薬局"), "{notice}");
     assert!(notice.contains("削除"), "{notice}");
     assert_eq!(staff.eval_async(STORED_DOCUMENTS).await, 0);
+    assert_eq!(
+        staff.eval_async(EMERGENCY_COPY).await,
+        serde_json::json!(false),
+        "the contact chart's emergency copy (phone numbers) is gone too"
+    );
     // Nothing of the facility is shown any more, even after a reload.
     staff.goto(&url).await;
     staff.wait(".departure-notice").await;

@@ -118,8 +118,8 @@ async fn quota_full_is_reported_and_recovers() {
         .await
         .unwrap();
     assert_eq!(
-        records, 2,
-        "the facility index and the checklist are still stored"
+        records, 3,
+        "the facility index, the checklist and the contact chart are still stored"
     );
 
     // Step 6: "save again" writes the change, and it survives a reload.

@@ -50,6 +50,24 @@ async fn capture_main_screens() {
         .await;
         b.wait(".print-sheet").await;
         capture(&b, &format!("{label}-4-print")).await;
+        b.goto(&format!("{}/emergency", server.url)).await;
+        b.wait(".call").await;
+        capture(&b, &format!("{label}-5-emergency")).await;
+        b.goto(&format!("{}/contacts", server.url)).await;
+        b.wait(".chart-diagram svg").await;
+        capture(&b, &format!("{label}-6-contact-chart")).await;
+        b.click(r#"li.contact-row[data-contact="t-officer"] .edit-contact"#)
+            .await;
+        b.wait(".contact-sheet").await;
+        capture(&b, &format!("{label}-7-contact-sheet")).await;
+        b.goto(&format!("{}/incidents", server.url)).await;
+        b.fill("input[name=incident_title]", "電子薬歴が開けない")
+            .await;
+        b.click(".start-incident button[type=submit]").await;
+        b.wait(".add-entry").await;
+        b.click(r#"button.step[data-step="0"]"#).await;
+        b.wait(".timeline-entry").await;
+        capture(&b, &format!("{label}-8-incident")).await;
         b.close().await;
     }
 }

@@ -36,6 +36,9 @@ pub fn StatusBar() -> impl IntoView {
                 <span class="brand-name">"Mamori"</span>
             </A>
             <span class="facility-name">{facility}</span>
+            <A href="/emergency" attr:class="emergency-button" attr:aria-label=tr!("緊急連絡（連絡体制図）", "Emergency contacts")>
+                <span aria-hidden="true">"☎"</span>" "{tr!("緊急連絡", "Emergency")}
+            </A>
             <span class="spacer"></span>
             <span class="save-state" data-state=move || match ws.save.get() {
                 SaveState::Saved => "saved",

@@ -50,6 +50,20 @@ pub fn HomePage() -> impl IntoView {
     };
     view! {
         <section class="page home">
+            <nav class="emergency-tiles">
+                <A href="/emergency" attr:class="tile tile-emergency">
+                    <strong>{tr!("☎ 緊急連絡", "☎ Emergency contacts")}</strong>
+                    <span>{tr!("サイバー攻撃が疑われたら、ここから連絡", "Suspect a cyber attack? Call from here")}</span>
+                </A>
+                <A href="/incidents" attr:class="tile">
+                    <strong>{tr!("インシデント対応記録", "Incident log")}</strong>
+                    <span>{tr!("いつ・何が起き・誰に連絡したか", "When, what, and who was called")}</span>
+                </A>
+                <A href="/contacts" attr:class="tile">
+                    <strong>{tr!("連絡体制図", "Contact chart")}</strong>
+                    <span>{tr!("編集・見直し・A4印刷", "Edit, review, print on A4")}</span>
+                </A>
+            </nav>
             <h1>{tr!("チェックリスト", "Checklists")}</h1>
             <p class="lead">{tr!(
                 "厚生労働省「医療機関等におけるサイバーセキュリティ対策チェックリスト」。少なくとも年に1回、全項目を確認し、確認日を記入します。",

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 use crate::settings::use_settings;
 use crate::state::{format_time, use_workspace};
@@ -13,27 +12,11 @@ use crate::tr;
 
 /// Offers the copy as a file download.
 fn export(entry: &SetAside) {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(entry.bytes.as_slice()));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(a) = document()
-        .create_element("a")
-        .map(|e| e.unchecked_into::<web_sys::HtmlAnchorElement>())
-    {
-        a.set_href(&url);
-        a.set_download(&format!(
-            "mamori-{}-{}.automerge",
-            entry.document, entry.at_ms as i64
-        ));
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    crate::download::save_file(
+        &entry.bytes,
+        "application/octet-stream",
+        &format!("mamori-{}-{}.automerge", entry.document, entry.at_ms as i64),
+    );
 }
 
 #[component]

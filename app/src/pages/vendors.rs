@@ -1,5 +1,5 @@
-//! Vendors (事業者): one entity each, referenced by id from checklists (and later the contact chart and
-//! the ledgers).
+//! Vendors (事業者): one entity each, referenced by id from checklists, the contact chart (their emergency
+//! number lives here) and, later, the ledgers.
 
 use leptos::prelude::*;
 use mamori_shared::model::{Vendor, VendorId};
@@ -12,6 +12,9 @@ pub fn VendorsPage() -> impl IntoView {
     let ws = use_workspace();
     let name = RwSignal::new(String::new());
     let systems = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let person = RwSignal::new(String::new());
+    let hours = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -26,14 +29,15 @@ pub fn VendorsPage() -> impl IntoView {
             id: VendorId::generate(),
             name: n,
             systems: systems.get_untracked().trim().to_string(),
-            phone: String::new(),
-            contact_person: String::new(),
+            phone: phone.get_untracked().trim().to_string(),
+            contact_person: person.get_untracked().trim().to_string(),
             email: String::new(),
-            hours: String::new(),
+            hours: hours.get_untracked().trim().to_string(),
         }) {
             Ok(()) => {
-                name.set(String::new());
-                systems.set(String::new());
+                for field in [name, systems, phone, person, hours] {
+                    field.set(String::new());
+                }
                 error.set(None);
             }
             Err(e) => error.set(Some(e.to_string())),
@@ -48,7 +52,15 @@ pub fn VendorsPage() -> impl IntoView {
             )}</p>
             <ul class="vendor-list">
                 {move || ws.index().map(|i| i.vendors.into_values().map(|v| view! {
-                    <li class="card"><strong>{v.name}</strong><span class="muted">{v.systems}</span></li>
+                    <li class="card vendor-row">
+                        <strong>{v.name}</strong>
+                        <span class="muted">{v.systems}</span>
+                        {if v.phone.is_empty() {
+                            view! { <span class="badge warn">{tr!("緊急連絡先の電話番号が未登録", "No emergency number")}</span> }.into_any()
+                        } else {
+                            view! { <span class="vendor-phone">{format!("☎ {} {} {}", v.phone, v.contact_person, v.hours)}</span> }.into_any()
+                        }}
+                    </li>
                 }).collect_view())}
             </ul>
             <form class="form card" on:submit=add>
@@ -60,6 +72,19 @@ pub fn VendorsPage() -> impl IntoView {
                     <span>{tr!("提供・保守しているシステム", "Systems provided or maintained")}</span>
                     <input name="vendor_systems" type="text" prop:value=systems on:input=move |ev| systems.set(event_target_value(&ev)) />
                 </label>
+                <label class="field">
+                    <span>{tr!("緊急時の電話番号（連絡体制図に載ります）", "Emergency phone (shown on the contact chart)")}</span>
+                    <input name="vendor_phone" type="tel" inputmode="tel" prop:value=phone on:input=move |ev| phone.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">
+                    <span>{tr!("担当者名", "Contact person")}</span>
+                    <input name="vendor_person" type="text" prop:value=person on:input=move |ev| person.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">
+                    <span>{tr!("受付時間", "Hours")}</span>
+                    <input name="vendor_hours" type="text" prop:value=hours on:input=move |ev| hours.set(event_target_value(&ev)) />
+                </label>
+                <p class="muted">{tr!("登録後の変更は「連絡体制図」の事業者欄から行えます。", "Change these later from the vendor's row on the contact chart.")}</p>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <button type="submit" class="button primary">{tr!("事業者を追加", "Add vendor")}</button>
             </form>

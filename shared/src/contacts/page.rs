@@ -70,7 +70,7 @@ pub fn body(charts: &[PageChart]) -> String {
                 r#"<li class="call depth-{}" data-contact="{}"><div class="call-who"><span class="call-role">{}</span> <span class="call-name">{}</span> <span class="call-group">{}</span></div>"#,
                 c.depth.min(5),
                 escape(&c.id),
-                escape(&c.role),
+                escape(c.label()),
                 escape(&c.title()),
                 escape(&c.group_name)
             ));
@@ -179,7 +179,7 @@ pub fn diagram(contacts: &[Shown]) -> String {
             x,
             row * ROW,
             color,
-            &c.role,
+            c.label(),
             &c.title(),
             &phones.join(" / "),
         );

@@ -240,6 +240,38 @@ pub fn mark_reviewed(
     Ok(())
 }
 
+/// Brings another chart's contacts and groups into this one (two devices each made a chart while apart): a
+/// contact the same as the one with its id is skipped, a different one comes in under a new id, so nothing
+/// entered on either device is lost. Returns how many contacts came in.
+pub fn take_in(
+    doc: &mut AutoCommit,
+    other: &ContactChart,
+    now_ms: i64,
+) -> Result<usize, SchemaError> {
+    let current = read(doc)?;
+    let mut copied = 0;
+    for c in other.contacts.values() {
+        match current.contacts.get(&c.id) {
+            Some(same) if same == c => continue,
+            Some(_) => {
+                let fresh = Contact {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    ..c.clone()
+                };
+                put_contact(doc, &fresh, now_ms)?;
+            }
+            None => put_contact(doc, c, now_ms)?,
+        }
+        copied += 1;
+    }
+    for g in other.groups.values() {
+        if !current.groups.contains_key(&g.id) {
+            put_group(doc, g, now_ms)?;
+        }
+    }
+    Ok(copied)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +338,34 @@ mod tests {
             );
         }
         assert_eq!(after.updated_at_ms, 5);
+    }
+
+    #[test]
+    fn a_second_chart_made_apart_is_taken_in_without_losing_a_contact() {
+        let facility = FacilityId::generate();
+        let mut main = create(facility, FacilityKind::Clinic, 1).unwrap();
+        let mut other = create(facility, FacilityKind::Clinic, 2).unwrap();
+        let mut officer = read(&other).unwrap().contacts["t-officer"].clone();
+        officer.name = "鈴木".into();
+        put_contact(&mut other, &officer, 3).unwrap();
+        let mut extra = Contact::new("others", 9);
+        extra.role = "近隣病院".into();
+        put_contact(&mut other, &extra, 3).unwrap();
+        let before = read(&main).unwrap().contacts.len();
+        let copied = take_in(&mut main, &read(&other).unwrap(), 4).unwrap();
+        assert_eq!(
+            copied, 2,
+            "the edited officer and the new contact; identical ones skipped"
+        );
+        let after = read(&main).unwrap();
+        assert_eq!(after.contacts.len(), before + 2);
+        assert!(after.contacts.values().any(|c| c.name == "鈴木"));
+        assert!(after.contacts.contains_key(&extra.id));
+        assert_eq!(
+            take_in(&mut main, &read(&other).unwrap(), 5).unwrap(),
+            1,
+            "only the renamed officer again"
+        );
     }
 
     #[test]

@@ -145,6 +145,13 @@ pub fn record_actor(
     Ok(())
 }
 
+/// Takes a document off the index's list (the document itself is kept, on the device and the server).
+pub fn unlist_document(doc: &mut AutoCommit, id: DocumentId) -> Result<(), SchemaError> {
+    let documents = map_at(doc, "documents")?;
+    doc.delete(&documents, id.to_string().as_str())?;
+    Ok(())
+}
+
 /// Lists a document in the index.
 pub fn put_document(doc: &mut AutoCommit, entry: &DocumentEntry) -> Result<(), SchemaError> {
     let documents = map_at(doc, "documents")?;
