@@ -109,6 +109,11 @@ impl Date {
         self.0.day()
     }
 
+    /// Whole days from `earlier` to this day (negative when `earlier` is later).
+    pub fn days_since(self, earlier: Date) -> i64 {
+        (self.0 - earlier.0).whole_days()
+    }
+
     pub fn iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
     }

@@ -15,6 +15,7 @@
 //! - [`sync`]: the sans-IO sync core (per-peer Automerge sync states, the client's connection state machine).
 //! - [`contacts`]: the contact chart in use: templates, escalation order, `tel:` links, the emergency page.
 //! - [`incident`]: first-response steps and the incident log's export.
+//! - [`ledger`]: the 機器台帳 and 利用者ID台帳 columns, CSV import/export (UTF-8, Shift_JIS), checks for 2-①…2-⑩.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 
@@ -25,6 +26,7 @@ pub mod contacts;
 pub mod edition;
 pub mod error;
 pub mod incident;
+pub mod ledger;
 pub mod model;
 pub mod progress;
 pub mod protocol;

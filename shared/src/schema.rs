@@ -1,12 +1,13 @@
 //! How Mamori's data lives in Automerge documents.
 //!
-//! Four kinds of document so far, each with `schema` (version) and `kind` at the root:
+//! Six kinds of document so far, each with `schema` (version) and `kind` at the root:
 //! - the **facility index** ([`index`]): the facility, its vendors and the list of its other documents, so a
 //!   second device can find everything from one id;
 //! - a **checklist** ([`checklist`]): one facility, one form, one edition, one fiscal year (and, for
 //!   事業者確認用, one vendor), with answers keyed by official item id;
 //! - the **contact chart** ([`contact_chart`], 連絡体制図): one per facility, who to call in an incident;
-//! - an **incident log** ([`incident`], インシデント対応記録): one per incident, entries from any device.
+//! - an **incident log** ([`incident`], インシデント対応記録): one per incident, entries from any device;
+//! - the **ledgers** ([`ledger`], 機器台帳 and 利用者ID台帳): one of each per facility, rows keyed by id.
 //!
 //! Structs map to documents with autosurgeon, except answers: each is put whole as a fresh map (see
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
@@ -16,6 +17,7 @@ pub mod checklist;
 pub mod contact_chart;
 pub mod incident;
 pub mod index;
+pub mod ledger;
 pub mod migrate;
 
 use automerge::{ReadDoc, ScalarValue, Value};
@@ -93,6 +95,8 @@ pub enum DocKind {
     Checklist,
     ContactChart,
     Incident,
+    DeviceLedger,
+    UserLedger,
 }
 
 impl DocKind {
@@ -102,6 +106,8 @@ impl DocKind {
             DocKind::Checklist => "checklist",
             DocKind::ContactChart => "contact_chart",
             DocKind::Incident => "incident",
+            DocKind::DeviceLedger => "device_ledger",
+            DocKind::UserLedger => "user_ledger",
         }
     }
 
@@ -111,6 +117,8 @@ impl DocKind {
             DocKind::Checklist,
             DocKind::ContactChart,
             DocKind::Incident,
+            DocKind::DeviceLedger,
+            DocKind::UserLedger,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -129,7 +137,11 @@ pub fn kind_of<D: ReadDoc>(doc: &D) -> Option<DocKind> {
 pub fn facility_of<D: ReadDoc>(doc: &D) -> Option<FacilityId> {
     let holder = match kind_of(doc)? {
         DocKind::FacilityIndex => "facility",
-        DocKind::Checklist | DocKind::ContactChart | DocKind::Incident => "meta",
+        DocKind::Checklist
+        | DocKind::ContactChart
+        | DocKind::Incident
+        | DocKind::DeviceLedger
+        | DocKind::UserLedger => "meta",
     };
     let key = if holder == "facility" {
         "id"

@@ -33,6 +33,8 @@ pub fn VendorsPage() -> impl IntoView {
             contact_person: person.get_untracked().trim().to_string(),
             email: String::new(),
             hours: hours.get_untracked().trim().to_string(),
+            mds_received_on: None,
+            mds_version: String::new(),
         }) {
             Ok(()) => {
                 for field in [name, systems, phone, person, hours] {

@@ -14,6 +14,8 @@ fn vendor(name: &str, phone: &str) -> Vendor {
         contact_person: String::new(),
         email: String::new(),
         hours: "24時間".into(),
+        mds_received_on: None,
+        mds_version: String::new(),
     }
 }
 

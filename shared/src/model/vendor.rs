@@ -29,4 +29,12 @@ pub struct Vendor {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub hours: String,
+    /// When the vendor's MDS/SDS (製造業者/サービス事業者による医療情報セキュリティ開示書) arrived (item 2-③).
+    #[autosurgeon(missing = "Default::default", with = "crate::schema::date_repr")]
+    #[serde(default)]
+    pub mds_received_on: Option<crate::calendar::Date>,
+    /// Which version of the MDS/SDS it was.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub mds_version: String,
 }

@@ -1,0 +1,325 @@
+//! The columns of each ledger: the header the manual prints (what export writes), the other headers people
+//! use for it (what import recognises), and how a cell is read and written.
+
+use std::collections::BTreeMap;
+
+use crate::calendar::Date;
+use crate::model::{Vendor, VendorId};
+use crate::schema::ledger::{Account, Device, Remote};
+
+/// What reading a cell can find wrong (the value is never dropped: see [`super::import`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellProblem {
+    BadDate(String),
+    BadChoice(String),
+}
+
+/// What a cell needs besides its text: the facility's vendors (by id), for the 保守事業者 column.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub vendors: BTreeMap<String, Vendor>,
+}
+
+impl Context {
+    pub fn vendor_name(&self, id: Option<VendorId>) -> String {
+        id.and_then(|v| self.vendors.get(&v.to_string()))
+            .map(|v| v.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn vendor_named(&self, name: &str) -> Option<VendorId> {
+        let name = normalise(name);
+        self.vendors
+            .values()
+            .find(|v| normalise(&v.name) == name)
+            .map(|v| v.id)
+    }
+}
+
+/// One column of a ledger.
+pub struct Column<R> {
+    /// Stable key (mapping choices are saved by it).
+    pub key: &'static str,
+    /// The header as the manual prints it, written on export.
+    pub header: &'static str,
+    /// Other headers meaning the same (compared after [`normalise`]).
+    pub aliases: &'static [&'static str],
+    pub get: fn(&R, &Context) -> String,
+    /// Sets the field from a cell; `Err` leaves the field as it was.
+    pub set: fn(&mut R, &str, &Context) -> Result<(), CellProblem>,
+}
+
+/// Header and cell comparison form: full-width ASCII made half-width, spaces and a few marks removed,
+/// lower case.
+pub fn normalise(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| {
+            let c = match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                c => c,
+            };
+            (!c.is_whitespace() && !matches!(c, '・' | '_' | '-' | '（' | '）' | '(' | ')'))
+                .then(|| c.to_lowercase())
+        })
+        .flatten()
+        .collect()
+}
+
+/// A date as people type it in a ledger: 2020/12/1, 2020-12-01, 2020.12.1, 2020年12月1日.
+pub fn parse_date(s: &str) -> Result<Option<Date>, CellProblem> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = t
+        .split(['/', '-', '.', '年', '月', '日'])
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let bad = || CellProblem::BadDate(t.to_string());
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let n = |p: &str| p.trim().parse::<i32>().map_err(|_| bad());
+    let (y, m, d) = (n(parts[0])?, n(parts[1])?, n(parts[2])?);
+    if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    Date::new(y, m as u8, d as u8).map(Some).map_err(|_| bad())
+}
+
+/// How dates are written on export (Excel reads it as a date).
+pub fn write_date(d: Option<Date>) -> String {
+    d.map(|d| format!("{:04}/{:02}/{:02}", d.year(), d.month(), d.day()))
+        .unwrap_or_default()
+}
+
+macro_rules! text {
+    ($ty:ty, $key:literal, $header:literal, [$($alias:literal),*], $field:ident) => {
+        Column {
+            key: $key,
+            header: $header,
+            aliases: &[$($alias),*],
+            get: |r: &$ty, _: &Context| r.$field.clone(),
+            set: |r: &mut $ty, v: &str, _: &Context| {
+                r.$field = v.trim().to_string();
+                Ok(())
+            },
+        }
+    };
+}
+
+macro_rules! date {
+    ($ty:ty, $key:literal, $header:literal, [$($alias:literal),*], $field:ident) => {
+        Column {
+            key: $key,
+            header: $header,
+            aliases: &[$($alias),*],
+            get: |r: &$ty, _: &Context| write_date(r.$field),
+            set: |r: &mut $ty, v: &str, _: &Context| {
+                r.$field = parse_date(v)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// The 機器台帳: the manual's twelve columns, then Mamori's.
+pub fn device_columns() -> Vec<Column<Device>> {
+    vec![
+        text!(
+            Device,
+            "number",
+            "管理番号",
+            ["機器番号", "資産番号", "管理no", "no"],
+            number
+        ),
+        text!(
+            Device,
+            "maker",
+            "メーカー",
+            ["メーカー名", "製造元", "製造者"],
+            maker
+        ),
+        text!(Device, "os", "OS", ["オペレーティングシステム", "os名"], os),
+        text!(
+            Device,
+            "software",
+            "ソフトウェア",
+            ["ソフト", "アプリケーション", "システム"],
+            software
+        ),
+        text!(
+            Device,
+            "software_version",
+            "ソフトウェアバージョン",
+            ["バージョン", "ver", "version", "ソフトウェアver"],
+            software_version
+        ),
+        text!(
+            Device,
+            "ip_address",
+            "IPアドレス",
+            ["ip", "ipaddress"],
+            ip_address
+        ),
+        text!(
+            Device,
+            "computer_name",
+            "コンピュータ名",
+            ["コンピューター名", "ホスト名", "端末名", "pc名"],
+            computer_name
+        ),
+        text!(
+            Device,
+            "location",
+            "設置場所",
+            ["場所", "設置部署", "所在"],
+            location
+        ),
+        text!(Device, "user", "利用者", ["使用者", "利用者名"], user),
+        date!(
+            Device,
+            "registered_on",
+            "登録日",
+            ["導入日", "登録年月日"],
+            registered_on
+        ),
+        text!(Device, "status", "状態", ["ステータス", "稼働状況"], status),
+        text!(Device, "description", "説明", ["備考", "メモ"], description),
+        text!(
+            Device,
+            "category",
+            "種別",
+            ["機器種別", "区分", "分類"],
+            category
+        ),
+        Column {
+            key: "vendor",
+            header: "保守事業者",
+            aliases: &["事業者", "保守業者", "保守会社", "ベンダー"],
+            get: |r: &Device, cx: &Context| cx.vendor_name(r.vendor_id),
+            // Resolved by import (an unknown vendor becomes a new vendor entity there).
+            set: |r: &mut Device, v: &str, cx: &Context| {
+                r.vendor_id = cx.vendor_named(v);
+                Ok(())
+            },
+        },
+        Column {
+            key: "remote",
+            header: "リモートメンテナンス",
+            aliases: &["リモート保守", "リモートメンテナンス有無", "遠隔保守"],
+            get: |r: &Device, _: &Context| r.remote.label_ja().to_string(),
+            set: |r: &mut Device, v: &str, _: &Context| {
+                r.remote =
+                    Remote::parse(v).ok_or_else(|| CellProblem::BadChoice(v.trim().into()))?;
+                Ok(())
+            },
+        },
+        date!(
+            Device,
+            "last_patch_on",
+            "最終パッチ適用日",
+            ["パッチ適用日", "最終更新適用日", "アップデート日"],
+            last_patch_on
+        ),
+        date!(
+            Device,
+            "os_support_end_on",
+            "OSサポート終了日",
+            ["サポート終了日", "eos", "サポート期限"],
+            os_support_end_on
+        ),
+    ]
+}
+
+/// The 利用者ID台帳; `pharmacy` writes 利用者属性 where institutions write 所属部署 (both are read).
+pub fn account_columns(pharmacy: bool) -> Vec<Column<Account>> {
+    let department = if pharmacy {
+        text!(
+            Account,
+            "department",
+            "利用者属性",
+            ["所属部署", "所属", "部署", "職種"],
+            department
+        )
+    } else {
+        text!(
+            Account,
+            "department",
+            "所属部署",
+            ["利用者属性", "所属", "部署", "職種"],
+            department
+        )
+    };
+    vec![
+        text!(Account, "no", "No.", ["no", "番号", "項番"], no),
+        department,
+        text!(Account, "family_name", "性", ["姓", "氏"], family_name),
+        text!(Account, "given_name", "名", [], given_name),
+        text!(Account, "phone", "電話番号", ["電話", "内線", "tel"], phone),
+        text!(
+            Account,
+            "user_id",
+            "ユーザID",
+            ["ユーザーid", "ログインid", "id", "アカウント"],
+            user_id
+        ),
+        text!(
+            Account,
+            "description",
+            "説明",
+            ["備考", "メモ"],
+            description
+        ),
+        text!(Account, "privilege", "権限", ["ロール", "role"], privilege),
+        text!(Account, "status", "状態", ["ステータス"], status),
+        date!(
+            Account,
+            "planned_end_on",
+            "退職予定日",
+            ["退職予定", "利用終了予定日", "終了予定日"],
+            planned_end_on
+        ),
+        date!(
+            Account,
+            "last_used_on",
+            "最終利用日",
+            ["最終ログイン日", "最終使用日"],
+            last_used_on
+        ),
+    ]
+}
+
+/// Headers that name a secret: such a column is refused, never read or stored.
+pub fn names_a_secret(header: &str) -> bool {
+    let h = normalise(header);
+    [
+        "パスワード",
+        "password",
+        "passwd",
+        "pwd",
+        "暗証",
+        "pass",
+        "pin",
+        "秘密",
+    ]
+    .iter()
+    .any(|s| h.contains(s))
+}
+
+/// Which column a header is, if any.
+pub fn recognise<R>(columns: &[Column<R>], header: &str) -> Option<usize> {
+    let h = normalise(header);
+    if h.is_empty() {
+        return None;
+    }
+    columns
+        .iter()
+        .position(|c| normalise(c.header) == h)
+        .or_else(|| {
+            columns
+                .iter()
+                .position(|c| c.aliases.iter().any(|a| normalise(a) == h))
+        })
+}

@@ -1,0 +1,327 @@
+use std::collections::BTreeMap;
+
+use super::checks::{self, STALE_DAYS};
+use super::columns::{Context, account_columns, device_columns, parse_date};
+use super::import::{
+    ImportError, MAX_ROWS, Problem, decode, export_csv, map_headers, parse_csv, preview,
+};
+use crate::calendar::Date;
+use crate::model::{Vendor, VendorId};
+use crate::schema::ledger::{Account, Device, Remote};
+
+/// The manual's 機器台帳 example with real values in place of its ○ placeholders.
+const DEVICES_CSV: &str = "管理番号,メーカー,OS,ソフトウェア,ソフトウェアバージョン,IPアドレス,コンピュータ名,設置場所,利用者,登録日,状態,説明
+001,A社,Win11,さくら電子カルテ,2.0,192.168.10.11,Room1のPC1,Room1,a医師（内科）,2020/12/1,稼働,
+002,A社,Win11,さくら電子カルテ,1.2,192.168.10.12,Room1のPC2,Room1,b医師（内科）,2020/12/1,停止,メンテナンス
+003,A社,Win8,さくら電子カルテ,2.0,192.168.10.21,Room2のPC1,Room2,c医師（外科）,2014/10/1,稼働,
+004,B社,Win11,みどり管理システム,5.0.1,192.168.10.31,Room3のPC1,Room3,\"a医師（内科）、b医師（内科）、c医師（外科）\",2021/8/1,稼働,
+";
+
+/// The manual's 利用者ID台帳 example (institution form).
+const ACCOUNTS_CSV: &str = "No.,所属部署,性,名,電話番号,ユーザID,説明,権限,状態
+001,システム管理,山田,太郎,03-1111-0001,yamada@clinic,安全管理責任者,Admin,使用可
+002,A科,佐藤,花子,03-1111-0002,sato@clinic,使用者,User,使用可
+003,A科,鈴木,一郎,03-1111-0003,suzuki@clinic,使用者/退職予定,User,使用可 (23年3月まで)
+004,B科,高橋,次郎,03-1111-0004,takahashi@clinic,使用者,User,使用可
+";
+
+fn d(s: &str) -> Date {
+    Date::parse_iso(s).unwrap()
+}
+
+fn devices_from(csv: &str) -> Vec<Device> {
+    let table = parse_csv(&decode(csv.as_bytes()).unwrap()).unwrap();
+    let cols = device_columns();
+    let mapping = map_headers(&cols, &table[0]);
+    let p = preview(&cols, &table, mapping, &Context::default(), &[]).unwrap();
+    p.rows.into_iter().map(|r| r.row).collect()
+}
+
+#[test]
+fn the_manuals_headers_and_common_variants_are_recognised() {
+    let cols = device_columns();
+    let headers: Vec<String> = DEVICES_CSV
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let m = map_headers(&cols, &headers);
+    assert!(m.columns.iter().all(Option::is_some), "{m:?}");
+    assert!(m.unknown.is_empty() && m.refused.is_empty());
+    // Variants: full-width letters, spaces, other words for the same column.
+    let variants: Vec<String> = [
+        "機器番号",
+        "ＯＳ",
+        "ホスト名",
+        "設置 場所",
+        "備考",
+        "メーカー名",
+        "謎の列",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let m = map_headers(&cols, &variants);
+    let keys: Vec<Option<&str>> = m.columns.iter().map(|c| c.map(|i| cols[i].key)).collect();
+    assert_eq!(
+        keys,
+        [
+            Some("number"),
+            Some("os"),
+            Some("computer_name"),
+            Some("location"),
+            Some("description"),
+            Some("maker"),
+            None
+        ]
+    );
+    assert_eq!(m.unknown, ["謎の列"]);
+    // Pharmacies write 利用者属性 where institutions write 所属部署: both read as the same column.
+    let acols = account_columns(true);
+    let m = map_headers(&acols, &["利用者属性".to_string(), "所属部署".to_string()]);
+    assert_eq!(m.columns[0].map(|i| acols[i].key), Some("department"));
+    assert_eq!(m.columns[1], None, "one file column per ledger column");
+}
+
+#[test]
+fn a_password_column_is_refused_and_never_read() {
+    let csv = "ユーザID,パスワード,Password,権限\nyamada,secret1,secret2,Admin\n";
+    let table = parse_csv(csv).unwrap();
+    let cols = account_columns(false);
+    let m = map_headers(&cols, &table[0]);
+    assert_eq!(m.refused, ["パスワード", "Password"]);
+    let p = preview(&cols, &table, m, &Context::default(), &[]).unwrap();
+    let row = format!("{:?}", p.rows[0].row);
+    assert!(!row.contains("secret"), "no secret stored: {row}");
+    assert_eq!(p.rows[0].row.user_id, "yamada");
+}
+
+#[test]
+fn shift_jis_as_japanese_excel_writes_it_is_read() {
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(DEVICES_CSV);
+    assert!(std::str::from_utf8(&sjis).is_err(), "really not UTF-8");
+    assert_eq!(decode(&sjis).unwrap(), DEVICES_CSV);
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(DEVICES_CSV.as_bytes());
+    assert_eq!(decode(&bom).unwrap(), DEVICES_CSV);
+    assert_eq!(
+        decode(b"\x81\x82\xff\xfe\x00\x81"),
+        Err(ImportError::Encoding)
+    );
+    assert_eq!(decode(b"  \n"), Err(ImportError::Empty));
+}
+
+#[test]
+fn broken_quoting_and_too_many_rows_are_clear_errors() {
+    let broken = "管理番号,説明\n001,\"閉じていない\n002,ok\n";
+    assert!(matches!(
+        parse_csv(broken),
+        Err(ImportError::BrokenQuoting { .. })
+    ));
+    let mut big = String::from("管理番号\n");
+    for i in 0..(MAX_ROWS + 5) {
+        big.push_str(&format!("{i}\n"));
+    }
+    assert!(matches!(
+        parse_csv(&big),
+        Err(ImportError::TooManyRows { .. })
+    ));
+    let unrelated = parse_csv("a,b\n1,2\n").unwrap();
+    let cols = device_columns();
+    let m = map_headers(&cols, &unrelated[0]);
+    assert_eq!(
+        preview(&cols, &unrelated, m, &Context::default(), &[]),
+        Err(ImportError::NoKnownColumns)
+    );
+}
+
+#[test]
+fn each_rows_problems_are_shown_and_nothing_typed_is_lost() {
+    let csv = "管理番号,状態,登録日,リモートメンテナンス,保守事業者\n001,稼働,2020/13/45,有,さくらシステム\n001,故障中,2021/1/1,たぶん,\n002,稼働,2021年8月1日,無,さくらシステム\n";
+    let table = parse_csv(csv).unwrap();
+    let cols = device_columns();
+    let m = map_headers(&cols, &table[0]);
+    let p = preview(&cols, &table, m, &Context::default(), &["002".to_string()]).unwrap();
+    assert_eq!(p.rows.len(), 3);
+    let first = &p.rows[0];
+    assert!(first.problems.contains(&Problem::BadDate {
+        column: "登録日",
+        value: "2020/13/45".into()
+    }));
+    assert!(first.row.description.contains("2020/13/45"), "kept in 説明");
+    assert!(first.problems.contains(&Problem::Duplicate("001".into())));
+    assert!(
+        first
+            .problems
+            .contains(&Problem::NewVendor("さくらシステム".into()))
+    );
+    let second = &p.rows[1];
+    assert!(
+        second
+            .problems
+            .contains(&Problem::UnknownStatus("故障中".into()))
+    );
+    assert!(second.problems.contains(&Problem::Duplicate("001".into())));
+    assert!(second.row.description.contains("たぶん"));
+    let third = &p.rows[2];
+    assert_eq!(third.row.registered_on, Some(d("2021-08-01")));
+    assert!(
+        third.problems.contains(&Problem::Duplicate("002".into())),
+        "against the ledger"
+    );
+    // One new vendor entity for both rows naming it.
+    assert_eq!(p.new_vendors.len(), 1);
+    assert_eq!(first.row.vendor_id, Some(p.new_vendors[0].id));
+    assert_eq!(third.row.vendor_id, Some(p.new_vendors[0].id));
+    assert_eq!(third.row.remote, Remote::No);
+}
+
+#[test]
+fn export_then_import_gives_back_identical_rows_in_utf8_and_shift_jis() {
+    let devices = devices_from(DEVICES_CSV);
+    assert_eq!(devices.len(), 4);
+    assert_eq!(
+        devices[3].user,
+        "a医師（内科）、b医師（内科）、c医師（外科）"
+    );
+    let cx = Context::default();
+    for sjis in [false, true] {
+        let bytes = export_csv(&device_columns(), &devices, &cx, sjis).unwrap();
+        let again = devices_from(&decode(&bytes).unwrap());
+        let strip = |v: &[Device]| -> Vec<Device> {
+            v.iter()
+                .map(|d| Device {
+                    id: String::new(),
+                    ..d.clone()
+                })
+                .collect()
+        };
+        assert_eq!(strip(&again), strip(&devices), "shift_jis: {sjis}");
+    }
+    let table = parse_csv(ACCOUNTS_CSV).unwrap();
+    let cols = account_columns(false);
+    let m = map_headers(&cols, &table[0]);
+    let accounts: Vec<Account> = preview(&cols, &table, m, &cx, &[])
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
+    let bytes = export_csv(&cols, &accounts, &cx, false).unwrap();
+    let table2 = parse_csv(&decode(&bytes).unwrap()).unwrap();
+    let m2 = map_headers(&cols, &table2[0]);
+    let again: Vec<Account> = preview(&cols, &table2, m2, &cx, &[])
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
+    let strip = |v: &[Account]| -> Vec<Account> {
+        v.iter()
+            .map(|a| Account {
+                id: String::new(),
+                ..a.clone()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&again), strip(&accounts));
+    // A character Shift_JIS lacks is named rather than silently replaced.
+    let odd = vec![Device {
+        user: "𠮷田".into(),
+        ..Device::default()
+    }];
+    let err = export_csv(&device_columns(), &odd, &cx, true).unwrap_err();
+    assert!(err.contains("𠮷"), "{err}");
+}
+
+#[test]
+fn dates_read_as_people_write_them() {
+    assert_eq!(parse_date("2020/12/1").unwrap(), Some(d("2020-12-01")));
+    assert_eq!(parse_date("2020-12-01").unwrap(), Some(d("2020-12-01")));
+    assert_eq!(parse_date("2020年12月1日").unwrap(), Some(d("2020-12-01")));
+    assert_eq!(parse_date(" ").unwrap(), None);
+    assert!(parse_date("2023/2/30").is_err());
+    assert!(parse_date("令和").is_err());
+}
+
+#[test]
+fn the_checks_name_the_rows_behind_them() {
+    let today = d("2026-11-25");
+    let mut devices = devices_from(DEVICES_CSV);
+    // 2-①: all filled in the manual's example; one missing user now.
+    assert!(checks::inventory(&devices).ok);
+    devices[1].user.clear();
+    let f = checks::inventory(&devices);
+    assert_eq!(f.rows, [devices[1].id.clone()]);
+    // 2-⑥: the Windows 8 PC of the example (and Windows 10 after 2025-10-14); a patch 90 days old.
+    devices[0].last_patch_on = Some(d("2026-08-01"));
+    let f = checks::outdated(&devices, today);
+    assert!(f.rows.contains(&devices[2].id), "Win8");
+    assert!(
+        f.rows.contains(&devices[0].id),
+        "unpatched for {STALE_DAYS} days"
+    );
+    assert!(!f.rows.contains(&devices[3].id));
+    assert!(f.summary_ja.contains("003（Win8）"), "{}", f.summary_ja);
+    let win10 = Device {
+        os: "Windows 10 Pro".into(),
+        ..Device::default()
+    };
+    assert!(checks::outdated(std::slice::from_ref(&win10), d("2025-10-14")).ok);
+    assert!(!checks::outdated(&[win10], d("2025-10-15")).ok);
+    // 2-②: a vendor-maintained device with remote maintenance unknown.
+    devices[3].vendor_id = Some(VendorId::generate());
+    assert_eq!(
+        checks::remote_maintenance(&devices).rows,
+        [devices[3].id.clone()]
+    );
+    devices[3].remote = Remote::Yes;
+    assert!(checks::remote_maintenance(&devices).ok);
+    // 2-③: vendors without their MDS/SDS.
+    let mut vendors = BTreeMap::new();
+    for (name, got) in [("A社", true), ("B社", false)] {
+        let v = Vendor {
+            id: VendorId::generate(),
+            name: name.into(),
+            systems: String::new(),
+            phone: String::new(),
+            contact_person: String::new(),
+            email: String::new(),
+            hours: String::new(),
+            mds_received_on: got.then(|| d("2026-04-01")),
+            mds_version: String::new(),
+        };
+        vendors.insert(v.id.to_string(), v);
+    }
+    let f = checks::mds_sds(&vendors);
+    assert!(!f.ok && f.summary_ja.contains("B社") && !f.summary_ja.contains("A社"));
+    // 2-④, 2-⑤ on the user-ID example.
+    let table = parse_csv(ACCOUNTS_CSV).unwrap();
+    let cols = account_columns(false);
+    let m = map_headers(&cols, &table[0]);
+    let mut accounts: Vec<Account> = preview(&cols, &table, m, &Context::default(), &[])
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.row)
+        .collect();
+    let f = checks::admins(&accounts);
+    assert_eq!(f.rows, [accounts[0].id.clone()]);
+    assert!(f.ok && f.summary_ja.contains("山田"));
+    accounts[2].planned_end_on = Some(d("2023-03-31"));
+    accounts[3].last_used_on = Some(d("2026-06-01"));
+    accounts[1].last_used_on = Some(d("2026-11-20"));
+    let f = checks::stale_accounts(&accounts, today);
+    assert_eq!(f.rows, [accounts[2].id.clone(), accounts[3].id.clone()]);
+    accounts[2].status = "停止".into();
+    assert_eq!(checks::stale_accounts(&accounts, today).rows.len(), 1);
+    // 2-⑩.
+    assert!(
+        checks::months_until_r9(today)
+            .summary_ja
+            .contains("あと4か月")
+    );
+    assert!(checks::months_until_r9(d("2027-04-01")).ok);
+}
