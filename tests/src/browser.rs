@@ -262,6 +262,19 @@ impl Browser {
         self.wait(".checklist-row").await;
     }
 
+    /// The facility's join link a second device opens (設定 → 共有), once the index reached the server.
+    pub async fn join_link(&self, url: &str) -> String {
+        self.wait(r#".checklist-row .sync-state[data-sync="synced"]"#)
+            .await;
+        self.goto(&format!("{url}/settings")).await;
+        self.wait(".share-link").await;
+        let join = self
+            .eval_string("return document.querySelector('.share-link').value")
+            .await;
+        assert!(join.contains("/join/"), "{join}");
+        join
+    }
+
     /// From the home screen, opens the first checklist; returns its URL without `/section/N`.
     pub async fn open_first_checklist(&self) -> String {
         self.click(".checklist-row .checklist-link").await;

@@ -30,13 +30,7 @@ async fn entries_logged_apart_merge_in_time_order_on_both_devices() {
 
     a.set_up_facility(&server.url, "ひかりクリニック", "clinic", "佐藤")
         .await;
-    a.wait(r#".checklist-row .sync-state[data-sync="synced"]"#)
-        .await;
-    a.goto(&format!("{}/settings", server.url)).await;
-    a.wait(".share-link").await;
-    let join = a
-        .eval_string("return document.querySelector('.share-link').value")
-        .await;
+    let join = a.join_link(&server.url).await;
     b.goto(&join).await;
     b.wait(".checklist-row").await;
 

@@ -29,14 +29,7 @@ async fn two_tablets_co_edit_through_the_server() {
     // Step 1: tablet A sets up the facility; its documents reach the server.
     a.set_up_facility(&server.url, "さくら内科", "clinic", "佐藤")
         .await;
-    a.wait(r#".checklist-row .sync-state[data-sync="synced"]"#)
-        .await;
-    a.goto(&format!("{}/settings", server.url)).await;
-    a.wait(".share-link").await;
-    let join = a
-        .eval_string("return document.querySelector('.share-link').value")
-        .await;
-    assert!(join.contains("/join/"), "{join}");
+    let join = a.join_link(&server.url).await;
 
     // Step 2: tablet B opens the join link and gets the facility and its checklist.
     b.goto(&join).await;
