@@ -146,6 +146,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/vendors") view=VendorsPage />
                             <Route path=path!("/emergency") view=pages::emergency::EmergencyPage />
                             <Route path=path!("/contacts") view=pages::contacts::ContactsPage />
+                            <Route path=path!("/ledgers/devices") view=pages::ledgers::DeviceLedgerPage />
+                            <Route path=path!("/ledgers/accounts") view=pages::ledgers::AccountLedgerPage />
                             <Route path=path!("/incidents") view=pages::incidents::IncidentsPage />
                             <Route path=path!("/incidents/:id") view=pages::incidents::IncidentPage />
                             <Route path=path!("/vendor") view=pages::vendor_home::VendorHomePage />

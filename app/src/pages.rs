@@ -9,6 +9,7 @@ pub mod home;
 pub mod incidents;
 pub mod invite;
 pub mod join;
+pub mod ledgers;
 pub mod log;
 pub mod not_found;
 pub mod people;

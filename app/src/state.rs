@@ -22,6 +22,7 @@ use crate::settings::use_settings;
 use crate::storage::{DeviceStore, StorageError};
 
 mod incidents;
+mod ledgers;
 pub use incidents::ChartView;
 
 /// Whether what is on screen is on the device.

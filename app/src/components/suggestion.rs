@@ -70,6 +70,25 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
             }
             .into_any(),
         ),
+        "2-①" | "2-②" | "2-③" | "2-④" | "2-⑤" | "2-⑥" | "2-⑩" => Some(
+            view! {
+                <aside class="suggestion ledger-suggestion" role="note">
+                    <p class="suggestion-title">{tr!("Mamoriのデータから（回答はご自身で）", "From Mamori's data (you still answer)")}</p>
+                    {move || crate::pages::ledgers::findings(ws, item.as_str()).into_iter().map(|(f, path)| {
+                        let link = (!path.is_empty()).then(|| {
+                            let href = if f.rows.is_empty() || path == "/vendors" { path.to_string() } else { format!("{path}?check={}", f.item) };
+                            view! { <a href=href class="finding-link">{tr!("該当する行を見る", "See the rows")}</a> }
+                        });
+                        view! {
+                            <p class="finding" data-ok=f.ok.to_string()>
+                                {move || crate::i18n::lang().pick(f.summary_ja.clone(), f.summary_en.clone())}" "{link}
+                            </p>
+                        }
+                    }).collect_view()}
+                </aside>
+            }
+            .into_any(),
+        ),
         _ => None,
     }
 }

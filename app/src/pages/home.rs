@@ -74,6 +74,8 @@ pub fn HomePage() -> impl IntoView {
             </ul>
             <NewChecklist />
             <nav class="home-links">
+                <A href="/ledgers/devices" attr:class="button">{tr!("機器台帳", "Device ledger")}</A>
+                <A href="/ledgers/accounts" attr:class="button">{tr!("利用者ID台帳", "User ID ledger")}</A>
                 <A href="/vendors" attr:class="button">{tr!("事業者の管理", "Vendors")}</A>
                 <A href="/setup" attr:class="button">{tr!("施設の情報", "Facility details")}</A>
             </nav>

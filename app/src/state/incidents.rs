@@ -100,7 +100,7 @@ impl Workspace {
     }
 
     /// Keeps a new document on the device and lists it in the facility index under its kind.
-    fn add_document(
+    pub(super) fn add_document(
         &self,
         index_id: DocumentId,
         doc: automerge::AutoCommit,

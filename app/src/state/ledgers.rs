@@ -1,0 +1,113 @@
+//! The facility's ledgers (機器台帳, 利用者ID台帳) on this device: reading their rows (cached per document
+//! state, so a table of thousands of rows is not re-read on every unrelated change) and the actions that
+//! change them.
+
+use std::collections::BTreeMap;
+
+use automerge::ChangeHash;
+use leptos::prelude::*;
+use mamori_shared::error::SchemaError;
+use mamori_shared::model::{DocumentId, Vendor};
+use mamori_shared::schema::DocKind;
+use mamori_shared::schema::index::FacilityIndex;
+use mamori_shared::schema::ledger::{self, Row};
+
+use super::{Workspace, now_ms};
+
+/// Rows read from a ledger, with the document state they were read at.
+type Cached = (
+    DocumentId,
+    Vec<ChangeHash>,
+    std::sync::Arc<dyn std::any::Any + Send + Sync>,
+);
+
+thread_local! {
+    static CACHE: std::cell::RefCell<BTreeMap<&'static str, Cached>> = Default::default();
+}
+
+impl Workspace {
+    fn ledger_id_in(&self, index: &FacilityIndex, kind: DocKind) -> Option<DocumentId> {
+        self.docs.with_value(|docs| {
+            index
+                .documents_of(kind)
+                .into_iter()
+                .map(|e| e.id)
+                .find(|id| docs.contains_key(id))
+        })
+    }
+
+    /// The ledger holding rows `R`, if the facility has one on this device (reactive).
+    pub fn ledger_id<R: Row>(&self) -> Option<DocumentId> {
+        let index = self.index()?;
+        self.ledger_id_in(&index, R::KIND)
+    }
+
+    /// The ledger's rows by id (reactive; re-read only when that document changed).
+    pub fn ledger_rows<R: Row + Send + Sync + 'static>(
+        &self,
+    ) -> std::sync::Arc<BTreeMap<String, R>> {
+        let empty = || std::sync::Arc::new(BTreeMap::new());
+        let Some(id) = self.ledger_id::<R>() else {
+            return empty();
+        };
+        let heads = self
+            .docs
+            .try_update_value(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
+            .flatten()
+            .unwrap_or_default();
+        let key = R::KIND.as_str();
+        let hit = CACHE.with_borrow(|c| {
+            c.get(key)
+                .filter(|(doc, h, _)| *doc == id && *h == heads)
+                .and_then(|(_, _, rows)| rows.clone().downcast::<BTreeMap<String, R>>().ok())
+        });
+        if let Some(rows) = hit {
+            return rows;
+        }
+        let rows = std::sync::Arc::new(
+            self.docs
+                .with_value(|docs| docs.get(&id).map(ledger::rows::<R>))
+                .and_then(Result::ok)
+                .unwrap_or_default(),
+        );
+        CACHE.with_borrow_mut(|c| {
+            c.insert(key, (id, heads, rows.clone()));
+        });
+        rows
+    }
+
+    /// Makes the facility's ledger of rows `R`, unless it has one.
+    pub fn ensure_ledger<R: Row>(&self) -> Result<DocumentId, SchemaError> {
+        let index_id = self.require_index()?;
+        let idx = self.index_untracked().ok_or(SchemaError::NoFacility)?;
+        if let Some(id) = self.ledger_id_in(&idx, R::KIND) {
+            return Ok(id);
+        }
+        let now = now_ms();
+        let doc = ledger::create::<R>(idx.facility.id, now)?;
+        self.add_document(index_id, doc, R::KIND, now)
+    }
+
+    pub fn put_ledger_row<R: Row>(&self, row: &R) -> Result<(), SchemaError> {
+        let id = self.ensure_ledger::<R>()?;
+        self.change(id, |doc| ledger::put_row(doc, row))
+    }
+
+    pub fn remove_ledger_row<R: Row>(&self, row: &str) -> Result<(), SchemaError> {
+        let id = self.ensure_ledger::<R>()?;
+        self.change(id, |doc| ledger::remove_row(doc, row))
+    }
+
+    /// Imports confirmed rows, and the vendors they name that were not registered, in one change each.
+    pub fn import_rows<R: Row>(
+        &self,
+        rows: &[R],
+        new_vendors: &[Vendor],
+    ) -> Result<(), SchemaError> {
+        for v in new_vendors {
+            self.put_vendor(v.clone())?;
+        }
+        let id = self.ensure_ledger::<R>()?;
+        self.change(id, |doc| ledger::put_rows(doc, rows))
+    }
+}

@@ -1,0 +1,144 @@
+//! The 機器台帳 in real browsers: a large hospital's 3,000 devices imported from a Shift_JIS CSV offline
+//! (preview first, nothing imported until confirmed), exported back; one device edits a row's 設置場所 and
+//! another the same row's 利用者 while apart, and after sync both edits are on both; checklist item 2-⑥
+//! names the fixture's Windows 8 PC. Bad files are refused with a clear error and import nothing.
+
+use mamori_tests::{Browser, TestServer};
+
+/// 3,000 devices in the manual's columns; PC-0003 runs Windows 8, as in the manual's example.
+fn fixture() -> String {
+    let mut csv = String::from(
+        "管理番号,メーカー,OS,ソフトウェア,ソフトウェアバージョン,IPアドレス,コンピュータ名,設置場所,利用者,登録日,状態,説明\n",
+    );
+    for i in 1..=3000 {
+        let os = if i == 3 { "Win8" } else { "Win11" };
+        csv.push_str(&format!(
+            "PC-{i:04},A社,{os},さくら電子カルテ,2.0,192.168.{}.{},病棟{}のPC{},病棟{},職員{i},2024/4/1,稼働,\n",
+            i / 250,
+            i % 250,
+            i % 12,
+            i,
+            i % 12
+        ));
+    }
+    csv
+}
+
+async fn upload(b: &Browser, path: &std::path::Path) {
+    let input = b.wait(".import-file").await;
+    input
+        .send_keys(path.to_str().unwrap())
+        .await
+        .expect("the file input takes the file");
+}
+
+async fn count(b: &Browser) -> String {
+    b.wait(".ledger-count").await.text().await.unwrap()
+}
+
+async fn edit(b: &Browser, number: &str, field: &str, value: &str) {
+    b.fill(".ledger-search", number).await;
+    b.wait_until(
+        "one row matches",
+        "document.querySelectorAll('.ledger-row').length === 1",
+    )
+    .await;
+    b.click(".ledger-row").await;
+    b.fill(&format!(".row-sheet input[name={field}]"), value)
+        .await;
+    b.click(".save-row").await;
+    b.wait_until("the sheet closed", "!document.querySelector('.row-sheet')")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
+    let server = TestServer::start().await;
+    let a = Browser::start().await;
+    let b = Browser::start().await;
+    a.set_up_facility(&server.url, "みなと総合病院", "hospital", "佐藤")
+        .await;
+    let join = a.join_link(&server.url).await;
+    b.goto(&join).await;
+    b.wait(".checklist-row").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    // Bad input first: not CSV text, and broken quoting: clear errors, nothing imported.
+    let garbage = dir.path().join("garbage.csv");
+    std::fs::write(&garbage, [0x81u8, 0x82, 0xff, 0xfe, 0x00, 0x81, 0x90]).unwrap();
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, "管理番号,説明\nPC-1,\"閉じていない\nPC-2,ok\n").unwrap();
+    a.goto(&format!("{}/ledgers/devices", server.url)).await;
+    a.set_offline(true).await;
+    for (file, says) in [(&garbage, "文字コード"), (&broken, "引用符")] {
+        upload(&a, file).await;
+        let e = a.wait(".ledger-page .error").await.text().await.unwrap();
+        assert!(e.contains(says), "{e}");
+    }
+    assert_eq!(count(&a).await, "0 / 0", "nothing was imported");
+
+    // The fixture, in Shift_JIS as Japanese Excel writes CSV, imported offline.
+    let text = fixture();
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+    let path = dir.path().join("機器台帳.csv");
+    std::fs::write(&path, &sjis).unwrap();
+    upload(&a, &path).await;
+    let summary = a.wait(".import-summary").await.text().await.unwrap();
+    assert!(summary.contains("3000行"), "{summary}");
+    assert_eq!(count(&a).await, "0 / 0", "nothing before confirming");
+    a.click(".confirm-import").await;
+    a.wait_until(
+        "3,000 rows in the ledger",
+        "document.querySelector('.ledger-count').textContent === '3000 / 3000'",
+    )
+    .await;
+    let drawn = a
+        .eval("return document.querySelectorAll('.ledger-row').length")
+        .await
+        .as_u64()
+        .unwrap();
+    assert!(drawn < 100, "only the rows on screen are drawn: {drawn}");
+    a.set_offline(false).await;
+    b.goto(&format!("{}/ledgers/devices", server.url)).await;
+    b.wait_until(
+        "the other device has the 3,000 rows",
+        "document.querySelector('.ledger-count')?.textContent === '3000 / 3000'",
+    )
+    .await;
+
+    // Apart, each edits a different field of the same row.
+    a.set_offline(true).await;
+    b.set_offline(true).await;
+    edit(&a, "PC-1500", "location", "手術室").await;
+    edit(&b, "PC-1500", "user", "山田医師").await;
+    a.set_offline(false).await;
+    b.set_offline(false).await;
+    for d in [&a, &b] {
+        d.fill(".ledger-search", "PC-1500").await;
+        d.wait_until(
+            "both edits are on the row",
+            "(() => { const r = document.querySelector('.ledger-row'); return r && r.textContent.includes('手術室') && r.textContent.includes('山田医師'); })()",
+        )
+        .await;
+    }
+
+    // 2-⑥ names the Windows 8 PC, with a link to the rows behind it.
+    a.goto(&server.url).await;
+    let checklist = a.open_first_checklist().await;
+    a.goto(&format!("{checklist}/section/2")).await;
+    let finding = a
+        .wait(r#"li[data-item="2-⑥"] .ledger-suggestion"#)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(finding.contains("PC-0003（Win8）"), "{finding}");
+    a.click(r#"li[data-item="2-⑥"] .finding-link"#).await;
+    a.wait_until(
+        "only the rows behind 2-⑥",
+        "document.querySelector('.ledger-count')?.textContent === '1 / 3000'",
+    )
+    .await;
+    a.close().await;
+    b.close().await;
+}
