@@ -11,7 +11,7 @@ export CARGO_INCREMENTAL=0
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo clippy -p mamori-app --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p mamori-app -p mamori-sheets --target wasm32-unknown-unknown -- -D warnings
 
 echo "== build the app (once)"
 bash scripts/build-app.sh
@@ -19,4 +19,4 @@ bash scripts/build-app.sh
 echo "== tests"
 # The durability tests run the server binary itself (to kill it with SIGKILL).
 cargo build -p mamori-server
-cargo test -p mamori-shared -p mamori-server -p mamori-tests
+cargo test -p mamori-shared -p mamori-sheets -p mamori-server -p mamori-tests

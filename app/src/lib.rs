@@ -9,6 +9,7 @@
 //! - [`emergency`]: the static copy of the contact chart the service worker serves at `/emergency`.
 //! - [`departure`]: handing back and deleting a facility's data when this device's person left it.
 //! - [`settings`]: small preferences in localStorage (language, date style, who is entering).
+//! - [`sheets`]: the spreadsheet worker (.xlsx and CSV files of the ledgers), loaded on first use.
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
 //! - [`pages`]: one route-level component per file.
@@ -25,6 +26,7 @@ pub mod pages;
 pub mod passkey;
 pub mod pwa;
 pub mod settings;
+pub mod sheets;
 pub mod state;
 pub mod storage;
 pub mod sync;

@@ -1,9 +1,59 @@
-//! The 機器台帳 in real browsers: a large hospital's 3,000 devices imported from a Shift_JIS CSV offline
-//! (preview first, nothing imported until confirmed), exported back; one device edits a row's 設置場所 and
-//! another the same row's 利用者 while apart, and after sync both edits are on both; checklist item 2-⑥
-//! names the fixture's Windows 8 PC. Bad files are refused with a clear error and import nothing.
+//! The 機器台帳 in real browsers: a large hospital's 3,000 devices imported from an .xlsx offline (preview
+//! first, nothing imported until confirmed; the spreadsheet worker loads only then); one device edits a
+//! row's 設置場所 and another the same row's 利用者 while apart, and after sync both edits are on both;
+//! checklist item 2-⑥ names the fixture's Windows 8 PC. Bad files (an .xlsx that is not a spreadsheet, one
+//! of 100,000 rows, a CSV with broken quoting, text in no known encoding) are refused with a clear error and
+//! import nothing; a Shift_JIS CSV as Japanese Excel writes it imports too.
 
 use mamori_tests::{Browser, TestServer};
+
+const HEADERS: [&str; 12] = [
+    "管理番号",
+    "メーカー",
+    "OS",
+    "ソフトウェア",
+    "ソフトウェアバージョン",
+    "IPアドレス",
+    "コンピュータ名",
+    "設置場所",
+    "利用者",
+    "登録日",
+    "状態",
+    "説明",
+];
+
+/// The fixture as a workbook, 登録日 as real Excel dates (what people's files hold).
+fn fixture_xlsx(rows: usize) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy/m/d");
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let day = ExcelDateTime::from_ymd(2024, 4, 1).unwrap();
+    for i in 1..=rows {
+        let r = i as u32;
+        let os = if i == 3 { "Win8" } else { "Win11" };
+        let cells = [
+            format!("PC-{i:04}"),
+            "A社".into(),
+            os.into(),
+            "さくら電子カルテ".into(),
+            "2.0".into(),
+            format!("192.168.{}.{}", i / 250, i % 250),
+            format!("病棟{}のPC{i}", i % 12),
+            format!("病棟{}", i % 12),
+            format!("職員{i}"),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+        ws.write_datetime_with_format(r, 9, &day, &date).unwrap();
+        ws.write_string(r, 10, "稼働").unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
 
 /// 3,000 devices in the manual's columns; PC-0003 runs Windows 8, as in the manual's example.
 fn fixture() -> String {
@@ -63,28 +113,54 @@ async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
     b.wait(".checklist-row").await;
 
     let dir = tempfile::tempdir().unwrap();
-    // Bad input first: not CSV text, and broken quoting: clear errors, nothing imported.
+    // Bad input first: clear errors, nothing imported.
+    let not_a_sheet = dir.path().join("台帳.xlsx");
+    std::fs::write(&not_a_sheet, b"PK\x03\x04 this is not really a workbook").unwrap();
+    let huge = dir.path().join("huge.xlsx");
+    std::fs::write(&huge, fixture_xlsx(100_000)).unwrap();
     let garbage = dir.path().join("garbage.csv");
     std::fs::write(&garbage, [0x81u8, 0x82, 0xff, 0xfe, 0x00, 0x81, 0x90]).unwrap();
     let broken = dir.path().join("broken.csv");
     std::fs::write(&broken, "管理番号,説明\nPC-1,\"閉じていない\nPC-2,ok\n").unwrap();
     a.goto(&format!("{}/ledgers/devices", server.url)).await;
+    a.wait_for_service_worker().await;
     a.set_offline(true).await;
-    for (file, says) in [(&garbage, "文字コード"), (&broken, "引用符")] {
+    for (file, says) in [
+        (&not_a_sheet, "Excel ファイル"),
+        (&huge, "行が多すぎます"),
+        (&garbage, "文字コード"),
+        (&broken, "引用符"),
+    ] {
         upload(&a, file).await;
-        let e = a.wait(".ledger-page .error").await.text().await.unwrap();
-        assert!(e.contains(says), "{e}");
+        a.wait_until(
+            &format!("a clear error for {}", file.display()),
+            &format!(
+                "document.querySelector('.ledger-page .error')?.textContent.includes({says:?})"
+            ),
+        )
+        .await;
     }
     assert_eq!(count(&a).await, "0 / 0", "nothing was imported");
 
-    // The fixture, in Shift_JIS as Japanese Excel writes CSV, imported offline.
+    // A Shift_JIS CSV as Japanese Excel writes it: previewed, then cancelled.
     let text = fixture();
     let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
-    let path = dir.path().join("機器台帳.csv");
-    std::fs::write(&path, &sjis).unwrap();
-    upload(&a, &path).await;
+    let csv = dir.path().join("機器台帳.csv");
+    std::fs::write(&csv, &sjis).unwrap();
+    upload(&a, &csv).await;
     let summary = a.wait(".import-summary").await.text().await.unwrap();
     assert!(summary.contains("3000行"), "{summary}");
+    a.click(".cancel-import").await;
+
+    // The workbook, offline.
+    let xlsx = dir.path().join("機器台帳.xlsx");
+    std::fs::write(&xlsx, fixture_xlsx(3000)).unwrap();
+    upload(&a, &xlsx).await;
+    let summary = a.wait(".import-summary").await.text().await.unwrap();
+    assert!(
+        summary.contains("3000行") && summary.contains("問題のある行: 0"),
+        "{summary}"
+    );
     assert_eq!(count(&a).await, "0 / 0", "nothing before confirming");
     a.click(".confirm-import").await;
     a.wait_until(
@@ -92,6 +168,13 @@ async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
         "document.querySelector('.ledger-count').textContent === '3000 / 3000'",
     )
     .await;
+    a.fill(".ledger-search", "PC-0003").await;
+    a.wait_until(
+        "the Excel date reads as a date",
+        "document.querySelector('.ledger-row')?.textContent.includes('2024/04/01')",
+    )
+    .await;
+    a.fill(".ledger-search", "").await;
     let drawn = a
         .eval("return document.querySelectorAll('.ledger-row').length")
         .await

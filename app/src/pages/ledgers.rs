@@ -1,6 +1,7 @@
 //! 機器台帳 and 利用者ID台帳: tables that stay fast with a large hospital's data (only the rows on screen are
 //! drawn), search, filter and sort, a form sheet per row, CSV import with a preview of every row's problems
-//! (nothing is imported until confirmed) and CSV export with the manual's headers, all on the device.
+//! (nothing is imported until confirmed) and export with the manual's headers, all on the device; the files
+//! themselves (.xlsx, CSV in UTF-8 or Shift_JIS) are read and written by the spreadsheet worker (`sheets`).
 
 use std::sync::Arc;
 
@@ -11,9 +12,7 @@ use mamori_shared::ledger::checks::{self, Finding};
 use mamori_shared::ledger::columns::{
     CellProblem, Column, Context, account_columns, device_columns,
 };
-use mamori_shared::ledger::import::{
-    self, ImportError, Importable, Mapping, Preview, decode, map_headers, parse_csv,
-};
+use mamori_shared::ledger::import::{self, ImportError, Importable, Mapping, Preview, map_headers};
 use mamori_shared::model::FacilityKind;
 use mamori_shared::schema::ledger::{Account, Device, Row};
 use wasm_bindgen::JsCast;
@@ -183,7 +182,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                     return;
                 }
             };
-            match read_table(&file.name(), &bytes) {
+            match crate::sheets::read(&file.name(), &bytes).await {
                 Ok(table) => {
                     let columns = R::columns(facility_kind(ws));
                     let mapping = map_headers(&columns, &table[0]);
@@ -195,26 +194,38 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                         Err(e) => error.set(Some(e.to_string())),
                     }
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(e)),
             }
         });
     };
-    let export = move |sjis: bool| {
+    // Export: the table is made here, the file by the spreadsheet worker.
+    let export = move |format: &'static str| {
         let columns = R::columns(facility_kind(ws));
         let rows: Vec<R> = rows.get_untracked().values().cloned().collect();
-        match import::export_csv(&columns, &rows, &context(ws), sjis) {
-            Ok(bytes) => crate::download::save_file(
-                &bytes,
-                "text/csv",
-                &format!(
-                    "{}-{}{}.csv",
-                    ja,
-                    today().iso(),
-                    if sjis { "-sjis" } else { "" }
+        let table = import::export_table(&columns, &rows, &context(ws));
+        leptos::task::spawn_local(async move {
+            let (made, ext, mime) = match format {
+                "xlsx" => (
+                    crate::sheets::xlsx(ja, &table).await,
+                    ".xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 ),
-            ),
-            Err(e) => error.set(Some(e)),
-        }
+                "sjis" => (
+                    crate::sheets::csv(true, &table).await,
+                    "-sjis.csv",
+                    "text/csv",
+                ),
+                _ => (crate::sheets::csv(false, &table).await, ".csv", "text/csv"),
+            };
+            match made {
+                Ok(bytes) => crate::download::save_file(
+                    &bytes,
+                    mime,
+                    &format!("{ja}-{}{ext}", today().iso()),
+                ),
+                Err(e) => error.set(Some(e)),
+            }
+        });
     };
 
     view! {
@@ -231,12 +242,13 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                         editing.set(Some(r));
                     }>{tr!("＋ 行を追加", "+ Add a row")}</button>
                     <label class="button import-csv">
-                        {tr!("CSVを取り込む", "Import CSV")}
-                        <input class="import-file" type="file" accept=".csv,text/csv" hidden on:change=on_file />
+                        {tr!("Excel・CSVを取り込む", "Import Excel or CSV")}
+                        <input class="import-file" type="file" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" hidden on:change=on_file />
                     </label>
                 </Show>
-                <button class="button export-utf8" on:click=move |_| export(false)>{tr!("CSV（UTF-8）", "CSV (UTF-8)")}</button>
-                <button class="button export-sjis" on:click=move |_| export(true)>{tr!("CSV（Shift_JIS）", "CSV (Shift_JIS)")}</button>
+                <button class="button export-xlsx" on:click=move |_| export("xlsx")>{tr!("Excel（.xlsx）", "Excel (.xlsx)")}</button>
+                <button class="button export-utf8" on:click=move |_| export("utf8")>{tr!("CSV（UTF-8）", "CSV (UTF-8)")}</button>
+                <button class="button export-sjis" on:click=move |_| export("sjis")>{tr!("CSV（Shift_JIS）", "CSV (Shift_JIS)")}</button>
             </div>
             {move || check().map(|item| view! {
                 <p class="banner banner-warn ledger-check">{format!("{item} {}", tr!("の確認対象の行だけを表示しています。", ": showing only the rows behind this check.")())}
@@ -283,21 +295,6 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             {move || preview.get().map(|(table, p)| view! { <ImportPreview<R> table p close=preview /> })}
         </section>
     }
-}
-
-/// A file's table: CSV in UTF-8 or Shift_JIS. Spreadsheets are refused with a way forward until the
-/// spreadsheet reader lands.
-fn read_table(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
-    if bytes.starts_with(b"PK\x03\x04") || name.to_lowercase().ends_with(".xlsx") {
-        return Err(ImportError::Spreadsheet(
-            "Excel ファイル（.xlsx）は、Excel で「CSV」として保存してから取り込んでください".into(),
-        ));
-    }
-    let table = parse_csv(&decode(bytes)?)?;
-    if table.is_empty() {
-        return Err(ImportError::Empty);
-    }
-    Ok(table)
 }
 
 fn make_preview<R: LedgerKind>(

@@ -322,22 +322,24 @@ pub fn preview<R: Importable>(
     })
 }
 
-/// The ledger as CSV with the manual's headers (what import reads back): UTF-8 with a BOM by default,
-/// Shift_JIS on request (characters Shift_JIS lacks are named in the error).
-pub fn export_csv<R>(
-    columns: &[Column<R>],
-    rows: &[R],
-    context: &Context,
-    shift_jis: bool,
-) -> Result<Vec<u8>, String> {
+/// The ledger as a table with the manual's headers (what import reads back), for CSV or a workbook.
+pub fn export_table<R>(columns: &[Column<R>], rows: &[R], context: &Context) -> Vec<Vec<String>> {
+    let mut table = Vec::with_capacity(rows.len() + 1);
+    table.push(columns.iter().map(|c| c.header.to_string()).collect());
+    for r in rows {
+        table.push(columns.iter().map(|c| (c.get)(r, context)).collect());
+    }
+    table
+}
+
+/// A table as CSV: UTF-8 with a BOM (Japanese Excel opens it as such), or Shift_JIS on request, where a
+/// character Shift_JIS lacks is named in the error rather than replaced.
+pub fn csv_bytes(table: &[Vec<String>], shift_jis: bool) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(columns.iter().map(|c| c.header))
-            .map_err(|e| e.to_string())?;
-        for r in rows {
-            w.write_record(columns.iter().map(|c| (c.get)(r, context)))
-                .map_err(|e| e.to_string())?;
+        for row in table {
+            w.write_record(row).map_err(|e| e.to_string())?;
         }
         w.flush().map_err(|e| e.to_string())?;
     }
@@ -361,4 +363,14 @@ pub fn export_csv<R>(
         ));
     }
     Ok(bytes.into_owned())
+}
+
+/// The ledger as CSV with the manual's headers ([`export_table`] then [`csv_bytes`]).
+pub fn export_csv<R>(
+    columns: &[Column<R>],
+    rows: &[R],
+    context: &Context,
+    shift_jis: bool,
+) -> Result<Vec<u8>, String> {
+    csv_bytes(&export_table(columns, rows, context), shift_jis)
 }
