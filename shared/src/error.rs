@@ -64,6 +64,8 @@ pub enum SchemaError {
     UnknownEdition(String),
     #[error("answers cannot be copied between different forms")]
     DifferentForms,
+    #[error("could not encode a row: {0}")]
+    Encode(String),
 }
 
 /// A protocol frame that cannot be accepted.

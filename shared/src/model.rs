@@ -12,4 +12,4 @@ pub use facility::{Facility, FacilityKind};
 pub use ids::{FacilityId, PersonId, VendorId};
 pub use item_id::ItemId;
 pub use peer_id::PeerId;
-pub use vendor::Vendor;
+pub use vendor::{Remote, Vendor};

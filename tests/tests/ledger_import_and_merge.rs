@@ -5,55 +5,8 @@
 //! of 100,000 rows, a CSV with broken quoting, text in no known encoding) are refused with a clear error and
 //! import nothing; a Shift_JIS CSV as Japanese Excel writes it imports too.
 
+use mamori_tests::fixtures::device_workbook;
 use mamori_tests::{Browser, TestServer};
-
-const HEADERS: [&str; 12] = [
-    "管理番号",
-    "メーカー",
-    "OS",
-    "ソフトウェア",
-    "ソフトウェアバージョン",
-    "IPアドレス",
-    "コンピュータ名",
-    "設置場所",
-    "利用者",
-    "登録日",
-    "状態",
-    "説明",
-];
-
-/// The fixture as a workbook, 登録日 as real Excel dates (what people's files hold).
-fn fixture_xlsx(rows: usize) -> Vec<u8> {
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    let date = Format::new().set_num_format("yyyy/m/d");
-    for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    let day = ExcelDateTime::from_ymd(2024, 4, 1).unwrap();
-    for i in 1..=rows {
-        let r = i as u32;
-        let os = if i == 3 { "Win8" } else { "Win11" };
-        let cells = [
-            format!("PC-{i:04}"),
-            "A社".into(),
-            os.into(),
-            "さくら電子カルテ".into(),
-            "2.0".into(),
-            format!("192.168.{}.{}", i / 250, i % 250),
-            format!("病棟{}のPC{i}", i % 12),
-            format!("病棟{}", i % 12),
-            format!("職員{i}"),
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_string(r, c as u16, v).unwrap();
-        }
-        ws.write_datetime_with_format(r, 9, &day, &date).unwrap();
-        ws.write_string(r, 10, "稼働").unwrap();
-    }
-    book.save_to_buffer().unwrap()
-}
 
 /// 3,000 devices in the manual's columns; PC-0003 runs Windows 8, as in the manual's example.
 fn fixture() -> String {
@@ -117,7 +70,7 @@ async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
     let not_a_sheet = dir.path().join("台帳.xlsx");
     std::fs::write(&not_a_sheet, b"PK\x03\x04 this is not really a workbook").unwrap();
     let huge = dir.path().join("huge.xlsx");
-    std::fs::write(&huge, fixture_xlsx(100_000)).unwrap();
+    std::fs::write(&huge, device_workbook(100_000)).unwrap();
     let garbage = dir.path().join("garbage.csv");
     std::fs::write(&garbage, [0x81u8, 0x82, 0xff, 0xfe, 0x00, 0x81, 0x90]).unwrap();
     let broken = dir.path().join("broken.csv");
@@ -154,7 +107,7 @@ async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
 
     // The workbook, offline.
     let xlsx = dir.path().join("機器台帳.xlsx");
-    std::fs::write(&xlsx, fixture_xlsx(3000)).unwrap();
+    std::fs::write(&xlsx, device_workbook(3000)).unwrap();
     upload(&a, &xlsx).await;
     let summary = a.wait(".import-summary").await.text().await.unwrap();
     assert!(

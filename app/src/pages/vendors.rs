@@ -1,95 +1,214 @@
-//! Vendors (事業者): one entity each, referenced by id from checklists, the contact chart (their emergency
-//! number lives here) and, later, the ledgers.
+//! 事業者 — the vendor register: one entity per vendor, referenced by id from checklists, the contact chart
+//! (its emergency number lives here) and the 機器台帳 (the devices it maintains). Each vendor shows its
+//! remote maintenance, its MDS/SDS, the devices it supports and where its 事業者確認用 stands.
 
 use leptos::prelude::*;
-use mamori_shared::model::{Vendor, VendorId};
+use leptos_router::components::A;
+use mamori_shared::calendar::Date;
+use mamori_shared::edition::FormKind;
+use mamori_shared::model::{Remote, Vendor, VendorId};
+use mamori_shared::schema::ledger::Device;
 
+use crate::pages::home::progress_of;
 use crate::state::use_workspace;
 use crate::tr;
+
+/// Where a vendor's 事業者確認用 stands, as people read it (display only: the server decides access).
+fn request_state(answered: usize, complete: bool) -> (&'static str, &'static str) {
+    match (answered, complete) {
+        (_, true) => ("回収済", "Collected"),
+        (0, _) => ("依頼済", "Requested"),
+        _ => ("回答中", "In progress"),
+    }
+}
 
 #[component]
 pub fn VendorsPage() -> impl IntoView {
     let ws = use_workspace();
-    let name = RwSignal::new(String::new());
-    let systems = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let person = RwSignal::new(String::new());
-    let hours = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let n = name.get_untracked().trim().to_string();
-        if n.is_empty() {
-            error.set(Some(
-                tr!("事業者名を入力してください。", "Enter the vendor's name.")().to_string(),
-            ));
-            return;
-        }
-        match ws.put_vendor(Vendor {
+    let editing = RwSignal::new(None::<Vendor>);
+    let vendors = move || {
+        ws.index()
+            .map(|i| i.vendors.into_values().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let new_vendor = move |_| {
+        editing.set(Some(Vendor {
             id: VendorId::generate(),
-            name: n,
-            systems: systems.get_untracked().trim().to_string(),
-            phone: phone.get_untracked().trim().to_string(),
-            contact_person: person.get_untracked().trim().to_string(),
+            name: String::new(),
+            systems: String::new(),
+            phone: String::new(),
+            contact_person: String::new(),
             email: String::new(),
-            hours: hours.get_untracked().trim().to_string(),
+            hours: String::new(),
             mds_received_on: None,
             mds_version: String::new(),
-        }) {
-            Ok(()) => {
-                for field in [name, systems, phone, person, hours] {
-                    field.set(String::new());
-                }
-                error.set(None);
-            }
-            Err(e) => error.set(Some(e.to_string())),
-        }
+            remote: Remote::Unknown,
+        }))
     };
     view! {
         <section class="page">
             <h1>{tr!("事業者", "Vendors")}</h1>
             <p class="lead">{tr!(
-                "システムを提供・保守している事業者ごとに「事業者確認用」を依頼・回収します。",
-                "Ask each vendor that provides or maintains a system to fill in a vendor form."
+                "システムを提供・保守している事業者ごとに「事業者確認用」を依頼・回収し、MDS/SDS とリモートメンテナンスの有無を記録します。",
+                "For each vendor that provides or maintains a system: request and collect its vendor form, and record its MDS/SDS and remote maintenance."
             )}</p>
             <ul class="vendor-list">
-                {move || ws.index().map(|i| i.vendors.into_values().map(|v| view! {
-                    <li class="card vendor-row">
-                        <strong>{v.name}</strong>
-                        <span class="muted">{v.systems}</span>
-                        {if v.phone.is_empty() {
-                            view! { <span class="badge warn">{tr!("緊急連絡先の電話番号が未登録", "No emergency number")}</span> }.into_any()
-                        } else {
-                            view! { <span class="vendor-phone">{format!("☎ {} {} {}", v.phone, v.contact_person, v.hours)}</span> }.into_any()
-                        }}
-                    </li>
-                }).collect_view())}
+                {move || vendors().into_iter().map(|v| view! { <VendorRow vendor=v editing /> }).collect_view()}
             </ul>
-            <form class="form card" on:submit=add>
-                <label class="field">
-                    <span>{tr!("事業者名", "Vendor name")}</span>
-                    <input name="vendor_name" type="text" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-                </label>
-                <label class="field">
-                    <span>{tr!("提供・保守しているシステム", "Systems provided or maintained")}</span>
-                    <input name="vendor_systems" type="text" prop:value=systems on:input=move |ev| systems.set(event_target_value(&ev)) />
-                </label>
-                <label class="field">
-                    <span>{tr!("緊急時の電話番号（連絡体制図に載ります）", "Emergency phone (shown on the contact chart)")}</span>
-                    <input name="vendor_phone" type="tel" inputmode="tel" prop:value=phone on:input=move |ev| phone.set(event_target_value(&ev)) />
-                </label>
-                <label class="field">
-                    <span>{tr!("担当者名", "Contact person")}</span>
-                    <input name="vendor_person" type="text" prop:value=person on:input=move |ev| person.set(event_target_value(&ev)) />
-                </label>
-                <label class="field">
-                    <span>{tr!("受付時間", "Hours")}</span>
-                    <input name="vendor_hours" type="text" prop:value=hours on:input=move |ev| hours.set(event_target_value(&ev)) />
-                </label>
-                <p class="muted">{tr!("登録後の変更は「連絡体制図」の事業者欄から行えます。", "Change these later from the vendor's row on the contact chart.")}</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <button type="submit" class="button primary">{tr!("事業者を追加", "Add vendor")}</button>
-            </form>
+            <button class="button primary add-vendor" on:click=new_vendor>{tr!("＋ 事業者を追加", "+ Add a vendor")}</button>
+            {move || editing.get().map(|v| view! { <VendorSheet vendor=v close=editing /> })}
         </section>
+    }
+}
+
+#[component]
+fn VendorRow(vendor: Vendor, editing: RwSignal<Option<Vendor>>) -> impl IntoView {
+    let ws = use_workspace();
+    let id = vendor.id;
+    let devices = move || {
+        ws.ledger_rows::<Device>()
+            .values()
+            .filter(|d| d.vendor_id == Some(id))
+            .count()
+    };
+    // Its 事業者確認用 for the newest fiscal year, if one was started.
+    let form = move || {
+        ws.index().and_then(|i| {
+            i.checklists()
+                .into_iter()
+                .find(|(_, m)| m.form == FormKind::Vendor && m.vendor_id == Some(id))
+                .map(|(e, _)| e.id)
+        })
+    };
+    let v = vendor.clone();
+    view! {
+        <li class="card vendor-row" data-vendor=id.to_string()>
+            <div class="vendor-head">
+                <strong>{vendor.name.clone()}</strong>
+                <span class="muted">{vendor.systems.clone()}</span>
+                <button class="button small edit-vendor" on:click=move |_| editing.set(Some(v.clone()))>{tr!("編集", "Edit")}</button>
+            </div>
+            {if vendor.phone.is_empty() {
+                view! { <span class="badge warn">{tr!("緊急連絡先の電話番号が未登録", "No emergency number")}</span> }.into_any()
+            } else {
+                view! { <span class="vendor-phone">{format!("☎ {} {} {}", vendor.phone, vendor.contact_person, vendor.hours)}</span> }.into_any()
+            }}
+            <dl class="vendor-facts">
+                <dt>{tr!("リモートメンテナンス", "Remote maintenance")}</dt><dd class="vendor-remote">{vendor.remote.label_ja()}</dd>
+                <dt>"MDS/SDS"</dt>
+                <dd class="vendor-mds">{match vendor.mds_received_on {
+                    Some(d) => format!("受領 {} {}", d.iso(), vendor.mds_version),
+                    None => "未受領".to_string(),
+                }}</dd>
+                <dt>{tr!("保守している機器", "Devices maintained")}</dt><dd>{move || format!("{}台", devices())}</dd>
+                <dt>{tr!("事業者確認用", "Vendor form")}</dt>
+                <dd class="vendor-request">{move || match form() {
+                    None => view! { <span>{tr!("未依頼", "Not requested")}</span> }.into_any(),
+                    Some(doc) => {
+                        let progress = progress_of(ws, doc);
+                        view! {
+                            <A href=format!("/checklists/{doc}")>{move || {
+                                let (ja, en) = progress.get().map(|p| request_state(p.answered, p.complete())).unwrap_or(("依頼済", "Requested"));
+                                crate::i18n::lang().pick(ja, en)
+                            }}</A>
+                        }.into_any()
+                    }
+                }}</dd>
+            </dl>
+        </li>
+    }
+}
+
+/// The form sheet for one vendor.
+#[component]
+fn VendorSheet(vendor: Vendor, close: RwSignal<Option<Vendor>>) -> impl IntoView {
+    let ws = use_workspace();
+    let field = |s: &str| RwSignal::new(s.to_string());
+    let name = field(&vendor.name);
+    let systems = field(&vendor.systems);
+    let phone = field(&vendor.phone);
+    let person = field(&vendor.contact_person);
+    let hours = field(&vendor.hours);
+    let email = field(&vendor.email);
+    let mds_on = field(&vendor.mds_received_on.map(|d| d.iso()).unwrap_or_default());
+    let mds_version = field(&vendor.mds_version);
+    let remote = RwSignal::new(vendor.remote);
+    let error = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        if t(name).is_empty() {
+            error.set(Some(
+                tr!("事業者名を入力してください。", "Enter the vendor's name.")().into(),
+            ));
+            return;
+        }
+        let mds_received_on = match t(mds_on) {
+            s if s.is_empty() => None,
+            s => match Date::parse_iso(&s) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    return;
+                }
+            },
+        };
+        let updated = Vendor {
+            name: t(name),
+            systems: t(systems),
+            phone: t(phone),
+            contact_person: t(person),
+            hours: t(hours),
+            email: t(email),
+            mds_received_on,
+            mds_version: t(mds_version),
+            remote: remote.get_untracked(),
+            ..vendor.clone()
+        };
+        match ws.put_vendor(updated) {
+            Ok(()) => close.set(None),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    let text = |label: fn() -> &'static str,
+                key: &'static str,
+                sig: RwSignal<String>,
+                kind: &'static str| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input name=key type=kind prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    view! {
+        <div class="sheet-backdrop">
+            <form class="sheet form card vendor-sheet" on:submit=save>
+                <h2>{tr!("事業者", "Vendor")}</h2>
+                {text(tr!("事業者名", "Vendor name"), "vendor_name", name, "text")}
+                {text(tr!("提供・保守しているシステム", "Systems provided or maintained"), "vendor_systems", systems, "text")}
+                {text(tr!("緊急時の電話番号（連絡体制図に載ります）", "Emergency phone (shown on the contact chart)"), "vendor_phone", phone, "tel")}
+                {text(tr!("担当者名", "Contact person"), "vendor_person", person, "text")}
+                {text(tr!("受付時間", "Hours"), "vendor_hours", hours, "text")}
+                {text(tr!("メール", "E-mail"), "vendor_email", email, "email")}
+                <label class="field">
+                    <span>{tr!("リモートメンテナンス", "Remote maintenance")}</span>
+                    <select name="vendor_remote" on:change=move |ev| {
+                        if let Some(r) = Remote::parse(&event_target_value(&ev)) { remote.set(r) }
+                    }>
+                        {[Remote::Unknown, Remote::Yes, Remote::No].into_iter().map(|r| view! {
+                            <option value=r.label_ja() selected=move || remote.get() == r>{r.label_ja()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                {text(tr!("MDS/SDS 受領日", "MDS/SDS received on"), "vendor_mds_on", mds_on, "date")}
+                {text(tr!("MDS/SDS の版", "MDS/SDS version"), "vendor_mds_version", mds_version, "text")}
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <div class="row-actions">
+                    <button type="submit" class="button primary save-vendor">{tr!("保存", "Save")}</button>
+                    <button type="button" class="button" on:click=move |_| close.set(None)>{tr!("キャンセル", "Cancel")}</button>
+                </div>
+            </form>
+        </div>
     }
 }

@@ -16,6 +16,7 @@ fn vendor(name: &str, phone: &str) -> Vendor {
         hours: "24時間".into(),
         mds_received_on: None,
         mds_version: String::new(),
+        remote: Default::default(),
     }
 }
 

@@ -268,6 +268,7 @@ pub fn preview<R: Importable>(
                         hours: String::new(),
                         mds_received_on: None,
                         mds_version: String::new(),
+                        remote: Default::default(),
                     };
                     new_vendors.push(v.clone());
                     v

@@ -292,6 +292,7 @@ fn the_checks_name_the_rows_behind_them() {
             hours: String::new(),
             mds_received_on: got.then(|| d("2026-04-01")),
             mds_version: String::new(),
+            remote: Default::default(),
         };
         vendors.insert(v.id.to_string(), v);
     }

