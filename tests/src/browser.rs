@@ -262,6 +262,29 @@ impl Browser {
         self.wait(".checklist-row").await;
     }
 
+    /// Registers a vendor on 事業者 (the form sheet), with its systems and emergency number when given, and
+    /// waits until it is listed.
+    pub async fn add_vendor(&self, url: &str, name: &str, systems: &str, phone: &str) {
+        self.goto(&format!("{url}/vendors")).await;
+        self.click(".add-vendor").await;
+        self.fill(".vendor-sheet input[name=vendor_name]", name)
+            .await;
+        if !systems.is_empty() {
+            self.fill(".vendor-sheet input[name=vendor_systems]", systems)
+                .await;
+        }
+        if !phone.is_empty() {
+            self.fill(".vendor-sheet input[name=vendor_phone]", phone)
+                .await;
+        }
+        self.click(".save-vendor").await;
+        self.wait_until(
+            "the vendor is listed",
+            &format!("document.querySelector('.vendor-list')?.textContent.includes({name:?})"),
+        )
+        .await;
+    }
+
     /// The facility's join link a second device opens (設定 → 共有), once the index reached the server.
     pub async fn join_link(&self, url: &str) -> String {
         self.wait(r#".checklist-row .sync-state[data-sync="synced"]"#)

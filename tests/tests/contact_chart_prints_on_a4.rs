@@ -13,15 +13,7 @@ async fn the_pharmacy_chart_fits_one_a4_page() {
         ("レセコン株式会社", "03-1111-2222"),
         ("薬歴システム株式会社", "0120-123-456"),
     ] {
-        b.goto(&format!("{}/vendors", server.url)).await;
-        b.fill("input[name=vendor_name]", name).await;
-        b.fill("input[name=vendor_phone]", phone).await;
-        b.click("form button[type=submit]").await;
-        b.wait_until(
-            "the vendor is listed",
-            &format!("document.querySelector('.vendor-list').textContent.includes({name:?})"),
-        )
-        .await;
+        b.add_vendor(&server.url, name, "", phone).await;
     }
     b.goto(&format!("{}/contacts", server.url)).await;
     b.wait(".chart-diagram svg").await;

@@ -17,12 +17,13 @@ async fn the_contact_chart_opens_offline_from_a_cold_start_with_the_session_ende
     let b = registered_admin(&server, "さくら薬局", "山田").await;
 
     // A vendor with its emergency number, registered once (the same entity the checklists use).
-    b.goto(&format!("{}/vendors", server.url)).await;
-    b.fill("input[name=vendor_name]", "薬歴システム株式会社")
-        .await;
-    b.fill("input[name=vendor_systems]", "電子薬歴").await;
-    b.fill("input[name=vendor_phone]", "0120-123-456").await;
-    b.click("form button[type=submit]").await;
+    b.add_vendor(
+        &server.url,
+        "薬歴システム株式会社",
+        "電子薬歴",
+        "0120-123-456",
+    )
+    .await;
     b.wait(".vendor-row .vendor-phone").await;
 
     // The pharmacy template's 管理薬剤師 gets a name and a mobile number through the form sheet.

@@ -158,6 +158,16 @@ async fn three_thousand_devices_import_offline_and_edits_of_one_row_merge() {
         .await;
     }
 
+    // Filtering by 状態: one device stopped.
+    edit(&a, "PC-0007", "status", "停止").await;
+    a.fill(".ledger-search", "").await;
+    a.fill(".ledger-status", "停止").await;
+    a.wait_until(
+        "only the stopped device",
+        "document.querySelector('.ledger-count').textContent === '1 / 3000'",
+    )
+    .await;
+
     // 2-⑥ names the Windows 8 PC, with a link to the rows behind it.
     a.goto(&server.url).await;
     let checklist = a.open_first_checklist().await;

@@ -11,14 +11,7 @@ const VENDOR: &str = "ABCシステム株式会社";
 /// As the administrator in `b`: adds the vendor, starts its 事業者確認用 (synced), and invites a user for it
 /// on 利用者の管理; returns the form's URL and the invitation link.
 async fn ask_the_vendor(b: &Browser, url: &str) -> (String, String) {
-    b.goto(&format!("{url}/vendors")).await;
-    b.fill("input[name=vendor_name]", VENDOR).await;
-    b.click("form button[type=submit]").await;
-    b.wait_until(
-        "the vendor is listed",
-        &format!("document.body.innerText.includes({VENDOR:?})"),
-    )
-    .await;
+    b.add_vendor(url, VENDOR, "", "").await;
     b.goto(url).await;
     b.click(".new-checklist summary").await;
     let value = b

@@ -15,15 +15,7 @@ async fn vendor_form_entered_for_the_vendor_and_printed() {
     b.set_up_facility(&server.url, "中央病院", "hospital", "鈴木")
         .await;
     b.wait(".checklist-row").await;
-    b.goto(&format!("{}/vendors", server.url)).await;
-    b.fill("input[name=vendor_name]", VENDOR).await;
-    b.fill("input[name=vendor_systems]", "電子カルテ").await;
-    b.click("form button[type=submit]").await;
-    b.wait_until(
-        "the vendor is listed",
-        &format!("document.body.innerText.includes({VENDOR:?})"),
-    )
-    .await;
+    b.add_vendor(&server.url, VENDOR, "電子カルテ", "").await;
 
     // Step 2: start the vendor's 事業者確認用 from the home screen.
     b.goto(&server.url).await;

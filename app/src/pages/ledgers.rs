@@ -99,6 +99,8 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let ws = use_workspace();
     let query = use_query_map();
     let search = RwSignal::new(String::new());
+    // Rows of one 状態 only (empty: all).
+    let status = RwSignal::new(String::new());
     let sort = RwSignal::new((0usize, false));
     let scroll = RwSignal::new(0.0f64);
     let editing = RwSignal::new(None::<R>);
@@ -119,6 +121,8 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         let columns = R::columns(facility_kind(ws));
         let cx = context(ws);
         let needle = search.with(|s| s.trim().to_lowercase());
+        let wanted = status.get();
+        let status_col = columns.iter().position(|c| c.key == "status");
         let only: Option<Vec<String>> = check().and_then(|item| {
             let list: Vec<R> = all.values().cloned().collect();
             R::finding(ws, &item, &list, today()).map(|f| f.rows)
@@ -138,6 +142,12 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             .filter(|(_, cells)| {
                 needle.is_empty() || cells.iter().any(|c| c.to_lowercase().contains(&needle))
             })
+            .filter(|(_, cells)| {
+                wanted.is_empty()
+                    || status_col
+                        .and_then(|i| cells.get(i))
+                        .is_some_and(|s| *s == wanted)
+            })
             .collect();
         let (col, desc) = sort.get();
         out.sort_by(|a, b| {
@@ -146,6 +156,23 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         });
         Arc::new(out)
     });
+    // The states present in the ledger, for the filter.
+    let statuses = move || {
+        let cx = context(ws);
+        let columns = R::columns(facility_kind(ws));
+        let Some(col) = columns.iter().find(|c| c.key == "status") else {
+            return Vec::new();
+        };
+        let mut all: Vec<String> = rows
+            .get()
+            .values()
+            .map(|r| (col.get)(r, &cx))
+            .filter(|s| !s.is_empty())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    };
     let headers = move || {
         R::columns(facility_kind(ws))
             .iter()
@@ -234,6 +261,10 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             <div class="ledger-toolbar no-print">
                 <input class="ledger-search" type="search" placeholder=tr!("検索（どの列でも）", "Search any column")
                     prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
+                <select class="ledger-status" aria-label=tr!("状態で絞り込む", "Filter by state") on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="">{tr!("すべての状態", "Any state")}</option>
+                    {move || statuses().into_iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
+                </select>
                 <span class="ledger-count" role="status">{move || format!("{} / {}", shown.get().len(), rows.get().len())}</span>
                 <Show when=move || !read_only()>
                     <button class="button primary add-row" on:click=move |_| {
