@@ -53,7 +53,7 @@ pub fn start(ws: Workspace, sync: SyncHandle) {
         let mine = generation.get_value();
         // Wait for a quiet moment: a sync burst changes the revision many times.
         leptos::task::spawn_local(async move {
-            sleep_ms(300).await;
+            crate::sync::sleep_ms(300).await;
             if generation.get_value() != mine {
                 return;
             }
@@ -136,11 +136,4 @@ pub async fn forget() {
     if let Err(e) = store(None).await {
         leptos::logging::warn!("could not delete the emergency copy: {e:?}");
     }
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }

@@ -533,8 +533,8 @@ async fn sign_in_needed() -> bool {
     required && matches!(crate::api::call("GET", "/api/me", None).await, Ok(a) if a.status == 401)
 }
 
-/// Resolves after `ms` milliseconds (a browser timer).
-async fn sleep_ms(ms: i32) {
+/// Resolves after `ms` milliseconds (a browser timer), without blocking the page.
+pub(crate) async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });

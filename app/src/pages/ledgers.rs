@@ -358,9 +358,24 @@ fn ImportPreview<R: LedgerKind>(
     let total = p.rows.len();
     let rows: Vec<R> = p.rows.iter().map(|r| r.row.clone()).collect();
     let new_vendors = p.new_vendors.clone();
-    let confirm = move |_| match ws.import_rows(&rows, &new_vendors) {
-        Ok(()) => close.set(None),
-        Err(e) => error.set(Some(e.to_string())),
+    // Thousands of rows take seconds on a slow tablet: say so first, then write them in one change.
+    let importing = RwSignal::new(false);
+    let confirm = move |_| {
+        if importing.get_untracked() {
+            return;
+        }
+        importing.set(true);
+        let (rows, new_vendors) = (rows.clone(), new_vendors.clone());
+        leptos::task::spawn_local(async move {
+            crate::sync::sleep_ms(50).await;
+            match ws.import_rows(&rows, &new_vendors) {
+                Ok(()) => close.set(None),
+                Err(e) => {
+                    importing.set(false);
+                    error.set(Some(e.to_string()))
+                }
+            }
+        });
     };
     // The person maps a column the import did not recognise; the preview is made again.
     let remap = {
@@ -427,7 +442,11 @@ fn ImportPreview<R: LedgerKind>(
                 </ol>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="row-actions">
-                    <button class="button primary confirm-import" on:click=confirm>{move || format!("{}（{total}行）", tr!("取り込む", "Import")())}</button>
+                    <button class="button primary confirm-import" disabled=move || importing.get() on:click=confirm>{move || if importing.get() {
+                        format!("{}（{total}行）", tr!("取り込み中…", "Importing…")())
+                    } else {
+                        format!("{}（{total}行）", tr!("取り込む", "Import")())
+                    }}</button>
                     <button class="button cancel-import" on:click=move |_| close.set(None)>{tr!("キャンセル", "Cancel")}</button>
                 </div>
             </div>
