@@ -295,12 +295,9 @@ mod tests {
     }
 }
 
-/// A moment as Japan shows it, `YYYY-MM-DD HH:MM:SS` (JST, UTC+9, no daylight saving), from Unix
-/// milliseconds: how the access log prints server and device times for the inspector.
-pub fn jst_timestamp(ms: i64) -> String {
-    let secs = ms.div_euclid(1000) + 9 * 3600;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+/// The calendar date (year, month, day) `days` after 1970-01-01 (H. Hinnant's civil-from-days algorithm):
+/// for Unix times and spreadsheet serial days alike, without a date library.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -309,7 +306,15 @@ pub fn jst_timestamp(ms: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// A moment as Japan shows it, `YYYY-MM-DD HH:MM:SS` (JST, UTC+9, no daylight saving), from Unix
+/// milliseconds: how the access log prints server and device times for the inspector.
+pub fn jst_timestamp(ms: i64) -> String {
+    let secs = ms.div_euclid(1000) + 9 * 3600;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
         rem / 3600,

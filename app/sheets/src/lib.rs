@@ -116,16 +116,9 @@ fn text(cell: &Data) -> String {
 /// An Excel serial day (1900 date system) as YYYY/MM/DD, with the time when there is one.
 fn serial_date(serial: f64) -> String {
     // Day 0 is 1899-12-30 once Excel's 1900 leap-year bug is accounted for (serials from 61 on).
-    let days = serial.floor() as i64;
-    let z = days - 25_569 + 719_468; // days since 0000-03-01 (1970-01-01 is serial 25569)
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    // 1970-01-01 is serial 25569.
+    let (year, month, day) =
+        mamori_shared::calendar::civil_from_days(serial.floor() as i64 - 25_569);
     let secs = ((serial - serial.floor()) * 86_400.0).round() as i64;
     if secs == 0 {
         format!("{year:04}/{month:02}/{day:02}")
