@@ -1,5 +1,6 @@
 //! The pharmacy's contact chart prints on one A4 portrait page (the browser's own print to PDF), with the
-//! facility, the print date and the chart's last change, the vendors included.
+//! facility, the print date and the chart's last change, the vendors included; checklist item 3-① says
+//! what the chart holds and when it was last reviewed.
 
 use mamori_tests::{Browser, TestServer};
 
@@ -44,5 +45,33 @@ async fn the_pharmacy_chart_fits_one_a4_page() {
         text.contains("/MediaBox [0 0 594.95996 841.91998]") || text.contains("/MediaBox [0 0 595"),
         "A4 portrait media box"
     );
+    // Checklist item 3-① reads the chart: it exists, not reviewed yet, which contacts lack a number.
+    b.goto(&server.url).await;
+    let checklist = b.open_first_checklist().await;
+    b.goto(&format!("{checklist}/section/3")).await;
+    let said = b
+        .wait(r#"li[data-item="3-①"] .chart-suggestion"#)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(said.contains("連絡体制図があります"), "{said}");
+    assert!(said.contains("見直しの記録がありません"), "{said}");
+    assert!(
+        said.contains("管理薬剤師"),
+        "a contact without a number is named: {said}"
+    );
+    assert!(
+        !said.contains("電話番号のない事業者"),
+        "both vendors have numbers: {said}"
+    );
+    b.goto(&format!("{}/contacts", server.url)).await;
+    b.click(".mark-reviewed").await;
+    b.goto(&format!("{checklist}/section/3")).await;
+    b.wait_until(
+        "the review shows on 3-①",
+        r#"document.querySelector('li[data-item="3-①"] .chart-suggestion')?.textContent.includes('最終見直し')"#,
+    )
+    .await;
     b.close().await;
 }
