@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use mamori_shared::calendar::Date;
 use mamori_shared::edition::FormKind;
-use mamori_shared::model::{Remote, Vendor, VendorId};
+use mamori_shared::model::{Remote, Vendor};
 use mamori_shared::schema::ledger::Device;
 
 use crate::pages::home::progress_of;
@@ -31,20 +31,7 @@ pub fn VendorsPage() -> impl IntoView {
             .map(|i| i.vendors.into_values().collect::<Vec<_>>())
             .unwrap_or_default()
     };
-    let new_vendor = move |_| {
-        editing.set(Some(Vendor {
-            id: VendorId::generate(),
-            name: String::new(),
-            systems: String::new(),
-            phone: String::new(),
-            contact_person: String::new(),
-            email: String::new(),
-            hours: String::new(),
-            mds_received_on: None,
-            mds_version: String::new(),
-            remote: Remote::Unknown,
-        }))
-    };
+    let new_vendor = move |_| editing.set(Some(Vendor::named("")));
     view! {
         <section class="page">
             <h1>{tr!("事業者", "Vendors")}</h1>

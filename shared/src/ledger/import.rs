@@ -258,18 +258,7 @@ pub fn preview<R: Importable>(
             {
                 Some(v) => v.clone(),
                 None => {
-                    let v = Vendor {
-                        id: VendorId::generate(),
-                        name: name.clone(),
-                        systems: String::new(),
-                        phone: String::new(),
-                        contact_person: String::new(),
-                        email: String::new(),
-                        hours: String::new(),
-                        mds_received_on: None,
-                        mds_version: String::new(),
-                        remote: Default::default(),
-                    };
+                    let v = Vendor::named(&name);
                     new_vendors.push(v.clone());
                     v
                 }

@@ -5,6 +5,24 @@ use serde::{Deserialize, Serialize};
 
 use super::VendorId;
 
+impl Vendor {
+    /// A new vendor with a fresh id and only its name (everything else is filled in later).
+    pub fn named(name: &str) -> Vendor {
+        Vendor {
+            id: VendorId::generate(),
+            name: name.to_string(),
+            systems: String::new(),
+            phone: String::new(),
+            contact_person: String::new(),
+            email: String::new(),
+            hours: String::new(),
+            mds_received_on: None,
+            mds_version: String::new(),
+            remote: Remote::Unknown,
+        }
+    }
+}
+
 /// An IT vendor that supplies or maintains a facility's systems. Later issues extend this one entity with
 /// contacts, systems, devices and the server-side link to vendor accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
