@@ -258,3 +258,169 @@ fn new_changes_are_told_apart_from_known_ones_without_applying_anything() {
     }
     panic!("the device's new change was never seen as new");
 }
+
+/// A generator for the randomised test below (no dependency for one test).
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Generates as [`PeerSync::generate`] does, checking every shortcut against Automerge's own answer.
+fn checked_generate(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    shortcuts: &mut u32,
+) -> Option<sync::Message> {
+    let mut full_state = state.clone();
+    let full = doc.sync().generate_sync_message(&mut full_state);
+    if nothing_to_say(state, doc) {
+        assert!(
+            full.is_none(),
+            "the shortcut said nothing where Automerge says {full:?}"
+        );
+        assert_eq!(
+            *state, full_state,
+            "Automerge changed the state while saying nothing"
+        );
+        *shortcuts += 1;
+        return None;
+    }
+    *state = full_state;
+    full
+}
+
+/// Receives as [`PeerSync::receive`] does, checking every shortcut against what Automerge leaves.
+fn checked_receive(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    m: sync::Message,
+    shortcuts: &mut u32,
+) {
+    let mut full_state = state.clone();
+    let mut full_doc = doc.clone();
+    full_doc
+        .sync()
+        .receive_sync_message(&mut full_state, m.clone())
+        .unwrap();
+    if receive_message(state, doc, m).unwrap() {
+        *shortcuts += 1;
+    }
+    assert_eq!(
+        *state, full_state,
+        "the sync state differs from Automerge's"
+    );
+    assert_eq!(doc.get_heads(), full_doc.get_heads());
+}
+
+#[test]
+fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
+    // A hub and three spokes, editing at random; messages wait in per-direction queues (a WebSocket keeps
+    // order) and are delivered in a random interleaving.
+    const SPOKES: usize = 3;
+    for seed in 1..=5u64 {
+        let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut hub = AutoCommit::new();
+        let mut spokes: Vec<AutoCommit> = (0..SPOKES).map(|_| AutoCommit::new()).collect();
+        let mut hub_states: Vec<sync::State> = vec![sync::State::new(); SPOKES];
+        let mut spoke_states: Vec<sync::State> = vec![sync::State::new(); SPOKES];
+        // to_spoke[i], to_hub[i]: messages in flight.
+        let mut to_spoke: Vec<std::collections::VecDeque<sync::Message>> =
+            vec![Default::default(); SPOKES];
+        let mut to_hub: Vec<std::collections::VecDeque<sync::Message>> =
+            vec![Default::default(); SPOKES];
+        let (mut shortcuts, mut acknowledgements) = (0, 0);
+        let mut step =
+            |rng: &mut XorShift, quiet: bool, shortcuts: &mut u32, received: &mut u32| -> bool {
+                let i = rng.below(SPOKES as u64) as usize;
+                match rng.below(if quiet { 2 } else { 4 }) {
+                    0 => {
+                        if let Some(m) = to_hub[i].pop_front() {
+                            checked_receive(&mut hub_states[i], &mut hub, m, received);
+                            // The hub answers the sender and tells every spoke, as the server does.
+                            for j in 0..SPOKES {
+                                if let Some(m) =
+                                    checked_generate(&mut hub_states[j], &mut hub, shortcuts)
+                                {
+                                    to_spoke[j].push_back(m);
+                                }
+                            }
+                            return true;
+                        }
+                    }
+                    1 => {
+                        if let Some(m) = to_spoke[i].pop_front() {
+                            checked_receive(&mut spoke_states[i], &mut spokes[i], m, received);
+                            if let Some(m) =
+                                checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
+                            {
+                                to_hub[i].push_back(m);
+                            }
+                            return true;
+                        }
+                    }
+                    2 => {
+                        spokes[i]
+                            .put(ROOT, format!("k{}", rng.below(4)), rng.below(1000) as i64)
+                            .unwrap();
+                        spokes[i].commit();
+                        if let Some(m) =
+                            checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
+                        {
+                            to_hub[i].push_back(m);
+                        }
+                        return true;
+                    }
+                    _ => {
+                        hub.put(ROOT, "hub", rng.below(1000) as i64).unwrap();
+                        hub.commit();
+                        for j in 0..SPOKES {
+                            if let Some(m) =
+                                checked_generate(&mut hub_states[j], &mut hub, shortcuts)
+                            {
+                                to_spoke[j].push_back(m);
+                            }
+                        }
+                        return true;
+                    }
+                }
+                false
+            };
+        for _ in 0..250 {
+            step(&mut rng, false, &mut shortcuts, &mut acknowledgements);
+        }
+        // Then only deliveries, until every queue is empty: everyone must end with the same document.
+        let mut idle = 0;
+        while idle < 200 {
+            if step(&mut rng, true, &mut shortcuts, &mut acknowledgements) {
+                idle = 0;
+            } else {
+                idle += 1;
+            }
+        }
+        assert!(
+            to_hub.iter().chain(&to_spoke).all(|q| q.is_empty()),
+            "seed {seed}: sync did not settle"
+        );
+        for s in &mut spokes {
+            assert_eq!(
+                s.get_heads(),
+                hub.get_heads(),
+                "seed {seed}: a spoke did not converge"
+            );
+        }
+        assert!(
+            shortcuts > 50,
+            "seed {seed}: nothing to say only {shortcuts} times"
+        );
+        assert!(
+            acknowledgements > 50,
+            "seed {seed}: only {acknowledgements} bare acknowledgements"
+        );
+    }
+}

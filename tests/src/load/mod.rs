@@ -2,9 +2,10 @@
 //! editing its document every P ms, measuring for every edit the time until each other client on that
 //! document has applied it.
 //!
-//! Each edit is one Automerge change whose commit message is the time it was made, so a receiver learns
-//! what arrived from the changes a frame brought (`get_changes` since its previous heads) without scanning
-//! the document. Everything runs on one thread (a current-thread runtime) so the generator can never take
+//! Each client writes a counter under a key of its own; the generator keeps the time each value was written
+//! (it is one process), so a receiver learns what arrived by reading the other clients' counters after a
+//! frame changed its document: a few map reads, where asking Automerge for the changes since the previous
+//! heads walks the document's whole history and made the generator the bottleneck. Everything runs on one thread (a current-thread runtime) so the generator can never take
 //! more than one core from the server it measures; its own CPU use is reported, and a run where it
 //! saturated that core is flagged invalid.
 
@@ -12,12 +13,12 @@ pub mod proc;
 pub mod servers;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ROOT};
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::Limits;
@@ -108,6 +109,9 @@ struct Tally {
     deliveries: Vec<u64>,
     latencies_us: Vec<u32>,
     failed: usize,
+    /// When each client's edits were made, in microseconds from the start, by its key: edit `n` (the
+    /// counter's value `n`) at index `n - 1`.
+    written: HashMap<String, Vec<u32>>,
 }
 
 /// The WebSocket settings of every generated client: tungstenite's default 128 KiB read buffer is zeroed on
@@ -160,6 +164,7 @@ async fn run_local(ws_url: &str, s: &Scenario) -> Report {
         deliveries: vec![0; s.docs],
         latencies_us: Vec::with_capacity(1 << 18),
         failed: 0,
+        written: HashMap::new(),
     }));
     // Connect everyone first, a few at a time, so the handshakes are not measured as sync latency.
     let mut connected = Vec::with_capacity(s.clients);
@@ -188,6 +193,7 @@ async fn run_local(ws_url: &str, s: &Scenario) -> Report {
             docs: BTreeMap::from([(docs[d], AutoCommit::new())]),
             start: placeholder,
             tally: tally.clone(),
+            seen: HashMap::new(),
         };
         let effects = c.core.handle(Event::LocalChange(c.doc), &mut c.docs);
         if c.perform(effects).await.is_ok() {
@@ -250,6 +256,8 @@ struct LoadClient {
     docs: BTreeMap<DocumentId, AutoCommit>,
     start: Instant,
     tally: Rc<RefCell<Tally>>,
+    /// The last counter value seen from each other client on the document, by its key.
+    seen: HashMap<String, u64>,
 }
 
 impl LoadClient {
@@ -271,12 +279,14 @@ impl LoadClient {
             tokio::select! {
                 frame = self.socket.next() => match frame {
                     Some(Ok(Ws::Binary(bytes))) => {
-                        let before = self.doc_mut().get_heads();
                         let effects = self.core.handle(Event::Frame(&bytes), &mut self.docs);
+                        let changed = effects.iter().any(|e| matches!(e, Effect::DocChanged(_)));
                         if self.perform(effects).await.is_err() {
                             break;
                         }
-                        self.record_arrivals(&before, &me);
+                        if changed {
+                            self.record_arrivals(&key);
+                        }
                     }
                     Some(Ok(_)) => {}
                     _ => {
@@ -286,11 +296,15 @@ impl LoadClient {
                 },
                 () = tokio::time::sleep_until(next.into()), if editing => {
                     seq += 1;
-                    let stamp = self.start.elapsed().as_micros().to_string();
+                    let now = micros(self.start.elapsed());
                     let doc = self.doc_mut();
                     doc.put(ROOT, key.as_str(), seq).expect("put");
-                    doc.commit_with(CommitOptions::default().with_message(stamp));
-                    self.tally.borrow_mut().edits[self.doc_index] += 1;
+                    doc.commit();
+                    {
+                        let mut tally = self.tally.borrow_mut();
+                        tally.edits[self.doc_index] += 1;
+                        tally.written.entry(key.clone()).or_default().push(now);
+                    }
                     let effects = self.core.handle(Event::LocalChange(self.doc), &mut self.docs);
                     if self.perform(effects).await.is_err() {
                         break;
@@ -307,37 +321,36 @@ impl LoadClient {
         self.docs.get_mut(&self.doc).expect("the client's document")
     }
 
-    /// Counts the other clients' edits this frame brought, with their delivery latency.
-    fn record_arrivals(&mut self, before: &[automerge::ChangeHash], me: &automerge::ActorId) {
-        let now = self.start.elapsed().as_micros();
-        let mut arrived = Vec::new();
-        let changes = self.doc_mut().get_changes(before);
-        if std::env::var_os("LOAD_DEBUG").is_some() {
-            eprintln!(
-                "{:?} got {} changes: {:?}",
-                me,
-                changes.len(),
-                changes
-                    .iter()
-                    .map(|c| (
-                        c.actor_id().to_string()[..6].to_string(),
-                        c.message().map(str::to_string)
-                    ))
-                    .collect::<Vec<_>>()
-            );
-        }
-        for change in changes {
-            if change.actor_id() == me {
+    /// Counts the other clients' edits this frame brought, with their delivery latency: every counter that
+    /// moved from `n` to `m` brought edits `n + 1 ..= m` (one client's changes arrive in order).
+    fn record_arrivals(&mut self, mine: &str) {
+        let now = micros(self.start.elapsed());
+        let doc = self.docs.get(&self.doc).expect("the client's document");
+        let mut tally = self.tally.borrow_mut();
+        let tally = &mut *tally;
+        for item in doc.map_range(ROOT, ..) {
+            let key = item.key.as_ref();
+            if key == mine {
                 continue;
             }
-            if let Some(t) = change.message().and_then(|m| m.parse::<u128>().ok()) {
-                arrived.push(now.saturating_sub(t).min(u32::MAX as u128) as u32);
+            let Some(now_at) = automerge::Value::from(item.value).as_u64() else {
+                continue;
+            };
+            let seen = self.seen.entry(key.to_string()).or_insert(0);
+            if now_at <= *seen {
+                continue;
             }
-        }
-        if !arrived.is_empty() {
-            let mut tally = self.tally.borrow_mut();
-            tally.deliveries[self.doc_index] += arrived.len() as u64;
-            tally.latencies_us.extend(arrived);
+            let written = tally
+                .written
+                .get(key)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for n in *seen + 1..=now_at {
+                let at = written.get(n as usize - 1).copied().unwrap_or(now);
+                tally.latencies_us.push(now.saturating_sub(at));
+            }
+            tally.deliveries[self.doc_index] += now_at - *seen;
+            *seen = now_at;
         }
     }
 
@@ -359,6 +372,10 @@ impl LoadClient {
         }
         Ok(())
     }
+}
+
+fn micros(d: Duration) -> u32 {
+    d.as_micros().min(u32::MAX as u128) as u32
 }
 
 /// Opens `n` connections that complete the handshake and then only answer pings; returns them so the caller
