@@ -19,7 +19,6 @@ use axum::extract::State;
 use axum::extract::ws::{Message as Ws, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::access::Access;
 use mamori_shared::model::{DocumentId, PeerId};
@@ -142,16 +141,14 @@ impl Keepalive {
     }
 }
 
-/// One connection: this task reads and decides; a writer task owns the socket's sending half behind a
-/// bounded queue, so a peer that stops reading fills only its own queue and is then disconnected, and no
-/// other connection ever waits for it.
-pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
+/// One connection, one task: it reads, decides, and writes its replies itself. A peer that reads slowly
+/// slows only this task (it reads no more of that peer's messages while a write waits); one whose write
+/// does not finish within the send timeout is not reading at all and is disconnected. No other connection
+/// ever waits for it: rooms only leave notes in its inbox, never block on it.
+pub async fn handle_socket(mut socket: WebSocket, state: AppState, gate: Gate) {
     let _live = Live::new(&state.connections);
     let mut people_changed = state.people_changed.subscribe();
-    let (sink, mut stream) = socket.split();
-    let (outbox, queued) = mpsc::channel::<Ws>(state.config.send_queue.max(2));
     let send_timeout = state.config.send_timeout();
-    let writer = tokio::spawn(write_all(sink, queued, send_timeout));
     let (inbox, mut notes) = mpsc::channel(256);
     let rate = Rate {
         tokens: state.config.message_burst as f64,
@@ -179,7 +176,7 @@ pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
     };
     let fatal = loop {
         let outcome = tokio::select! {
-            frame = stream.next() => {
+            frame = socket.next() => {
                 keepalive.heard();
                 match frame {
                     Some(Ok(Ws::Binary(bytes))) => conn.on_frame(&bytes).await.map(binary),
@@ -221,13 +218,11 @@ pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
                 };
                 if mine { conn.recheck().await.map(binary) } else { Ok(Vec::new()) }
             }
-            () = outbox.closed() => break None,
         };
         match outcome {
             Ok(replies) => {
-                if let Err(reason) = enqueue(&outbox, replies, send_timeout).await {
+                if let Err(reason) = send_all(&mut socket, replies, send_timeout).await {
                     tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
-                    writer.abort();
                     break None;
                 }
             }
@@ -240,67 +235,37 @@ pub async fn handle_socket(socket: WebSocket, state: AppState, gate: Gate) {
     if let Some(Fatal(reason)) = fatal {
         tracing::warn!(conn = conn.id, peer = ?conn.remote, %reason, "closing sync connection");
         let goodbye = Message::Error { message: reason }.encode();
-        // Best effort: a peer that does not read gets no goodbye.
-        let _ = outbox.try_send(Ws::Binary(goodbye.into()));
-        let _ = outbox.try_send(Ws::Close(None));
+        // Best effort, and briefly: a peer that does not read gets no goodbye.
+        let frames = vec![Ws::Binary(goodbye.into()), Ws::Close(None)];
+        let _ = send_all(&mut socket, frames, send_timeout.min(GOODBYE_TIMEOUT)).await;
     }
-    drop(outbox);
-    // The writer ends once the queue is drained (or at its send timeout).
-    let _ = writer.await;
 }
+
+/// How long a closing connection tries to say why.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(1);
 
 fn binary(frames: Vec<Vec<u8>>) -> Vec<Ws> {
     frames.into_iter().map(|f| Ws::Binary(f.into())).collect()
 }
 
-/// Queues frames for the writer, waiting while the queue is full: a peer that reads slowly slows only its own
-/// connection (this task stops reading its messages meanwhile). One that lets the queue stay full for
-/// `timeout` is not reading at all, and the connection ends.
-async fn enqueue(
-    outbox: &mpsc::Sender<Ws>,
-    frames: Vec<Ws>,
-    timeout: Duration,
-) -> Result<(), String> {
-    for frame in frames {
-        match tokio::time::timeout(timeout, outbox.send(frame)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => return Err("the socket is closed".into()),
-            Err(_) => {
-                return Err(format!(
-                    "the peer is not reading: its send queue stayed full for {timeout:?}"
-                ));
-            }
-        }
+/// Writes frames and flushes them in one write. A write that does not finish within `timeout` means the
+/// peer has stopped reading (its socket buffers are full): the connection ends.
+async fn send_all(socket: &mut WebSocket, frames: Vec<Ws>, timeout: Duration) -> Result<(), String> {
+    if frames.is_empty() {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// Sends queued frames, batching what is ready into one flush. A write that takes longer than `timeout`
-/// means the peer has stopped reading: the writer gives up, which ends the connection.
-async fn write_all(
-    mut sink: SplitSink<WebSocket, Ws>,
-    mut queued: mpsc::Receiver<Ws>,
-    timeout: Duration,
-) {
-    while let Some(first) = queued.recv().await {
-        let batch = async {
-            sink.feed(first).await?;
-            while let Ok(next) = queued.try_recv() {
-                sink.feed(next).await?;
-            }
-            sink.flush().await
-        };
-        match tokio::time::timeout(timeout, batch).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "sync socket write failed");
-                return;
-            }
-            Err(_) => {
-                tracing::warn!("a sync peer stopped reading for {timeout:?}: disconnecting it");
-                return;
-            }
+    let write = async {
+        for frame in frames {
+            socket.feed(frame).await?;
         }
+        socket.flush().await
+    };
+    match tokio::time::timeout(timeout, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("the socket failed: {e}")),
+        Err(_) => Err(format!(
+            "the peer is not reading: a write did not finish within {timeout:?}"
+        )),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the kernel knows about a process: CPU time and memory, read from `/proc` (Linux).
 
-/// CPU seconds (user + system) a process has used; `pid` may be `"self"`.
+/// CPU seconds (user + system) a process has used; `pid` may be `"self"`, or `"thread-self"` for the
+/// calling thread alone.
 pub fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name, which is in parentheses and may contain spaces.
