@@ -40,13 +40,9 @@ pub struct Config {
     /// Messages one connection may send in a burst (a device catching up after a week offline).
     #[arg(long, env = "MAMORI_MESSAGE_BURST", default_value_t = 2_000)]
     pub message_burst: u32,
-    /// Messages waiting to be sent to one connection. While it is full the server stops reading that peer's
-    /// messages (back-pressure on that connection alone); a peer that keeps it full for the send timeout is
-    /// not reading and is disconnected. It bounds the memory one slow peer can hold.
-    #[arg(long, env = "MAMORI_SEND_QUEUE", default_value_t = 64)]
-    pub send_queue: usize,
-    /// How long one write to a peer, or a full send queue, may last before the peer counts as stalled and is
-    /// disconnected.
+    /// How long one write to a peer may last before the peer counts as stalled and is disconnected. While a
+    /// write waits, the server reads no more of that peer's messages (back-pressure on that connection
+    /// alone), so what one slow peer holds is bounded by one batch of replies.
     #[arg(long, env = "MAMORI_SEND_TIMEOUT_MS", default_value_t = 10_000)]
     pub send_timeout_ms: u64,
     /// A ping is sent after this long without hearing from a peer.

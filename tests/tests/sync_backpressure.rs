@@ -88,7 +88,6 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_disconnected_and_slows_no_one_else() {
     let server = TestServer::start_configured(|c| {
-        c.send_queue = 4;
         c.send_timeout_ms = 2_000;
     })
     .await;

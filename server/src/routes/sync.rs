@@ -250,7 +250,11 @@ fn binary(frames: Vec<Vec<u8>>) -> Vec<Ws> {
 
 /// Writes frames and flushes them in one write. A write that does not finish within `timeout` means the
 /// peer has stopped reading (its socket buffers are full): the connection ends.
-async fn send_all(socket: &mut WebSocket, frames: Vec<Ws>, timeout: Duration) -> Result<(), String> {
+async fn send_all(
+    socket: &mut WebSocket,
+    frames: Vec<Ws>,
+    timeout: Duration,
+) -> Result<(), String> {
     if frames.is_empty() {
         return Ok(());
     }
