@@ -229,8 +229,9 @@ async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Bar
         written: HashMap::new(),
     }));
     // Connect everyone first, a few at a time, so the handshakes are not measured as sync latency.
+    // Fifty handshakes at a time in all (the reference server drops some beyond that).
     let mut connected = Vec::with_capacity(part.clients.len());
-    for batch in part.clients.chunks(50) {
+    for batch in part.clients.chunks((50 / s.threads.max(1)).max(1)) {
         let opened = futures_util::future::join_all(
             batch
                 .iter()
@@ -244,9 +245,13 @@ async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Bar
     let placeholder = Instant::now();
     let mut clients = Vec::with_capacity(part.clients.len());
     for (&(i, d), conn) in part.clients.iter().zip(connected) {
-        let Ok((socket, core)) = conn else {
-            tally.borrow_mut().failed += 1;
-            continue;
+        let (socket, core) = match conn {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("load client {i} could not connect: {e}");
+                tally.borrow_mut().failed += 1;
+                continue;
+            }
         };
         let mut c = LoadClient {
             doc_index: d,
@@ -354,7 +359,8 @@ impl LoadClient {
                         }
                     }
                     Some(Ok(_)) => {}
-                    _ => {
+                    other => {
+                        eprintln!("a load client lost its connection: {other:?}");
                         self.tally.borrow_mut().failed += 1;
                         break;
                     }
@@ -413,6 +419,13 @@ impl LoadClient {
             for n in *seen + 1..=now_at {
                 let at = written.get(n as usize - 1).copied().unwrap_or(now);
                 tally.latencies_us.push(now.saturating_sub(at));
+                if slow_ones_shown() && now.saturating_sub(at) > 50_000 {
+                    eprintln!(
+                        "slow delivery: written at {:.3} s, {} ms",
+                        at as f64 / 1e6,
+                        now.saturating_sub(at) / 1000
+                    );
+                }
             }
             tally.deliveries[self.doc_index] += now_at - *seen;
             *seen = now_at;
@@ -437,6 +450,12 @@ impl LoadClient {
         }
         Ok(())
     }
+}
+
+/// `LOAD_SLOW=1` prints every delivery over 50 ms with when its edit was made, to find stalls.
+fn slow_ones_shown() -> bool {
+    static SHOWN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SHOWN.get_or_init(|| std::env::var_os("LOAD_SLOW").is_some())
 }
 
 fn micros(d: Duration) -> u32 {
