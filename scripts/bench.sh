@@ -3,7 +3,7 @@
 #   bash scripts/bench.sh         everything: app sizes and load times, on-device storage, then sync under load
 #   bash scripts/bench.sh app     only the app part (headless Chromium)
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
-#                                 sync server, same generator, one run (about 8 minutes)
+#                                 sync server, same generator, one run (about 10 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PART="${1:-all}"
