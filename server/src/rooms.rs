@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
+use mamori_shared::sync::Generated;
 use tokio::sync::mpsc;
 
 use crate::store::{DocStore, StoreError};
@@ -39,6 +40,9 @@ pub struct RoomDoc {
     pub doc: AutoCommit,
     /// Chunks in the store (0: never stored, the room exists only in memory).
     pub chunks: usize,
+    /// The last sync message generated for a subscriber, reused for the next ones in the same state; cleared
+    /// whenever the document takes in changes.
+    pub generated: Generated,
 }
 
 impl Room {
@@ -157,7 +161,11 @@ impl Rooms {
             .or_insert_with(|| {
                 Arc::new(Room {
                     id,
-                    doc: tokio::sync::Mutex::new(RoomDoc { doc, chunks }),
+                    doc: tokio::sync::Mutex::new(RoomDoc {
+                        doc,
+                        chunks,
+                        generated: Generated::default(),
+                    }),
                     subscribers: Mutex::default(),
                 })
             })
@@ -179,6 +187,7 @@ impl Rooms {
         let merged = {
             let mut g = room.doc.lock().await;
             let before = g.doc.get_heads();
+            g.generated.clear();
             match g.doc.load_incremental(chunks) {
                 Ok(_) => g.persist_since(id, &before, self.store()).await,
                 Err(e) => Err(StoreError::Other(format!(

@@ -15,6 +15,51 @@ use crate::error::{ProtocolError, SyncError};
 use crate::model::{DocumentId, PeerId};
 use crate::protocol::{Limits, Message, PROTOCOL_VERSION, PeerMetadata};
 
+/// The last sync message generated for one document: the state and heads it was made from, the state it
+/// left, and the message (`None`: nothing to say).
+#[derive(Debug, Default)]
+pub struct Generated {
+    from: Option<(sync::State, Vec<automerge::ChangeHash>)>,
+    to: sync::State,
+    data: Option<Vec<u8>>,
+}
+
+impl Generated {
+    /// Forgets the last message: the document took in changes (or may have).
+    pub fn clear(&mut self) {
+        self.from = None;
+    }
+}
+
+fn generate_reusing(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    last: &mut Generated,
+) -> Option<Vec<u8>> {
+    let heads = doc.get_heads();
+    if let Some((from, from_heads)) = &last.from
+        && from == state
+        && *from_heads == heads
+    {
+        state.clone_from(&last.to);
+        return last.data.clone();
+    }
+    let from = state.clone();
+    let data = if nothing_to_say(state, doc) {
+        None
+    } else {
+        doc.sync()
+            .generate_sync_message(state)
+            .map(sync::Message::encode)
+    };
+    *last = Generated {
+        from: Some((from, heads)),
+        to: state.clone(),
+        data: data.clone(),
+    };
+    data
+}
+
 /// Whether Automerge's `generate_sync_message` would return nothing, decided from the sync state alone.
 ///
 /// Automerge builds its bloom filter and list of changes to send (two walks of the change graph, growing with
@@ -107,6 +152,20 @@ impl PeerSync {
         doc.sync()
             .generate_sync_message(state)
             .map(sync::Message::encode)
+    }
+
+    /// As [`PeerSync::generate`], reusing `last` when this peer stands in the sync state `last` was generated
+    /// from and the document has the same heads. A room's subscribers usually stand in the same state when a
+    /// change fans out to them, and Automerge's message is a function of the document and the state alone,
+    /// so one generation serves them all. The caller clears `last` whenever the document takes in changes.
+    pub fn generate_reusing(
+        &mut self,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        last: &mut Generated,
+    ) -> Option<Vec<u8>> {
+        let state = self.states.entry(id).or_default();
+        generate_reusing(state, doc, last)
     }
 
     /// Applies a sync message from the peer. The document is unchanged when this fails.

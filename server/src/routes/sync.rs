@@ -461,6 +461,10 @@ impl Connection {
             return Ok(vec![refused.encode()]);
         }
         let before = guard.doc.get_heads();
+        if new_changes {
+            // Even changes that wait in the queue for a missing dependency change what is generated.
+            guard.generated.clear();
+        }
         // Only attributed connections are logged (not an open development server or the load benchmark).
         let answers_before =
             (new_changes && self.gate.checked()).then(|| checklist::answer_versions(&guard.doc));
@@ -580,7 +584,10 @@ impl Connection {
         let remote = self.remote.clone()?;
         let room = self.rooms.get(&id)?.clone();
         let mut guard = room.doc.lock().await;
-        let data = self.peer.generate(id, &mut guard.doc)?;
+        let guard = &mut *guard;
+        let data = self
+            .peer
+            .generate_reusing(id, &mut guard.doc, &mut guard.generated)?;
         Some(
             Message::Sync {
                 document_id: id,

@@ -295,6 +295,36 @@ fn checked_generate(
     full
 }
 
+/// Generates as [`PeerSync::generate_reusing`] does, checking the message and the state it leaves against
+/// Automerge's own generation.
+fn checked_generate_reusing(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    generated: &mut Generated,
+    reused: &mut u32,
+) -> Option<sync::Message> {
+    let mut full_state = state.clone();
+    let full = doc
+        .sync()
+        .generate_sync_message(&mut full_state)
+        .map(sync::Message::encode);
+    let heads = doc.get_heads();
+    if generated
+        .from
+        .as_ref()
+        .is_some_and(|(from, h)| from == state && *h == heads)
+    {
+        *reused += 1;
+    }
+    let data = generate_reusing(state, doc, generated);
+    assert_eq!(data, full, "the reused message differs from Automerge's");
+    assert_eq!(
+        *state, full_state,
+        "the state left differs from Automerge's"
+    );
+    data.map(|d| sync::Message::decode(&d).unwrap())
+}
+
 /// Receives as [`PeerSync::receive`] does, checking every shortcut against what Automerge leaves.
 fn checked_receive(
     state: &mut sync::State,
@@ -334,21 +364,28 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             vec![Default::default(); SPOKES];
         let mut to_hub: Vec<std::collections::VecDeque<sync::Message>> =
             vec![Default::default(); SPOKES];
-        let (mut shortcuts, mut acknowledgements) = (0, 0);
+        let (mut shortcuts, mut acknowledgements, mut reused) = (0, 0, 0);
+        let mut generated = Generated::default();
         let mut step =
             |rng: &mut XorShift, quiet: bool, shortcuts: &mut u32, received: &mut u32| -> bool {
                 let i = rng.below(SPOKES as u64) as usize;
                 match rng.below(if quiet { 2 } else { 4 }) {
                     0 => {
                         if let Some(m) = to_hub[i].pop_front() {
+                            // As the server does: the last generated message is forgotten when changes
+                            // come in; the hub answers the sender and tells every spoke.
+                            if !m.changes.is_empty() {
+                                generated.clear();
+                            }
                             checked_receive(&mut hub_states[i], &mut hub, m, received);
-                            // The hub answers the sender and tells every spoke, as the server does.
                             for j in 0..SPOKES {
-                                if let Some(m) =
-                                    checked_generate(&mut hub_states[j], &mut hub, shortcuts)
-                                {
-                                    to_spoke[j].push_back(m);
-                                }
+                                let reply = checked_generate_reusing(
+                                    &mut hub_states[j],
+                                    &mut hub,
+                                    &mut generated,
+                                    &mut reused,
+                                );
+                                to_spoke[j].extend(reply);
                             }
                             return true;
                         }
@@ -379,12 +416,15 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                     _ => {
                         hub.put(ROOT, "hub", rng.below(1000) as i64).unwrap();
                         hub.commit();
+                        generated.clear();
                         for j in 0..SPOKES {
-                            if let Some(m) =
-                                checked_generate(&mut hub_states[j], &mut hub, shortcuts)
-                            {
-                                to_spoke[j].push_back(m);
-                            }
+                            let reply = checked_generate_reusing(
+                                &mut hub_states[j],
+                                &mut hub,
+                                &mut generated,
+                                &mut reused,
+                            );
+                            to_spoke[j].extend(reply);
                         }
                         return true;
                     }
@@ -422,5 +462,27 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             acknowledgements > 50,
             "seed {seed}: only {acknowledgements} bare acknowledgements"
         );
+        assert!(
+            reused > 5,
+            "seed {seed}: a generated message was reused only {reused} times"
+        );
     }
+}
+
+#[test]
+fn a_generated_message_is_not_reused_once_the_document_has_moved_on() {
+    let mut doc = doc_with("k", "1");
+    let mut generated = Generated::default();
+    let (mut first, mut second) = (sync::State::new(), sync::State::new());
+    let mut reused = 0;
+    checked_generate_reusing(&mut first, &mut doc, &mut generated, &mut reused);
+    // A change the caller forgot to report: the heads differ, so the second peer gets its own message.
+    doc.put(ROOT, "k", "2").unwrap();
+    doc.commit();
+    checked_generate_reusing(&mut second, &mut doc, &mut generated, &mut reused);
+    assert_eq!(reused, 0);
+    // In the same state on the same document, the third peer is given the second one's message.
+    let mut third = sync::State::new();
+    checked_generate_reusing(&mut third, &mut doc, &mut generated, &mut reused);
+    assert_eq!(reused, 1);
 }
