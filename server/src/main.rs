@@ -14,13 +14,31 @@ use mamori_server::Config;
 use mamori_server::config::Command;
 use tracing_subscriber::EnvFilter;
 
+/// `RUST_LOG` if set, else `info`; Automerge's own spans stay off unless `RUST_LOG` names `automerge`.
+///
+/// Automerge marks its loading functions `#[instrument]` at the info level, so an `info` filter opens a span
+/// for every change received and formats its arguments, the whole change graph among them, as text: that was
+/// a tenth of the sync server's CPU under load, growing with each document's history.
+fn log_filter() -> EnvFilter {
+    let asked = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let names_automerge = asked.as_deref().is_some_and(|v| v.contains("automerge"));
+    let filter = match asked {
+        Some(v) => EnvFilter::try_new(v).unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
+        None => EnvFilter::new("info,tower_http=warn"),
+    };
+    if names_automerge {
+        filter
+    } else {
+        filter.add_directive("automerge=warn".parse().expect("a valid directive"))
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
-        )
+        .with_env_filter(log_filter())
         .init();
     let config = Config::parse();
     match &config.command {
