@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
 use mamori_shared::sync::Generated;
+#[cfg(doc)]
+use mamori_shared::sync::NewChanges;
 use tokio::sync::mpsc;
 
 use crate::store::{DocStore, StoreError};
@@ -77,16 +79,28 @@ impl Room {
 }
 
 impl RoomDoc {
-    /// Persists the changes made since `before`, durably, compacting when the chunks pile up.
+    /// Persists the changes made since `before`, durably, compacting when the chunks pile up. `received`
+    /// are those changes exactly, as they arrived, when the caller knows it ([`NewChanges::explain`]): stored
+    /// as they are, instead of asking Automerge to find and rebuild them.
     pub async fn persist_since(
         &mut self,
         id: DocumentId,
         before: &[automerge::ChangeHash],
+        received: Option<&[automerge::Change]>,
         store: &dyn DocStore,
     ) -> Result<(), StoreError> {
         let mut bytes = Vec::new();
-        for mut change in self.doc.get_changes(before) {
-            bytes.extend_from_slice(&change.bytes());
+        match received {
+            Some(changes) => {
+                for change in changes {
+                    bytes.extend_from_slice(change.raw_bytes());
+                }
+            }
+            None => {
+                for mut change in self.doc.get_changes(before) {
+                    bytes.extend_from_slice(&change.bytes());
+                }
+            }
         }
         if bytes.is_empty() {
             return Ok(());
@@ -189,7 +203,7 @@ impl Rooms {
             let before = g.doc.get_heads();
             g.generated.clear();
             match g.doc.load_incremental(chunks) {
-                Ok(_) => g.persist_since(id, &before, self.store()).await,
+                Ok(_) => g.persist_since(id, &before, None, self.store()).await,
                 Err(e) => Err(StoreError::Other(format!(
                     "changes for {id} do not load: {e}"
                 ))),
@@ -258,7 +272,9 @@ mod tests {
             let mut g = room.doc.lock().await;
             let before = g.doc.get_heads();
             g.doc.put(automerge::ROOT, "k", "v").unwrap();
-            g.persist_since(id, &before, rooms.store()).await.unwrap();
+            g.persist_since(id, &before, None, rooms.store())
+                .await
+                .unwrap();
         }
         assert_eq!(
             rooms.unload_idle(Duration::ZERO),

@@ -436,15 +436,18 @@ impl Connection {
             return Ok(self.unavailable(remote, id));
         }
         // Refuse before applying: a change once applied cannot be retracted.
-        let authors = PeerSync::new_change_authors(&mut guard.doc, data)
+        let incoming = PeerSync::new_changes(&mut guard.doc, data)
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
-        let new_changes = !authors.is_empty();
+        let new_changes = !incoming.is_empty();
         let may_write = if !new_changes {
             Ok(())
         } else if self.access.get(&id) != Some(&Access::Write) {
             Err("閲覧のみの権限です: 変更は保存されません (read only: changes are not kept)".into())
         } else {
-            match self.authors_are_the_sender(&authors, &remote).await? {
+            match self
+                .authors_are_the_sender(&incoming.authors, &remote)
+                .await?
+            {
                 Ok(()) => self.state.policy.may_write(&remote, id),
                 Err(reason) => Err(reason),
             }
@@ -461,6 +464,8 @@ impl Connection {
             return Ok(vec![refused.encode()]);
         }
         let before = guard.doc.get_heads();
+        // With nothing held back for a missing dependency, what this message adds is its new changes alone.
+        let nothing_waiting = new_changes && guard.doc.get_missing_deps(&[]).is_empty();
         if new_changes {
             // Even changes that wait in the queue for a missing dependency change what is generated.
             guard.generated.clear();
@@ -472,10 +477,13 @@ impl Connection {
             .receive(id, &mut guard.doc, data)
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
         let mut logged_change = None;
-        if guard.doc.get_heads() != before {
+        let after = guard.doc.get_heads();
+        if after != before {
+            let received = (nothing_waiting && incoming.explain(&before, &after))
+                .then_some(incoming.changes.as_slice());
             // Durable first: nothing that acknowledges these changes leaves before the store has them.
             if let Err(e) = guard
-                .persist_since(id, &before, self.state.rooms.store())
+                .persist_since(id, &before, received, self.state.rooms.store())
                 .await
             {
                 tracing::error!(doc = %id, error = %e, "cannot store changes");
