@@ -422,7 +422,7 @@ fn checked_receive(
     state: &mut sync::State,
     doc: &mut AutoCommit,
     m: sync::Message,
-    shortcuts: &mut u32,
+    shortcuts: &mut [u32; 2],
 ) {
     let mut full_state = state.clone();
     let mut full_doc = doc.clone();
@@ -430,8 +430,10 @@ fn checked_receive(
         .sync()
         .receive_sync_message(&mut full_state, m.clone())
         .unwrap();
-    if receive_message(state, doc, m).unwrap() {
-        *shortcuts += 1;
+    match receive_message(state, doc, m).unwrap() {
+        Taken::Automerge => {}
+        Taken::Acknowledgement => shortcuts[0] += 1,
+        Taken::Changes => shortcuts[1] += 1,
     }
     assert_eq!(
         *state, full_state,
@@ -456,59 +458,23 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             vec![Default::default(); SPOKES];
         let mut to_hub: Vec<std::collections::VecDeque<sync::Message>> =
             vec![Default::default(); SPOKES];
-        let (mut shortcuts, mut acknowledgements, mut reused) = (0, 0, 0);
+        let (mut shortcuts, mut received, mut reused) = (0, [0, 0], 0);
         let mut generated = Generated::default();
-        let mut step =
-            |rng: &mut XorShift, quiet: bool, shortcuts: &mut u32, received: &mut u32| -> bool {
-                let i = rng.below(SPOKES as u64) as usize;
-                match rng.below(if quiet { 2 } else { 4 }) {
-                    0 => {
-                        if let Some(m) = to_hub[i].pop_front() {
-                            // As the server does: the last generated message is forgotten when changes
-                            // come in; the hub answers the sender and tells every spoke.
-                            if !m.changes.is_empty() {
-                                generated.clear();
-                            }
-                            checked_receive(&mut hub_states[i], &mut hub, m, received);
-                            for j in 0..SPOKES {
-                                let reply = checked_generate_reusing(
-                                    &mut hub_states[j],
-                                    &mut hub,
-                                    &mut generated,
-                                    &mut reused,
-                                );
-                                to_spoke[j].extend(reply);
-                            }
-                            return true;
+        let mut step = |rng: &mut XorShift,
+                        quiet: bool,
+                        shortcuts: &mut u32,
+                        received: &mut [u32; 2]|
+         -> bool {
+            let i = rng.below(SPOKES as u64) as usize;
+            match rng.below(if quiet { 2 } else { 4 }) {
+                0 => {
+                    if let Some(m) = to_hub[i].pop_front() {
+                        // As the server does: the last generated message is forgotten when changes
+                        // come in; the hub answers the sender and tells every spoke.
+                        if !m.changes.is_empty() {
+                            generated.clear();
                         }
-                    }
-                    1 => {
-                        if let Some(m) = to_spoke[i].pop_front() {
-                            checked_receive(&mut spoke_states[i], &mut spokes[i], m, received);
-                            if let Some(m) =
-                                checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
-                            {
-                                to_hub[i].push_back(m);
-                            }
-                            return true;
-                        }
-                    }
-                    2 => {
-                        spokes[i]
-                            .put(ROOT, format!("k{}", rng.below(4)), rng.below(1000) as i64)
-                            .unwrap();
-                        spokes[i].commit();
-                        if let Some(m) =
-                            checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
-                        {
-                            to_hub[i].push_back(m);
-                        }
-                        return true;
-                    }
-                    _ => {
-                        hub.put(ROOT, "hub", rng.below(1000) as i64).unwrap();
-                        hub.commit();
-                        generated.clear();
+                        checked_receive(&mut hub_states[i], &mut hub, m, received);
                         for j in 0..SPOKES {
                             let reply = checked_generate_reusing(
                                 &mut hub_states[j],
@@ -521,15 +487,54 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                         return true;
                     }
                 }
-                false
-            };
+                1 => {
+                    if let Some(m) = to_spoke[i].pop_front() {
+                        checked_receive(&mut spoke_states[i], &mut spokes[i], m, received);
+                        if let Some(m) =
+                            checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
+                        {
+                            to_hub[i].push_back(m);
+                        }
+                        return true;
+                    }
+                }
+                2 => {
+                    spokes[i]
+                        .put(ROOT, format!("k{}", rng.below(4)), rng.below(1000) as i64)
+                        .unwrap();
+                    spokes[i].commit();
+                    if let Some(m) =
+                        checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
+                    {
+                        to_hub[i].push_back(m);
+                    }
+                    return true;
+                }
+                _ => {
+                    hub.put(ROOT, "hub", rng.below(1000) as i64).unwrap();
+                    hub.commit();
+                    generated.clear();
+                    for j in 0..SPOKES {
+                        let reply = checked_generate_reusing(
+                            &mut hub_states[j],
+                            &mut hub,
+                            &mut generated,
+                            &mut reused,
+                        );
+                        to_spoke[j].extend(reply);
+                    }
+                    return true;
+                }
+            }
+            false
+        };
         for _ in 0..250 {
-            step(&mut rng, false, &mut shortcuts, &mut acknowledgements);
+            step(&mut rng, false, &mut shortcuts, &mut received);
         }
         // Then only deliveries, until every queue is empty: everyone must end with the same document.
         let mut idle = 0;
         while idle < 200 {
-            if step(&mut rng, true, &mut shortcuts, &mut acknowledgements) {
+            if step(&mut rng, true, &mut shortcuts, &mut received) {
                 idle = 0;
             } else {
                 idle += 1;
@@ -551,8 +556,14 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             "seed {seed}: nothing to say only {shortcuts} times"
         );
         assert!(
-            acknowledgements > 50,
-            "seed {seed}: only {acknowledgements} bare acknowledgements"
+            received[0] > 50,
+            "seed {seed}: only {} bare acknowledgements",
+            received[0]
+        );
+        assert!(
+            received[1] > 10,
+            "seed {seed}: changes were applied directly only {} times",
+            received[1]
         );
         assert!(
             reused > 5,
