@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
-use mamori_shared::sync::Generated;
 #[cfg(doc)]
 use mamori_shared::sync::NewChanges;
+use mamori_shared::sync::{Generated, Recent};
 use tokio::sync::mpsc;
 
 use crate::store::{DocStore, StoreError};
@@ -45,6 +45,9 @@ pub struct RoomDoc {
     /// The last sync message generated for a subscriber, reused for the next ones in the same state; cleared
     /// whenever the document takes in changes.
     pub generated: Generated,
+    /// The changes the document took in last, for generating without walks of the whole change graph;
+    /// cleared whenever it takes in changes that are not recorded here.
+    pub recent: Recent,
 }
 
 impl Room {
@@ -179,6 +182,7 @@ impl Rooms {
                         doc,
                         chunks,
                         generated: Generated::default(),
+                        recent: Recent::default(),
                     }),
                     subscribers: Mutex::default(),
                 })
@@ -202,6 +206,7 @@ impl Rooms {
             let mut g = room.doc.lock().await;
             let before = g.doc.get_heads();
             g.generated.clear();
+            g.recent.clear();
             match g.doc.load_incremental(chunks) {
                 Ok(_) => g.persist_since(id, &before, None, self.store()).await,
                 Err(e) => Err(StoreError::Other(format!(

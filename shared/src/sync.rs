@@ -15,6 +15,9 @@ use crate::error::{ProtocolError, SyncError};
 use crate::model::{DocumentId, PeerId};
 use crate::protocol::{Limits, Message, PROTOCOL_VERSION, PeerMetadata};
 
+mod recent;
+pub use recent::Recent;
+
 /// The last sync message generated for one document: the state and heads it was made from, the state it
 /// left, and the message (`None`: nothing to say).
 #[derive(Debug, Default)]
@@ -35,6 +38,7 @@ fn generate_reusing(
     state: &mut sync::State,
     doc: &mut AutoCommit,
     last: &mut Generated,
+    recent: &Recent,
 ) -> Option<Vec<u8>> {
     let heads = doc.get_heads();
     if let Some((from, from_heads)) = &last.from
@@ -45,19 +49,33 @@ fn generate_reusing(
         return last.data.clone();
     }
     let from = state.clone();
-    let data = if nothing_to_say(state, doc) {
-        None
-    } else {
-        doc.sync()
-            .generate_sync_message(state)
-            .map(sync::Message::encode)
-    };
+    let data = generate_message(state, doc, Some(recent));
     *last = Generated {
         from: Some((from, heads)),
         to: state.clone(),
         data: data.clone(),
     };
     data
+}
+
+/// The next sync message for a peer in `state`: from a shortcut where one knows the answer, else from
+/// Automerge.
+fn generate_message(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    recent: Option<&Recent>,
+) -> Option<Vec<u8>> {
+    if nothing_to_say(state, doc) {
+        return None;
+    }
+    if let Some(recent) = recent
+        && let Some(answer) = recent::generate(state, doc, recent)
+    {
+        return answer.map(sync::Message::encode);
+    }
+    doc.sync()
+        .generate_sync_message(state)
+        .map(sync::Message::encode)
 }
 
 /// Whether Automerge's `generate_sync_message` would return nothing, decided from the sync state alone.
@@ -228,13 +246,17 @@ pub struct PeerSync {
 impl PeerSync {
     /// The next Automerge sync message for `id`, if there is anything to say.
     pub fn generate(&mut self, id: DocumentId, doc: &mut AutoCommit) -> Option<Vec<u8>> {
-        let state = self.states.entry(id).or_default();
-        if nothing_to_say(state, doc) {
-            return None;
-        }
-        doc.sync()
-            .generate_sync_message(state)
-            .map(sync::Message::encode)
+        generate_message(self.states.entry(id).or_default(), doc, None)
+    }
+
+    /// As [`PeerSync::generate`], answering from the document's recent changes where they tell enough.
+    pub fn generate_with(
+        &mut self,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        recent: &Recent,
+    ) -> Option<Vec<u8>> {
+        generate_message(self.states.entry(id).or_default(), doc, Some(recent))
     }
 
     /// As [`PeerSync::generate`], reusing `last` when this peer stands in the sync state `last` was generated
@@ -246,9 +268,10 @@ impl PeerSync {
         id: DocumentId,
         doc: &mut AutoCommit,
         last: &mut Generated,
+        recent: &Recent,
     ) -> Option<Vec<u8>> {
         let state = self.states.entry(id).or_default();
-        generate_reusing(state, doc, last)
+        generate_reusing(state, doc, last, recent)
     }
 
     /// Applies a sync message from the peer. The document is unchanged when this fails.

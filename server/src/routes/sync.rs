@@ -479,8 +479,8 @@ impl Connection {
         let mut logged_change = None;
         let after = guard.doc.get_heads();
         if after != before {
-            let received = (nothing_waiting && incoming.explain(&before, &after))
-                .then_some(incoming.changes.as_slice());
+            let explained = nothing_waiting && incoming.explain(&before, &after);
+            let received = explained.then_some(incoming.changes.as_slice());
             // Durable first: nothing that acknowledges these changes leaves before the store has them.
             if let Err(e) = guard
                 .persist_since(id, &before, received, self.state.rooms.store())
@@ -493,12 +493,20 @@ impl Connection {
                     "the server could not store the changes; they will be sent again".into(),
                 ));
             }
+            if explained {
+                guard.recent.add(incoming.changes);
+            } else {
+                guard.recent.clear();
+            }
             room.notify_others(self.id);
             if let Some(answers_before) = answers_before {
                 logged_change = Some(changes_made(&guard.doc, &answers_before));
             }
         }
-        let reply = self.peer.generate(id, &mut guard.doc);
+        let room_doc = &mut *guard;
+        let reply = self
+            .peer
+            .generate_with(id, &mut room_doc.doc, &room_doc.recent);
         drop(guard);
         if let Some((items, device_at)) = logged_change {
             self.log(Kind::Change, id, items, device_at).await;
@@ -593,9 +601,9 @@ impl Connection {
         let room = self.rooms.get(&id)?.clone();
         let mut guard = room.doc.lock().await;
         let guard = &mut *guard;
-        let data = self
-            .peer
-            .generate_reusing(id, &mut guard.doc, &mut guard.generated)?;
+        let data =
+            self.peer
+                .generate_reusing(id, &mut guard.doc, &mut guard.generated, &guard.recent)?;
         Some(
             Message::Sync {
                 document_id: id,

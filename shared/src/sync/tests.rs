@@ -363,11 +363,52 @@ impl XorShift {
     }
 }
 
-/// Generates as [`PeerSync::generate`] does, checking every shortcut against Automerge's own answer.
+/// How often each shortcut answered in a randomised run.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Nothing to say, from the state alone.
+    silent: u32,
+    /// Bare acknowledgements taken without Automerge.
+    acknowledged: u32,
+    /// Messages with changes applied without Automerge's receive.
+    applied: u32,
+    /// Messages made from the recent changes.
+    from_recent: u32,
+    /// Messages reused from the last one generated.
+    reused: u32,
+}
+
+/// Checks what the recent-changes shortcut would say (where it answers) against Automerge's message and
+/// state, as [`generate_message`] asks it: only once "nothing to say" has not answered.
+fn check_recent(
+    state: &sync::State,
+    doc: &mut AutoCommit,
+    recent: &Recent,
+    full: &Option<sync::Message>,
+    full_state: &sync::State,
+    counts: &mut Counts,
+) {
+    let mut fast_state = state.clone();
+    if let Some(answer) = recent::generate(&mut fast_state, doc, recent) {
+        assert_eq!(
+            answer.map(sync::Message::encode),
+            full.clone().map(sync::Message::encode),
+            "the message made from recent changes differs from Automerge's"
+        );
+        assert_eq!(
+            fast_state, *full_state,
+            "the state left by the recent-changes shortcut differs from Automerge's"
+        );
+        counts.from_recent += 1;
+    }
+}
+
+/// Generates as [`PeerSync::generate_with`] does, checking every shortcut against Automerge's own answer.
 fn checked_generate(
     state: &mut sync::State,
     doc: &mut AutoCommit,
-    shortcuts: &mut u32,
+    recent: &Recent,
+    counts: &mut Counts,
 ) -> Option<sync::Message> {
     let mut full_state = state.clone();
     let full = doc.sync().generate_sync_message(&mut full_state);
@@ -380,9 +421,10 @@ fn checked_generate(
             *state, full_state,
             "Automerge changed the state while saying nothing"
         );
-        *shortcuts += 1;
+        counts.silent += 1;
         return None;
     }
+    check_recent(state, doc, recent, &full, &full_state, counts);
     *state = full_state;
     full
 }
@@ -393,22 +435,23 @@ fn checked_generate_reusing(
     state: &mut sync::State,
     doc: &mut AutoCommit,
     generated: &mut Generated,
-    reused: &mut u32,
+    recent: &Recent,
+    counts: &mut Counts,
 ) -> Option<sync::Message> {
     let mut full_state = state.clone();
-    let full = doc
-        .sync()
-        .generate_sync_message(&mut full_state)
-        .map(sync::Message::encode);
+    let full_message = doc.sync().generate_sync_message(&mut full_state);
+    let full = full_message.clone().map(sync::Message::encode);
     let heads = doc.get_heads();
     if generated
         .from
         .as_ref()
         .is_some_and(|(from, h)| from == state && *h == heads)
     {
-        *reused += 1;
+        counts.reused += 1;
+    } else if !nothing_to_say(state, doc) {
+        check_recent(state, doc, recent, &full_message, &full_state, counts);
     }
-    let data = generate_reusing(state, doc, generated);
+    let data = generate_reusing(state, doc, generated, recent);
     assert_eq!(data, full, "the reused message differs from Automerge's");
     assert_eq!(
         *state, full_state,
@@ -417,12 +460,14 @@ fn checked_generate_reusing(
     data.map(|d| sync::Message::decode(&d).unwrap())
 }
 
-/// Receives as [`PeerSync::receive`] does, checking every shortcut against what Automerge leaves.
+/// Receives as [`PeerSync::receive`] does, checking every shortcut against what Automerge leaves, and
+/// keeps `recent` as the server does.
 fn checked_receive(
     state: &mut sync::State,
     doc: &mut AutoCommit,
+    recent: &mut Recent,
     m: sync::Message,
-    shortcuts: &mut [u32; 2],
+    counts: &mut Counts,
 ) {
     let mut full_state = state.clone();
     let mut full_doc = doc.clone();
@@ -430,16 +475,35 @@ fn checked_receive(
         .sync()
         .receive_sync_message(&mut full_state, m.clone())
         .unwrap();
+    let arriving = doc
+        .get_missing_deps(&[])
+        .is_empty()
+        .then(|| PeerSync::new_changes(doc, &m.clone().encode()).unwrap());
+    let before = doc.get_heads();
     match receive_message(state, doc, m).unwrap() {
         Taken::Automerge => {}
-        Taken::Acknowledgement => shortcuts[0] += 1,
-        Taken::Changes => shortcuts[1] += 1,
+        Taken::Acknowledgement => counts.acknowledged += 1,
+        Taken::Changes => counts.applied += 1,
     }
     assert_eq!(
         *state, full_state,
         "the sync state differs from Automerge's"
     );
-    assert_eq!(doc.get_heads(), full_doc.get_heads());
+    let after = doc.get_heads();
+    assert_eq!(after, full_doc.get_heads());
+    if after != before {
+        match arriving {
+            Some(new) if new.explain(&before, &after) => recent.add(new.changes),
+            _ => recent.clear(),
+        }
+    }
+}
+
+/// A local edit, recorded in the editing side's recent changes.
+fn edit(doc: &mut AutoCommit, recent: &mut Recent, key: String, value: i64) {
+    doc.put(ROOT, key, value).unwrap();
+    doc.commit();
+    recent.add(doc.get_last_local_change());
 }
 
 #[test]
@@ -447,10 +511,15 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
     // A hub and three spokes, editing at random; messages wait in per-direction queues (a WebSocket keeps
     // order) and are delivered in a random interleaving.
     const SPOKES: usize = 3;
-    for seed in 1..=5u64 {
+    for seed in 1..=6u64 {
         let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Seeds 4 to 6 edit in turns, as people mostly do: every message is delivered before the next edit,
+        // so most messages concern the last change alone.
+        let busy = seed <= 3;
         let mut hub = AutoCommit::new();
+        let mut hub_recent = Recent::default();
         let mut spokes: Vec<AutoCommit> = (0..SPOKES).map(|_| AutoCommit::new()).collect();
+        let mut spoke_recent: Vec<Recent> = vec![Recent::default(); SPOKES];
         let mut hub_states: Vec<sync::State> = vec![sync::State::new(); SPOKES];
         let mut spoke_states: Vec<sync::State> = vec![sync::State::new(); SPOKES];
         // to_spoke[i], to_hub[i]: messages in flight.
@@ -458,40 +527,51 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             vec![Default::default(); SPOKES];
         let mut to_hub: Vec<std::collections::VecDeque<sync::Message>> =
             vec![Default::default(); SPOKES];
-        let (mut shortcuts, mut received, mut reused) = (0, [0, 0], 0);
+        let mut counts = Counts::default();
         let mut generated = Generated::default();
-        let mut step = |rng: &mut XorShift,
-                        quiet: bool,
-                        shortcuts: &mut u32,
-                        received: &mut [u32; 2]|
-         -> bool {
+        let mut step = |rng: &mut XorShift, quiet: bool, counts: &mut Counts| -> bool {
             let i = rng.below(SPOKES as u64) as usize;
-            match rng.below(if quiet { 2 } else { 4 }) {
-                0 => {
+            let choices = match (quiet, busy) {
+                (true, _) => 2,
+                (false, true) => 4,
+                (false, false) => 12,
+            };
+            match rng.below(choices) {
+                0 | 4..=11 => {
                     if let Some(m) = to_hub[i].pop_front() {
                         // As the server does: the last generated message is forgotten when changes
                         // come in; the hub answers the sender and tells every spoke.
                         if !m.changes.is_empty() {
                             generated.clear();
                         }
-                        checked_receive(&mut hub_states[i], &mut hub, m, received);
+                        checked_receive(&mut hub_states[i], &mut hub, &mut hub_recent, m, counts);
                         for j in 0..SPOKES {
                             let reply = checked_generate_reusing(
                                 &mut hub_states[j],
                                 &mut hub,
                                 &mut generated,
-                                &mut reused,
+                                &hub_recent,
+                                counts,
                             );
                             to_spoke[j].extend(reply);
+                        }
+                        return true;
+                    }
+                    if let Some(m) = to_spoke[i].pop_front() {
+                        let (doc, recent) = (&mut spokes[i], &mut spoke_recent[i]);
+                        checked_receive(&mut spoke_states[i], doc, recent, m, counts);
+                        if let Some(m) = checked_generate(&mut spoke_states[i], doc, recent, counts)
+                        {
+                            to_hub[i].push_back(m);
                         }
                         return true;
                     }
                 }
                 1 => {
                     if let Some(m) = to_spoke[i].pop_front() {
-                        checked_receive(&mut spoke_states[i], &mut spokes[i], m, received);
-                        if let Some(m) =
-                            checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
+                        let (doc, recent) = (&mut spokes[i], &mut spoke_recent[i]);
+                        checked_receive(&mut spoke_states[i], doc, recent, m, counts);
+                        if let Some(m) = checked_generate(&mut spoke_states[i], doc, recent, counts)
                         {
                             to_hub[i].push_back(m);
                         }
@@ -499,27 +579,33 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                     }
                 }
                 2 => {
-                    spokes[i]
-                        .put(ROOT, format!("k{}", rng.below(4)), rng.below(1000) as i64)
-                        .unwrap();
-                    spokes[i].commit();
-                    if let Some(m) =
-                        checked_generate(&mut spoke_states[i], &mut spokes[i], shortcuts)
-                    {
+                    let (doc, recent) = (&mut spokes[i], &mut spoke_recent[i]);
+                    edit(
+                        doc,
+                        recent,
+                        format!("k{}", rng.below(4)),
+                        rng.below(1000) as i64,
+                    );
+                    if let Some(m) = checked_generate(&mut spoke_states[i], doc, recent, counts) {
                         to_hub[i].push_back(m);
                     }
                     return true;
                 }
                 _ => {
-                    hub.put(ROOT, "hub", rng.below(1000) as i64).unwrap();
-                    hub.commit();
+                    edit(
+                        &mut hub,
+                        &mut hub_recent,
+                        "hub".into(),
+                        rng.below(1000) as i64,
+                    );
                     generated.clear();
                     for j in 0..SPOKES {
                         let reply = checked_generate_reusing(
                             &mut hub_states[j],
                             &mut hub,
                             &mut generated,
-                            &mut reused,
+                            &hub_recent,
+                            counts,
                         );
                         to_spoke[j].extend(reply);
                     }
@@ -529,12 +615,20 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
             false
         };
         for _ in 0..250 {
-            step(&mut rng, false, &mut shortcuts, &mut received);
+            step(&mut rng, false, &mut counts);
+            let mut idle = 0;
+            while !busy && idle < 40 {
+                if step(&mut rng, true, &mut counts) {
+                    idle = 0;
+                } else {
+                    idle += 1;
+                }
+            }
         }
         // Then only deliveries, until every queue is empty: everyone must end with the same document.
         let mut idle = 0;
         while idle < 200 {
-            if step(&mut rng, true, &mut shortcuts, &mut received) {
+            if step(&mut rng, true, &mut counts) {
                 idle = 0;
             } else {
                 idle += 1;
@@ -551,19 +645,28 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                 "seed {seed}: a spoke did not converge"
             );
         }
+        let Counts {
+            silent,
+            acknowledged,
+            applied,
+            from_recent,
+            reused,
+        } = counts;
         assert!(
-            shortcuts > 50,
-            "seed {seed}: nothing to say only {shortcuts} times"
+            !busy || silent > 50,
+            "seed {seed}: nothing to say only {silent} times"
         );
         assert!(
-            received[0] > 50,
-            "seed {seed}: only {} bare acknowledgements",
-            received[0]
+            acknowledged > 50,
+            "seed {seed}: only {acknowledged} bare acknowledgements"
         );
         assert!(
-            received[1] > 10,
-            "seed {seed}: changes were applied directly only {} times",
-            received[1]
+            applied > 10,
+            "seed {seed}: changes were applied directly only {applied} times"
+        );
+        assert!(
+            busy || from_recent > 20,
+            "seed {seed}: only {from_recent} messages were made from recent changes"
         );
         assert!(
             reused > 5,
@@ -577,15 +680,15 @@ fn a_generated_message_is_not_reused_once_the_document_has_moved_on() {
     let mut doc = doc_with("k", "1");
     let mut generated = Generated::default();
     let (mut first, mut second) = (sync::State::new(), sync::State::new());
-    let mut reused = 0;
-    checked_generate_reusing(&mut first, &mut doc, &mut generated, &mut reused);
+    let (recent, mut counts) = (Recent::default(), Counts::default());
+    checked_generate_reusing(&mut first, &mut doc, &mut generated, &recent, &mut counts);
     // A change the caller forgot to report: the heads differ, so the second peer gets its own message.
     doc.put(ROOT, "k", "2").unwrap();
     doc.commit();
-    checked_generate_reusing(&mut second, &mut doc, &mut generated, &mut reused);
-    assert_eq!(reused, 0);
+    checked_generate_reusing(&mut second, &mut doc, &mut generated, &recent, &mut counts);
+    assert_eq!(counts.reused, 0);
     // In the same state on the same document, the third peer is given the second one's message.
     let mut third = sync::State::new();
-    checked_generate_reusing(&mut third, &mut doc, &mut generated, &mut reused);
-    assert_eq!(reused, 1);
+    checked_generate_reusing(&mut third, &mut doc, &mut generated, &recent, &mut counts);
+    assert_eq!(counts.reused, 1);
 }
