@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
-#[cfg(doc)]
-use mamori_shared::sync::NewChanges;
 use mamori_shared::sync::{Generated, Recent};
 use tokio::sync::mpsc;
 
@@ -83,7 +81,8 @@ impl Room {
 
 impl RoomDoc {
     /// Persists the changes made since `before`, durably, compacting when the chunks pile up. `received`
-    /// are those changes exactly, as they arrived, when the caller knows it ([`NewChanges::explain`]): stored
+    /// are those changes exactly, as they arrived, when the caller knows it
+    /// ([`NewChanges::explain`](mamori_shared::sync::NewChanges::explain)): stored
     /// as they are, instead of asking Automerge to find and rebuild them.
     pub async fn persist_since(
         &mut self,
