@@ -536,38 +536,31 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                 (false, true) => 4,
                 (false, false) => 12,
             };
-            match rng.below(choices) {
-                0 | 4..=11 => {
-                    if let Some(m) = to_hub[i].pop_front() {
-                        // As the server does: the last generated message is forgotten when changes
-                        // come in; the hub answers the sender and tells every spoke.
-                        if !m.changes.is_empty() {
-                            generated.clear();
-                        }
-                        checked_receive(&mut hub_states[i], &mut hub, &mut hub_recent, m, counts);
-                        for j in 0..SPOKES {
-                            let reply = checked_generate_reusing(
-                                &mut hub_states[j],
-                                &mut hub,
-                                &mut generated,
-                                &hub_recent,
-                                counts,
-                            );
-                            to_spoke[j].extend(reply);
-                        }
-                        return true;
-                    }
-                    if let Some(m) = to_spoke[i].pop_front() {
-                        let (doc, recent) = (&mut spokes[i], &mut spoke_recent[i]);
-                        checked_receive(&mut spoke_states[i], doc, recent, m, counts);
-                        if let Some(m) = checked_generate(&mut spoke_states[i], doc, recent, counts)
-                        {
-                            to_hub[i].push_back(m);
-                        }
-                        return true;
-                    }
+            let choice = rng.below(choices);
+            // A delivery: to the hub first (choice 0 and, in turns, most choices), else to the spoke.
+            if matches!(choice, 0 | 4..=11)
+                && let Some(m) = to_hub[i].pop_front()
+            {
+                // As the server does: the last generated message is forgotten when changes come in; the
+                // hub answers the sender and tells every spoke.
+                if !m.changes.is_empty() {
+                    generated.clear();
                 }
-                1 => {
+                checked_receive(&mut hub_states[i], &mut hub, &mut hub_recent, m, counts);
+                for j in 0..SPOKES {
+                    let reply = checked_generate_reusing(
+                        &mut hub_states[j],
+                        &mut hub,
+                        &mut generated,
+                        &hub_recent,
+                        counts,
+                    );
+                    to_spoke[j].extend(reply);
+                }
+                return true;
+            }
+            match choice {
+                0 | 1 | 4..=11 => {
                     if let Some(m) = to_spoke[i].pop_front() {
                         let (doc, recent) = (&mut spokes[i], &mut spoke_recent[i]);
                         checked_receive(&mut spoke_states[i], doc, recent, m, counts);
