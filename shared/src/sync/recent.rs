@@ -230,3 +230,84 @@ pub(super) fn generate(
         version,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::ROOT;
+    use automerge::transaction::Transactable;
+
+    fn edit(doc: &mut AutoCommit, key: &str) -> ChangeHash {
+        doc.put(ROOT, key, 1).unwrap();
+        doc.commit().unwrap()
+    }
+
+    /// The hashes Automerge itself gives for "not an ancestor of `since`", in its order.
+    fn automerge_since(doc: &mut AutoCommit, since: &[ChangeHash]) -> Vec<ChangeHash> {
+        doc.get_changes(since).iter().map(|c| c.hash()).collect()
+    }
+
+    #[test]
+    fn walks_answer_only_what_they_can_prove() {
+        // first ← left, first ← right (concurrent), then a merge on both, then one more change.
+        let mut doc = AutoCommit::new();
+        let first = edit(&mut doc, "first");
+        let mut other = doc.fork();
+        let left = edit(&mut doc, "left");
+        let right = edit(&mut other, "right");
+        doc.merge(&mut other).unwrap();
+        let mut recent = Recent::default();
+        recent.add(doc.get_changes(&[]));
+        let heads = doc.get_heads();
+        assert_eq!(heads.len(), 2);
+
+        // Past a concurrent branch the walk would reach the first change: it cannot tell, so it says so.
+        assert_eq!(recent.since(&heads, &[left]), None);
+        assert_eq!(recent.since(&heads, &heads), Some(Vec::new()));
+
+        let merged = edit(&mut doc, "merged");
+        let last = edit(&mut doc, "last");
+        let more = doc.get_changes(&heads);
+        recent.add(more);
+        let heads = doc.get_heads();
+        assert_eq!(heads, vec![last]);
+        assert_eq!(
+            recent.since(&heads, &[merged]),
+            Some(automerge_since(&mut doc, &[merged]))
+        );
+        // Back over both branches to the change they share: every change after it, in Automerge's order.
+        assert_eq!(
+            recent.since(&heads, &[first]),
+            Some(automerge_since(&mut doc, &[first]))
+        );
+        assert_eq!(recent.since(&heads, &[first]).unwrap().len(), 4);
+        // More than one change to stop at, or none: Automerge answers.
+        assert_eq!(recent.since(&heads, &[left, right]), None);
+        assert_eq!(recent.since(&heads, &[]), None);
+
+        // A change the record does not hold (evicted, or made behind its back): no answer.
+        let mut forgetful = Recent::default();
+        forgetful.add(doc.get_changes(&[merged]));
+        assert_eq!(forgetful.since(&heads, &[merged]), Some(vec![last]));
+        assert_eq!(forgetful.since(&heads, &[first]), None);
+    }
+
+    #[test]
+    fn only_the_last_changes_are_kept() {
+        let mut doc = AutoCommit::new();
+        let mut recent = Recent::default();
+        let mut hashes = Vec::new();
+        for i in 0..KEEP + 4 {
+            hashes.push(edit(&mut doc, &format!("k{i}")));
+            recent.add(doc.get_last_local_change());
+        }
+        assert_eq!(recent.order.len(), KEEP);
+        assert!(recent.change(&hashes[3]).is_none());
+        assert!(recent.change(&hashes[4]).is_some());
+        let heads = doc.get_heads();
+        assert_eq!(
+            recent.since(&heads, &[hashes[KEEP]]),
+            Some(hashes[KEEP + 1..].to_vec())
+        );
+    }
+}
