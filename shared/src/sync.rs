@@ -289,14 +289,9 @@ impl PeerSync {
             .map_err(|e| SyncError::Rejected(e.to_string()))
     }
 
-    /// Whether a sync message from the peer carries changes the document does not have yet, without applying
-    /// them: the server asks its write policy only then, and refuses before anything is applied.
-    pub fn brings_new_changes(doc: &mut AutoCommit, data: &[u8]) -> Result<bool, SyncError> {
-        Ok(!PeerSync::new_changes(doc, data)?.is_empty())
-    }
-
     /// The changes in a sync message that the document does not have yet, read without applying anything:
-    /// the server checks each author is the person sending them, and stores their bytes as they came.
+    /// the server asks its write policy only when there are some (and refuses before anything is applied),
+    /// checks each author is the person sending them, and stores their bytes as they came.
     pub fn new_changes(doc: &mut AutoCommit, data: &[u8]) -> Result<NewChanges, SyncError> {
         let message =
             sync::Message::decode(data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;

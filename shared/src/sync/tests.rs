@@ -231,12 +231,16 @@ fn new_changes_are_told_apart_from_known_ones_without_applying_anything() {
     // A server that has none of it: new (this offer is a whole document in one chunk).
     let mut empty = AutoCommit::new();
     let offer = first_offer(&mut device, &mut empty);
-    assert!(PeerSync::brings_new_changes(&mut empty, &offer).unwrap());
+    assert!(
+        !PeerSync::new_changes(&mut empty, &offer)
+            .unwrap()
+            .is_empty()
+    );
     assert!(empty.get_heads().is_empty(), "nothing was applied");
     // A server that already has all of it: nothing new.
     let mut same = device.fork();
     let offer = first_offer(&mut device, &mut same);
-    assert!(!PeerSync::brings_new_changes(&mut same, &offer).unwrap_or(false));
+    assert!(PeerSync::new_changes(&mut same, &offer).unwrap().is_empty());
     // A server one change behind: new (a single change chunk).
     let mut behind = device.fork();
     device.put(ROOT, "late", true).unwrap();
@@ -246,7 +250,7 @@ fn new_changes_are_told_apart_from_known_ones_without_applying_anything() {
     // Sync fully first so the device's next message carries just the one change.
     for _ in 0..4 {
         if let Some(m) = d.generate(id, &mut device) {
-            if PeerSync::brings_new_changes(&mut behind, &m).unwrap() {
+            if !PeerSync::new_changes(&mut behind, &m).unwrap().is_empty() {
                 assert!(behind.get_change_by_hash(&device.get_heads()[0]).is_none());
                 return;
             }
@@ -499,6 +503,23 @@ fn checked_receive(
     }
 }
 
+/// The hub's side of every spoke: its sync states, its last generated message, its recent changes.
+type HubSide<'a> = (&'a mut [sync::State], &'a mut Generated, &'a Recent);
+
+/// The hub tells every spoke what it has, as the server does once a document has taken in changes.
+fn tell_every_spoke(
+    hub: &mut AutoCommit,
+    (states, generated, recent): HubSide<'_>,
+    to_spoke: &mut [std::collections::VecDeque<sync::Message>],
+    counts: &mut Counts,
+) {
+    for (state, queue) in states.iter_mut().zip(to_spoke) {
+        queue.extend(checked_generate_reusing(
+            state, hub, generated, recent, counts,
+        ));
+    }
+}
+
 /// A local edit, recorded in the editing side's recent changes.
 fn edit(doc: &mut AutoCommit, recent: &mut Recent, key: String, value: i64) {
     doc.put(ROOT, key, value).unwrap();
@@ -547,16 +568,8 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                     generated.clear();
                 }
                 checked_receive(&mut hub_states[i], &mut hub, &mut hub_recent, m, counts);
-                for j in 0..SPOKES {
-                    let reply = checked_generate_reusing(
-                        &mut hub_states[j],
-                        &mut hub,
-                        &mut generated,
-                        &hub_recent,
-                        counts,
-                    );
-                    to_spoke[j].extend(reply);
-                }
+                let hub_side = (&mut hub_states[..], &mut generated, &hub_recent);
+                tell_every_spoke(&mut hub, hub_side, &mut to_spoke, counts);
                 return true;
             }
             match choice {
@@ -592,16 +605,8 @@ fn the_sync_shortcuts_agree_with_automerge_under_random_interleavings() {
                         rng.below(1000) as i64,
                     );
                     generated.clear();
-                    for j in 0..SPOKES {
-                        let reply = checked_generate_reusing(
-                            &mut hub_states[j],
-                            &mut hub,
-                            &mut generated,
-                            &hub_recent,
-                            counts,
-                        );
-                        to_spoke[j].extend(reply);
-                    }
+                    let hub_side = (&mut hub_states[..], &mut generated, &hub_recent);
+                    tell_every_spoke(&mut hub, hub_side, &mut to_spoke, counts);
                     return true;
                 }
             }
