@@ -13,6 +13,7 @@
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
 //! ones. The exact shapes are drawn in ARCHITECTURE.md.
 
+mod check;
 pub mod checklist;
 pub mod contact_chart;
 pub mod incident;
@@ -21,6 +22,8 @@ pub mod ledger;
 pub mod migrate;
 
 use automerge::{ReadDoc, ScalarValue, Value};
+
+pub use check::check;
 
 use crate::error::SchemaError;
 use crate::model::{DocumentId, FacilityId, VendorId};

@@ -15,6 +15,8 @@ use crate::error::{ProtocolError, SyncError};
 use crate::model::{DocumentId, PeerId};
 use crate::protocol::{Limits, Message, PROTOCOL_VERSION, PeerMetadata};
 
+pub mod chunks;
+pub mod ingest;
 mod recent;
 pub use recent::Recent;
 
@@ -113,7 +115,7 @@ fn nothing_to_say(state: &sync::State, doc: &mut AutoCommit) -> bool {
 
 /// How [`receive_message`] took a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Taken {
+pub(crate) enum Taken {
     /// By Automerge itself.
     Automerge,
     /// A bare acknowledgement, from the sync state alone.
@@ -133,15 +135,70 @@ enum Taken {
 fn receive_message(
     state: &mut sync::State,
     doc: &mut AutoCommit,
-    message: sync::Message,
+    mut message: sync::Message,
+) -> Result<Taken, automerge::AutomergeError> {
+    let chunks: Vec<u8> = message.changes.iter().flatten().copied().collect();
+    message.changes = sync::ChunkList::from(Vec::<Vec<u8>>::new());
+    let incoming = if chunks.is_empty() {
+        Incoming::Nothing
+    } else {
+        Incoming::Chunks(chunks)
+    };
+    receive_with(state, doc, message, incoming)
+}
+
+/// What a sync message brings, apart from the message itself.
+pub(crate) enum Incoming {
+    Nothing,
+    /// Its chunks, joined, as Automerge's own receive takes them (the client: it trusts its server).
+    Chunks(Vec<u8>),
+    /// Changes already read whole and checked ([`ingest`]): applied as they are, never re-read from bytes
+    /// that could hold anything else.
+    Changes(Vec<automerge::Change>),
+}
+
+impl Incoming {
+    fn is_empty(&self) -> bool {
+        match self {
+            Incoming::Nothing => true,
+            Incoming::Chunks(c) => c.is_empty(),
+            Incoming::Changes(c) => c.is_empty(),
+        }
+    }
+
+    fn apply(self, doc: &mut AutoCommit) -> Result<(), automerge::AutomergeError> {
+        match self {
+            Incoming::Nothing => Ok(()),
+            Incoming::Chunks(data) => doc.load_incremental(&data).map(|_| ()),
+            Incoming::Changes(changes) => doc.apply_changes(changes),
+        }
+    }
+
+    /// As the `changes` of a message for Automerge's own receive.
+    fn into_chunks(self) -> sync::ChunkList {
+        sync::ChunkList::from(match self {
+            Incoming::Nothing => Vec::new(),
+            Incoming::Chunks(data) => vec![data],
+            Incoming::Changes(changes) => changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+        })
+    }
+}
+
+/// [`receive_message`] with what the message brings given apart (`message.changes` is empty).
+pub(crate) fn receive_with(
+    state: &mut sync::State,
+    doc: &mut AutoCommit,
+    mut message: sync::Message,
+    incoming: Incoming,
 ) -> Result<Taken, automerge::AutomergeError> {
     let acknowledgement =
-        message.changes.is_empty() && !message.heads.is_empty() && message.heads == doc.get_heads();
-    let changes_only = !message.changes.is_empty()
+        incoming.is_empty() && !message.heads.is_empty() && message.heads == doc.get_heads();
+    let changes_only = !incoming.is_empty()
         && !message.heads.is_empty()
         && state.sent_hashes.is_empty()
         && !state.read_only;
     if !acknowledgement && !changes_only {
+        message.changes = incoming.into_chunks();
         doc.sync().receive_sync_message(state, message)?;
         return Ok(Taken::Automerge);
     }
@@ -150,14 +207,12 @@ fn receive_message(
         need,
         have,
         flags,
-        changes,
         ..
     } = message;
     let mut taken = Taken::Acknowledgement;
     if changes_only {
         let before = doc.get_heads();
-        let data: Vec<u8> = changes.iter().flatten().copied().collect();
-        doc.load_incremental(&data)?;
+        incoming.apply(doc)?;
         let after = doc.get_heads();
         // As Automerge advances the heads both sides share past what just arrived.
         let shared: BTreeSet<ChangeHash> = after

@@ -356,10 +356,10 @@ fn the_changes_a_message_adds_are_known_without_asking_automerge_to_rebuild_them
 }
 
 /// A generator for the randomised test below (no dependency for one test).
-struct XorShift(u64);
+pub(crate) struct XorShift(pub(crate) u64);
 
 impl XorShift {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

@@ -1,0 +1,128 @@
+//! Whether a whole document still reads as the Mamori document it claims to be: asked by the server after
+//! applying a peer's changes, so that no change it accepts leaves a document that devices cannot read (a
+//! text object where an answer's string belongs, an unknown form, another kind at the root).
+//!
+//! Stricter than the readers the app uses, which skip a value they cannot read (written by a newer build)
+//! rather than fail a whole screen: here every answer and every ledger row must read.
+
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
+use autosurgeon::Hydrate;
+
+use super::{
+    DocKind, SCHEMA_VERSION, checklist, contact_chart, incident, index, kind_of, ledger,
+    schema_version,
+};
+use crate::answer::Answer;
+
+/// Checks `doc` reads whole as its kind, and that the kind is the one it had (`before`; `None` for a
+/// document that was empty). Returns the kind, or why not.
+pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, String> {
+    let version = schema_version(doc);
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "schema version {version} is newer than this server's ({SCHEMA_VERSION})"
+        ));
+    }
+    let Some(kind) = kind_of(doc) else {
+        return Err("no known kind at the document's root".into());
+    };
+    if before.is_some_and(|b| b != kind) {
+        return Err(format!("the document's kind changed to {}", kind.as_str()));
+    }
+    let read = match kind {
+        DocKind::FacilityIndex => index::read(doc).map(|_| ()),
+        DocKind::Checklist => checklist::meta(doc).map(|_| ()),
+        DocKind::ContactChart => contact_chart::read(doc).map(|_| ()),
+        DocKind::Incident => incident::read(doc).map(|_| ()),
+        DocKind::DeviceLedger => ledger::rows::<ledger::Device>(doc).map(|_| ()),
+        DocKind::UserLedger => ledger::rows::<ledger::Account>(doc).map(|_| ()),
+    };
+    read.map_err(|e| e.to_string())?;
+    match kind {
+        DocKind::Checklist => every_answer_reads(doc)?,
+        DocKind::DeviceLedger | DocKind::UserLedger => every_row_reads(doc, kind)?,
+        _ => {}
+    }
+    Ok(kind)
+}
+
+fn every_answer_reads(doc: &AutoCommit) -> Result<(), String> {
+    let answers = match doc.get(ROOT, "answers").map_err(|e| e.to_string())? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        None => return Ok(()),
+        Some(_) => return Err("answers is not a map".into()),
+    };
+    for key in doc.keys(&answers) {
+        for (value, id) in doc
+            .get_all(&answers, key.as_str())
+            .map_err(|e| e.to_string())?
+        {
+            if !matches!(value, Value::Object(ObjType::Map)) {
+                return Err(format!("the answer to {key} is not a map"));
+            }
+            Answer::hydrate_map(doc, &id).map_err(|e| format!("the answer to {key}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn every_row_reads(doc: &AutoCommit, kind: DocKind) -> Result<(), String> {
+    let rows = match doc.get(ROOT, "rows").map_err(|e| e.to_string())? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        None => return Ok(()),
+        Some(_) => return Err("rows is not a map".into()),
+    };
+    let count = doc.length(&rows);
+    let read = match kind {
+        DocKind::DeviceLedger => ledger::rows::<ledger::Device>(doc).map(|r| r.len()),
+        _ => ledger::rows::<ledger::Account>(doc).map(|r| r.len()),
+    }
+    .map_err(|e| e.to_string())?;
+    if read != count {
+        return Err(format!("{} of {count} rows do not read", count - read));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+
+    use super::*;
+    use crate::edition::FormKind;
+
+    fn checklist() -> AutoCommit {
+        let meta = checklist::ChecklistMeta {
+            facility_id: crate::model::FacilityId::generate(),
+            form: FormKind::Medical,
+            edition: "r7".into(),
+            fiscal_year: crate::calendar::FiscalYear(2026),
+            vendor_id: None,
+            vendor_name: String::new(),
+            created_at_ms: 1,
+            copied_from: None,
+        };
+        checklist::create(&meta).unwrap()
+    }
+
+    #[test]
+    fn a_fresh_checklist_reads_and_a_text_answer_does_not() {
+        let mut doc = checklist();
+        assert_eq!(check(&doc, None), Ok(DocKind::Checklist));
+        let answers = match doc.get(ROOT, "answers").unwrap() {
+            Some((_, id)) => id,
+            None => unreachable!(),
+        };
+        let item = doc.put_object(&answers, "1-①", ObjType::Map).unwrap();
+        doc.put_object(&item, "choice", ObjType::Text).unwrap();
+        assert!(check(&doc, Some(DocKind::Checklist)).is_err());
+    }
+
+    #[test]
+    fn another_kind_or_none_is_refused() {
+        let mut doc = checklist();
+        doc.put(ROOT, "kind", "incident").unwrap();
+        assert!(check(&doc, Some(DocKind::Checklist)).is_err());
+        assert!(check(&AutoCommit::new(), None).is_err());
+    }
+}

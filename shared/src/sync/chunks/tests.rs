@@ -1,0 +1,120 @@
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT};
+
+use super::craft;
+use super::*;
+
+fn budget() -> Budget {
+    ChunkLimits::default().budget(64 * 1024)
+}
+
+fn edited(n: usize) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    for i in 0..n {
+        doc.put(ROOT, format!("field-{i}"), format!("value {i}"))
+            .unwrap();
+    }
+    doc.commit();
+    doc
+}
+
+#[test]
+fn honest_changes_and_documents_pass_with_their_hashes() {
+    let mut doc = edited(200);
+    let mut change = doc.get_last_local_change().unwrap().clone();
+    let plain = change.raw_bytes().to_vec();
+    let compressed = change.bytes().into_owned();
+    assert_eq!(compressed[8], 2, "a change this size is sent compressed");
+    for bytes in [&plain, &compressed] {
+        match check(bytes, &mut budget()).unwrap() {
+            Checked::Change(c) => assert_eq!(c.hash(), change.hash()),
+            other => panic!("{other:?}"),
+        }
+    }
+    let saved = doc.save();
+    assert!(matches!(
+        check(&saved, &mut budget()).unwrap(),
+        Checked::Document(bytes) if bytes == saved
+    ));
+}
+
+#[test]
+fn a_change_split_or_cut_is_refused() {
+    let mut doc = edited(3);
+    let bytes = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    for at in [1, 8, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            check(&bytes[..at], &mut budget()).is_err(),
+            "first {at} bytes"
+        );
+        assert!(
+            check(&bytes[at..], &mut budget()).is_err(),
+            "after {at} bytes"
+        );
+    }
+    let mut two = bytes.clone();
+    two.extend_from_slice(&bytes);
+    assert_eq!(
+        check(&two, &mut budget()).unwrap_err(),
+        ChunkError::TrailingBytes(bytes.len())
+    );
+}
+
+#[test]
+fn inflation_bombs_are_refused_before_automerge_sees_them() {
+    let bomb = craft::compressed_bomb(20 * 1024 * 1024);
+    assert!(bomb.len() < 100 * 1024, "{} bytes on the wire", bomb.len());
+    assert_eq!(
+        check(&bomb, &mut budget()).unwrap_err(),
+        ChunkError::InflatesTooLarge
+    );
+    let bomb = craft::document_column_bomb(20 * 1024 * 1024);
+    assert_eq!(
+        check(&bomb, &mut budget()).unwrap_err(),
+        ChunkError::InflatesTooLarge
+    );
+}
+
+#[test]
+fn run_lengths_declaring_huge_operation_counts_are_refused() {
+    let bomb = craft::run_length_bomb(100_000_000, &[9; 16]);
+    assert!(bomb.len() < 100);
+    assert!(matches!(
+        check(&bomb, &mut budget()).unwrap_err(),
+        ChunkError::TooManyOps {
+            declared: 100_000_000
+        }
+    ));
+    // The same shape within the budget is a valid change: the bound is what stops it, not a parse error.
+    let small = craft::run_length_bomb(10, &[9; 16]);
+    assert!(matches!(check(&small, &mut budget()).unwrap(), Checked::Change(c) if c.len() == 10));
+}
+
+#[test]
+fn the_budget_is_for_the_whole_message() {
+    let mut doc = edited(100);
+    let bytes = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let mut tight = ChunkLimits {
+        ops_floor: 150,
+        ops_per_byte: 0,
+        ..ChunkLimits::default()
+    }
+    .budget(0);
+    check(&bytes, &mut tight).unwrap();
+    assert!(matches!(
+        check(&bytes, &mut tight).unwrap_err(),
+        ChunkError::TooManyOps { .. }
+    ));
+}
+
+#[test]
+fn bundles_and_unknown_types_are_refused() {
+    assert_eq!(
+        check(&craft::chunk(3, &[0; 8]), &mut budget()).unwrap_err(),
+        ChunkError::Bundle
+    );
+    assert_eq!(
+        check(&craft::chunk(9, &[0; 8]), &mut budget()).unwrap_err(),
+        ChunkError::UnknownType(9)
+    );
+}

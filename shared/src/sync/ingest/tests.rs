@@ -1,0 +1,484 @@
+//! The decide-and-apply step against the attacks it exists for, and a seeded property test over mangled
+//! real messages: whatever arrives, what is applied is exactly what was approved, and nothing panics.
+
+use std::collections::HashMap;
+
+use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
+use automerge::transaction::Transactable;
+use automerge::{ActorId, ObjType, ROOT, ReadDoc};
+
+use super::*;
+use crate::sync::chunks::craft;
+use crate::sync::tests::XorShift;
+
+fn message(mut heads: Vec<ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
+    heads.sort();
+    SyncMessage {
+        heads,
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: ChunkList::from(chunks),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode()
+}
+
+/// A device's document and the change it just made under `actor`.
+fn device_change(base: &mut AutoCommit, actor: &[u8], key: &str) -> (AutoCommit, Change) {
+    let mut doc = base.fork().with_actor(ActorId::from(actor));
+    doc.put(ROOT, key, "forged or not").unwrap();
+    doc.commit();
+    let change = doc.get_last_local_change().unwrap().clone();
+    (doc, change)
+}
+
+fn owners(pairs: &[(&[u8], Owner)]) -> HashMap<ActorId, Owner> {
+    pairs.iter().map(|(a, o)| (ActorId::from(*a), *o)).collect()
+}
+
+struct Step {
+    verdict: Result<Verdict<u8>, IngestError>,
+}
+
+fn step(
+    doc: &mut AutoCommit,
+    pending: &mut Pending<u8>,
+    access: Access,
+    owners: &HashMap<ActorId, Owner>,
+    data: &[u8],
+    tag: u8,
+) -> Step {
+    let id = DocumentId::generate();
+    let mut peer = PeerSync::default();
+    let verdict = parse(data, &ChunkLimits::default()).and_then(|inbound| {
+        decide_and_apply(
+            &mut peer,
+            id,
+            doc,
+            &Authority {
+                access,
+                owners: Some(owners),
+                schema: false,
+            },
+            inbound,
+            pending,
+            tag,
+        )
+    });
+    Step { verdict }
+}
+
+const ADMIN: &[u8] = &[1; 16];
+const VIEWER: &[u8] = &[2; 16];
+const STAFF: &[u8] = &[3; 16];
+
+#[test]
+fn a_change_split_over_chunks_is_a_protocol_error_and_nothing_is_applied() {
+    let mut base = AutoCommit::new();
+    let (_, forged) = device_change(&mut base, ADMIN, "answer");
+    let z = forged.raw_bytes().to_vec();
+    let owners = owners(&[(ADMIN, Owner::Other), (VIEWER, Owner::Sender)]);
+    let splits: Vec<Vec<Vec<u8>>> = vec![
+        vec![z[..1].to_vec(), z[1..].to_vec()],
+        vec![z[..3].to_vec(), z[3..20].to_vec(), z[20..].to_vec()],
+        z.chunks(5).map(<[u8]>::to_vec).collect(),
+        vec![z[..z.len() / 2].to_vec()],
+    ];
+    for chunks in splits {
+        for access in [Access::Read, Access::Write] {
+            let mut doc = base.fork();
+            let mut pending = Pending::new(PendingLimits::default());
+            let s = step(
+                &mut doc,
+                &mut pending,
+                access,
+                &owners,
+                &message(vec![forged.hash()], chunks.clone()),
+                0,
+            );
+            assert!(
+                matches!(s.verdict, Err(IngestError::Chunk(_))),
+                "{} chunks: {:?}",
+                chunks.len(),
+                s.verdict
+            );
+            assert!(doc.get_heads().is_empty(), "nothing applied");
+            assert!(pending.is_empty());
+        }
+    }
+}
+
+#[test]
+fn own_change_with_the_start_of_a_forged_one_is_refused() {
+    let mut base = AutoCommit::new();
+    let (_, own) = device_change(&mut base, STAFF, "mine");
+    let (_, forged) = device_change(&mut base, ADMIN, "theirs");
+    let f = forged.raw_bytes();
+    let mut first = own.raw_bytes().to_vec();
+    first.extend_from_slice(&f[..10]);
+    let owners = owners(&[(ADMIN, Owner::Other), (STAFF, Owner::Sender)]);
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits::default());
+    let data = message(
+        vec![own.hash(), forged.hash()],
+        vec![first, f[10..].to_vec()],
+    );
+    let s = step(&mut doc, &mut pending, Access::Write, &owners, &data, 0);
+    assert!(
+        matches!(
+            s.verdict,
+            Err(IngestError::Chunk(ChunkError::TrailingBytes(10)))
+        ),
+        "{:?}",
+        s.verdict
+    );
+    assert!(doc.get_heads().is_empty());
+}
+
+#[test]
+fn read_only_and_impersonation_are_refused_before_anything_is_applied() {
+    let mut base = AutoCommit::new();
+    let (_, change) = device_change(&mut base, ADMIN, "answer");
+    let data = message(vec![change.hash()], vec![change.raw_bytes().to_vec()]);
+    let cases = [
+        (Access::Read, owners(&[(ADMIN, Owner::Sender)]), READ_ONLY),
+        (Access::Write, owners(&[(ADMIN, Owner::Other)]), NOT_YOURS),
+        // An actor nobody looked up is nobody's to take.
+        (Access::Write, owners(&[]), NOT_YOURS),
+    ];
+    for (access, owners, expected) in cases {
+        let mut doc = base.fork();
+        let mut pending = Pending::new(PendingLimits::default());
+        let s = step(&mut doc, &mut pending, access, &owners, &data, 0);
+        assert!(
+            matches!(&s.verdict, Ok(Verdict::Refused { reason, document_changed: false }) if reason == expected),
+            "{:?}",
+            s.verdict
+        );
+        assert!(doc.get_heads().is_empty());
+    }
+    // A viewer's whole document is read into its changes, and refused like them.
+    let (mut whole, _) = device_change(&mut base, ADMIN, "answer");
+    let data = message(whole.get_heads(), vec![whole.save()]);
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits::default());
+    let s = step(&mut doc, &mut pending, Access::Read, &owners(&[]), &data, 0);
+    assert!(matches!(s.verdict, Ok(Verdict::Refused { .. })));
+    assert!(doc.get_heads().is_empty());
+}
+
+#[test]
+fn a_writers_whole_document_is_applied_and_its_actors_claimed() {
+    let mut base = AutoCommit::new();
+    let (mut whole, change) = device_change(&mut base, STAFF, "answer");
+    let data = message(whole.get_heads(), vec![whole.save()]);
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits::default());
+    let s = step(
+        &mut doc,
+        &mut pending,
+        Access::Write,
+        &owners(&[(STAFF, Owner::Unclaimed)]),
+        &data,
+        0,
+    );
+    match s.verdict.unwrap() {
+        Verdict::Taken { applied, claims } => {
+            assert_eq!(applied.len(), 1);
+            assert_eq!(applied[0].change.hash(), change.hash());
+            assert_eq!(
+                claims.into_iter().collect::<Vec<_>>(),
+                vec![ActorId::from(STAFF)]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(doc.get_heads(), vec![change.hash()]);
+}
+
+#[test]
+fn a_change_waiting_for_its_dependency_is_applied_and_reported_when_it_arrives() {
+    let mut base = AutoCommit::new();
+    let mut device = base.fork().with_actor(ActorId::from(STAFF));
+    device.put(ROOT, "a", 1).unwrap();
+    device.commit();
+    let first = device.get_last_local_change().unwrap().clone();
+    device.put(ROOT, "b", 2).unwrap();
+    device.commit();
+    let second = device.get_last_local_change().unwrap().clone();
+    let owners = owners(&[(STAFF, Owner::Sender)]);
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits::default());
+    let s = step(
+        &mut doc,
+        &mut pending,
+        Access::Write,
+        &owners,
+        &message(device.get_heads(), vec![second.raw_bytes().to_vec()]),
+        7,
+    );
+    assert!(matches!(s.verdict, Ok(Verdict::Taken { ref applied, .. }) if applied.is_empty()));
+    assert_eq!(pending.len(), 1);
+    assert_eq!(doc.get_missing_deps(&[]), vec![first.hash()]);
+    let s = step(
+        &mut doc,
+        &mut pending,
+        Access::Write,
+        &owners,
+        &message(device.get_heads(), vec![first.raw_bytes().to_vec()]),
+        8,
+    );
+    match s.verdict.unwrap() {
+        Verdict::Taken { applied, .. } => {
+            let got: Vec<(ChangeHash, Option<u8>)> = applied
+                .iter()
+                .map(|a| (a.change.hash(), a.earlier))
+                .collect();
+            assert_eq!(got, vec![(first.hash(), None), (second.hash(), Some(7))]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(pending.is_empty());
+    assert_eq!(doc.get_heads(), vec![second.hash()]);
+}
+
+#[test]
+fn the_changes_waiting_for_dependencies_are_bounded() {
+    let mut base = AutoCommit::new();
+    let mut device = base.fork().with_actor(ActorId::from(STAFF));
+    let mut changes = Vec::new();
+    for i in 0..4 {
+        device.put(ROOT, "k", i).unwrap();
+        device.commit();
+        changes.push(device.get_last_local_change().unwrap().clone());
+    }
+    let owners = owners(&[(STAFF, Owner::Sender)]);
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits {
+        changes: 2,
+        bytes: 1 << 20,
+    });
+    let chunks: Vec<Vec<u8>> = changes[1..]
+        .iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    let s = step(
+        &mut doc,
+        &mut pending,
+        Access::Write,
+        &owners,
+        &message(device.get_heads(), chunks),
+        0,
+    );
+    assert!(
+        matches!(s.verdict, Ok(Verdict::Refused { .. })),
+        "{:?}",
+        s.verdict
+    );
+    assert!(pending.is_empty() && doc.get_missing_deps(&[]).is_empty());
+}
+
+#[test]
+fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
+    let mut base = AutoCommit::new();
+    base.put(ROOT, "schema", 1u64).unwrap();
+    base.put(ROOT, "kind", "facility_index").unwrap();
+    let mut device = base.fork().with_actor(ActorId::from(STAFF));
+    device.put_object(ROOT, "kind", ObjType::Text).unwrap();
+    device.commit();
+    let change = device.get_last_local_change().unwrap().clone();
+    let mut doc = base.fork();
+    let before = doc.get_heads();
+    let mut peer = PeerSync::default();
+    let mut pending = Pending::new(PendingLimits::default());
+    let inbound = parse(
+        &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+        &ChunkLimits::default(),
+    )
+    .unwrap();
+    let owners = owners(&[(STAFF, Owner::Sender)]);
+    let verdict = decide_and_apply(
+        &mut peer,
+        DocumentId::generate(),
+        &mut doc,
+        &Authority {
+            access: Access::Write,
+            owners: Some(&owners),
+            schema: true,
+        },
+        inbound,
+        &mut pending,
+        0u8,
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            verdict,
+            Verdict::Refused {
+                document_changed: true,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
+    assert_ne!(doc.get_heads(), before, "the caller must drop this copy");
+}
+
+#[test]
+fn a_bloom_filter_asking_for_billions_of_probes_is_refused() {
+    let mut bloom = Vec::new();
+    for v in [1u64, 10, u32::MAX as u64] {
+        chunks_uleb(&mut bloom, v);
+    }
+    bloom.extend_from_slice(&[0xff; 2]);
+    assert!(check_bloom(&bloom).is_err());
+    let mut honest = Vec::new();
+    for v in [1u64, 10, 7] {
+        chunks_uleb(&mut honest, v);
+    }
+    honest.extend_from_slice(&[0xff; 2]);
+    assert!(check_bloom(&honest).is_ok());
+}
+
+fn chunks_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// Mangles real messages (chunks split, joined, truncated, mixed between messages, bytes flipped,
+/// crafted bombs added) from a writer and from a viewer, and checks the oracle on each: nothing panics; a
+/// viewer never changes the document; the changes a writer's step reports applied are exactly the ones the
+/// document gained, each one the message (or an earlier one) held whole and an owner allowed.
+#[test]
+fn property_whatever_arrives_what_is_applied_is_what_was_approved() {
+    let cases: u64 = std::env::var("MAMORI_INGEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let mut rng = XorShift(0x5EED_1DEA);
+    // How often each outcome came: the oracle must have been tried on every kind.
+    let (mut applied_some, mut refused, mut errors) = (0u64, 0u64, 0u64);
+    for case in 0..cases {
+        let mut device = AutoCommit::new().with_actor(ActorId::from(STAFF));
+        let mut other = AutoCommit::new().with_actor(ActorId::from(ADMIN));
+        let mut all: Vec<Vec<u8>> = Vec::new();
+        for i in 0..(2 + rng.below(5)) {
+            let who = if rng.below(3) == 0 {
+                &mut other
+            } else {
+                &mut device
+            };
+            who.put(ROOT, format!("k{}", rng.below(4)), i as i64)
+                .unwrap();
+            if rng.below(4) == 0 {
+                let list = who.put_object(ROOT, "list", ObjType::List).unwrap();
+                for j in 0..rng.below(40) {
+                    who.insert(&list, j as usize, "x").unwrap();
+                }
+            }
+            who.commit();
+            let mut c = who.get_last_local_change().unwrap().clone();
+            all.push(if rng.below(2) == 0 {
+                c.raw_bytes().to_vec()
+            } else {
+                c.bytes().into_owned()
+            });
+        }
+        all.push(device.save());
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
+        for _ in 0..(1 + rng.below(4)) {
+            let pick = all[rng.below(all.len() as u64) as usize].clone();
+            chunks.push(pick);
+        }
+        mangle(&mut rng, &mut chunks);
+        let data = message(device.get_heads(), chunks);
+        let owners = owners(&[(STAFF, Owner::Sender), (ADMIN, Owner::Other)]);
+        for access in [Access::Read, Access::Write] {
+            let mut doc = AutoCommit::new();
+            let mut pending = Pending::new(PendingLimits::default());
+            let before = doc.get_heads();
+            let s = step(&mut doc, &mut pending, access, &owners, &data, case as u8);
+            let gained: BTreeSet<ChangeHash> =
+                doc.get_changes(&before).iter().map(|c| c.hash()).collect();
+            match s.verdict {
+                Ok(Verdict::Taken { applied, .. }) => {
+                    applied_some += u64::from(!applied.is_empty());
+                    let reported: BTreeSet<ChangeHash> =
+                        applied.iter().map(|a| a.change.hash()).collect();
+                    assert_eq!(
+                        reported, gained,
+                        "case {case}: applied is not what was reported"
+                    );
+                    for a in &applied {
+                        assert_eq!(
+                            a.change.actor_id(),
+                            &ActorId::from(STAFF),
+                            "case {case}: someone else's change applied"
+                        );
+                        assert!(
+                            access == Access::Write,
+                            "case {case}: a viewer's change applied"
+                        );
+                    }
+                }
+                Ok(Verdict::Refused {
+                    document_changed, ..
+                }) => {
+                    refused += 1;
+                    assert!(!document_changed);
+                    assert!(gained.is_empty(), "case {case}: refused yet applied");
+                }
+                Err(_) => {
+                    errors += 1;
+                    assert!(gained.is_empty(), "case {case}: an error yet applied");
+                }
+            }
+        }
+    }
+    let each = cases / 20;
+    assert!(
+        applied_some > each && refused > each && errors > each,
+        "applied {applied_some}, refused {refused}, errors {errors} of {cases} cases"
+    );
+}
+
+fn mangle(rng: &mut XorShift, chunks: &mut Vec<Vec<u8>>) {
+    for _ in 0..rng.below(4) {
+        let i = rng.below(chunks.len() as u64) as usize;
+        match rng.below(7) {
+            0 if chunks[i].len() > 1 => {
+                let at = 1 + rng.below(chunks[i].len() as u64 - 1) as usize;
+                let tail = chunks[i].split_off(at);
+                chunks.insert(i + 1, tail);
+            }
+            1 if chunks.len() > 1 => {
+                let next = chunks.remove((i + 1) % chunks.len());
+                let last = chunks.len() - 1;
+                let i = i.min(last);
+                chunks[i].extend(next);
+            }
+            2 if !chunks[i].is_empty() => {
+                let keep = rng.below(chunks[i].len() as u64) as usize;
+                chunks[i].truncate(keep);
+            }
+            3 if !chunks[i].is_empty() => {
+                let at = rng.below(chunks[i].len() as u64) as usize;
+                chunks[i][at] ^= 1 << rng.below(8);
+            }
+            4 => chunks.push(craft::run_length_bomb(1 + rng.below(1 << 20), STAFF)),
+            5 => chunks.push(craft::compressed_bomb(1 << (10 + rng.below(8)))),
+            _ => {
+                let j = rng.below(chunks.len() as u64) as usize;
+                chunks.swap(i, j);
+            }
+        }
+    }
+}
