@@ -220,6 +220,9 @@ pub struct AccessLog {
     append: Mutex<()>,
 }
 
+/// Held while appending: entries are appended one at a time, each after the one before it in the chain.
+pub type AppendGuard<'a> = tokio::sync::MutexGuard<'a, ()>;
+
 impl AccessLog {
     pub fn new(pool: SqlitePool) -> AccessLog {
         AccessLog {
@@ -228,13 +231,19 @@ impl AccessLog {
         }
     }
 
+    /// Waits for the turn to append; pass the guard to [`AccessLog::append_in`].
+    pub async fn turn(&self) -> AppendGuard<'_> {
+        self.append.lock().await
+    }
+
     /// Appends an entry at server time `now`; returns it. Another process appending at the same moment (the
     /// backup command beside the server) takes the same number first: then the entry follows that one.
     pub async fn append(&self, event: &Event, now: i64) -> Result<Entry, LogError> {
         let _one_at_a_time = self.append.lock().await;
         let mut attempt = 0;
         loop {
-            match self.try_append(event, now).await {
+            let mut conn = self.pool.acquire().await?;
+            match append_in(&mut conn, event, now).await {
                 Err(LogError::Database(sqlx::Error::Database(d)))
                     if d.is_unique_violation() && attempt < 5 =>
                 {
@@ -246,52 +255,14 @@ impl AccessLog {
     }
 
     async fn try_append(&self, event: &Event, now: i64) -> Result<Entry, LogError> {
-        let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        let (seq, prev) = match last {
-            Some(r) => (r.get::<i64, _>(0) + 1, r.get::<String, _>(1)),
-            None => (1, GENESIS.to_string()),
-        };
-        let entry = Entry {
-            seq,
-            at: now,
-            device_at: event.device_at,
-            facility: event.facility.map(|f| f.to_string()),
-            person: event.person.map(|p| p.to_string()),
-            name: event.name.clone(),
-            kind: event.kind.as_str().to_string(),
-            document: event.document.map(|d| d.to_string()),
-            detail: event.detail.clone(),
-            device: event.device.clone(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        }
-        .seal(&prev);
-        sqlx::query(
-            "INSERT INTO access_log (seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(entry.device_at)
-        .bind(&entry.facility)
-        .bind(&entry.person)
-        .bind(&entry.name)
-        .bind(&entry.kind)
-        .bind(&entry.document)
-        .bind(&entry.detail)
-        .bind(&entry.device)
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&self.pool)
-        .await?;
-        Ok(entry)
+        let mut conn = self.pool.acquire().await?;
+        append_in(&mut conn, event, now).await
     }
 
     /// Appends, and reports a failure in the server's own log instead of failing the request it records
     /// (the request already happened).
     pub async fn record(&self, event: Event) {
-        let now = crate::routes::auth::now_ms();
+        let now = crate::gate::http::now_ms();
         if let Err(e) = self.append(&event, now).await {
             tracing::error!(error = %e, kind = event.kind.as_str(), "could not write the access log");
         }
@@ -302,7 +273,7 @@ impl AccessLog {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
-            match self.purge(crate::routes::auth::now_ms(), retention).await {
+            match self.purge(crate::gate::http::now_ms(), retention).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "access log entries past retention purged"),
                 Err(e) => tracing::error!(error = %e, "could not purge the access log"),
@@ -405,6 +376,56 @@ impl AccessLog {
             .await?;
         Ok(rows.iter().map(entry).collect())
     }
+}
+
+/// Appends `event` after the chain's last entry, inside the caller's transaction (or connection), so that
+/// what the entry records and the entry itself are written together or not at all. The caller holds the
+/// log's turn ([`AccessLog::turn`]).
+pub async fn append_in(
+    conn: &mut sqlx::SqliteConnection,
+    event: &Event,
+    now: i64,
+) -> Result<Entry, LogError> {
+    let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (seq, prev) = match last {
+        Some(r) => (r.get::<i64, _>(0) + 1, r.get::<String, _>(1)),
+        None => (1, GENESIS.to_string()),
+    };
+    let entry = Entry {
+        seq,
+        at: now,
+        device_at: event.device_at,
+        facility: event.facility.map(|f| f.to_string()),
+        person: event.person.map(|p| p.to_string()),
+        name: event.name.clone(),
+        kind: event.kind.as_str().to_string(),
+        document: event.document.map(|d| d.to_string()),
+        detail: event.detail.clone(),
+        device: event.device.clone(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+    .seal(&prev);
+    sqlx::query(
+        "INSERT INTO access_log (seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.device_at)
+    .bind(&entry.facility)
+    .bind(&entry.person)
+    .bind(&entry.name)
+    .bind(&entry.kind)
+    .bind(&entry.document)
+    .bind(&entry.detail)
+    .bind(&entry.device)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
 }
 
 fn entry(r: &sqlx::sqlite::SqliteRow) -> Entry {

@@ -103,6 +103,19 @@ pub struct Config {
     /// A document no connection has open is unloaded from memory after this long (it stays in the store).
     #[arg(long, env = "MAMORI_UNLOAD_IDLE_MS", default_value_t = 60_000)]
     pub unload_idle_ms: u64,
+    /// Operations (and changes) a sync message may declare per byte it carries, beyond a small floor: what
+    /// bounds Automerge's work on one message before it sees it.
+    #[arg(long, env = "MAMORI_OPS_PER_BYTE", default_value_t = 2)]
+    pub ops_per_byte: u64,
+    /// The largest a document may grow in the store, in bytes.
+    #[arg(long, env = "MAMORI_MAX_DOCUMENT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_document_bytes: usize,
+    /// The most a facility's documents may take in the store together, in bytes.
+    #[arg(long, env = "MAMORI_MAX_FACILITY_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub max_facility_bytes: u64,
+    /// The most documents one facility may register.
+    #[arg(long, env = "MAMORI_MAX_FACILITY_DOCUMENTS", default_value_t = 10_000)]
+    pub max_facility_documents: u64,
 }
 
 impl Config {
@@ -163,6 +176,16 @@ impl Config {
 
     pub fn log_retention(&self) -> Duration {
         Duration::from_secs(self.log_retention_days * 24 * 3600)
+    }
+
+    /// What one sync message's chunks may cost: inflated to at most twice the largest message, and
+    /// `--ops-per-byte` operations declared per byte.
+    pub fn chunk_limits(&self) -> mamori_shared::sync::chunks::ChunkLimits {
+        mamori_shared::sync::chunks::ChunkLimits {
+            max_inflated_bytes: 2 * self.max_message_bytes,
+            ops_per_byte: self.ops_per_byte,
+            ..Default::default()
+        }
     }
 
     pub fn unload_idle(&self) -> Duration {

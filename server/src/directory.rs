@@ -812,29 +812,34 @@ impl Directory {
         Ok(conflicts)
     }
 
-    /// Claims an Automerge actor id for `owner`, or confirms it is theirs. `false` when it belongs to
-    /// someone else, or is held for another person of a shared device.
-    pub async fn claim_actor(
-        &self,
-        actor: &str,
-        owner: &str,
-        device: &str,
-        now: i64,
-    ) -> Result<bool, DirectoryError> {
-        sqlx::query(
-            "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?, ?, ?, ?) ON CONFLICT (actor) DO NOTHING",
+    /// The bytes a facility's documents take in the store (for its quota).
+    pub async fn facility_bytes(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
+        let bytes: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = ?",
         )
-        .bind(actor)
-        .bind(owner)
-        .bind(device)
-        .bind(now)
-        .execute(&self.pool)
+        .bind(facility.to_string())
+        .fetch_one(&self.pool)
         .await?;
-        let holder: String = sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
-            .bind(actor)
+        Ok(bytes.max(0) as u64)
+    }
+
+    /// How many documents a facility has registered (for its quota).
+    pub async fn facility_documents(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE facility_id = ?")
+            .bind(facility.to_string())
             .fetch_one(&self.pool)
             .await?;
-        Ok(holder == owner)
+        Ok(n.max(0) as u64)
+    }
+
+    /// Who an Automerge actor id belongs to (`person:<id>`, `token:<id>`, or [`HELD`]), if anyone.
+    pub async fn actor_owner(&self, actor: &str) -> Result<Option<String>, DirectoryError> {
+        Ok(
+            sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+                .bind(actor)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 }
 

@@ -1,7 +1,10 @@
-//! The server's one error type: details go to the log, the client gets a plain message.
+//! The server's error types, one per boundary: [`AppError`] for starting and serving, [`ApiError`] for
+//! `/api/` answers. Details go to the log; the client gets a plain message (Japanese first).
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde_json::json;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -20,5 +23,48 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "request failed");
         (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    }
+}
+
+/// An API error: a status and a message for the person (Japanese first).
+pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    /// The request needs a fresh passkey proof first (`"reauth": true` in the body; the app asks and retries).
+    pub(crate) reauth: bool,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = if self.reauth {
+            json!({ "error": self.message, "reauth": true })
+        } else {
+            json!({ "error": self.message })
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        tracing::error!(error = %e, "api request failed");
+        bad(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "サーバーで問題が起きました (server error)",
+        )
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        bad(status, message)
+    }
+}
+
+pub(crate) fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError {
+        status,
+        message: message.into(),
+        reauth: false,
     }
 }

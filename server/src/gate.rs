@@ -1,14 +1,61 @@
-//! Who is on a sync connection, and what they may do with each document: decided from the server's
-//! directory at the upgrade, and again whenever that person's records change (a role change, disabling,
-//! signing out elsewhere), so a change takes effect on open connections at once.
+//! Every permission decision the server makes, in one place: who is asking (a session, an API token, an open
+//! development server) and what they may do.
+//!
+//! - HTTP handlers take the extractors of [`http`] ([`http::SignedIn`], [`http::Admin`],
+//!   [`http::RecentlyVerified`], [`http::VerifiedAdmin`]) and ask [`may_register_documents`] before a device
+//!   registers a document it made.
+//! - A sync connection gets a [`Gate`] at the upgrade: who it is, decided again whenever that person's records
+//!   change (a role change, disabling, signing out elsewhere), so a change takes effect on open connections
+//!   at once. [`Gate::access`] says what it may do with a document (the rules of
+//!   [`mamori_shared::access`], and [`Frozen`] documents), [`Gate::owners`] whose each actor id is. The sync
+//!   route hands both to the one decide-and-apply step
+//!   ([`mamori_shared::sync::ingest::decide_and_apply`]), which refuses a message's changes unless every
+//!   one is allowed.
+//!
+//! Nothing here imports from `routes`.
+
+pub mod http;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::RwLock;
 
 use axum::http::{HeaderMap, StatusCode, header};
-use mamori_shared::access::{Access, Membership, access};
-use mamori_shared::model::{DocumentId, PersonId};
+use mamori_shared::access::{Access, Membership, access, may_create_documents};
+use mamori_shared::model::{DocumentId, FacilityId, PersonId};
+use mamori_shared::sync::ingest::Owner;
 
 use crate::AppState;
 use crate::directory::DirectoryError;
-use crate::routes::auth::{now_ms, session_token};
+use http::{now_ms, session_token};
+
+/// Documents that accept no changes from anyone for now (read only), whatever the roles say: set by the
+/// operator or a test; later by a sealed annual check.
+#[derive(Default)]
+pub struct Frozen(RwLock<HashSet<DocumentId>>);
+
+impl Frozen {
+    pub fn freeze(&self, doc: DocumentId) {
+        self.0.write().expect("frozen lock").insert(doc);
+    }
+
+    pub fn thaw(&self, doc: DocumentId) {
+        self.0.write().expect("frozen lock").remove(&doc);
+    }
+
+    fn contains(&self, doc: DocumentId) -> bool {
+        self.0.read().expect("frozen lock").contains(&doc)
+    }
+}
+
+/// Whether a person may open a document at all (read or write).
+pub fn may_open(memberships: &[Membership], doc: &mamori_shared::access::DocumentInfo) -> bool {
+    access(memberships, doc) != Access::None
+}
+
+/// Whether a person may register new documents (made on a device) for a facility: 管理者 and 担当者.
+pub fn may_register_documents(memberships: &[Membership], facility: FacilityId) -> bool {
+    may_create_documents(memberships, facility)
+}
 
 /// Who is connected.
 #[derive(Debug, Clone)]
@@ -171,21 +218,54 @@ impl Gate {
     }
 
     /// What this connection may do with a document. Documents the server has no record of are no one's
-    /// (a device registers a new document before syncing it).
+    /// (a device registers a new document before syncing it). A frozen document is read only.
     pub async fn access(
         &self,
         state: &AppState,
         doc: DocumentId,
     ) -> Result<Access, DirectoryError> {
-        match self.principal {
-            Principal::Open => Ok(Access::Write),
+        let level = match self.principal {
+            Principal::Open => Access::Write,
             Principal::Person { .. } | Principal::Token { .. } => {
-                Ok(match state.directory.document(doc).await? {
+                match state.directory.document(doc).await? {
                     Some(info) => access(&self.memberships, &info),
                     None => Access::None,
-                })
+                }
             }
+        };
+        Ok(self.frozen(state, doc, level))
+    }
+
+    /// `level` as it stands now that `doc` may have been frozen (checked on every message: a freeze takes
+    /// effect on open connections at once).
+    pub fn frozen(&self, state: &AppState, doc: DocumentId, level: Access) -> Access {
+        if state.frozen.contains(doc) {
+            level.min(Access::Read)
+        } else {
+            level
         }
+    }
+
+    /// Whose each actor id is, for the decide-and-apply step: the sender's, no one's yet, or someone else's
+    /// (another person, a token, or held for another person of a shared device). `None` on an open server.
+    pub async fn owners(
+        &self,
+        state: &AppState,
+        actors: &BTreeSet<automerge::ActorId>,
+    ) -> Result<Option<HashMap<automerge::ActorId, Owner>>, DirectoryError> {
+        let Some(me) = self.owner() else {
+            return Ok(None);
+        };
+        let mut out = HashMap::with_capacity(actors.len());
+        for actor in actors {
+            let owner = match state.directory.actor_owner(&actor.to_hex_string()).await? {
+                None => Owner::Unclaimed,
+                Some(holder) if holder == me => Owner::Sender,
+                Some(_) => Owner::Other,
+            };
+            out.insert(actor.clone(), owner);
+        }
+        Ok(Some(out))
     }
 }
 

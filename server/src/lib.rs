@@ -11,9 +11,8 @@
 //! - [`maintenance`]: backup and restore commands.
 //! - [`access_log`]: the tamper-evident アクセスログ (hash chain, verify).
 //! - [`directory`]: people, roles, sessions, invitations, documents' owners, the quarantine (SQLite).
-//! - [`gate`]: who is on a sync connection and what they may open.
+//! - [`gate`]: every permission decision: HTTP extractors, what a sync connection may open and change.
 //! - [`handback`]: which changes a departed device hands back that the server lacks.
-//! - [`policy`]: who may change which document, asked per message.
 //! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
 //! - [`tls`]: HTTPS with rustls, the certificate re-read when it is renewed.
 //! - [`error`]: [`AppError`], turned into a plain HTTP response.
@@ -25,7 +24,6 @@ pub mod error;
 pub mod gate;
 pub mod handback;
 pub mod maintenance;
-pub mod policy;
 pub mod rooms;
 pub mod routes;
 pub mod state;
@@ -80,22 +78,22 @@ pub async fn run(
         config,
         Arc::new(store),
         directory,
-        Arc::new(policy::AllowAll),
+        Arc::default(),
         shutdown,
     )
     .await
 }
 
-/// [`run`] on a given store and write policy (tests use the in-memory store or a freezing policy).
+/// [`run`] on a given store, with a set of frozen documents the caller keeps (tests freeze documents).
 pub async fn run_with(
     listener: TcpListener,
     config: Config,
     store: Arc<dyn store::DocStore>,
     directory: directory::Directory,
-    policy: Arc<dyn policy::WritePolicy>,
+    frozen: Arc<gate::Frozen>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let state = AppState::new(config, store, directory, policy)?;
+    let state = AppState::new(config, store, directory, frozen)?;
     // Runs beside the server and stops with it.
     let unloader = state
         .rooms

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use automerge::AutoCommit;
 use mamori_shared::model::DocumentId;
+use mamori_shared::sync::ingest::{Pending, PendingLimits};
 use mamori_shared::sync::{Generated, Recent};
 use tokio::sync::mpsc;
 
-use crate::store::{DocStore, StoreError};
+use crate::access_log::Event;
+use crate::store::{DocStore, Recorded, StoreError};
 
 /// Compact a document's chunks into one snapshot once it has this many.
 const COMPACT_AFTER: usize = 64;
@@ -46,6 +48,11 @@ pub struct RoomDoc {
     /// The changes the document took in last, for generating without walks of the whole change graph;
     /// cleared whenever it takes in changes that are not recorded here.
     pub recent: Recent,
+    /// Changes held back for a dependency that has not arrived, with the access-log entry of whoever sent
+    /// them (bounded: see [`PendingLimits`]).
+    pub pending: Pending<Option<Event>>,
+    /// The bytes of all its chunks in the store (the document's size limit is checked against it).
+    pub stored_bytes: usize,
 }
 
 impl Room {
@@ -80,40 +87,59 @@ impl Room {
 }
 
 impl RoomDoc {
-    /// Persists the changes made since `before`, durably, compacting when the chunks pile up. `received`
-    /// are those changes exactly, as they arrived, when the caller knows it
-    /// ([`NewChanges::explain`](mamori_shared::sync::NewChanges::explain)): stored
-    /// as they are, instead of asking Automerge to find and rebuild them.
+    fn new(doc: AutoCommit, chunks: usize, stored_bytes: usize) -> RoomDoc {
+        RoomDoc {
+            doc,
+            chunks,
+            generated: Generated::default(),
+            recent: Recent::default(),
+            pending: Pending::new(PendingLimits::default()),
+            stored_bytes,
+        }
+    }
+
+    /// Stores `changes` (whole change chunks, as they arrived) durably, with `record` in the same
+    /// transaction when there is one, compacting when the chunks pile up.
+    pub async fn persist(
+        &mut self,
+        id: DocumentId,
+        changes: Vec<u8>,
+        record: Option<Recorded<'_>>,
+        store: &dyn DocStore,
+    ) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let len = changes.len();
+        match record {
+            Some(record) => store.append_recorded(id, changes, record).await?,
+            None => store.append(id, changes).await?,
+        }
+        self.chunks += 1;
+        self.stored_bytes += len;
+        if self.chunks >= COMPACT_AFTER {
+            let snapshot = self.doc.save();
+            let len = snapshot.len();
+            store.compact(id, snapshot).await?;
+            self.chunks = 1;
+            self.stored_bytes = len;
+        }
+        Ok(())
+    }
+
+    /// Persists whatever the document took in since `before`, as Automerge rebuilds it (a merge from
+    /// outside any connection, where the changes were not read one by one).
     pub async fn persist_since(
         &mut self,
         id: DocumentId,
         before: &[automerge::ChangeHash],
-        received: Option<&[automerge::Change]>,
         store: &dyn DocStore,
     ) -> Result<(), StoreError> {
         let mut bytes = Vec::new();
-        match received {
-            Some(changes) => {
-                for change in changes {
-                    bytes.extend_from_slice(change.raw_bytes());
-                }
-            }
-            None => {
-                for mut change in self.doc.get_changes(before) {
-                    bytes.extend_from_slice(&change.bytes());
-                }
-            }
+        for mut change in self.doc.get_changes(before) {
+            bytes.extend_from_slice(&change.bytes());
         }
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        store.append(id, bytes).await?;
-        self.chunks += 1;
-        if self.chunks >= COMPACT_AFTER {
-            store.compact(id, self.doc.save()).await?;
-            self.chunks = 1;
-        }
-        Ok(())
+        self.persist(id, bytes, None, store).await
     }
 }
 
@@ -157,7 +183,7 @@ impl Rooms {
                 return Ok(Some(room.clone()));
             }
         }
-        let (doc, chunks) = match self.store.load(id).await? {
+        let (doc, chunks, stored_bytes) = match self.store.load(id).await? {
             Some(chunks) => {
                 // One load of all the chunks together: a snapshot followed by change chunks is itself a valid
                 // document, and loading it whole takes a third of the memory that loading it chunk by chunk
@@ -165,9 +191,9 @@ impl Rooms {
                 let doc = AutoCommit::load(&chunks.concat()).map_err(|e| {
                     StoreError::Other(format!("document {id} in the store does not load: {e}"))
                 })?;
-                (doc, chunks.len())
+                (doc, chunks.len(), chunks.iter().map(Vec::len).sum())
             }
-            None if create => (AutoCommit::new(), 0),
+            None if create => (AutoCommit::new(), 0, 0),
             None => return Ok(None),
         };
         let mut rooms = self.rooms.lock().expect("rooms lock");
@@ -177,12 +203,7 @@ impl Rooms {
             .or_insert_with(|| {
                 Arc::new(Room {
                     id,
-                    doc: tokio::sync::Mutex::new(RoomDoc {
-                        doc,
-                        chunks,
-                        generated: Generated::default(),
-                        recent: Recent::default(),
-                    }),
+                    doc: tokio::sync::Mutex::new(RoomDoc::new(doc, chunks, stored_bytes)),
                     subscribers: Mutex::default(),
                 })
             })
@@ -207,7 +228,7 @@ impl Rooms {
             g.generated.clear();
             g.recent.clear();
             match g.doc.load_incremental(chunks) {
-                Ok(_) => g.persist_since(id, &before, None, self.store()).await,
+                Ok(_) => g.persist_since(id, &before, self.store()).await,
                 Err(e) => Err(StoreError::Other(format!(
                     "changes for {id} do not load: {e}"
                 ))),
@@ -259,12 +280,13 @@ impl Rooms {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::store::sqlite::SqliteStore;
     use automerge::transaction::Transactable;
 
     #[tokio::test]
     async fn an_idle_room_unloads_and_reloads_with_everything_stored() {
-        let rooms = Rooms::new(Arc::new(MemoryStore::default()));
+        let dir = tempfile::tempdir().unwrap();
+        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
         let id = DocumentId::generate();
         let (inbox, _notes) = mpsc::channel(4);
         let room = rooms
@@ -276,9 +298,7 @@ mod tests {
             let mut g = room.doc.lock().await;
             let before = g.doc.get_heads();
             g.doc.put(automerge::ROOT, "k", "v").unwrap();
-            g.persist_since(id, &before, None, rooms.store())
-                .await
-                .unwrap();
+            g.persist_since(id, &before, rooms.store()).await.unwrap();
         }
         assert_eq!(
             rooms.unload_idle(Duration::ZERO),

@@ -24,8 +24,8 @@ pub struct AppState {
     pub rooms: Arc<Rooms>,
     /// This server's peer id in the sync protocol.
     pub server_peer: PeerId,
-    /// Who may change which document.
-    pub policy: Arc<dyn crate::policy::WritePolicy>,
+    /// Documents that accept no changes for now (see [`crate::gate::Frozen`]).
+    pub frozen: Arc<crate::gate::Frozen>,
     /// Open sync connections.
     pub connections: Arc<AtomicUsize>,
     /// Facilities, people, roles, sessions, invitations, the document registry.
@@ -48,7 +48,7 @@ impl AppState {
         config: Config,
         store: Arc<dyn DocStore>,
         directory: Directory,
-        policy: Arc<dyn crate::policy::WritePolicy>,
+        frozen: Arc<crate::gate::Frozen>,
     ) -> Result<AppState, AppError> {
         let webauthn = relying_party(&config.public_url)?;
         let log = Arc::new(crate::access_log::AccessLog::new(directory.pool()));
@@ -57,7 +57,7 @@ impl AppState {
             worker: Arc::default(),
             rooms: Arc::new(Rooms::new(store)),
             server_peer: PeerId::generate("mamori-server"),
-            policy,
+            frozen,
             connections: Arc::default(),
             directory,
             webauthn: Arc::new(webauthn),

@@ -256,42 +256,6 @@ pub(crate) fn receive_with(
     Ok(taken)
 }
 
-/// The changes a sync message brings that a document lacks ([`PeerSync::new_changes`]).
-#[derive(Debug, Default)]
-pub struct NewChanges {
-    /// Who made them: the server checks each is the sender.
-    pub authors: BTreeSet<automerge::ActorId>,
-    /// The new single changes, in the message's order.
-    pub changes: Vec<automerge::Change>,
-    /// The message also carried a whole document in one chunk (its changes are among `authors` only).
-    pub whole_document: bool,
-}
-
-impl NewChanges {
-    pub fn is_empty(&self) -> bool {
-        self.authors.is_empty()
-    }
-
-    /// Whether these changes are exactly what applying the message added to a document that went from
-    /// `before` to `after` with nothing waiting for a missing dependency: then their bytes, as they came, are
-    /// what to store, and Automerge need not rebuild them from its operations (a walk of the whole change
-    /// graph and a re-encoding). The heads tell: had any change been held back for a missing dependency, a
-    /// change nothing depends on would be missing from `after`.
-    pub fn explain(&self, before: &[ChangeHash], after: &[ChangeHash]) -> bool {
-        if self.whole_document || self.changes.is_empty() {
-            return false;
-        }
-        let mut heads: BTreeSet<ChangeHash> = before.iter().copied().collect();
-        heads.extend(self.changes.iter().map(|c| c.hash()));
-        for change in &self.changes {
-            for dep in change.deps() {
-                heads.remove(dep);
-            }
-        }
-        heads.iter().eq(after.iter())
-    }
-}
-
 /// Sync states with one remote peer, one per document.
 #[derive(Debug, Default)]
 pub struct PeerSync {
@@ -342,43 +306,6 @@ impl PeerSync {
         receive_message(state, doc, message)
             .map(|_| ())
             .map_err(|e| SyncError::Rejected(e.to_string()))
-    }
-
-    /// The changes in a sync message that the document does not have yet, read without applying anything:
-    /// the server asks its write policy only when there are some (and refuses before anything is applied),
-    /// checks each author is the person sending them, and stores their bytes as they came.
-    pub fn new_changes(doc: &mut AutoCommit, data: &[u8]) -> Result<NewChanges, SyncError> {
-        let message =
-            sync::Message::decode(data).map_err(|e| SyncError::BadSyncMessage(e.to_string()))?;
-        let mut new = NewChanges::default();
-        // Most messages carry single changes: known or not by hash, without copying the document. A whole
-        // document in one chunk (automerge's v2 message) is tried on a copy.
-        let mut whole_documents = Vec::new();
-        for chunk in message.changes.iter() {
-            match automerge::Change::from_bytes(chunk.to_vec()) {
-                Ok(change) => {
-                    if doc.get_change_by_hash(&change.hash()).is_none() {
-                        new.authors.insert(change.actor_id().clone());
-                        new.changes.push(change);
-                    }
-                }
-                Err(_) => whole_documents.push(chunk),
-            }
-        }
-        if !whole_documents.is_empty() {
-            new.whole_document = true;
-            let mut trial = doc.fork();
-            let before = trial.get_heads();
-            for chunk in whole_documents {
-                trial
-                    .load_incremental(chunk)
-                    .map_err(|e| SyncError::Rejected(e.to_string()))?;
-            }
-            for change in trial.get_changes(&before) {
-                new.authors.insert(change.actor_id().clone());
-            }
-        }
-        Ok(new)
     }
 
     /// The heads the peer last said it has for a document.

@@ -5,6 +5,7 @@
 //! The app must be built first (`trunk build --release` in `app/`, done once per run by `scripts/test.sh`);
 //! `MAMORI_DIST` overrides where it is.
 
+pub mod attacker;
 pub mod browser;
 pub mod fixtures;
 pub mod load;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mamori_server::Config;
-use mamori_server::policy::{AllowAll, WritePolicy};
+use mamori_server::gate::Frozen;
 use mamori_server::store::sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -45,12 +45,13 @@ impl TestServer {
 
     /// Starts on a port, serving the app build in `dist` (e.g. a second, newer build).
     pub async fn start_with(port: u16, dist: PathBuf) -> TestServer {
-        TestServer::start_full(port, dist, Arc::new(AllowAll), |_| {}).await
+        TestServer::start_full(port, dist, Arc::default(), |_| {}).await
     }
 
-    /// Starts with a write policy the test controls (e.g. to refuse a device's changes).
-    pub async fn start_with_policy(policy: Arc<dyn WritePolicy>) -> TestServer {
-        TestServer::start_full(0, dist_dir(), policy, |_| {}).await
+    /// Starts with a set of frozen (read-only) documents the test controls (e.g. to refuse a device's
+    /// changes).
+    pub async fn start_with_frozen(frozen: Arc<Frozen>) -> TestServer {
+        TestServer::start_full(0, dist_dir(), frozen, |_| {}).await
     }
 
     /// Starts as deployed: only signed-in people (and API tokens) sync. [`TestServer::start`] and the others
@@ -61,7 +62,7 @@ impl TestServer {
 
     /// Starts with settings changed from the defaults (short timeouts, small queues).
     pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> TestServer {
-        TestServer::start_full(0, dist_dir(), Arc::new(AllowAll), configure).await
+        TestServer::start_full(0, dist_dir(), Arc::default(), configure).await
     }
 
     /// The server's data folder (its SQLite store), for tests that look inside or tamper with it.
@@ -77,7 +78,7 @@ impl TestServer {
     async fn start_full(
         port: u16,
         dist: PathBuf,
-        policy: Arc<dyn WritePolicy>,
+        frozen: Arc<Frozen>,
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
@@ -100,7 +101,7 @@ impl TestServer {
                 config,
                 Arc::new(store),
                 directory,
-                policy,
+                frozen,
                 async {
                     let _ = rx.await;
                 },

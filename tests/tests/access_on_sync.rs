@@ -15,8 +15,9 @@ use mamori_tests::passkeys::{
 use mamori_tests::sync_client::Device;
 use serde_json::json;
 
+/// A Mamori document (a signed-in server keeps no other) marked with `key`.
 fn doc_with(key: &str, value: &str) -> AutoCommit {
-    let mut d = AutoCommit::new();
+    let mut d = mamori_tests::fixtures::new_checklist();
     d.put(ROOT, key, value).unwrap();
     d
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ReadDoc};
-use mamori_server::policy::ReadOnlyDocuments;
+use mamori_server::gate::Frozen;
 use mamori_shared::model::DocumentId;
 use mamori_tests::TestServer;
 use mamori_tests::sync_client::{Device, converge};
@@ -25,8 +25,8 @@ async fn settle(d: &mut Device) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_changes_are_set_aside_and_the_document_syncs_on() {
-    let policy = Arc::new(ReadOnlyDocuments::default());
-    let server = TestServer::start_with_policy(policy.clone()).await;
+    let frozen = Arc::new(Frozen::default());
+    let server = TestServer::start_with_frozen(frozen.clone()).await;
     let id = DocumentId::generate();
 
     // Step 1: the document is created and stored while writes are allowed.
@@ -39,7 +39,7 @@ async fn refused_changes_are_set_aside_and_the_document_syncs_on() {
     assert!(a.server_has_all(id));
 
     // Step 2: the server's rule now refuses changes to it; the device edits anyway.
-    policy.freeze(id);
+    frozen.freeze(id);
     a.edit(id, |d| d.put(ROOT, "status", "final").unwrap())
         .await;
     settle(&mut a).await;
@@ -68,7 +68,7 @@ async fn refused_changes_are_set_aside_and_the_document_syncs_on() {
     assert_eq!(status(&b.docs[&id]).as_deref(), Some("draft"));
 
     // Step 5: the refusal does not block the document: once allowed, new edits sync.
-    policy.thaw(id);
+    frozen.thaw(id);
     a.edit(id, |d| d.put(ROOT, "status", "reviewed").unwrap())
         .await;
     converge(&mut [&mut a, &mut b], id).await;

@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use mamori_server::policy::ReadOnlyDocuments;
+use mamori_server::gate::Frozen;
 use mamori_shared::model::DocumentId;
 use mamori_tests::{Browser, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_change_is_set_aside_and_exportable() {
-    let policy = Arc::new(ReadOnlyDocuments::default());
-    let server = TestServer::start_with_policy(policy.clone()).await;
+    let frozen = Arc::new(Frozen::default());
+    let server = TestServer::start_with_frozen(frozen.clone()).await;
     let b = Browser::start().await;
 
     // Step 1: set up, answer 1-① はい, and wait until the server has it.
@@ -28,7 +28,7 @@ async fn a_refused_change_is_set_aside_and_exportable() {
     let doc = DocumentId::parse(&doc).unwrap();
 
     // Step 2: the server stops accepting changes to this checklist; the tablet answers いいえ anyway.
-    policy.freeze(doc);
+    frozen.freeze(doc);
     b.click(r#"li[data-item="1-①"] button[data-choice="no"]"#)
         .await;
 
@@ -61,7 +61,7 @@ async fn a_refused_change_is_set_aside_and_exportable() {
     );
 
     // Step 5: changes are allowed again: a new answer syncs and stays.
-    policy.thaw(doc);
+    frozen.thaw(doc);
     b.goto(&format!("{}/checklists/{doc}", server.url)).await;
     b.click(r#"li[data-item="1-①"] button[data-choice="no"]"#)
         .await;

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mamori_shared::access::{Membership, Role, may_manage_people};
+use mamori_shared::access::Role;
 use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,22 +27,11 @@ use webauthn_rs::prelude::{
 use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{NewFacility, Session};
+use crate::error::{ApiError, bad};
 use crate::gate::Subject;
+use crate::gate::http::{Admin, SignedIn};
+use crate::gate::http::{cookie_name, now_ms, session_token};
 
-/// The session cookie over plain HTTP (development, a LAN behind a TLS proxy).
-pub const SESSION_COOKIE: &str = "mamori_session";
-/// The session cookie under TLS: `__Host-` makes browsers refuse it unless `Secure`, host-only and `Path=/`,
-/// so no other host (a sibling subdomain) can set or overwrite it.
-pub const SECURE_SESSION_COOKIE: &str = "__Host-mamori_session";
-
-/// The session cookie's name on this server.
-pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.https() {
-        SECURE_SESSION_COOKIE
-    } else {
-        SESSION_COOKIE
-    }
-}
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
 
 pub fn router() -> Router<AppState> {
@@ -141,118 +130,6 @@ impl Attempts {
         entry.0 += 1;
         entry.0 <= MAX_ATTEMPTS
     }
-}
-
-/// An API error: a status and a message for the person (Japanese first).
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-    /// The request needs a fresh passkey proof first (`"reauth": true` in the body; the app asks and retries).
-    reauth: bool,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = if self.reauth {
-            json!({ "error": self.message, "reauth": true })
-        } else {
-            json!({ "error": self.message })
-        };
-        (self.status, Json(body)).into_response()
-    }
-}
-
-impl<E: std::fmt::Display> From<E> for ApiError {
-    fn from(e: E) -> ApiError {
-        tracing::error!(error = %e, "api request failed");
-        bad(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "サーバーで問題が起きました (server error)",
-        )
-    }
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        bad(status, message)
-    }
-}
-
-fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError {
-        status,
-        message: message.into(),
-        reauth: false,
-    }
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// The session token from the request's cookie.
-pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// The signed-in person, or 401.
-pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let token = session_token(state, headers).ok_or_else(|| {
-        bad(
-            StatusCode::UNAUTHORIZED,
-            "サインインしてください (sign in first)",
-        )
-    })?;
-    state
-        .directory
-        .session(&token, state.config.session_limits(), now_ms())
-        .await?
-        .ok_or_else(|| {
-            bad(
-                StatusCode::UNAUTHORIZED,
-                "セッションが無効です。もう一度サインインしてください (session expired)",
-            )
-        })
-}
-
-/// The signed-in person, if their session proved a passkey within the re-authentication window; 403 with
-/// `reauth` otherwise (OWASP ASVS V3: re-authenticate before sensitive changes).
-pub async fn recently_verified(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let session = signed_in(state, headers).await?;
-    fresh(state, session)
-}
-
-fn fresh(state: &AppState, session: Session) -> Result<Session, ApiError> {
-    let window = state.config.reauth_seconds as i64 * 1000;
-    if now_ms() - session.verified_at > window {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            message: "この操作の前に、もう一度パスキーで本人確認してください (confirm it is you with your passkey first)".into(),
-            reauth: true,
-        });
-    }
-    Ok(session)
-}
-
-/// [`administrator`], with a recent passkey proof (for roles, leaving, tokens).
-pub async fn administrator_verified(
-    state: &AppState,
-    headers: &HeaderMap,
-    facility: FacilityId,
-) -> Result<Session, ApiError> {
-    let session = administrator(state, headers, facility).await?;
-    fresh(state, session)
 }
 
 pub(super) fn with_session_cookie(state: &AppState, token: &str, body: Value) -> Response {
@@ -535,10 +412,10 @@ async fn invitation_finish(
 /// Accepts an invitation with the signed-in account (one account across the facilities a vendor serves).
 async fn invitation_accept(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let invitation = state
         .directory
         .accept_invitation_as(&token, session.person, now_ms())
@@ -737,8 +614,10 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     Ok(response)
 }
 
-async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
+async fn me(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+) -> Result<Json<Value>, ApiError> {
     let memberships = state.directory.memberships(session.person).await?;
     let mut listed = Vec::new();
     for m in memberships {
@@ -773,29 +652,12 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Va
     })))
 }
 
-/// The signed-in person, if they are an administrator of `facility`; 403 otherwise.
-pub async fn administrator(
-    state: &AppState,
-    headers: &HeaderMap,
-    facility: FacilityId,
-) -> Result<Session, ApiError> {
-    let session = signed_in(state, headers).await?;
-    let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
-    if !may_manage_people(&memberships, facility) {
-        return Err(bad(
-            StatusCode::FORBIDDEN,
-            "この操作は管理者だけができます (administrators only)",
-        ));
-    }
-    Ok(session)
-}
-
 async fn revoke(
     State(state): State<AppState>,
+    Admin { session, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = administrator(&state, &headers, facility).await?;
     if !state
         .directory
         .revoke_invitation(facility, &id, now_ms())
@@ -827,11 +689,11 @@ struct Invite {
 
 async fn invite(
     State(state): State<AppState>,
+    Admin { session, .. }: Admin,
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
     Json(req): Json<Invite>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = administrator(&state, &headers, facility).await?;
     if (req.role == Role::Vendor) != req.vendor_id.is_some() {
         return Err(bad(
             StatusCode::BAD_REQUEST,
@@ -875,9 +737,9 @@ async fn invite(
 /// My sessions, so I can see where I am signed in and end the ones I do not recognise.
 async fn sessions(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let current = session_token(&state, &headers)
         .map(|t| crate::directory::hash_secret(&t)[..16].to_string())
         .unwrap_or_default();
@@ -895,10 +757,10 @@ async fn sessions(
 
 async fn end_session(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     if !state
         .directory
         .end_session_by_id(session.person, &id, now_ms())

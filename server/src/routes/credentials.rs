@@ -14,13 +14,15 @@ use serde_json::{Value, json};
 use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
 use super::auth::{
-    ApiError, AuthFinish, Pending, device_of, expired_ceremony, finish_registration, logged,
-    name_ok, now_ms, prove_passkey, recently_verified, session_token, signed_in,
-    start_authentication, with_session_cookie,
+    AuthFinish, Pending, device_of, expired_ceremony, finish_registration, logged, name_ok,
+    prove_passkey, start_authentication, with_session_cookie,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{DirectoryError, RemovePasskey};
+use crate::error::ApiError;
+use crate::gate::http::{RecentlyVerified, SignedIn};
+use crate::gate::http::{now_ms, session_token};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,9 +42,8 @@ fn bad(status: StatusCode, message: &str) -> ApiError {
 
 async fn reauth_start(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let passkeys = state.directory.passkeys(session.person).await?;
     start_authentication(&state, &passkeys, |auth| Pending::Reauth {
         person: session.person,
@@ -52,10 +53,10 @@ async fn reauth_start(
 
 async fn reauth_finish(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
     Json(req): Json<AuthFinish>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let Some(Pending::Reauth {
         person,
         state: auth,
@@ -80,9 +81,8 @@ async fn reauth_finish(
 
 async fn passkeys(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let list: Vec<Value> = state
         .directory
         .passkey_list(session.person)
@@ -102,10 +102,9 @@ struct AddStart {
 
 async fn add_start(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    RecentlyVerified(session): RecentlyVerified,
     Json(req): Json<AddStart>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = recently_verified(&state, &headers).await?;
     let name = name_ok(&req.name)?;
     // The authenticator refuses to make a second passkey where this person already has one.
     let existing = state
@@ -136,10 +135,10 @@ struct RegisterFinish {
 
 async fn add_finish(
     State(state): State<AppState>,
+    RecentlyVerified(session): RecentlyVerified,
     headers: HeaderMap,
     Json(req): Json<RegisterFinish>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = recently_verified(&state, &headers).await?;
     let Some(Pending::AddPasskey {
         person,
         name,
@@ -175,10 +174,10 @@ async fn add_finish(
 
 async fn remove(
     State(state): State<AppState>,
+    RecentlyVerified(session): RecentlyVerified,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = recently_verified(&state, &headers).await?;
     match state.directory.remove_passkey(session.person, &id).await? {
         RemovePasskey::Removed => {
             tracing::info!(person = %session.person, "passkey removed");
@@ -201,18 +200,17 @@ async fn remove(
 
 async fn codes_left(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let left = state.directory.recovery_codes_left(session.person).await?;
     Ok(Json(json!({ "remaining": left })))
 }
 
 async fn new_codes(
     State(state): State<AppState>,
+    RecentlyVerified(session): RecentlyVerified,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = recently_verified(&state, &headers).await?;
     let codes = state
         .directory
         .new_recovery_codes(session.person, now_ms())

@@ -8,15 +8,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mamori_shared::access::{Membership, Role};
 use mamori_shared::calendar::jst_timestamp;
 use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, logged, signed_in};
+use super::auth::logged;
 use crate::AppState;
 use crate::access_log::{Entry, Filter, Kind};
+use crate::error::ApiError;
+use crate::gate::http::{Admin, AdminSomewhere, SignedIn};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -75,11 +76,10 @@ fn as_json(e: &Entry) -> Value {
 
 async fn list(
     State(state): State<AppState>,
+    _admin: Admin,
     Path(facility): Path<FacilityId>,
     Query(q): Query<LogQuery>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    administrator(&state, &headers, facility).await?;
     let entries = state.log.read(&q.filter(facility)?).await?;
     let reviewed = state
         .log
@@ -149,11 +149,11 @@ pub fn csv_text(entries: &[Entry], head: &str) -> Result<String, csv::Error> {
 
 async fn csv_export(
     State(state): State<AppState>,
+    Admin { session: by, .. }: Admin,
     Path(facility): Path<FacilityId>,
     Query(q): Query<LogQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
     let entries = state.log.read(&q.filter(facility)?).await?;
     let (_, head) = state.log.head().await?;
     let text = csv_text(&entries, &head)?;
@@ -191,10 +191,10 @@ async fn csv_export(
 
 async fn review(
     State(state): State<AppState>,
+    Admin { session: by, .. }: Admin,
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
     let (seq, hash) = state.log.head().await?;
     state
         .log
@@ -223,10 +223,10 @@ struct DeviceOpen {
 /// the server's, for documents the person may open (others are ignored, not logged as theirs).
 async fn device_opens(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
     Json(req): Json<DeviceOpens>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     if req.opens.len() > 1000 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -239,8 +239,7 @@ async fn device_opens(
         let Some(info) = state.directory.document(open.document).await? else {
             continue;
         };
-        if mamori_shared::access::access(&memberships, &info) == mamori_shared::access::Access::None
-        {
+        if !crate::gate::may_open(&memberships, &info) {
             continue;
         }
         state
@@ -259,21 +258,10 @@ async fn device_opens(
 }
 
 /// The chain's head, for 管理者 devices (hashes only: nothing of anyone's entries).
-async fn administrator_anywhere(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let session = signed_in(state, headers).await?;
-    let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
-    if memberships.iter().any(|m| m.role == Role::Admin) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "この操作は管理者だけができます (administrators only)",
-        ))
-    }
-}
-
-async fn head(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    administrator_anywhere(&state, &headers).await?;
+async fn head(
+    State(state): State<AppState>,
+    _admin: AdminSomewhere,
+) -> Result<Json<Value>, ApiError> {
     let (seq, hash) = state.log.head().await?;
     Ok(Json(json!({ "seq": seq, "hash": hash })))
 }
@@ -281,9 +269,8 @@ async fn head(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<
 async fn hash_at(
     State(state): State<AppState>,
     Path(seq): Path<i64>,
-    headers: HeaderMap,
+    _admin: AdminSomewhere,
 ) -> Result<Json<Value>, ApiError> {
-    administrator_anywhere(&state, &headers).await?;
     Ok(Json(
         json!({ "seq": seq, "hash": state.log.hash_at(seq).await? }),
     ))

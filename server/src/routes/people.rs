@@ -6,17 +6,20 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mamori_shared::access::{DocumentInfo, Membership, Role, may_create_documents};
+use mamori_shared::access::{DocumentInfo, Membership, Role};
 use mamori_shared::edition::FormKind;
 use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, administrator_verified, logged, now_ms, signed_in};
+use super::auth::logged;
 use crate::AppState;
 use crate::access_log::Kind;
 use crate::directory::DirectoryError;
+use crate::error::ApiError;
 use crate::gate::Subject;
+use crate::gate::http::now_ms;
+use crate::gate::http::{Admin, SignedIn, VerifiedAdmin};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,10 +51,9 @@ fn refuse(status: StatusCode, message: &str) -> ApiError {
 
 async fn people(
     State(state): State<AppState>,
+    _admin: Admin,
     Path(facility): Path<FacilityId>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    administrator(&state, &headers, facility).await?;
     let people: Vec<Value> = state
         .directory
         .people_of(facility)
@@ -68,10 +70,9 @@ async fn people(
 /// show who answered each item. For the facility's own people; a vendor's user is not shown the staff list.
 async fn actors(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     Path(facility): Path<FacilityId>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     let member = state
         .directory
         .memberships(session.person)
@@ -105,10 +106,10 @@ struct DeviceActors {
 /// attributed to whoever happens to be signed in when they sync.
 async fn register_actors(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     headers: HeaderMap,
     Json(req): Json<DeviceActors>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
     if req.actors.len() > 500
         || req
             .actors
@@ -147,11 +148,11 @@ struct SetRole {
 
 async fn set_role(
     State(state): State<AppState>,
+    VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
     Json(req): Json<SetRole>,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator_verified(&state, &headers, facility).await?;
     if (req.role == Role::Vendor) != req.vendor_id.is_some() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -188,10 +189,10 @@ async fn set_role(
 
 async fn remove(
     State(state): State<AppState>,
+    VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator_verified(&state, &headers, facility).await?;
     if !state
         .directory
         .remove_from_facility(facility, person, now_ms())
@@ -229,18 +230,28 @@ struct RegisterDocument {
 
 async fn register_document(
     State(state): State<AppState>,
+    SignedIn(session): SignedIn,
     Path(facility): Path<FacilityId>,
-    headers: HeaderMap,
     Json(req): Json<RegisterDocument>,
 ) -> Result<Json<Value>, ApiError> {
-    let session = signed_in(&state, &headers).await?;
-    if !may_create_documents(
+    if !crate::gate::may_register_documents(
         &state.directory.memberships(session.person).await?,
         facility,
     ) {
         return Err(refuse(
             StatusCode::FORBIDDEN,
             "この施設の文書を作成する権限がありません (may not create documents here)",
+        ));
+    }
+    let limit = state.config.max_facility_documents;
+    if state.directory.facility_documents(facility).await? >= limit
+        && state.directory.document(req.doc_id).await?.is_none()
+    {
+        return Err(refuse(
+            StatusCode::INSUFFICIENT_STORAGE,
+            &format!(
+                "この施設の文書数が上限（{limit}）に達しました (the facility's limit of {limit} documents is reached)"
+            ),
         ));
     }
     let info = DocumentInfo {
@@ -273,11 +284,11 @@ struct IssueToken {
 /// A token for a non-browser client (an integration, a test client): scoped to this facility and a role.
 async fn issue_token(
     State(state): State<AppState>,
+    VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
     Json(req): Json<IssueToken>,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator_verified(&state, &headers, facility).await?;
     if (req.role == Role::Vendor) != req.vendor_id.is_some() || req.name.trim().is_empty() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -311,10 +322,10 @@ async fn issue_token(
 
 async fn revoke_token(
     State(state): State<AppState>,
+    Admin { session: by, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
     if !state
         .directory
         .revoke_token(facility, &id, now_ms())

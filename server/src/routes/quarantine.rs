@@ -15,10 +15,13 @@ use mamori_shared::schema::checklist;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{ApiError, administrator, device_of, logged, now_ms, session_token};
+use super::auth::{device_of, logged};
 use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{Departure, HandBack};
+use crate::error::ApiError;
+use crate::gate::http::Admin;
+use crate::gate::http::{now_ms, session_token};
 use crate::handback::{summary, unknown_changes};
 
 /// A handed-back document may be large (a hospital's ledgers); the default 2 MB would refuse it.
@@ -144,10 +147,9 @@ async fn hand_back(
 
 async fn list(
     State(state): State<AppState>,
+    _admin: Admin,
     Path(facility): Path<FacilityId>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    administrator(&state, &headers, facility).await?;
     let sets: Vec<Value> = state
         .directory
         .quarantined(facility)
@@ -174,10 +176,10 @@ fn no_such_set() -> ApiError {
 
 async fn accept(
     State(state): State<AppState>,
+    Admin { session: by, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
     let (doc, chunks) = state
         .directory
         .quarantined_changes(facility, &id)
@@ -219,10 +221,10 @@ async fn accept(
 
 async fn discard(
     State(state): State<AppState>,
+    Admin { session: by, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let by = administrator(&state, &headers, facility).await?;
     if !state
         .directory
         .decide_quarantined(facility, &id, false, by.person, now_ms())

@@ -21,16 +21,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::access::Access;
+use mamori_shared::model::FacilityId;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Message, PROTOCOL_VERSION};
 use mamori_shared::schema::checklist;
 use mamori_shared::sync::PeerSync;
+use mamori_shared::sync::ingest::{self, Authority, Verdict};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::AppState;
 use crate::access_log::{Event, Kind};
+use crate::gate::http::now_ms;
 use crate::gate::{Gate, Principal, Refusal};
 use crate::rooms::Room;
+use crate::store::{Claim, Recorded};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/sync", get(upgrade))
@@ -334,43 +338,13 @@ impl Connection {
         }
     }
 
-    /// Records an open or a change in the access log, for signed-in people and API tokens (an open
-    /// server, for development and benchmarks, has no one to attribute anything to).
-    async fn log(&mut self, kind: Kind, doc: DocumentId, detail: String, device_at: Option<i64>) {
-        let mut event = Event::new(kind)
-            .document(doc)
-            .detail(detail)
-            .device_at(device_at)
-            .device(&format!(
-                "sync {}",
-                self.remote.as_ref().map(|r| r.as_str()).unwrap_or_default()
-            ));
-        match &self.gate.principal {
-            Principal::Open => return,
-            Principal::Person { id, .. } => event = event.by(*id, &self.gate.name),
-            Principal::Token { id, .. } => {
-                event.name = self.gate.name.clone();
-                event.detail = format!("{} (APIトークン {id})", event.detail);
-            }
+    /// Records an open in the access log, for signed-in people and API tokens (an open server, for
+    /// development and benchmarks, has no one to attribute anything to).
+    async fn log_open(&mut self, doc: DocumentId) {
+        if let Some(mut event) = self.change_event(doc).await {
+            event.kind = Kind::Open;
+            self.state.log.record(event).await;
         }
-        let facility = match self.facilities.get(&doc) {
-            Some(f) => *f,
-            None => {
-                // A failed read is tried again next time rather than remembered.
-                match self.state.directory.document(doc).await {
-                    Ok(info) => {
-                        let f = info.map(|i| i.facility);
-                        self.facilities.insert(doc, f);
-                        f
-                    }
-                    Err(_) => None,
-                }
-            }
-        };
-        if let Some(f) = facility {
-            event = event.at_facility(f);
-        }
-        self.state.log.record(event).await;
     }
 
     fn unavailable(&self, remote: PeerId, document_id: DocumentId) -> Vec<Vec<u8>> {
@@ -427,7 +401,7 @@ impl Connection {
                 };
                 self.rooms.insert(id, room.clone());
                 self.access.insert(id, level);
-                self.log(Kind::Open, id, String::new(), None).await;
+                self.log_open(id).await;
                 room
             }
         };
@@ -435,82 +409,123 @@ impl Connection {
         if request && guard.chunks == 0 && guard.doc.get_heads().is_empty() {
             return Ok(self.unavailable(remote, id));
         }
-        // Refuse before applying: a change once applied cannot be retracted.
-        let incoming = PeerSync::new_changes(&mut guard.doc, data)
+        // Read once, every chunk whole and its cost bounded: a message that is not the protocol ends the
+        // connection, and nothing of it is applied.
+        let inbound = ingest::parse(data, &self.state.config.chunk_limits())
             .map_err(|e| Fatal(format!("document {id}: {e}")))?;
-        let new_changes = !incoming.is_empty();
-        let may_write = if !new_changes {
-            Ok(())
-        } else if self.access.get(&id) != Some(&Access::Write) {
-            Err("閲覧のみの権限です: 変更は保存されません (read only: changes are not kept)".into())
+        let room_doc = &mut *guard;
+        let (authors, new_bytes) =
+            ingest::new_changes(&inbound, &mut room_doc.doc, &room_doc.pending);
+        let checked = self.gate.checked();
+        let mut quota = Ok(());
+        if checked && new_bytes > 0 {
+            quota = self.quota(id, room_doc.stored_bytes, new_bytes).await?;
+        }
+        if let Err(reason) = quota {
+            return Ok(self.refuse(remote, id, reason));
+        }
+        let owners = if authors.is_empty() {
+            None
         } else {
-            match self
-                .authors_are_the_sender(&incoming.authors, &remote)
-                .await?
-            {
-                Ok(()) => self.state.policy.may_write(&remote, id),
-                Err(reason) => Err(reason),
-            }
+            self.gate.owners(&self.state, &authors).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read the directory");
+                Fatal("the server could not check access".into())
+            })?
         };
-        if new_changes && let Err(reason) = may_write {
-            tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
-            self.peer.forget(id);
-            let refused = Message::Refused {
-                document_id: id,
-                sender_id: self.me(),
-                target_id: remote,
-                reason,
-            };
-            return Ok(vec![refused.encode()]);
-        }
-        let before = guard.doc.get_heads();
-        // With nothing held back for a missing dependency, what this message adds is its new changes alone.
-        let nothing_waiting = new_changes && guard.doc.get_missing_deps(&[]).is_empty();
-        if new_changes {
-            // Even changes that wait in the queue for a missing dependency change what is generated.
-            guard.generated.clear();
-        }
         // Only attributed connections are logged (not an open development server or the load benchmark).
         let answers_before =
-            (new_changes && self.gate.checked()).then(|| checklist::answer_versions(&guard.doc));
-        self.peer
-            .receive(id, &mut guard.doc, data)
-            .map_err(|e| Fatal(format!("document {id}: {e}")))?;
-        let mut logged_change = None;
-        let after = guard.doc.get_heads();
-        if after != before {
-            let explained = nothing_waiting && incoming.explain(&before, &after);
-            let received = explained.then_some(incoming.changes.as_slice());
-            // Durable first: nothing that acknowledges these changes leaves before the store has them.
-            if let Err(e) = guard
-                .persist_since(id, &before, received, self.state.rooms.store())
-                .await
-            {
+            (checked && !authors.is_empty()).then(|| checklist::answer_versions(&room_doc.doc));
+        let level = self.access.get(&id).copied().unwrap_or(Access::None);
+        let authority = Authority {
+            access: self.gate.frozen(&self.state, id, level),
+            owners: owners.as_ref(),
+            schema: checked,
+        };
+        let template = self.change_event(id).await;
+        let verdict = ingest::decide_and_apply(
+            &mut self.peer,
+            id,
+            &mut room_doc.doc,
+            &authority,
+            inbound,
+            &mut room_doc.pending,
+            template.clone(),
+        );
+        let (applied, claims) = match verdict {
+            Err(e) => {
+                // Automerge refused part of what it was given: this copy may hold some of it.
+                drop(guard);
+                self.state.rooms.evict(id);
+                return Err(Fatal(format!("document {id}: {e}")));
+            }
+            Ok(Verdict::Refused {
+                reason,
+                document_changed,
+            }) => {
+                if document_changed {
+                    drop(guard);
+                    self.state.rooms.evict(id);
+                }
+                tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
+                return Ok(self.refuse(remote, id, reason));
+            }
+            Ok(Verdict::Taken { applied, claims }) => (applied, claims),
+        };
+        if !room_doc.pending.is_empty() || !applied.is_empty() {
+            // Even changes that wait for a dependency change what is generated (the need).
+            room_doc.generated.clear();
+        }
+        if !applied.is_empty() {
+            let mut bytes = Vec::new();
+            for a in &applied {
+                bytes.extend_from_slice(a.change.raw_bytes());
+            }
+            let stored = match (&template, &answers_before) {
+                (Some(this), Some(before)) => {
+                    let events = attributed(this, &applied, &room_doc.doc, before);
+                    let owner = self.gate.owner().unwrap_or_default();
+                    let claims: Vec<Claim> = claims
+                        .iter()
+                        .map(|actor| Claim {
+                            actor: actor.to_hex_string(),
+                            owner: owner.clone(),
+                            device: remote.as_str().to_string(),
+                        })
+                        .collect();
+                    let record = Recorded {
+                        claims: &claims,
+                        events: &events,
+                        log: &self.state.log,
+                        now: now_ms(),
+                    };
+                    room_doc
+                        .persist(id, bytes, Some(record), self.state.rooms.store())
+                        .await
+                }
+                _ => {
+                    room_doc
+                        .persist(id, bytes, None, self.state.rooms.store())
+                        .await
+                }
+            };
+            // Durable first: nothing that acknowledges these changes leaves before the store has them, and a
+            // change whose access-log entry (or actor claim) cannot be written is not kept.
+            if let Err(e) = stored {
                 tracing::error!(doc = %id, error = %e, "cannot store changes");
                 drop(guard);
                 self.state.rooms.evict(id);
                 return Err(Fatal(
-                    "the server could not store the changes; they will be sent again".into(),
+                    "the server could not store the changes and their record; they will be sent again"
+                        .into(),
                 ));
             }
-            if explained {
-                guard.recent.add(incoming.changes);
-            } else {
-                guard.recent.clear();
-            }
+            room_doc.recent.add(applied.into_iter().map(|a| a.change));
             room.notify_others(self.id);
-            if let Some(answers_before) = answers_before {
-                logged_change = Some(changes_made(&guard.doc, &answers_before));
-            }
         }
-        let room_doc = &mut *guard;
         let reply = self
             .peer
             .generate_with(id, &mut room_doc.doc, &room_doc.recent);
         drop(guard);
-        if let Some((items, device_at)) = logged_change {
-            self.log(Kind::Change, id, items, device_at).await;
-        }
         Ok(reply
             .map(|data| {
                 Message::Sync {
@@ -525,40 +540,89 @@ impl Connection {
             .collect())
     }
 
-    /// Every new change must be by the sender: its actor id is claimed by the sender on first use, and one
-    /// claimed by someone else is refused (impersonation). Changes the server already has are not checked,
-    /// so anyone may relay them (after a restore from backup, say).
-    async fn authors_are_the_sender(
-        &self,
-        authors: &std::collections::BTreeSet<automerge::ActorId>,
-        remote: &PeerId,
+    /// Refuses a message's changes: the peer sets its copy aside and starts the document again.
+    fn refuse(&mut self, remote: PeerId, id: DocumentId, reason: String) -> Vec<Vec<u8>> {
+        self.peer.forget(id);
+        vec![
+            Message::Refused {
+                document_id: id,
+                sender_id: self.me(),
+                target_id: remote,
+                reason,
+            }
+            .encode(),
+        ]
+    }
+
+    /// Whether `new_bytes` more fit the document's and its facility's limits.
+    async fn quota(
+        &mut self,
+        id: DocumentId,
+        stored: usize,
+        new_bytes: usize,
     ) -> Result<Result<(), String>, Fatal> {
-        let Some(owner) = self.gate.owner() else {
+        let config = self.state.config.clone();
+        if stored + new_bytes > config.max_document_bytes {
+            return Ok(Err(format!(
+                "文書が大きすぎます (the document would exceed {} MB)",
+                config.max_document_bytes / (1024 * 1024)
+            )));
+        }
+        let Some(facility) = self.facility_of(id).await else {
             return Ok(Ok(()));
         };
-        for actor in authors {
-            let mine = self
-                .state
-                .directory
-                .claim_actor(
-                    &actor.to_hex_string(),
-                    &owner,
-                    remote.as_str(),
-                    crate::routes::auth::now_ms(),
-                )
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "cannot read the directory");
-                    Fatal("the server could not check access".into())
-                })?;
-            if !mine {
-                tracing::warn!(conn = self.id, %owner, actor = %actor, "changes under another person's actor id refused");
-                return Ok(Err(
-                    "この変更は別の利用者の作成者IDで作られています (changes carry another person's actor id)".into(),
-                ));
-            }
+        let used = self
+            .state
+            .directory
+            .facility_bytes(facility)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot read the directory");
+                Fatal("the server could not check the facility's quota".into())
+            })?;
+        if used + new_bytes as u64 > config.max_facility_bytes {
+            return Ok(Err(format!(
+                "施設の保存容量の上限を超えます (the facility's storage limit of {} MB would be exceeded)",
+                config.max_facility_bytes / (1024 * 1024)
+            )));
         }
         Ok(Ok(()))
+    }
+
+    /// The access-log entry that records this connection's changes to `id`: `None` on an open server.
+    async fn change_event(&mut self, id: DocumentId) -> Option<Event> {
+        let mut event = Event::new(Kind::Change).document(id).device(&format!(
+            "sync {}",
+            self.remote.as_ref().map(|r| r.as_str()).unwrap_or_default()
+        ));
+        match &self.gate.principal {
+            Principal::Open => return None,
+            Principal::Person { id, .. } => event = event.by(*id, &self.gate.name),
+            Principal::Token { id, .. } => {
+                event.name = self.gate.name.clone();
+                event.detail = format!("(APIトークン {id})");
+            }
+        }
+        if let Some(f) = self.facility_of(id).await {
+            event = event.at_facility(f);
+        }
+        Some(event)
+    }
+
+    /// A document's facility, read once per connection (it never changes).
+    async fn facility_of(&mut self, doc: DocumentId) -> Option<FacilityId> {
+        if let Some(f) = self.facilities.get(&doc) {
+            return *f;
+        }
+        // A failed read is tried again next time rather than remembered.
+        match self.state.directory.document(doc).await {
+            Ok(info) => {
+                let f = info.map(|i| i.facility);
+                self.facilities.insert(doc, f);
+                f
+            }
+            Err(_) => None,
+        }
     }
 
     /// The person's records changed: end the connection if they may no longer sync at all, and close the
@@ -616,12 +680,15 @@ impl Connection {
     }
 }
 
-/// Which checklist items a sync message changed (for the log), and the latest device time recorded in
-/// those answers (when it happened on the device, offline perhaps).
-fn changes_made(
+/// The access-log entries for changes just applied: one for this message's sender, and one for each earlier
+/// sender whose changes waited for a dependency. Each names the checklist items the step changed and the
+/// latest device time recorded in those answers (when it happened on the device, offline perhaps).
+fn attributed(
+    this: &Event,
+    applied: &[ingest::Applied<Option<Event>>],
     doc: &automerge::AutoCommit,
     before: &std::collections::BTreeMap<String, automerge::ObjId>,
-) -> (String, Option<i64>) {
+) -> Vec<Event> {
     let items = checklist::changed_items(before, &checklist::answer_versions(doc));
     let device_at = checklist::answers(doc).ok().and_then(|all| {
         all.iter()
@@ -629,5 +696,32 @@ fn changes_made(
             .map(|(_, a)| a.current.entry.at_ms)
             .max()
     });
-    (items.join(", "), device_at.filter(|t| *t > 0))
+    let detail = items.join(", ");
+    let mut senders: Vec<&Event> = Vec::new();
+    for a in applied {
+        let sender = match &a.earlier {
+            None => this,
+            Some(Some(earlier)) => earlier,
+            Some(None) => continue,
+        };
+        let same = |s: &&Event| {
+            (s.person, &s.name, &s.device, &s.detail)
+                == (sender.person, &sender.name, &sender.device, &sender.detail)
+        };
+        if !senders.iter().any(same) {
+            senders.push(sender);
+        }
+    }
+    senders
+        .into_iter()
+        .map(|s| {
+            let mut e = s.clone().device_at(device_at.filter(|t| *t > 0));
+            e.detail = if e.detail.is_empty() {
+                detail.clone()
+            } else {
+                format!("{detail} {}", e.detail)
+            };
+            e
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DocStore, StoreError};
+use super::{DocStore, Recorded, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -190,6 +190,47 @@ impl DocStore for SqliteStore {
             done,
         })
         .await
+    }
+
+    async fn append_recorded(
+        &self,
+        id: DocumentId,
+        changes: Vec<u8>,
+        record: Recorded<'_>,
+    ) -> Result<(), StoreError> {
+        // Not through the group-committing writer: the log's chain is appended under its own turn, and the
+        // whole write must stand or fall alone.
+        let _turn = record.log.turn().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO chunks (doc_id, kind, data) VALUES (?, 'changes', ?)")
+            .bind(id.to_string())
+            .bind(changes.as_slice())
+            .execute(&mut *tx)
+            .await?;
+        for claim in record.claims {
+            sqlx::query(
+                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?, ?, ?, ?) ON CONFLICT (actor) DO NOTHING",
+            )
+            .bind(&claim.actor)
+            .bind(&claim.owner)
+            .bind(&claim.device)
+            .bind(record.now)
+            .execute(&mut *tx)
+            .await?;
+            let holder: String =
+                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+                    .bind(&claim.actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if holder != claim.owner {
+                return Err(StoreError::ClaimTaken(claim.actor.clone()));
+            }
+        }
+        for event in record.events {
+            crate::access_log::append_in(&mut tx, event, record.now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn compact(&self, id: DocumentId, snapshot: Vec<u8>) -> Result<(), StoreError> {

@@ -204,19 +204,22 @@ pub enum Verdict<T> {
     },
 }
 
-/// The actor ids of the changes in `inbound` that `doc` has not applied or queued: whose the caller must
-/// look up before [`decide_and_apply`].
-pub fn new_authors<T>(
+/// The changes in `inbound` that `doc` has not applied or queued: their actor ids (whose the caller must look
+/// up before [`decide_and_apply`]) and their size in bytes (for the caller's quotas).
+pub fn new_changes<T>(
     inbound: &Inbound,
     doc: &mut AutoCommit,
     pending: &Pending<T>,
-) -> BTreeSet<ActorId> {
-    inbound
-        .changes
-        .iter()
-        .filter(|c| is_new(doc, pending, &c.hash()))
-        .map(|c| c.actor_id().clone())
-        .collect()
+) -> (BTreeSet<ActorId>, usize) {
+    let mut authors = BTreeSet::new();
+    let mut bytes = 0;
+    for change in &inbound.changes {
+        if is_new(doc, pending, &change.hash()) {
+            authors.insert(change.actor_id().clone());
+            bytes += change.raw_bytes().len();
+        }
+    }
+    (authors, bytes)
 }
 
 fn is_new<T>(doc: &mut AutoCommit, pending: &Pending<T>, hash: &ChangeHash) -> bool {
@@ -343,10 +346,28 @@ pub fn decide_and_apply<T: Clone>(
             earlier: Some(earlier),
         });
     }
-    Ok(Verdict::Taken {
-        applied: in_dependency_order(applied),
-        claims,
-    })
+    let applied = in_dependency_order(applied);
+    if !explains(&heads_before, &applied, &doc.get_heads()) {
+        return Err(IngestError::Rejected(
+            "the document took in changes it was not given here".into(),
+        ));
+    }
+    Ok(Verdict::Taken { applied, claims })
+}
+
+/// Whether applying exactly `applied` on top of `before` gives `after`: the changes reported are all the
+/// document took in (a change queued by some other path and released here would break this).
+fn explains<T>(before: &[ChangeHash], applied: &[Applied<T>], after: &[ChangeHash]) -> bool {
+    let mut heads: BTreeSet<ChangeHash> = before.iter().copied().collect();
+    for a in applied {
+        heads.insert(a.change.hash());
+    }
+    for a in applied {
+        for dep in a.change.deps() {
+            heads.remove(dep);
+        }
+    }
+    heads.iter().eq(after.iter())
 }
 
 /// The changes among `new` that cannot be applied yet: a dependency neither in `doc` nor among `new`'s

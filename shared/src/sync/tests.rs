@@ -211,7 +211,7 @@ fn garbage_from_the_server_is_reported_not_applied() {
 
 /// What a device would send the server about `doc` after the server's first message: its changes, as single
 /// change chunks or (when they are most of the document) as one whole-document chunk.
-fn first_offer(device_doc: &mut AutoCommit, server_doc: &mut AutoCommit) -> Vec<u8> {
+pub(crate) fn first_offer(device_doc: &mut AutoCommit, server_doc: &mut AutoCommit) -> Vec<u8> {
     let id = DocumentId::generate();
     let (mut server, mut device) = (PeerSync::default(), PeerSync::default());
     let hello = server.generate(id, server_doc).expect("the server opens");
@@ -219,140 +219,6 @@ fn first_offer(device_doc: &mut AutoCommit, server_doc: &mut AutoCommit) -> Vec<
     device
         .generate(id, device_doc)
         .expect("the device offers its changes")
-}
-
-#[test]
-fn new_changes_are_told_apart_from_known_ones_without_applying_anything() {
-    let mut device = AutoCommit::new();
-    for i in 0..3 {
-        device.put(ROOT, format!("k{i}"), i).unwrap();
-        device.commit();
-    }
-    // A server that has none of it: new (this offer is a whole document in one chunk).
-    let mut empty = AutoCommit::new();
-    let offer = first_offer(&mut device, &mut empty);
-    assert!(
-        !PeerSync::new_changes(&mut empty, &offer)
-            .unwrap()
-            .is_empty()
-    );
-    assert!(empty.get_heads().is_empty(), "nothing was applied");
-    // A server that already has all of it: nothing new.
-    let mut same = device.fork();
-    let offer = first_offer(&mut device, &mut same);
-    assert!(PeerSync::new_changes(&mut same, &offer).unwrap().is_empty());
-    // A server one change behind: new (a single change chunk).
-    let mut behind = device.fork();
-    device.put(ROOT, "late", true).unwrap();
-    device.commit();
-    let id = DocumentId::generate();
-    let (mut s, mut d) = (PeerSync::default(), PeerSync::default());
-    // Sync fully first so the device's next message carries just the one change.
-    for _ in 0..4 {
-        if let Some(m) = d.generate(id, &mut device) {
-            if !PeerSync::new_changes(&mut behind, &m).unwrap().is_empty() {
-                assert!(behind.get_change_by_hash(&device.get_heads()[0]).is_none());
-                return;
-            }
-            s.receive(id, &mut behind, &m).unwrap();
-        }
-        if let Some(m) = s.generate(id, &mut behind) {
-            d.receive(id, &mut device, &m).unwrap();
-        }
-    }
-    panic!("the device's new change was never seen as new");
-}
-
-/// A v1 sync message carrying exactly `changes`, as a peer that has `heads` would send it.
-fn message_with(changes: &[&automerge::Change], heads: Vec<ChangeHash>) -> Vec<u8> {
-    sync::Message {
-        heads,
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: changes
-            .iter()
-            .map(|c| c.raw_bytes().to_vec())
-            .collect::<Vec<_>>()
-            .into(),
-        flags: None,
-        version: sync::MessageVersion::V1,
-    }
-    .encode()
-}
-
-#[test]
-fn the_changes_a_message_adds_are_known_without_asking_automerge_to_rebuild_them() {
-    let mut device = AutoCommit::new();
-    device.put(ROOT, "a", 1).unwrap();
-    device.commit();
-    let mut server = device.fork();
-    // The server moves on concurrently, then the device makes two changes on the old heads.
-    server.put(ROOT, "s", 1).unwrap();
-    server.commit();
-    let mut made = Vec::new();
-    for i in 0..3 {
-        device.put(ROOT, format!("d{i}"), i).unwrap();
-        device.commit();
-        made.push(device.get_last_local_change().unwrap());
-    }
-    let receive = |server: &mut AutoCommit, changes: &[&automerge::Change]| {
-        let data = message_with(changes, Vec::new());
-        let new = PeerSync::new_changes(server, &data).unwrap();
-        let waiting = !server.get_missing_deps(&[]).is_empty();
-        let before = server.get_heads();
-        let mut state = sync::State::new();
-        server
-            .sync()
-            .receive_sync_message(&mut state, sync::Message::decode(&data).unwrap())
-            .unwrap();
-        let after = server.get_heads();
-        (new, waiting, before, after)
-    };
-
-    // The first change, then the third (whose dependency, the second, is missing: it waits).
-    let (new, waiting, before, after) = receive(&mut server, &[&made[0], &made[2]]);
-    assert!(!waiting);
-    assert_eq!(new.changes.len(), 2);
-    assert!(
-        !new.explain(&before, &after),
-        "the third change waits, so the message did not add both"
-    );
-    // The second arrives: the third is applied with it, but something was waiting: the caller asks
-    // Automerge (explain alone would see only the second).
-    let (_, waiting, ..) = receive(&mut server, &[&made[1]]);
-    assert!(waiting, "a change held back is seen before receiving");
-
-    // A message whose changes all apply, on top of concurrent heads: these bytes are exactly what is new.
-    let mut fresh = device.fork_at(&[made[0].deps()[0]]).unwrap();
-    fresh.put(ROOT, "s", 2).unwrap();
-    fresh.commit();
-    let (new, waiting, before, after) = receive(&mut fresh, &[&made[0], &made[1], &made[2]]);
-    assert!(!waiting);
-    assert_eq!(
-        after.len(),
-        2,
-        "the server's own change and the device's last"
-    );
-    assert!(new.explain(&before, &after));
-    let stored: Vec<u8> = new
-        .changes
-        .iter()
-        .flat_map(|c| c.raw_bytes().to_vec())
-        .collect();
-    let mut rebuilt = Vec::new();
-    for mut c in fresh.get_changes(&before) {
-        rebuilt.extend_from_slice(&c.bytes());
-    }
-    assert_eq!(
-        stored, rebuilt,
-        "the same bytes Automerge would have stored"
-    );
-
-    // Changes the document already has are not new, and a message with none explains nothing.
-    let data = message_with(&[&made[2]], Vec::new());
-    let none = PeerSync::new_changes(&mut fresh, &data).unwrap();
-    assert!(none.is_empty());
-    assert!(!none.explain(&after, &after));
 }
 
 /// A generator for the randomised test below (no dependency for one test).
@@ -464,8 +330,9 @@ fn checked_generate_reusing(
     data.map(|d| sync::Message::decode(&d).unwrap())
 }
 
-/// Receives as [`PeerSync::receive`] does, checking every shortcut against what Automerge leaves, and
-/// keeps `recent` as the server does.
+/// Receives as the server does (the message read once by [`ingest::parse`], its changes applied as parsed
+/// through [`receive_with`]), checking every shortcut against what Automerge leaves, and keeps `recent` as
+/// the server does.
 fn checked_receive(
     state: &mut sync::State,
     doc: &mut AutoCommit,
@@ -479,12 +346,23 @@ fn checked_receive(
         .sync()
         .receive_sync_message(&mut full_state, m.clone())
         .unwrap();
-    let arriving = doc
-        .get_missing_deps(&[])
-        .is_empty()
-        .then(|| PeerSync::new_changes(doc, &m.clone().encode()).unwrap());
+    let encoded = m.encode();
+    let inbound = ingest::parse(&encoded, &chunks::ChunkLimits::default()).unwrap();
+    let new: Vec<automerge::Change> = inbound
+        .changes()
+        .iter()
+        .filter(|c| doc.get_change_meta_by_hash(&c.hash()).is_none())
+        .cloned()
+        .collect();
+    let mut bare = sync::Message::decode(&encoded).unwrap();
+    bare.changes = sync::ChunkList::from(Vec::<Vec<u8>>::new());
+    let incoming = if new.is_empty() {
+        Incoming::Nothing
+    } else {
+        Incoming::Changes(new.clone())
+    };
     let before = doc.get_heads();
-    match receive_message(state, doc, m).unwrap() {
+    match receive_with(state, doc, bare, incoming).unwrap() {
         Taken::Automerge => {}
         Taken::Acknowledgement => counts.acknowledged += 1,
         Taken::Changes => counts.applied += 1,
@@ -496,9 +374,21 @@ fn checked_receive(
     let after = doc.get_heads();
     assert_eq!(after, full_doc.get_heads());
     if after != before {
-        match arriving {
-            Some(new) if new.explain(&before, &after) => recent.add(new.changes),
-            _ => recent.clear(),
+        let applied: Vec<automerge::Change> = new
+            .into_iter()
+            .filter(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
+            .collect();
+        let mut heads: BTreeSet<ChangeHash> = before.iter().copied().collect();
+        heads.extend(applied.iter().map(|c| c.hash()));
+        for c in &applied {
+            for d in c.deps() {
+                heads.remove(d);
+            }
+        }
+        if heads.iter().eq(after.iter()) {
+            recent.add(applied);
+        } else {
+            recent.clear();
         }
     }
 }

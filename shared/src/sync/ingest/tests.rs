@@ -482,3 +482,27 @@ fn mangle(rng: &mut XorShift, chunks: &mut Vec<Vec<u8>>) {
         }
     }
 }
+
+/// A device's real first offer to an empty server (Automerge sends a whole document when it owes most of
+/// one): read into its changes, every one approved, applied and reported.
+#[test]
+fn a_devices_real_offer_is_applied_whole_and_reported() {
+    let mut device = AutoCommit::new().with_actor(ActorId::from(STAFF));
+    for i in 0..30 {
+        device.put(ROOT, format!("k{i}"), i).unwrap();
+        device.commit();
+    }
+    let mut server = AutoCommit::new();
+    let offer = crate::sync::tests::first_offer(&mut device, &mut server);
+    let owners = owners(&[(STAFF, Owner::Unclaimed)]);
+    let mut pending = Pending::new(PendingLimits::default());
+    let s = step(&mut server, &mut pending, Access::Write, &owners, &offer, 0);
+    match s.verdict.unwrap() {
+        Verdict::Taken { applied, claims } => {
+            assert_eq!(applied.len(), 30);
+            assert_eq!(claims.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.get_heads(), device.get_heads());
+}

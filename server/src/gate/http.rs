@@ -1,0 +1,211 @@
+//! Who is asking, for HTTP handlers: typed extractors that decide from the session cookie whether a request
+//! may go on, so that a handler's signature says what it requires ([`SignedIn`], [`RecentlyVerified`],
+//! [`Admin`], [`VerifiedAdmin`]) and no handler checks by hand.
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use mamori_shared::access::{Membership, may_manage_people};
+use mamori_shared::model::FacilityId;
+
+use crate::AppState;
+use crate::directory::Session;
+use crate::error::{ApiError, bad};
+
+/// The session cookie over plain HTTP (development, a LAN behind a TLS proxy).
+pub const SESSION_COOKIE: &str = "mamori_session";
+/// The session cookie under TLS: `__Host-` makes browsers refuse it unless `Secure`, host-only and `Path=/`,
+/// so no other host (a sibling subdomain) can set or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-mamori_session";
+
+/// The session cookie's name on this server.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.https() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The session token from the request's cookie.
+pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The signed-in person, or 401.
+pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = session_token(state, headers).ok_or_else(|| {
+        bad(
+            StatusCode::UNAUTHORIZED,
+            "サインインしてください (sign in first)",
+        )
+    })?;
+    state
+        .directory
+        .session(&token, state.config.session_limits(), now_ms())
+        .await?
+        .ok_or_else(|| {
+            bad(
+                StatusCode::UNAUTHORIZED,
+                "セッションが無効です。もう一度サインインしてください (session expired)",
+            )
+        })
+}
+
+/// The signed-in person, if their session proved a passkey within the re-authentication window; 403 with
+/// `reauth` otherwise (OWASP ASVS V3: re-authenticate before sensitive changes).
+pub async fn recently_verified(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let session = signed_in(state, headers).await?;
+    fresh(state, session)
+}
+
+fn fresh(state: &AppState, session: Session) -> Result<Session, ApiError> {
+    let window = state.config.reauth_seconds as i64 * 1000;
+    if now_ms() - session.verified_at > window {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            message: "この操作の前に、もう一度パスキーで本人確認してください (confirm it is you with your passkey first)".into(),
+            reauth: true,
+        });
+    }
+    Ok(session)
+}
+
+/// [`administrator`], with a recent passkey proof (for roles, leaving, tokens).
+pub async fn administrator_verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    facility: FacilityId,
+) -> Result<Session, ApiError> {
+    let session = administrator(state, headers, facility).await?;
+    fresh(state, session)
+}
+
+/// The signed-in person, if they are an administrator of `facility`; 403 otherwise.
+pub async fn administrator(
+    state: &AppState,
+    headers: &HeaderMap,
+    facility: FacilityId,
+) -> Result<Session, ApiError> {
+    let session = signed_in(state, headers).await?;
+    let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
+    if !may_manage_people(&memberships, facility) {
+        return Err(bad(
+            StatusCode::FORBIDDEN,
+            "この操作は管理者だけができます (administrators only)",
+        ));
+    }
+    Ok(session)
+}
+
+/// A signed-in person (401 otherwise).
+pub struct SignedIn(pub Session);
+
+/// A signed-in person whose session proved a passkey within the re-authentication window (403 with
+/// `reauth` otherwise: the app asks for the passkey and retries).
+pub struct RecentlyVerified(pub Session);
+
+/// A 管理者 of the facility named by the path's `{facility}` (403 otherwise).
+pub struct Admin {
+    pub session: Session,
+    pub facility: FacilityId,
+}
+
+/// A 管理者 of any facility (the log's chain head, which carries nothing of anyone's entries).
+pub struct AdminSomewhere(pub Session);
+
+impl FromRequestParts<AppState> for AdminSomewhere {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = signed_in(state, &parts.headers).await?;
+        let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
+        if memberships
+            .iter()
+            .any(|m| m.role == mamori_shared::access::Role::Admin)
+        {
+            Ok(AdminSomewhere(session))
+        } else {
+            Err(bad(
+                StatusCode::FORBIDDEN,
+                "この操作は管理者だけができます (administrators only)",
+            ))
+        }
+    }
+}
+
+/// An [`Admin`] with a recent passkey proof (roles, leaving, tokens, new 管理者).
+pub struct VerifiedAdmin {
+    pub session: Session,
+    pub facility: FacilityId,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        signed_in(state, &parts.headers).await.map(SignedIn)
+    }
+}
+
+impl FromRequestParts<AppState> for RecentlyVerified {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        recently_verified(state, &parts.headers)
+            .await
+            .map(RecentlyVerified)
+    }
+}
+
+/// The `{facility}` of the route's path.
+async fn path_facility(parts: &mut Parts, state: &AppState) -> Result<FacilityId, ApiError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| bad(StatusCode::BAD_REQUEST, "no facility in the path"))?;
+    params
+        .iter()
+        .find(|(name, _)| *name == "facility")
+        .and_then(|(_, value)| FacilityId::parse(value))
+        .ok_or_else(|| {
+            bad(
+                StatusCode::BAD_REQUEST,
+                "施設IDが正しくありません (bad facility id)",
+            )
+        })
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let facility = path_facility(parts, state).await?;
+        let session = administrator(state, &parts.headers, facility).await?;
+        Ok(Admin { session, facility })
+    }
+}
+
+impl FromRequestParts<AppState> for VerifiedAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let facility = path_facility(parts, state).await?;
+        let session = administrator_verified(state, &parts.headers, facility).await?;
+        Ok(VerifiedAdmin { session, facility })
+    }
+}
