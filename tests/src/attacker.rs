@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use automerge::ChangeHash;
+use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Limits, Message};
@@ -60,14 +60,17 @@ impl Attacker {
                 .insert("authorization", format!("Bearer {token}").parse().unwrap());
         }
         if let Some(cookie) = cookie {
-            request.headers_mut().insert("cookie", cookie.parse().unwrap());
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
         }
         let config = crate::load::client_config()
             .max_message_size(Some(64 << 20))
             .max_frame_size(Some(64 << 20));
-        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
-            .await
-            .expect("the sync endpoint accepts the attacker");
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+                .await
+                .expect("the sync endpoint accepts the attacker");
         let me = PeerId::generate("attacker");
         let join = Message::Join {
             sender_id: me.clone(),

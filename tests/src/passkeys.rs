@@ -46,8 +46,13 @@ pub async fn run(b: &Browser, body: &str) -> Value {
 
 /// A browser on the server's origin with its own passkey authenticator.
 pub async fn browser_at(server: &TestServer) -> Browser {
+    browser_at_url(&server.url).await
+}
+
+/// [`browser_at`] a server given by its URL (one running as its own process).
+pub async fn browser_at_url(url: &str) -> Browser {
     let b = Browser::start().await;
-    b.goto(&server.url).await;
+    b.goto(url).await;
     b.add_virtual_authenticator().await;
     b
 }

@@ -81,6 +81,13 @@ impl TestServer {
         frozen: Arc<Frozen>,
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
+        // The server's own log, when a test run asks for it (`RUST_LOG=info`).
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
         let data = tempfile::tempdir().expect("temp data dir");
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
@@ -182,4 +189,80 @@ pub fn server_binary() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// The server binary as its own process, signed in as deployed, serving the built app on a free port: for
+/// tests that read its memory from `/proc` or kill it.
+pub struct ServerProcess {
+    pub url: String,
+    child: std::process::Child,
+    data: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts it with extra flags and waits until it answers.
+    pub async fn start(extra: &[&str]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = tempfile::tempdir().expect("temp data dir");
+        let url = format!("http://localhost:{port}");
+        let child = std::process::Command::new(server_binary())
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--public-url", &url])
+            .arg("--assets")
+            .arg(dist_dir())
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        let server = ServerProcess { url, child, data };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server process does not answer"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A line of `/proc/<pid>/status` in KiB (`VmHWM`: the peak resident memory so far; `VmRSS`: now).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        proc_status_kib(self.pid(), field)
+    }
+}
+
+/// A `kB` field of `/proc/<pid>/status`.
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -5,8 +5,8 @@
 //! compressed change or a document's compressed columns to whatever size they unpack to (1 MB of DEFLATE'd
 //! zeros is 1 GB), and a run-length-encoded column declares any number of operations in a few bytes, each
 //! of which it then allocates. So each chunk is read here first, by the storage format
-//! (<https://alexjg.github.io/automerge-storage-docs/>): every list entry must be exactly one whole chunk (no
-//! bytes before or after, never half of one), DEFLATE'd parts are inflated here under a cap, and the
+//! (<https://alexjg.github.io/automerge-storage-docs/>): every list entry must be whole chunks, one after
+//! another (Automerge's v2 message puts several in one entry), never half of one, DEFLATE'd parts are inflated here under a cap, and the
 //! operations and changes every column declares are counted and held to a budget proportional to the
 //! message's size. Only then does Automerge parse the chunk, from the bytes checked here.
 //!
@@ -86,10 +86,8 @@ pub enum ChunkError {
     #[error("a chunk is malformed: {0}")]
     Malformed(String),
     #[error(
-        "each entry of a message's changes must be one whole chunk: {0} bytes follow the chunk's end"
+        "a chunk is cut short (each entry of a message's changes must hold whole chunks): it declares {declared} bytes, {present} are present"
     )]
-    TrailingBytes(usize),
-    #[error("a chunk is cut short: it declares {declared} bytes, {present} are present")]
     CutShort { declared: u64, present: usize },
     #[error("bundle chunks are not accepted")]
     Bundle,
@@ -116,9 +114,24 @@ pub enum Checked {
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
-/// Checks one entry of a message's `changes` list against `budget`.
-pub fn check(chunk: &[u8], budget: &mut Budget) -> Result<Checked, ChunkError> {
-    let mut r = Reader::new(chunk);
+/// Checks one entry of a message's `changes` list against `budget`: whole chunks, one after another.
+pub fn check(entry: &[u8], budget: &mut Budget) -> Result<Vec<Checked>, ChunkError> {
+    let mut out = Vec::new();
+    let mut rest = entry;
+    if rest.is_empty() {
+        return Err(ChunkError::Malformed("an empty entry".into()));
+    }
+    while !rest.is_empty() {
+        let (checked, len) = check_one(rest, budget)?;
+        out.push(checked);
+        rest = &rest[len..];
+    }
+    Ok(out)
+}
+
+/// Checks the chunk at the start of `bytes`; returns it and its length.
+fn check_one(bytes: &[u8], budget: &mut Budget) -> Result<(Checked, usize), ChunkError> {
+    let mut r = Reader::new(bytes);
     if r.take(4)? != MAGIC {
         return Err(ChunkError::Malformed("no Automerge magic bytes".into()));
     }
@@ -129,11 +142,10 @@ pub fn check(chunk: &[u8], budget: &mut Budget) -> Result<Checked, ChunkError> {
     if declared > present as u64 {
         return Err(ChunkError::CutShort { declared, present });
     }
-    if declared < present as u64 {
-        return Err(ChunkError::TrailingBytes(present - declared as usize));
-    }
-    let body = r.rest();
-    match kind {
+    let len = bytes.len() - present + declared as usize;
+    let chunk = &bytes[..len];
+    let body = r.take(declared as usize)?;
+    let checked = match kind {
         0 => {
             document_cost(body, budget)?;
             Ok(Checked::Document(chunk.to_vec()))
@@ -155,7 +167,8 @@ pub fn check(chunk: &[u8], budget: &mut Budget) -> Result<Checked, ChunkError> {
         }
         3 => Err(ChunkError::Bundle),
         other => Err(ChunkError::UnknownType(other)),
-    }
+    }?;
+    Ok((checked, len))
 }
 
 fn automerge_change(bytes: Vec<u8>) -> Result<Checked, ChunkError> {
@@ -284,12 +297,6 @@ impl<'a> Reader<'a> {
 
     fn remaining(&self) -> usize {
         self.data.len() - self.at
-    }
-
-    fn rest(&mut self) -> &'a [u8] {
-        let rest = &self.data[self.at..];
-        self.at = self.data.len();
-        rest
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], ChunkError> {

@@ -63,15 +63,17 @@ pub fn parse(data: &[u8], limits: &ChunkLimits) -> Result<Inbound, IngestError> 
     let mut budget = limits.budget(wire);
     let mut changes = Vec::new();
     for chunk in message.changes.iter() {
-        match chunks::check(chunk, &mut budget)? {
-            Checked::Change(change) => changes.push(*change),
-            Checked::Document(bytes) => {
-                let options = automerge::LoadOptions::new()
-                    .on_partial_load(automerge::OnPartialLoad::Error)
-                    .verification_mode(automerge::VerificationMode::Check);
-                let mut whole = AutoCommit::load_with_options(&bytes, options)
-                    .map_err(|e| IngestError::BadDocument(e.to_string()))?;
-                changes.extend(whole.get_changes(&[]));
+        for checked in chunks::check(chunk, &mut budget)? {
+            match checked {
+                Checked::Change(change) => changes.push(*change),
+                Checked::Document(bytes) => {
+                    let options = automerge::LoadOptions::new()
+                        .on_partial_load(automerge::OnPartialLoad::Error)
+                        .verification_mode(automerge::VerificationMode::Check);
+                    let mut whole = AutoCommit::load_with_options(&bytes, options)
+                        .map_err(|e| IngestError::BadDocument(e.to_string()))?;
+                    changes.extend(whole.get_changes(&[]));
+                }
             }
         }
     }

@@ -35,23 +35,38 @@ fn checksum(kind: u8, body: &[u8]) -> [u8; 4] {
     [hash[0], hash[1], hash[2], hash[3]]
 }
 
-/// DEFLATE'd `data`.
-pub fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(data).expect("deflate into memory");
-    e.finish().expect("deflate into memory")
+/// `n` zero bytes DEFLATE'd, written a megabyte at a time (a gigabyte never sits in memory), with the
+/// checksum of a change chunk holding them.
+fn deflated_zeros(n: usize) -> (Vec<u8>, [u8; 4]) {
+    let piece = vec![0u8; 1 << 20];
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut header = vec![1u8];
+    write_uleb(&mut header, n as u64);
+    let mut hash = Sha256::new().chain_update(&header);
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(piece.len());
+        e.write_all(&piece[..take]).expect("deflate into memory");
+        hash.update(&piece[..take]);
+        left -= take;
+    }
+    let hash = hash.finalize();
+    (
+        e.finish().expect("deflate into memory"),
+        [hash[0], hash[1], hash[2], hash[3]],
+    )
 }
 
 /// A compressed change chunk (type 2) whose body inflates to `inflated` zero bytes: about a thousandth of
 /// that on the wire.
 pub fn compressed_bomb(inflated: usize) -> Vec<u8> {
-    let zeros = vec![0u8; inflated];
-    framed(2, checksum(1, &zeros), &deflate(&zeros))
+    let (body, checksum) = deflated_zeros(inflated);
+    framed(2, checksum, &body)
 }
 
 /// A document chunk (type 0) with one operation column, DEFLATE'd, that inflates to `inflated` zero bytes.
 pub fn document_column_bomb(inflated: usize) -> Vec<u8> {
-    let column = deflate(&vec![0u8; inflated]);
+    let (column, _) = deflated_zeros(inflated);
     let mut body = Vec::new();
     write_uleb(&mut body, 1); // one actor
     write_uleb(&mut body, 16);

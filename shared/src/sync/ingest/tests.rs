@@ -128,7 +128,7 @@ fn own_change_with_the_start_of_a_forged_one_is_refused() {
     assert!(
         matches!(
             s.verdict,
-            Err(IngestError::Chunk(ChunkError::TrailingBytes(10)))
+            Err(IngestError::Chunk(ChunkError::CutShort { .. }))
         ),
         "{:?}",
         s.verdict
