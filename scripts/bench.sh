@@ -4,6 +4,8 @@
 #   bash scripts/bench.sh app     only the app part (headless Chromium)
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
 #                                 sync server, same generator, one run (about 10 minutes)
+#   bash scripts/bench.sh attacks crafted sync messages (inflation bombs, declared operations) beside honest
+#                                 ones of the same size: server CPU and peak memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PART="${1:-all}"
@@ -18,4 +20,8 @@ if [ "$PART" = all ] || [ "$PART" = sync ]; then
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   [ "$(ulimit -n)" -ge 4096 ] || echo "[bench] only $(ulimit -n) open files allowed: 1,000 connections need more" >&2
   cargo run --profile server -q -p mamori-tests --bin load -- compare
+fi
+if [ "$PART" = all ] || [ "$PART" = attacks ]; then
+  cargo build --profile server -q -p mamori-server --bin mamori-server
+  cargo run --profile server -q -p mamori-tests --bin attacks -- target/server/mamori-server
 fi

@@ -103,10 +103,11 @@ pub struct Config {
     /// A document no connection has open is unloaded from memory after this long (it stays in the store).
     #[arg(long, env = "MAMORI_UNLOAD_IDLE_MS", default_value_t = 60_000)]
     pub unload_idle_ms: u64,
-    /// Operations (and changes) a sync message may declare per byte it carries, beyond a small floor: what
-    /// bounds Automerge's work on one message before it sees it.
-    #[arg(long, env = "MAMORI_OPS_PER_BYTE", default_value_t = 2)]
-    pub ops_per_byte: u64,
+    /// Operations (and changes) a sync message may declare per KiB it carries (its DEFLATE'd parts counted
+    /// inflated too), beyond a small floor: what bounds Automerge's work on one message before it sees it.
+    /// Honest messages carry about 50.
+    #[arg(long, env = "MAMORI_OPS_PER_KIB", default_value_t = 128)]
+    pub ops_per_kib: u64,
     /// The largest a document may grow in the store, in bytes.
     #[arg(long, env = "MAMORI_MAX_DOCUMENT_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_document_bytes: usize,
@@ -179,11 +180,11 @@ impl Config {
     }
 
     /// What one sync message's chunks may cost: inflated to at most twice the largest message, and
-    /// `--ops-per-byte` operations declared per byte.
+    /// `--ops-per-kib` operations declared per KiB.
     pub fn chunk_limits(&self) -> mamori_shared::sync::chunks::ChunkLimits {
         mamori_shared::sync::chunks::ChunkLimits {
             max_inflated_bytes: 2 * self.max_message_bytes,
-            ops_per_byte: self.ops_per_byte,
+            ops_per_kib: self.ops_per_kib,
             ..Default::default()
         }
     }

@@ -83,6 +83,11 @@ pub fn document_column_bomb(inflated: usize) -> Vec<u8> {
 /// An uncompressed change (type 1) of a few dozen bytes whose run-length-encoded columns declare `ops`
 /// operations, each setting the root's key `a` to null.
 pub fn run_length_bomb(ops: u64, actor: &[u8]) -> Vec<u8> {
+    run_length_bomb_padded(ops, actor, 0)
+}
+
+/// [`run_length_bomb`] with a commit message of `padding` bytes, to make it a given size on the wire.
+pub fn run_length_bomb_padded(ops: u64, actor: &[u8], padding: usize) -> Vec<u8> {
     let run = |value: &[u8]| {
         let mut c = Vec::new();
         write_sleb(&mut c, ops as i64);
@@ -105,7 +110,8 @@ pub fn run_length_bomb(ops: u64, actor: &[u8]) -> Vec<u8> {
     write_uleb(&mut body, 1); // seq
     write_uleb(&mut body, 1); // start op
     write_sleb(&mut body, 0); // time
-    write_uleb(&mut body, 0); // message
+    write_uleb(&mut body, padding as u64); // message
+    body.extend(std::iter::repeat_n(b'x', padding));
     write_uleb(&mut body, 0); // other actors
     write_uleb(&mut body, columns.len() as u64);
     for (spec, data) in &columns {

@@ -102,7 +102,7 @@ fn the_budget_is_for_the_whole_message() {
     let bytes = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
     let mut tight = ChunkLimits {
         ops_floor: 150,
-        ops_per_byte: 0,
+        ops_per_kib: 0,
         ..ChunkLimits::default()
     }
     .budget(0);
@@ -122,5 +122,51 @@ fn bundles_and_unknown_types_are_refused() {
     assert_eq!(
         check(&craft::chunk(9, &[0; 8]), &mut budget()).unwrap_err(),
         ChunkError::UnknownType(9)
+    );
+}
+
+/// Prints how many operations honest Mamori messages carry per byte (wire and inflated), to choose
+/// `ops_per_byte`: `cargo test -p mamori-shared --release honest_density -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn honest_density() {
+    use crate::schema::ledger::{self, Device};
+    let mut doc = ledger::create::<Device>(crate::model::FacilityId::generate(), 0).unwrap();
+    let rows: Vec<Device> = (0..3000)
+        .map(|i| Device {
+            id: ledger::new_row_id(),
+            number: format!("PC-{i:04}"),
+            maker: "富士通".into(),
+            os: "Windows 11".into(),
+            computer_name: format!("Room{}のPC{}", i % 20, i),
+            location: format!("{}階", i % 5),
+            status: "稼働".into(),
+            ..serde_json::from_str::<Device>(r#"{"id":"","number":"","maker":"","os":"","software":"","software_version":"","ip_address":"","computer_name":"","location":"","user":"","registered_on":null,"status":"","description":"","category":"","vendor_id":null,"remote":"unknown","last_patch_on":null,"os_support_end_on":null}"#).unwrap_or_else(|_| panic!("template"))
+        })
+        .collect();
+    ledger::put_rows(&mut doc, &rows).unwrap();
+    doc.commit();
+    let mut change = doc.get_last_local_change().unwrap().clone();
+    let raw = change.raw_bytes().len();
+    let wire = change.bytes().len();
+    let ops = change.len();
+    let saved = doc.save();
+    let total_ops: usize = doc.get_changes(&[]).iter().map(|c| c.len()).sum();
+    println!(
+        "import change: {ops} ops, raw {raw} B ({:.3} ops/B), compressed {wire} B ({:.3} ops/B)",
+        ops as f64 / raw as f64,
+        ops as f64 / wire as f64
+    );
+    let mut b = ChunkLimits {
+        ops_floor: u64::MAX / 4,
+        ..ChunkLimits::default()
+    }
+    .budget(0);
+    check(&saved, &mut b).unwrap();
+    println!(
+        "whole document: {total_ops} ops, saved {} B ({:.3} ops/B wire), inflated {} B",
+        saved.len(),
+        total_ops as f64 / saved.len() as f64,
+        16 * 1024 * 1024 - b.inflated_left
     );
 }
