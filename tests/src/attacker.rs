@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use automerge::ChangeHash;
-use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use futures_util::{SinkExt, StreamExt};
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::{Limits, Message};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+pub use mamori_shared::sync::chunks::craft::sync_message;
 
 use crate::load::Socket;
 
@@ -35,23 +35,20 @@ pub struct Attacker {
     server: PeerId,
 }
 
-/// A sync message (v1) with these heads and chunks, as a peer would send it.
-pub fn sync_message(mut heads: Vec<ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
-    heads.sort();
-    SyncMessage {
-        heads,
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: ChunkList::from(chunks),
-        flags: None,
-        version: MessageVersion::V1,
-    }
-    .encode()
-}
-
 impl Attacker {
     /// Connects to `server_url`'s `/sync` with an API token (`Authorization: Bearer`) or a session cookie.
     pub async fn connect(server_url: &str, token: Option<&str>, cookie: Option<&str>) -> Attacker {
+        Attacker::try_connect(server_url, token, cookie)
+            .await
+            .expect("the sync endpoint accepts the attacker")
+    }
+
+    /// [`Attacker::connect`], or the refusal of the upgrade (its status first).
+    pub async fn try_connect(
+        server_url: &str,
+        token: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Result<Attacker, String> {
         let url = format!("{}/sync", server_url.replace("http://", "ws://"));
         let mut request = url.into_client_request().unwrap();
         if let Some(token) = token {
@@ -70,7 +67,12 @@ impl Attacker {
         let (mut socket, _) =
             tokio_tungstenite::connect_async_with_config(request, Some(config), false)
                 .await
-                .expect("the sync endpoint accepts the attacker");
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(response) => {
+                        response.status().to_string()
+                    }
+                    other => other.to_string(),
+                })?;
         let me = PeerId::generate("attacker");
         let join = Message::Join {
             sender_id: me.clone(),
@@ -86,7 +88,7 @@ impl Attacker {
                 break sender_id;
             }
         };
-        Attacker { socket, me, server }
+        Ok(Attacker { socket, me, server })
     }
 
     /// Sends `data` as the sync message for `doc` and returns the server's first answer about it.

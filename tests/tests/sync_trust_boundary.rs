@@ -125,6 +125,38 @@ async fn crafted_sync_messages_are_refused_and_nothing_is_kept_or_logged() {
     let viewer = token(&admin, &facility, "viewer").await;
     let staff = token(&admin, &facility, "staff").await;
 
+    // No credentials, or a revoked token: the upgrade itself is refused.
+    let refused = Attacker::try_connect(&server.url, None, None).await.err();
+    assert!(
+        refused.as_deref().is_some_and(|s| s.starts_with("401")),
+        "{refused:?}"
+    );
+    let r = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/tokens', {});",
+            json!({ "name": "departed vendor", "role": "staff" })
+        ),
+    )
+    .await;
+    let (revoked_id, revoked) = (
+        r["body"]["id"].as_str().unwrap().to_string(),
+        r["body"]["token"].as_str().unwrap().to_string(),
+    );
+    let r = run(
+        &admin,
+        &format!("return api('DELETE', '/api/facilities/{facility}/tokens/{revoked_id}');"),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let refused = Attacker::try_connect(&server.url, Some(&revoked), None)
+        .await
+        .err();
+    assert!(
+        refused.as_deref().is_some_and(|s| s.starts_with("401")),
+        "{refused:?}"
+    );
+
     // The forged change: a 閲覧者 answering under the 管理者's actor id.
     let (_, forged) = change_on(&mut base, &ADMIN, "2-①");
     let z = forged.raw_bytes().to_vec();

@@ -124,6 +124,27 @@ pub fn run_length_bomb_padded(ops: u64, actor: &[u8], padding: usize) -> Vec<u8>
     chunk(1, &body)
 }
 
+/// A sync message (v1) with these heads and chunks, as a peer would send it.
+pub fn sync_message(mut heads: Vec<automerge::ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
+    heads.sort();
+    automerge::sync::Message {
+        heads,
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: automerge::sync::ChunkList::from(chunks),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
+/// `v` as unsigned LEB128, as the storage format and sync messages write numbers.
+pub fn uleb(v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_uleb(&mut out, v);
+    out
+}
+
 fn write_sleb(out: &mut Vec<u8>, mut v: i64) {
     loop {
         let b = (v & 0x7f) as u8;

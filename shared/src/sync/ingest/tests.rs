@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use automerge::sync::{ChunkList, Message as SyncMessage, MessageVersion};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ObjType, ROOT, ReadDoc};
 
@@ -11,17 +10,8 @@ use super::*;
 use crate::sync::chunks::craft;
 use crate::sync::tests::XorShift;
 
-fn message(mut heads: Vec<ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
-    heads.sort();
-    SyncMessage {
-        heads,
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: ChunkList::from(chunks),
-        flags: None,
-        version: MessageVersion::V1,
-    }
-    .encode()
+fn message(heads: Vec<ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
+    craft::sync_message(heads, chunks)
 }
 
 /// A device's document and the change it just made under `actor`.
@@ -327,30 +317,15 @@ fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
 
 #[test]
 fn a_bloom_filter_asking_for_billions_of_probes_is_refused() {
-    let mut bloom = Vec::new();
-    for v in [1u64, 10, u32::MAX as u64] {
-        chunks_uleb(&mut bloom, v);
-    }
+    let mut bloom: Vec<u8> = [1u64, 10, u32::MAX as u64]
+        .into_iter()
+        .flat_map(craft::uleb)
+        .collect();
     bloom.extend_from_slice(&[0xff; 2]);
     assert!(check_bloom(&bloom).is_err());
-    let mut honest = Vec::new();
-    for v in [1u64, 10, 7] {
-        chunks_uleb(&mut honest, v);
-    }
+    let mut honest: Vec<u8> = [1u64, 10, 7].into_iter().flat_map(craft::uleb).collect();
     honest.extend_from_slice(&[0xff; 2]);
     assert!(check_bloom(&honest).is_ok());
-}
-
-fn chunks_uleb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
 }
 
 /// Mangles real messages (chunks split, joined, truncated, mixed between messages, bytes flipped,
