@@ -23,5 +23,5 @@ if [ "$PART" = all ] || [ "$PART" = sync ]; then
 fi
 if [ "$PART" = all ] || [ "$PART" = attacks ]; then
   cargo build --profile server -q -p mamori-server --bin mamori-server
-  cargo run --profile server -q -p mamori-tests --bin attacks -- target/server/mamori-server
+  cargo run --profile server -q -p mamori-tests --bin attacks
 fi

@@ -1,33 +1,46 @@
 //! Handing back: which changes in a departed device's copy of a document the server does not have, and
 //! what they touch (for the 管理者 who decides on them). Pure: the caller brings both documents.
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, Change};
 use mamori_shared::schema::checklist;
 use serde_json::{Value, json};
 
-/// The changes the server lacks, as concatenated change chunks (loadable with `load_incremental`).
+/// The changes the server lacks, in the device's order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unknown {
-    pub chunks: Vec<u8>,
-    pub count: usize,
+    pub changes: Vec<Change>,
 }
 
-/// Changes in `device` that `server` (the server's copy, `None` when it has none) does not have.
-pub fn unknown_changes(server: Option<&mut AutoCommit>, device: &mut AutoCommit) -> Unknown {
-    let mut chunks = Vec::new();
-    let mut count = 0;
-    let mut server = server;
-    for mut change in device.get_changes(&[]) {
-        let known = match server.as_deref_mut() {
-            Some(s) => s.get_change_by_hash(&change.hash()).is_some(),
-            None => false,
-        };
-        if !known {
-            chunks.extend_from_slice(change.bytes().as_ref());
-            count += 1;
-        }
+impl Unknown {
+    pub fn count(&self) -> usize {
+        self.changes.len()
     }
-    Unknown { chunks, count }
+
+    /// The changes as concatenated (compressed) change chunks, as the quarantine stores them.
+    pub fn chunks(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for change in &self.changes {
+            out.extend_from_slice(change.clone().bytes().as_ref());
+        }
+        out
+    }
+}
+
+/// Changes of the device's (`device`, read by the bounded reader) that `server` (the server's copy, `None`
+/// when it has none) does not have.
+pub fn unknown_changes(server: Option<&mut AutoCommit>, device: Vec<Change>) -> Unknown {
+    let mut server = server;
+    let mut seen = std::collections::HashSet::new();
+    let changes = device
+        .into_iter()
+        .filter(|change| {
+            let known = server
+                .as_deref_mut()
+                .is_some_and(|s| s.get_change_by_hash(&change.hash()).is_some());
+            !known && seen.insert(change.hash())
+        })
+        .collect();
+    Unknown { changes }
 }
 
 /// What merging `unknown` into the server's copy would change, for people: the document's kind and, for a
@@ -37,7 +50,7 @@ pub fn summary(server: Option<&AutoCommit>, unknown: &Unknown) -> Value {
         Some(s) => s.clone(),
         None => AutoCommit::new(),
     };
-    if merged.load_incremental(&unknown.chunks).is_err() {
+    if merged.apply_changes(unknown.changes.clone()).is_err() {
         return json!({ "kind": "unreadable" });
     }
     let Ok(meta) = checklist::meta(&merged) else {
@@ -74,6 +87,10 @@ mod tests {
     use automerge::transaction::Transactable;
     use automerge::{ROOT, ReadDoc};
 
+    fn changes(doc: &mut AutoCommit) -> Vec<Change> {
+        doc.get_changes(&[])
+    }
+
     #[test]
     fn only_changes_the_server_lacks_are_kept_and_they_merge_back() {
         let mut server = AutoCommit::new();
@@ -84,25 +101,33 @@ mod tests {
         device.put(ROOT, "c", 3).unwrap();
         server.put(ROOT, "d", 4).unwrap();
 
-        let unknown = unknown_changes(Some(&mut server), &mut device);
-        assert_eq!(unknown.count, 2);
+        let unknown = unknown_changes(Some(&mut server), changes(&mut device));
+        assert_eq!(unknown.count(), 2);
         let mut merged = server.clone();
-        merged.load_incremental(&unknown.chunks).unwrap();
+        merged.load_incremental(&unknown.chunks()).unwrap();
         for key in ["a", "b", "c", "d"] {
             assert!(merged.get(ROOT, key).unwrap().is_some(), "{key}");
         }
 
-        let none = unknown_changes(Some(&mut merged), &mut device);
-        assert_eq!(none.count, 0);
-        assert!(none.chunks.is_empty());
+        let none = unknown_changes(Some(&mut merged), changes(&mut device));
+        assert_eq!(none.count(), 0);
+        assert!(none.chunks().is_empty());
+    }
+
+    #[test]
+    fn a_change_listed_twice_is_kept_once() {
+        let mut device = AutoCommit::new();
+        device.put(ROOT, "x", "y").unwrap();
+        let twice = [changes(&mut device), changes(&mut device)].concat();
+        assert_eq!(unknown_changes(None, twice).count(), 1);
     }
 
     #[test]
     fn a_document_the_server_never_had_is_handed_back_whole() {
         let mut device = AutoCommit::new();
         device.put(ROOT, "x", "y").unwrap();
-        let unknown = unknown_changes(None, &mut device);
-        assert_eq!(unknown.count, 1);
+        let unknown = unknown_changes(None, changes(&mut device));
+        assert_eq!(unknown.count(), 1);
         assert_eq!(summary(None, &unknown)["kind"], "other");
     }
 }

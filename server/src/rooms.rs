@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, Change};
 use mamori_shared::model::DocumentId;
 use mamori_shared::sync::ingest::{Pending, PendingLimits};
 use mamori_shared::sync::{Generated, Recent};
@@ -21,6 +21,17 @@ use crate::store::{DocStore, Recorded, StoreError};
 
 /// Compact a document's chunks into one snapshot once it has this many.
 const COMPACT_AFTER: usize = 64;
+
+/// Why changes from outside sync were not merged (nothing of them is kept).
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("the changes could not be applied: {0}")]
+    Apply(String),
+    #[error("the changes break the document's schema: {0}")]
+    Schema(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// A connection's inbox of "this document changed" notes.
 pub type Inbox = mpsc::Sender<DocumentId>;
@@ -212,9 +223,11 @@ impl Rooms {
         Ok(Some(room))
     }
 
-    /// Merges change chunks into a document from outside any connection (a 管理者 accepting handed-back
-    /// changes): durable first, then every subscriber is told. Creates the document if the store has none.
-    pub async fn merge(&self, id: DocumentId, chunks: &[u8]) -> Result<(), StoreError> {
+    /// Merges changes into a document from outside any connection (a 管理者 accepting handed-back changes):
+    /// applied as parsed (read by [`ingest::read_changes`](mamori_shared::sync::ingest::read_changes), never
+    /// re-read), held to the document's schema like a peer's changes, durable first, then every subscriber
+    /// is told. Creates the document if the store has none.
+    pub async fn merge(&self, id: DocumentId, changes: Vec<Change>) -> Result<(), MergeError> {
         /// The connection id merges subscribe under: never given to a real connection (those count up from 1).
         const MERGER: u64 = u64::MAX;
         let (inbox, _notes) = mpsc::channel(1);
@@ -225,13 +238,19 @@ impl Rooms {
         let merged = {
             let mut g = room.doc.lock().await;
             let before = g.doc.get_heads();
+            let kind_before = mamori_shared::schema::kind_of(&g.doc);
             g.generated.clear();
             g.recent.clear();
-            match g.doc.load_incremental(chunks) {
-                Ok(_) => g.persist_since(id, &before, self.store()).await,
-                Err(e) => Err(StoreError::Other(format!(
-                    "changes for {id} do not load: {e}"
-                ))),
+            match g.doc.apply_changes(changes) {
+                Err(e) => Err(MergeError::Apply(e.to_string())),
+                Ok(()) if g.doc.get_heads() == before => Ok(()),
+                Ok(()) => match mamori_shared::schema::check(&g.doc, kind_before) {
+                    Err(reason) => Err(MergeError::Schema(reason)),
+                    Ok(_) => g
+                        .persist_since(id, &before, self.store())
+                        .await
+                        .map_err(MergeError::from),
+                },
             }
         };
         room.unsubscribe(MERGER);

@@ -44,6 +44,22 @@ pub async fn run(b: &Browser, body: &str) -> Value {
     .await
 }
 
+/// POSTs `bytes` as the body to `path` from the page (with its cookie); returns `{ status, body }`.
+pub async fn post_bytes(b: &Browser, path: &str, bytes: &[u8]) -> Value {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    run(
+        b,
+        &format!(
+            "const body = Uint8Array.from(atob('{b64}'), c => c.charCodeAt(0)); \
+             const r = await fetch({path}, {{ method: 'POST', body }}); \
+             return {{ status: r.status, body: await r.json().catch(() => null) }};",
+            path = json!(path)
+        ),
+    )
+    .await
+}
+
 /// A browser on the server's origin with its own passkey authenticator.
 pub async fn browser_at(server: &TestServer) -> Browser {
     browser_at_url(&server.url).await

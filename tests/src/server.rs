@@ -178,17 +178,19 @@ pub async fn post_with_cookie(port: u16, path: &str, cookie: &str) -> String {
 /// tests that run it as a process or call its maintenance commands.
 pub fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's path");
+    // A test runs from target/<profile>/deps, a tool of this crate (the benchmarks) from target/<profile>.
     let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/debug")
-        .join("mamori-server");
-    assert!(
-        bin.is_file(),
-        "build the server first: cargo build -p mamori-server ({} missing)",
-        bin.display()
-    );
-    bin
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("mamori-server"))
+        .find(|bin| bin.is_file());
+    bin.unwrap_or_else(|| {
+        panic!(
+            "build the server first: cargo build -p mamori-server (none beside {})",
+            exe.display()
+        )
+    })
 }
 
 /// The server binary as its own process, signed in as deployed, serving the built app on a free port: for
@@ -202,6 +204,15 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts it with extra flags and waits until it answers.
     pub async fn start(extra: &[&str]) -> ServerProcess {
+        ServerProcess::start_serving(&dist_dir(), extra).await
+    }
+
+    /// [`ServerProcess::start`] with no app to serve (sync and the API only: for the benchmarks).
+    pub async fn start_without_app(extra: &[&str]) -> ServerProcess {
+        ServerProcess::start_serving(std::path::Path::new("/nonexistent"), extra).await
+    }
+
+    async fn start_serving(assets: &std::path::Path, extra: &[&str]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -212,7 +223,7 @@ impl ServerProcess {
         let child = std::process::Command::new(server_binary())
             .args(["--addr", &format!("127.0.0.1:{port}"), "--public-url", &url])
             .arg("--assets")
-            .arg(dist_dir())
+            .arg(assets)
             .arg("--data-dir")
             .arg(data.path())
             .args(extra)
@@ -258,6 +269,12 @@ pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(&format!("{field}:")))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// Resets `pid`'s peak resident memory (VmHWM) to what it holds now, so the next reading is the peak of
+/// what happens after (Linux: writing 5 to `clear_refs`). False where the kernel does not allow it.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 impl Drop for ServerProcess {

@@ -3,8 +3,11 @@
 //! deletes the facility's data (the emergency copy of its contact chart included) and says so. The 管理者 reviews the set and accepts it, which merges it for
 //! everyone; a discarded set never reaches the document.
 
+use automerge::transaction::Transactable;
+use mamori_shared::model::DocumentId;
+use mamori_shared::sync::chunks::craft;
 use mamori_tests::TestServer;
-use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status};
+use mamori_tests::passkeys::{joined, my_facility, post_bytes, registered_admin, run, status};
 
 /// How many documents the app keeps in IndexedDB on this device.
 const STORED_DOCUMENTS: &str = "const open = indexedDB.open('mamori'); \
@@ -115,6 +118,70 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
     )
     .await;
     assert_eq!(status(&forged), 403, "{forged}");
+
+    // The departed device's cookie is no way around the sync bounds: a document whose compressed column
+    // inflates to 1 GB is refused as unreadable, at once.
+    let started = std::time::Instant::now();
+    let bomb = post_bytes(
+        &staff,
+        &format!("/api/device/departure/{doc}?facility={facility}"),
+        &craft::document_column_bomb(1 << 30),
+    )
+    .await;
+    assert_eq!(status(&bomb), 400, "{bomb}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // A handed-back document that is no Mamori document is quarantined, but accepting it is refused with a
+    // clear error and registers nothing; it can still be discarded.
+    let mut stray = automerge::AutoCommit::new();
+    stray
+        .put(automerge::ROOT, "kind", "not-a-mamori-document")
+        .unwrap();
+    let stray_doc = DocumentId::generate();
+    let r = post_bytes(
+        &staff,
+        &format!("/api/device/departure/{stray_doc}?facility={facility}"),
+        &stray.save(),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let stray_set = r["body"]["id"].as_str().unwrap().to_string();
+    let r = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/quarantine/{stray_set}/accept');"),
+    )
+    .await;
+    assert_eq!(status(&r), 422, "{r}");
+    assert!(
+        r["body"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("文書に合いません"),
+        "{r}"
+    );
+    let r = run(
+        &admin,
+        &format!("return api('GET', '/api/facilities/{facility}/quarantine');"),
+    )
+    .await;
+    let stray_row = r["body"]["quarantine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == stray_set.as_str())
+        .cloned();
+    assert_eq!(
+        stray_row.map(|s| s["decision"].clone()),
+        Some(serde_json::Value::Null),
+        "still undecided: {r}"
+    );
+    let r = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/quarantine/{stray_set}/discard');"
+        ),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
 
     // The 管理者 accepts the checklist's set on 利用者の管理 and the answers arrive.
     admin.goto(&format!("{}/people", server.url)).await;

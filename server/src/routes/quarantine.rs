@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use mamori_shared::access::DocumentInfo;
 use mamori_shared::model::{DocumentId, FacilityId};
 use mamori_shared::schema::checklist;
+use mamori_shared::sync::ingest::read_changes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,6 +24,7 @@ use crate::error::ApiError;
 use crate::gate::http::Admin;
 use crate::gate::http::{now_ms, session_token};
 use crate::handback::{summary, unknown_changes};
+use crate::rooms::MergeError;
 
 /// A handed-back document may be large (a hospital's ledgers); the default 2 MB would refuse it.
 const HAND_BACK_LIMIT: usize = 64 * 1024 * 1024;
@@ -95,7 +97,9 @@ async fn hand_back(
     if !departure.facilities.contains(&facility) {
         return Err(refuse());
     }
-    let mut device = AutoCommit::load(&body).map_err(|e| {
+    // Read by the same bounded reader as a sync message (a document's compressed columns inflated under a
+    // cap, its operations counted) and kept as parsed: nothing here is loaded twice.
+    let device = read_changes(&body, &state.config.chunk_limits()).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("文書を読み込めません (the document does not load: {e})"),
@@ -105,8 +109,8 @@ async fn hand_back(
         Some(chunks) => Some(AutoCommit::load(&chunks.concat())?),
         None => None,
     };
-    let unknown = unknown_changes(server.as_mut(), &mut device);
-    if unknown.count == 0 {
+    let unknown = unknown_changes(server.as_mut(), device);
+    if unknown.count() == 0 {
         return Ok(Json(json!({ "quarantined": 0 })));
     }
     let summary = summary(server.as_ref(), &unknown).to_string();
@@ -118,14 +122,14 @@ async fn hand_back(
                 doc,
                 person: departure.person,
                 device: &device_of(&headers),
-                changes: &unknown.chunks,
-                change_count: unknown.count,
+                changes: &unknown.chunks(),
+                change_count: unknown.count(),
                 summary: &summary,
             },
             now_ms(),
         )
         .await?;
-    tracing::info!(%facility, %doc, person = %departure.person, changes = unknown.count, "changes handed back into quarantine");
+    tracing::info!(%facility, %doc, person = %departure.person, changes = unknown.count(), "changes handed back into quarantine");
     let name = state
         .directory
         .person_name(departure.person)
@@ -139,10 +143,10 @@ async fn hand_back(
                 .at_facility(facility)
                 .document(doc)
                 .device(&device_of(&headers))
-                .detail(format!("{} 件の変更を隔離", unknown.count)),
+                .detail(format!("{} 件の変更を隔離", unknown.count())),
         )
         .await;
-    Ok(Json(json!({ "quarantined": unknown.count, "id": id })))
+    Ok(Json(json!({ "quarantined": unknown.count(), "id": id })))
 }
 
 async fn list(
@@ -185,23 +189,49 @@ async fn accept(
         .quarantined_changes(facility, &id)
         .await?
         .ok_or_else(no_such_set)?;
-    if state.directory.document(doc).await?.is_none() {
-        // Made offline and never synced: it becomes the facility's document now.
-        let mut whole = AutoCommit::new();
-        whole.load_incremental(&chunks)?;
-        let meta = checklist::meta(&whole).ok();
-        let info = DocumentInfo {
-            facility,
-            form: meta.as_ref().map(|m| m.form),
-            vendor: meta.and_then(|m| m.vendor_id),
-            shared_with: Vec::new(),
-        };
+    let changes = read_changes(&chunks, &state.config.chunk_limits()).map_err(|e| {
+        tracing::warn!(%facility, %doc, set = %id, error = %e, "a quarantined set does not read");
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "返却データを読み込めません。破棄してください (the handed-back changes do not read: discard them)",
+        )
+    })?;
+    // A document made offline and never synced becomes the facility's now: registered once its changes
+    // are merged (a set that does not fit leaves nothing registered; accepting again merges nothing twice).
+    let unregistered = match state.directory.document(doc).await? {
+        Some(info) if info.facility != facility => return Err(no_such_set()),
+        Some(_) => None,
+        None => {
+            let mut whole = AutoCommit::new();
+            whole.apply_changes(changes.clone())?;
+            let meta = checklist::meta(&whole).ok();
+            Some(DocumentInfo {
+                facility,
+                form: meta.as_ref().map(|m| m.form),
+                vendor: meta.and_then(|m| m.vendor_id),
+                shared_with: Vec::new(),
+            })
+        }
+    };
+    match state.rooms.merge(doc, changes).await {
+        Ok(()) => {}
+        Err(MergeError::Store(e)) => return Err(e.into()),
+        Err(refused) => {
+            tracing::warn!(%facility, %doc, set = %id, error = %refused, "handed-back changes refused");
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "返却データは文書に合いません。破棄してください (the handed-back changes do not fit the document: {refused})"
+                ),
+            ));
+        }
+    }
+    if let Some(info) = unregistered {
         state
             .directory
             .register_document(doc, &info, by.person, now_ms())
             .await?;
     }
-    state.rooms.merge(doc, &chunks).await?;
     state
         .directory
         .decide_quarantined(facility, &id, true, by.person, now_ms())

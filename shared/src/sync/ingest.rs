@@ -62,23 +62,41 @@ pub fn parse(data: &[u8], limits: &ChunkLimits) -> Result<Inbound, IngestError> 
     let wire: usize = message.changes.iter().map(|c| c.len()).sum();
     let mut budget = limits.budget(wire);
     let mut changes = Vec::new();
-    for chunk in message.changes.iter() {
-        for checked in chunks::check(chunk, &mut budget)? {
-            match checked {
-                Checked::Change(change) => changes.push(*change),
-                Checked::Document(bytes) => {
-                    let options = automerge::LoadOptions::new()
-                        .on_partial_load(automerge::OnPartialLoad::Error)
-                        .verification_mode(automerge::VerificationMode::Check);
-                    let mut whole = AutoCommit::load_with_options(&bytes, options)
-                        .map_err(|e| IngestError::BadDocument(e.to_string()))?;
-                    changes.extend(whole.get_changes(&[]));
-                }
-            }
-        }
+    for entry in message.changes.iter() {
+        read_into(entry, &mut budget, &mut changes)?;
     }
     message.changes = sync::ChunkList::from(Vec::<Vec<u8>>::new());
     Ok(Inbound { message, changes })
+}
+
+/// Every change in `bytes` (whole chunks one after another: changes, compressed changes, documents), read
+/// under `limits` as one message's chunks are: for data that arrives outside sync (a device's handed-back
+/// document) or was stored from there.
+pub fn read_changes(bytes: &[u8], limits: &ChunkLimits) -> Result<Vec<Change>, IngestError> {
+    let mut changes = Vec::new();
+    read_into(bytes, &mut limits.budget(bytes.len()), &mut changes)?;
+    Ok(changes)
+}
+
+fn read_into(
+    entry: &[u8],
+    budget: &mut chunks::Budget,
+    changes: &mut Vec<Change>,
+) -> Result<(), IngestError> {
+    for checked in chunks::check(entry, budget)? {
+        match checked {
+            Checked::Change(change) => changes.push(*change),
+            Checked::Document(bytes) => {
+                let options = automerge::LoadOptions::new()
+                    .on_partial_load(automerge::OnPartialLoad::Error)
+                    .verification_mode(automerge::VerificationMode::Check);
+                let mut whole = AutoCommit::load_with_options(&bytes, options)
+                    .map_err(|e| IngestError::BadDocument(e.to_string()))?;
+                changes.extend(whole.get_changes(&[]));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_bloom(bytes: &[u8]) -> Result<(), IngestError> {
