@@ -65,12 +65,14 @@ pub struct Config {
     /// role allows.
     #[arg(long, env = "MAMORI_OPEN_SYNC")]
     pub open_sync: bool,
-    /// A session unused for this long ends (the person signs in again).
-    #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
-    pub session_idle_minutes: u64,
-    /// A session ends this long after sign-in, however much it is used.
-    #[arg(long, env = "MAMORI_SESSION_ABSOLUTE_HOURS", default_value_t = 7 * 24)]
-    pub session_absolute_hours: u64,
+    /// A session unused for this long ends (the person signs in again); an open sync socket is closed
+    /// then too. Fractions allowed (tests use seconds). The defaults (30 minutes, 12 hours) are OWASP ASVS
+    /// V3.3.2 at level 2; see ARCHITECTURE.md.
+    #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 30.0)]
+    pub session_idle_minutes: f64,
+    /// A session ends this long after sign-in, however much it is used; its sockets close then.
+    #[arg(long, env = "MAMORI_SESSION_ABSOLUTE_HOURS", default_value_t = 12.0)]
+    pub session_absolute_hours: f64,
     /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`. Re-read when the file changes
     /// (a renewed certificate), without dropping open connections.
     #[arg(long, env = "MAMORI_TLS_CERT", requires = "tls_key")]
@@ -170,8 +172,8 @@ impl Config {
 
     pub fn session_limits(&self) -> crate::directory::SessionLimits {
         crate::directory::SessionLimits {
-            idle: Duration::from_secs(self.session_idle_minutes * 60),
-            absolute: Duration::from_secs(self.session_absolute_hours * 3600),
+            idle: Duration::from_secs_f64(self.session_idle_minutes.max(0.0) * 60.0),
+            absolute: Duration::from_secs_f64(self.session_absolute_hours.max(0.0) * 3600.0),
         }
     }
 

@@ -79,6 +79,8 @@ pub struct Session {
     pub name: String,
     /// When this session last proved a passkey (sign-in or re-authentication), server clock.
     pub verified_at: i64,
+    /// When it ends unless it is used before (its idle limit), or at the latest (its absolute limit).
+    pub expires_at: i64,
 }
 
 /// A new random secret and the hash under which it is stored.
@@ -278,6 +280,27 @@ impl Directory {
         limits: SessionLimits,
         now: i64,
     ) -> Result<Option<Session>, DirectoryError> {
+        self.session_with(token, limits, now, true).await
+    }
+
+    /// [`Directory::session`] without marking it used: for an open socket's periodic check, which is no
+    /// sign that anyone is there.
+    pub async fn session_unused(
+        &self,
+        token: &str,
+        limits: SessionLimits,
+        now: i64,
+    ) -> Result<Option<Session>, DirectoryError> {
+        self.session_with(token, limits, now, false).await
+    }
+
+    async fn session_with(
+        &self,
+        token: &str,
+        limits: SessionLimits,
+        now: i64,
+        used: bool,
+    ) -> Result<Option<Session>, DirectoryError> {
         let row = sqlx::query(
             "SELECT s.person_id, p.name, s.created_at, s.last_seen_at, COALESCE(s.verified_at, s.created_at) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.ended_at IS NULL AND p.disabled_at IS NULL",
         )
@@ -286,22 +309,51 @@ impl Directory {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let (created, seen): (i64, i64) = (row.get(2), row.get(3));
-        if now - seen > limits.idle.as_millis() as i64
-            || now - created > limits.absolute.as_millis() as i64
-        {
+        let (idle, absolute) = (
+            limits.idle.as_millis() as i64,
+            limits.absolute.as_millis() as i64,
+        );
+        if now - seen > idle || now - created > absolute {
             self.end_session(token, now).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
-            .bind(now)
-            .bind(hash_secret(token))
-            .execute(&self.pool)
-            .await?;
+        let seen = if used {
+            self.touch_session(token, now).await?;
+            now
+        } else {
+            seen
+        };
         Ok(Some(Session {
             person: parse(row.get::<&str, _>(0), "person id", PersonId::parse)?,
             name: row.get(1),
             verified_at: row.get(4),
+            expires_at: (seen + idle).min(created + absolute),
         }))
+    }
+
+    /// Ends every live session of `person` (a recovery-code sign-in: whoever held the lost passkey's
+    /// sessions is signed out); returns how many.
+    pub async fn end_sessions_of(&self, person: PersonId, now: i64) -> Result<u64, DirectoryError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = ? WHERE person_id = ? AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(person.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Marks a live session used now (its idle limit counts from here).
+    pub async fn touch_session(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash_secret(token))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Records that a live session just proved a passkey again (re-authentication).

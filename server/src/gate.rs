@@ -25,7 +25,7 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use mamori_shared::sync::ingest::Owner;
 
 use crate::AppState;
-use crate::directory::DirectoryError;
+use crate::directory::{DirectoryError, SessionLimits};
 use http::{now_ms, session_token};
 
 /// Documents that accept no changes from anyone for now (read only), whatever the roles say: set by the
@@ -81,6 +81,17 @@ pub struct Gate {
     /// The person's (or token's) name, for the access log.
     pub name: String,
     memberships: Vec<Membership>,
+    /// When the session behind a person's connection ends unless used (server clock, ms); the socket
+    /// checks again then and closes if it has.
+    expires_at: Option<i64>,
+    /// When this connection last marked its session used (ms).
+    used_at: i64,
+}
+
+/// How often a connection's own changes may mark its session used: at most once a minute (a quarter of the
+/// idle limit when that is shorter), so a busy socket costs the directory almost nothing.
+fn activity_interval(limits: SessionLimits) -> i64 {
+    (limits.idle.as_millis() as i64 / 4).min(60_000)
 }
 
 /// Why a connection was not accepted: the status and a message for the person.
@@ -108,6 +119,8 @@ impl Gate {
                 principal: Principal::Open,
                 name: String::new(),
                 memberships: Vec::new(),
+                expires_at: None,
+                used_at: 0,
             });
         }
         let unauthorised = || {
@@ -137,6 +150,8 @@ impl Gate {
                 },
                 name: token.name,
                 memberships: vec![token.membership],
+                expires_at: None,
+                used_at: 0,
             });
         }
         let token = session_token(state, headers).ok_or_else(unauthorised)?;
@@ -158,7 +173,33 @@ impl Gate {
             },
             name: session.name,
             memberships,
+            expires_at: Some(session.expires_at),
+            used_at: now_ms(),
         })
+    }
+
+    /// How long until the session behind this connection ends unless it is used (`None`: a token or an open
+    /// server, which have no session). The caller checks again ([`Gate::refresh`]) then.
+    pub fn expires_in(&self) -> Option<std::time::Duration> {
+        self.expires_at
+            .map(|at| std::time::Duration::from_millis((at - now_ms()).max(0) as u64))
+    }
+
+    /// The connection's person just sent their own changes: that counts as using the session (recorded at
+    /// most once a minute). `false` when the session has ended meanwhile.
+    pub async fn used(&mut self, state: &AppState) -> Result<bool, DirectoryError> {
+        let Principal::Person { session, .. } = &self.principal else {
+            return Ok(true);
+        };
+        let now = now_ms();
+        let limits = state.config.session_limits();
+        if now - self.used_at < activity_interval(limits) {
+            return Ok(true);
+        }
+        self.used_at = now;
+        let live = state.directory.session(session, limits, now).await?;
+        self.expires_at = live.as_ref().map(|s| s.expires_at);
+        Ok(live.is_some())
     }
 
     pub fn person(&self) -> Option<PersonId> {
@@ -205,14 +246,16 @@ impl Gate {
         let Principal::Person { id, session } = &self.principal else {
             return Ok(true);
         };
+        // Looking is not using: a socket's checks never extend its session.
         let live = state
             .directory
-            .session(session, state.config.session_limits(), now_ms())
+            .session_unused(session, state.config.session_limits(), now_ms())
             .await?
-            .is_some_and(|s| s.person == *id);
-        if !live {
+            .filter(|s| s.person == *id);
+        let Some(live) = live else {
             return Ok(false);
-        }
+        };
+        self.expires_at = Some(live.expires_at);
         self.memberships = state.directory.memberships(*id).await?;
         Ok(!self.memberships.is_empty())
     }

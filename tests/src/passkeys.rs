@@ -1,6 +1,7 @@
 //! People in tests: each in their own headless Chromium with a DevTools virtual authenticator, talking to
 //! the server's API from the app's origin, and their session cookie for native sync clients.
 
+use mamori_shared::model::{DocumentId, FacilityId};
 use serde_json::{Value, json};
 
 use crate::{Browser, TestServer};
@@ -97,6 +98,33 @@ pub async fn register_facility(
         ),
     )
     .await
+}
+
+/// A facility registered by its 管理者 in a fresh browser, with one pharmacy checklist registered: the
+/// browser, the facility id, and the checklist's document id.
+pub async fn facility_with_checklist(server: &TestServer) -> (Browser, String, DocumentId) {
+    let facility = FacilityId::generate().to_string();
+    let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
+    let admin = browser_at(server).await;
+    let r = register_facility(
+        &admin,
+        &facility,
+        "みなと薬局",
+        &index.to_string(),
+        "佐藤 花子",
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let r = run(
+        &admin,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/documents', {});",
+            json!({ "doc_id": checklist.to_string(), "form": "pharmacy" })
+        ),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    (admin, facility, checklist)
 }
 
 /// Invites someone (as the signed-in administrator in `b`); returns `(invitation id, token)`.

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status};
+use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, session_cookie, status};
+use mamori_tests::sync_client::Device;
 use mamori_tests::{Browser, TestServer};
 
 /// The re-authentication window of the test server.
@@ -37,6 +38,27 @@ async fn sensitive_changes_ask_again_and_credentials_can_be_added_removed_and_re
     let refused = run(&admin, &role_of("viewer")).await;
     assert_eq!(status(&refused), 403, "{refused}");
     assert_eq!(refused["body"]["reauth"], true, "{refused}");
+    // Inviting a new 管理者 grants the most power there is: refused without a fresh proof, like accepting
+    // handed-back data; a 担当者's invitation is not.
+    let invite = |role: &str| {
+        format!(
+            "return api('POST', '/api/facilities/{facility}/invitations', {{ role: '{role}', name: '新しい人' }});"
+        )
+    };
+    let refused = run(&admin, &invite("admin")).await;
+    assert_eq!(status(&refused), 403, "{refused}");
+    assert_eq!(refused["body"]["reauth"], true, "{refused}");
+    let staff = run(&admin, &invite("staff")).await;
+    assert_eq!(status(&staff), 200, "{staff}");
+    let refused = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/quarantine/any/accept');"),
+    )
+    .await;
+    assert_eq!(status(&refused), 403, "{refused}");
+    assert_eq!(refused["body"]["reauth"], true, "{refused}");
+    let proven = run(&admin, &format!("await reauth(); {}", invite("admin"))).await;
+    assert_eq!(status(&proven), 200, "{proven}");
     let people = run(
         &admin,
         &format!("return api('GET', '/api/facilities/{facility}/people');"),
@@ -101,6 +123,8 @@ async fn a_lost_passkey_is_replaced_on_a_new_device_with_a_recovery_code() {
     assert_eq!(codes.len(), 10);
     let left = run(&admin, "return api('GET', '/api/recovery-codes');").await;
     assert_eq!(left["body"]["remaining"], 10);
+    // The lost tablet stays signed in, and keeps its cookie...
+    let lost_cookie = session_cookie(&admin, &server).await;
     admin.close().await;
 
     // The tablet is lost. A new device, whose authenticator holds no passkey of this person, signs in with
@@ -122,6 +146,11 @@ async fn a_lost_passkey_is_replaced_on_a_new_device_with_a_recovery_code() {
     );
     let left = run(&fresh, "return api('GET', '/api/recovery-codes');").await;
     assert_eq!(left["body"]["remaining"], 9);
+    // ...which the recovery sign-in ended: whoever holds the tablet is signed out, sockets included.
+    let lost = Device::new("lost tablet")
+        .try_connect(&server.url, Some(&lost_cookie))
+        .await;
+    assert!(lost.is_err(), "the lost tablet's session still syncs");
 
     // A code works once; a made-up one never.
     for code in [codes[0].as_str(), "AAAA-BBBB-CCCC-DDDD"] {

@@ -252,7 +252,7 @@ async fn expired_invitations_and_sessions_are_refused() {
     // Invitations that expire at once, and sessions that end after no idle time at all.
     let server = TestServer::start_configured(|c| {
         c.invitation_days = 0;
-        c.session_idle_minutes = 0;
+        c.session_idle_minutes = 0.0;
     })
     .await;
     let facility = uuid_like();

@@ -48,7 +48,8 @@ pub fn PeoplePage() -> impl IntoView {
             "vendor_id": (r == Role::Vendor && !v.is_empty()).then_some(v),
         });
         spawn_local(async move {
-            match api::call(
+            // Inviting a 管理者 needs a fresh passkey proof (asked for when the server says so).
+            match crate::account::sensitive(
                 "POST",
                 &format!("/api/facilities/{f}/invitations"),
                 Some(&body),

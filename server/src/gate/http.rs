@@ -200,6 +200,17 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
+impl Admin {
+    /// This 管理者, if their passkey proof is recent (for actions decided by what the request asks, such as
+    /// an invitation that makes a new 管理者); 403 with `reauth` otherwise.
+    pub fn verified(self, state: &AppState) -> Result<VerifiedAdmin, ApiError> {
+        Ok(VerifiedAdmin {
+            session: fresh(state, self.session)?,
+            facility: self.facility,
+        })
+    }
+}
+
 impl FromRequestParts<AppState> for VerifiedAdmin {
     type Rejection = ApiError;
 

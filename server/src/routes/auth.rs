@@ -689,11 +689,17 @@ struct Invite {
 
 async fn invite(
     State(state): State<AppState>,
-    Admin { session, .. }: Admin,
+    admin: Admin,
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
     Json(req): Json<Invite>,
 ) -> Result<Json<Value>, ApiError> {
+    // Making a new 管理者 grants the most power there is: it needs a fresh passkey proof.
+    let session = if req.role == Role::Admin {
+        admin.verified(&state)?.session
+    } else {
+        admin.session
+    };
     if (req.role == Role::Vendor) != req.vendor_id.is_some() {
         return Err(bad(
             StatusCode::BAD_REQUEST,

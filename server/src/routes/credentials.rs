@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{DirectoryError, RemovePasskey};
 use crate::error::ApiError;
+use crate::gate::Subject;
 use crate::gate::http::{RecentlyVerified, SignedIn};
 use crate::gate::http::{now_ms, session_token};
 
@@ -228,8 +229,9 @@ struct CodeSignIn {
     code: String,
 }
 
-/// Signs in with a recovery code, on any device (the code names its person). The new session counts as
-/// verified, so the person can add a new passkey at once; the code is used up.
+/// Signs in with a recovery code, on any device (the code names its person). The person's other sessions
+/// end; the new one counts as verified, so the person can add a new passkey at once (the answer says to);
+/// the code is used up.
 async fn sign_in_with_code(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
@@ -266,12 +268,16 @@ async fn sign_in_with_code(
             "このアカウントは無効です (this account is disabled)",
         ));
     }
+    // A recovery code is used when a passkey is lost: every session it may have left signed in (on a
+    // stolen phone, say) ends, and their open sockets close.
+    let ended = state.directory.end_sessions_of(person, now).await?;
+    let _ = state.people_changed.send(Subject::Person(person));
     let token = state
         .directory
         .start_session(person, &device_of(&headers), now)
         .await?;
     let left = state.directory.recovery_codes_left(person).await?;
-    tracing::info!(%person, codes_left = left, "signed in with a recovery code");
+    tracing::info!(%person, codes_left = left, other_sessions_ended = ended, "signed in with a recovery code");
     let name = state
         .directory
         .person_name(person)
@@ -283,12 +289,14 @@ async fn sign_in_with_code(
             Event::new(Kind::SignInWithRecoveryCode)
                 .by(person, &name)
                 .device(&device_of(&headers))
-                .detail(format!("残りの回復コード: {left}")),
+                .detail(format!(
+                    "残りの回復コード: {left}、他のセッション {ended} 件を終了"
+                )),
         )
         .await;
     Ok(with_session_cookie(
         &state,
         &token,
-        json!({ "person_id": person, "codes_left": left }),
+        json!({ "person_id": person, "codes_left": left, "sessions_ended": ended, "add_passkey": true }),
     ))
 }

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{Departure, HandBack};
 use crate::error::ApiError;
-use crate::gate::http::Admin;
+use crate::gate::http::{Admin, VerifiedAdmin};
 use crate::gate::http::{now_ms, session_token};
 use crate::handback::{summary, unknown_changes};
 use crate::rooms::MergeError;
@@ -180,7 +180,7 @@ fn no_such_set() -> ApiError {
 
 async fn accept(
     State(state): State<AppState>,
-    Admin { session: by, .. }: Admin,
+    VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {

@@ -145,6 +145,9 @@ impl Keepalive {
     }
 }
 
+/// How long after its session's end a socket checks it (the limits compare strictly).
+const SESSION_MARGIN: Duration = Duration::from_millis(250);
+
 /// One connection, one task: it reads, decides, and writes its replies itself. A peer that reads slowly
 /// slows only this task (it reads no more of that peer's messages while a write waits); one whose write
 /// does not finish within the send timeout is not reading at all and is disconnected. No other connection
@@ -214,6 +217,9 @@ pub async fn handle_socket(mut socket: WebSocket, state: AppState, gate: Gate) {
                 keepalive.ping_sent = Some(Instant::now());
                 Ok(vec![Ws::Ping(Default::default())])
             }
+            // The session behind the socket ends (idle or absolute limit): check, and close if it has.
+            () = tokio::time::sleep(conn.gate.expires_in().unwrap_or_default() + SESSION_MARGIN),
+                if conn.gate.expires_in().is_some() => conn.recheck().await.map(binary),
             changed = people_changed.recv(), if conn.gate.checked() => {
                 let mine = match changed {
                     Ok(subject) => conn.gate.concerns(&subject),
@@ -521,6 +527,17 @@ impl Connection {
             }
             room_doc.recent.add(applied.into_iter().map(|a| a.change));
             room.notify_others(self.id);
+            // The person's own changes are activity on their session (pings and fan-out are not).
+            let live = self.gate.used(&self.state).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read the directory");
+                Fatal("the server could not check access".into())
+            })?;
+            if !live {
+                return Err(Fatal(
+                    "セッションが終了しました。もう一度サインインしてください (session ended)"
+                        .into(),
+                ));
+            }
         }
         let reply = self
             .peer
@@ -634,7 +651,7 @@ impl Connection {
         })?;
         if !still {
             return Err(Fatal(
-                "このアカウントでは同期できません (signed out or disabled)".into(),
+                "このアカウントでは同期を続けられません: サインアウト、セッションの期限切れ、または無効化 (signed out, session expired or disabled)".into(),
             ));
         }
         let open: Vec<DocumentId> = self.rooms.keys().copied().collect();
