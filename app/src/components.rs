@@ -6,3 +6,4 @@ pub mod item_card;
 pub mod quarantine;
 pub mod status_bar;
 pub mod suggestion;
+pub mod tokens;

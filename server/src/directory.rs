@@ -596,12 +596,14 @@ impl Directory {
     /// belongs to this facility only is disabled: every session ends and the account can no longer sign in.
     /// A person who also serves other facilities (a vendor's user) only loses this facility. `false` when
     /// the person is not a member here.
+    /// Ends `person`'s membership of `facility` (or disables them, when it was their only one) and revokes
+    /// the tokens they issued there. `None` when they were not a member; else the revoked tokens' ids.
     pub async fn remove_from_facility(
         &self,
         facility: FacilityId,
         person: PersonId,
         now: i64,
-    ) -> Result<bool, DirectoryError> {
+    ) -> Result<Option<Vec<String>>, DirectoryError> {
         let here: Vec<String> = sqlx::query_scalar(
             "SELECT facility_id FROM memberships WHERE person_id = ? AND ended_at IS NULL",
         )
@@ -609,7 +611,7 @@ impl Directory {
         .fetch_all(&self.pool)
         .await?;
         if !here.contains(&facility.to_string()) {
-            return Ok(false);
+            return Ok(None);
         }
         if here.len() == 1 {
             self.disable(person, now).await?;
@@ -624,7 +626,9 @@ impl Directory {
             .execute(&self.pool)
             .await?;
         }
-        Ok(true)
+        Ok(Some(
+            self.revoke_tokens_issued_by(facility, person, now).await?,
+        ))
     }
 
     /// Everyone who has or had a membership at a facility: (person, name, role, vendor, gone: disabled or
@@ -750,21 +754,24 @@ pub struct ApiToken {
     pub id: String,
     pub name: String,
     pub membership: Membership,
+    pub expires_at: i64,
 }
 
 impl Directory {
-    /// Issues a token for a non-browser client; returns its id and the secret (shown once).
+    /// Issues a token for a non-browser client, live until `expires_at`; returns its id and the secret
+    /// (shown once).
     pub async fn issue_token(
         &self,
         membership: &Membership,
         name: &str,
         by: PersonId,
+        expires_at: i64,
         now: i64,
     ) -> Result<(String, String), DirectoryError> {
         let (token, hash) = new_secret();
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO api_tokens (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_tokens (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(hash)
         .bind(&id)
@@ -774,17 +781,19 @@ impl Directory {
         .bind(name)
         .bind(by.to_string())
         .bind(now)
+        .bind(expires_at)
         .execute(&self.pool)
         .await?;
         Ok((id, token))
     }
 
-    /// The live token behind a secret.
-    pub async fn token(&self, secret: &str) -> Result<Option<ApiToken>, DirectoryError> {
+    /// The live token behind a secret: not revoked, not expired, never a 管理者's.
+    pub async fn token(&self, secret: &str, now: i64) -> Result<Option<ApiToken>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT id, name, facility_id, role, vendor_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            "SELECT id, name, facility_id, role, vendor_id, expires_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND role != 'admin'",
         )
         .bind(hash_secret(secret))
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
@@ -796,7 +805,36 @@ impl Directory {
                 role: parse(r.get::<&str, _>(3), "role", Role::parse)?,
                 vendor: optional_vendor(r.get::<Option<&str>, _>(4))?,
             },
+            expires_at: r.get(5),
         }))
+    }
+
+    /// A facility's tokens that are still live, newest first, with who issued them.
+    pub async fn tokens_of(
+        &self,
+        facility: FacilityId,
+        now: i64,
+    ) -> Result<Vec<TokenListing>, DirectoryError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.role, t.vendor_id, p.name, t.created_at, t.expires_at FROM api_tokens t JOIN people p ON p.id = t.created_by WHERE t.facility_id = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND t.role != 'admin' ORDER BY t.created_at DESC",
+        )
+        .bind(facility.to_string())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenListing {
+                    id: r.get(0),
+                    name: r.get(1),
+                    role: parse(r.get::<&str, _>(2), "role", Role::parse)?,
+                    vendor: optional_vendor(r.get::<Option<&str>, _>(3))?,
+                    issued_by: r.get(4),
+                    created_at: r.get(5),
+                    expires_at: r.get(6),
+                })
+            })
+            .collect()
     }
 
     pub async fn revoke_token(
@@ -815,6 +853,37 @@ impl Directory {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Revokes every live token `person` issued at `facility` (they left it: what they set up goes with
+    /// them); returns the ids.
+    async fn revoke_tokens_issued_by(
+        &self,
+        facility: FacilityId,
+        person: PersonId,
+        now: i64,
+    ) -> Result<Vec<String>, DirectoryError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = ? WHERE created_by = ? AND facility_id = ? AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .bind(person.to_string())
+        .bind(facility.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// A live token as 利用者の管理 lists it (never its secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenListing {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub vendor: Option<VendorId>,
+    /// The name of the person who issued it.
+    pub issued_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// The owner of an actor that a shared device says belongs to someone other than the person whose session

@@ -131,16 +131,16 @@ impl Gate {
         };
         let internal =
             |e: DirectoryError| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        if let Some(secret) = bearer(headers, query) {
+        if let Some(Presented { secret, .. }) = presented_token(headers, query)? {
             let token = state
                 .directory
-                .token(&secret)
+                .token(&secret, now_ms())
                 .await
                 .map_err(internal)?
                 .ok_or_else(|| {
                     Refusal(
                         StatusCode::UNAUTHORIZED,
-                        "this token is unknown or revoked".into(),
+                        "this token is unknown, expired or revoked".into(),
                     )
                 })?;
             return Ok(Gate {
@@ -150,7 +150,8 @@ impl Gate {
                 },
                 name: token.name,
                 memberships: vec![token.membership],
-                expires_at: None,
+                // A token's socket closes when the token expires.
+                expires_at: Some(token.expires_at),
                 used_at: 0,
             });
         }
@@ -235,9 +236,10 @@ impl Gate {
     /// Reads the person's records again; `false` when the connection must end (session over, disabled).
     pub async fn refresh(&mut self, state: &AppState) -> Result<bool, DirectoryError> {
         if let Principal::Token { secret, .. } = &self.principal {
-            return Ok(match state.directory.token(secret).await? {
+            return Ok(match state.directory.token(secret, now_ms()).await? {
                 Some(token) => {
                     self.memberships = vec![token.membership];
+                    self.expires_at = Some(token.expires_at);
                     true
                 }
                 None => false,
@@ -320,18 +322,115 @@ fn public_origin(public_url: &str) -> String {
     }
 }
 
-/// An API token from `Authorization: Bearer …`, or from `?token=…` (browser-style WebSocket clients, such as
-/// automerge-repo's adapter, cannot set headers).
-fn bearer(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
-    if let Some(v) = headers
+/// The WebSocket subprotocol prefix under which a client may present an API token (browser-style clients
+/// cannot set headers): `mamori.token.<secret>`, echoed back by the server as the selected protocol.
+pub const TOKEN_PROTOCOL: &str = "mamori.token.";
+
+/// An API token as a client presented it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    pub secret: String,
+    /// The `Sec-WebSocket-Protocol` entry it came in, which the upgrade must echo back.
+    pub protocol: Option<String>,
+}
+
+/// The API token a request presents: `Authorization: Bearer <token>`; `Authorization: Basic` with the token
+/// as the password (what Node's `ws` sends for `ws://mamori:TOKEN@host/sync`, as the reference
+/// automerge-repo WebSocket adapter does); or a `Sec-WebSocket-Protocol` entry `mamori.token.<token>`.
+/// `?token=` is refused: URLs end up in proxies' logs.
+pub fn presented_token(
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Option<Presented>, Refusal> {
+    if query.is_some_and(|q| q.split('&').any(|kv| kv.starts_with("token="))) {
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            "?token= is not accepted (URLs are kept in logs): send the token as `Authorization: Bearer <token>`, \
+             as the password in ws://mamori:<token>@host/sync, or as the WebSocket subprotocol mamori.token.<token>"
+                .into(),
+        ));
+    }
+    if let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
     {
-        return Some(v.trim().to_string());
+        let (scheme, value) = auth.split_once(' ').unwrap_or((auth, ""));
+        let secret = if scheme.eq_ignore_ascii_case("bearer") {
+            Some(value.trim().to_string())
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(value.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|pair| {
+                    pair.split_once(':')
+                        .map(|(_, password)| password.to_string())
+                })
+        } else {
+            None
+        };
+        let secret = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+            Refusal(
+                StatusCode::UNAUTHORIZED,
+                "the Authorization header holds no token (Bearer, or Basic with the token as password)".into(),
+            )
+        })?;
+        return Ok(Some(Presented {
+            secret,
+            protocol: None,
+        }));
     }
-    query?
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("token="))
-        .map(str::to_string)
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find_map(|p| {
+            p.strip_prefix(TOKEN_PROTOCOL)
+                .map(|secret| (p.to_string(), secret.to_string()))
+        });
+    Ok(offered.map(|(protocol, secret)| Presented {
+        secret,
+        protocol: Some(protocol),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_token_is_read_from_bearer_basic_or_a_subprotocol_and_never_from_the_url() {
+        let bearer = presented_token(&headers(&[("authorization", "Bearer abc")]), None);
+        assert_eq!(bearer.ok().flatten().unwrap().secret, "abc");
+        // What Node's `ws` sends for ws://mamori:abc@host/sync.
+        let basic = presented_token(
+            &headers(&[("authorization", "Basic bWFtb3JpOmFiYw==")]),
+            None,
+        );
+        assert_eq!(basic.ok().flatten().unwrap().secret, "abc");
+        let offered = presented_token(
+            &headers(&[("sec-websocket-protocol", "other, mamori.token.abc")]),
+            None,
+        )
+        .ok()
+        .flatten()
+        .unwrap();
+        assert_eq!(offered.secret, "abc");
+        assert_eq!(offered.protocol.as_deref(), Some("mamori.token.abc"));
+        let url = presented_token(&HeaderMap::new(), Some("x=1&token=abc"));
+        assert!(matches!(url, Err(Refusal(StatusCode::BAD_REQUEST, m)) if m.contains("Bearer")));
+        assert!(presented_token(&headers(&[("authorization", "Basic !!")]), None).is_err());
+        assert!(matches!(presented_token(&HeaderMap::new(), None), Ok(None)));
+    }
 }

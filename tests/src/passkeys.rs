@@ -127,6 +127,30 @@ pub async fn facility_with_checklist(server: &TestServer) -> (Browser, String, D
     (admin, facility, checklist)
 }
 
+/// Issues an API token (as the signed-in 管理者 in `b`, within their re-authentication window) for 30 days;
+/// returns `(token id, secret)`.
+pub async fn issue_token(
+    b: &Browser,
+    facility: &str,
+    name: &str,
+    role: &str,
+    vendor: Option<&str>,
+) -> (String, String) {
+    let r = run(
+        b,
+        &format!(
+            "return api('POST', '/api/facilities/{facility}/tokens', {});",
+            json!({ "name": name, "role": role, "vendor_id": vendor, "expires_in_days": 30 })
+        ),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    (
+        r["body"]["id"].as_str().unwrap().to_string(),
+        r["body"]["token"].as_str().unwrap().to_string(),
+    )
+}
+
 /// Invites someone (as the signed-in administrator in `b`); returns `(invitation id, token)`.
 pub async fn invite(
     b: &Browser,

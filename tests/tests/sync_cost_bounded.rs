@@ -7,7 +7,7 @@
 use mamori_shared::model::{DocumentId, FacilityId, VendorId};
 use mamori_shared::sync::chunks::craft;
 use mamori_tests::attacker::{Answer, Attacker, sync_message};
-use mamori_tests::passkeys::{browser_at_url, register_facility, run, status};
+use mamori_tests::passkeys::{browser_at_url, issue_token, register_facility, run, status};
 use mamori_tests::server::ServerProcess;
 use serde_json::json;
 
@@ -52,16 +52,8 @@ async fn bombs_are_refused_within_bounded_memory() {
         ("vendor", Some(&vendor), vendor_form),
         ("viewer", None, checklist),
     ] {
-        let r = run(
-            &admin,
-            &format!(
-                "return api('POST', '/api/facilities/{facility}/tokens', {});",
-                json!({ "name": role, "role": role, "vendor_id": v })
-            ),
-        )
-        .await;
-        assert_eq!(status(&r), 200, "{r}");
-        tokens.push((role, r["body"]["token"].as_str().unwrap().to_string(), doc));
+        let (_, secret) = issue_token(&admin, &facility, role, role, v.map(String::as_str)).await;
+        tokens.push((role, secret, doc));
     }
     let bombs = [
         (

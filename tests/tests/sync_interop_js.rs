@@ -103,7 +103,9 @@ async fn the_javascript_client_syncs_both_ways() {
 /// With sign-in required: the JS client syncs with a token a 管理者 issued, and is refused once it is revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
-    use mamori_tests::passkeys::{browser_at, register_facility, run, session_cookie, status};
+    use mamori_tests::passkeys::{
+        browser_at, issue_token, register_facility, run, session_cookie, status,
+    };
     let server = TestServer::start_signed_in().await;
     let facility = mamori_shared::model::FacilityId::generate().to_string();
     let index = DocumentId::generate();
@@ -131,22 +133,11 @@ async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
         rust.pump_once(std::time::Duration::from_millis(100)).await;
     }
 
-    let issued = run(
-        &admin,
-        &format!(
-            "return api('POST', '/api/facilities/{facility}/tokens', {{ name: 'interop', role: 'viewer' }});"
-        ),
-    )
-    .await;
-    assert_eq!(status(&issued), 200, "{issued}");
-    let (token_id, token) = (
-        issued["body"]["id"].as_str().unwrap().to_string(),
-        issued["body"]["token"].as_str().unwrap().to_string(),
-    );
-    let ws = format!(
-        "{}/sync?token={token}",
-        server.url.replace("http://", "ws://")
-    );
+    let (token_id, token) = issue_token(&admin, &facility, "interop", "viewer", None).await;
+    // The token as the URL's password: Node's `ws` (under the reference adapter) sends it as
+    // `Authorization: Basic`, and the URL itself carries no secret to a proxy's log.
+    let host = server.url.trim_start_matches("http://");
+    let ws = format!("ws://mamori:{token}@{host}/sync");
     let find = |ws: String| async move {
         tokio::task::spawn_blocking(move || {
             node(&[&ws, "find", &index.to_string()])
@@ -164,10 +155,23 @@ async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
         "JS find with a token: {stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Without a token: refused.
-    let bare = format!("{}/sync", server.url.replace("http://", "ws://"));
-    let out = find(bare).await;
+    // Without a token: refused. In the query string (kept by proxies' logs): refused, naming what to use.
+    let bare = format!("ws://{host}/sync");
+    let out = find(bare.clone()).await;
     assert!(!String::from_utf8_lossy(&out.stdout).contains("facility:"));
+    let out = find(format!("{bare}?token={token}")).await;
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("facility:"),
+        "?token= still syncs"
+    );
+    match tokio_tungstenite::connect_async(format!("{bare}?token={token}")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 400);
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default());
+            assert!(body.contains("Authorization: Bearer"), "{body}");
+        }
+        other => panic!("?token= was not refused: {other:?}"),
+    }
 
     let revoked = run(
         &admin,

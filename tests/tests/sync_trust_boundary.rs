@@ -9,7 +9,9 @@ use mamori_shared::answer::Choice;
 use mamori_shared::model::{DocumentId, FacilityId};
 use mamori_tests::attacker::{Answer, Attacker, sync_message};
 use mamori_tests::fixtures::{answer as put_answer, new_checklist};
-use mamori_tests::passkeys::{browser_at, register_facility, run, session_cookie, status};
+use mamori_tests::passkeys::{
+    browser_at, issue_token, register_facility, run, session_cookie, status,
+};
 use mamori_tests::sync_client::Device;
 use mamori_tests::{Browser, TestServer};
 use serde_json::json;
@@ -40,16 +42,9 @@ async fn change_entries(admin: &Browser, facility: &str) -> Vec<serde_json::Valu
 }
 
 async fn token(admin: &Browser, facility: &str, role: &str) -> String {
-    let r = run(
-        admin,
-        &format!(
-            "return api('POST', '/api/facilities/{facility}/tokens', {});",
-            json!({ "name": format!("{role} token"), "role": role })
-        ),
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
-    r["body"]["token"].as_str().unwrap().to_string()
+    issue_token(admin, facility, &format!("{role} token"), role, None)
+        .await
+        .1
 }
 
 /// An attacker connected with `token` that has opened `doc` (an empty first message, answered by sync).
@@ -131,18 +126,8 @@ async fn crafted_sync_messages_are_refused_and_nothing_is_kept_or_logged() {
         refused.as_deref().is_some_and(|s| s.starts_with("401")),
         "{refused:?}"
     );
-    let r = run(
-        &admin,
-        &format!(
-            "return api('POST', '/api/facilities/{facility}/tokens', {});",
-            json!({ "name": "departed vendor", "role": "staff" })
-        ),
-    )
-    .await;
-    let (revoked_id, revoked) = (
-        r["body"]["id"].as_str().unwrap().to_string(),
-        r["body"]["token"].as_str().unwrap().to_string(),
-    );
+    let (revoked_id, revoked) =
+        issue_token(&admin, &facility, "departed vendor", "staff", None).await;
     let r = run(
         &admin,
         &format!("return api('DELETE', '/api/facilities/{facility}/tokens/{revoked_id}');"),

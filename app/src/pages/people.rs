@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api;
 use crate::components::quarantine::QuarantineList;
+use crate::components::tokens::TokenList;
 use crate::state::use_workspace;
 use crate::tr;
 
@@ -153,6 +154,7 @@ pub fn PeoplePage() -> impl IntoView {
             </table>
 
             {move || facility_id.get().map(|f| view! { <QuarantineList facility=f /> })}
+            {move || facility_id.get().map(|f| view! { <TokenList facility=f /> })}
 
             <h2>{tr!("招待する", "Invite")}</h2>
             <div class="form invite-form">

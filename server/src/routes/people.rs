@@ -38,7 +38,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/facilities/{facility}/actors", get(actors))
         .route("/api/actors", post(register_actors))
-        .route("/api/facilities/{facility}/tokens", post(issue_token))
+        .route(
+            "/api/facilities/{facility}/tokens",
+            get(tokens).post(issue_token),
+        )
         .route(
             "/api/facilities/{facility}/tokens/{id}",
             axum::routing::delete(revoke_token),
@@ -193,16 +196,16 @@ async fn remove(
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    if !state
+    let Some(revoked_tokens) = state
         .directory
         .remove_from_facility(facility, person, now_ms())
         .await?
-    {
+    else {
         return Err(refuse(
             StatusCode::NOT_FOUND,
             "この施設の利用者ではありません (not a member)",
         ));
-    }
+    };
     tracing::info!(%facility, %person, by = %by.person, "person removed from facility");
     let whose = state
         .directory
@@ -218,7 +221,21 @@ async fn remove(
         )
         .await;
     let _ = state.people_changed.send(Subject::Person(person));
-    Ok(Json(json!({ "removed": person })))
+    // The tokens they issued here went with them: their programs' sockets close too.
+    for id in &revoked_tokens {
+        state
+            .log
+            .record(
+                logged(Kind::TokenRevoked, &by, &headers)
+                    .at_facility(facility)
+                    .detail(format!("{id} (発行者の利用終了)")),
+            )
+            .await;
+        let _ = state.people_changed.send(Subject::Token(id.clone()));
+    }
+    Ok(Json(
+        json!({ "removed": person, "tokens_revoked": revoked_tokens }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -279,9 +296,15 @@ struct IssueToken {
     name: String,
     role: Role,
     vendor_id: Option<VendorId>,
+    /// Required: how many days the token lives (1 to 365).
+    expires_in_days: Option<u32>,
 }
 
-/// A token for a non-browser client (an integration, a test client): scoped to this facility and a role.
+/// The longest a token may live: a year (the annual check is the latest anyone looks at it again).
+const MAX_TOKEN_DAYS: u32 = 365;
+
+/// A token for a non-browser client (an integration, a test client): scoped to this facility and a role
+/// (never 管理者: managing people needs a person with a passkey), and expiring.
 async fn issue_token(
     State(state): State<AppState>,
     VerifiedAdmin { session: by, .. }: VerifiedAdmin,
@@ -295,29 +318,69 @@ async fn issue_token(
             "名前と、事業者の役割なら事業者を指定してください (a name, and the vendor for the vendor role)",
         ));
     }
+    if req.role == Role::Admin {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "管理者のトークンは発行できません (no token carries the administrator role)",
+        ));
+    }
+    let days = req
+        .expires_in_days
+        .filter(|d| (1..=MAX_TOKEN_DAYS).contains(d))
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "有効期限を1〜365日で指定してください (expires_in_days: 1 to 365)",
+            )
+        })?;
     let membership = Membership {
         facility,
         role: req.role,
         vendor: req.vendor_id,
     };
+    let now = now_ms();
+    let expires_at = now + i64::from(days) * 24 * 3600 * 1000;
     let (id, token) = state
         .directory
-        .issue_token(&membership, req.name.trim(), by.person, now_ms())
+        .issue_token(&membership, req.name.trim(), by.person, expires_at, now)
         .await?;
-    tracing::info!(%facility, by = %by.person, token = %id, role = req.role.as_str(), "API token issued");
+    tracing::info!(%facility, by = %by.person, token = %id, role = req.role.as_str(), days, "API token issued");
     state
         .log
         .record(
             logged(Kind::TokenIssued, &by, &headers)
                 .at_facility(facility)
                 .detail(format!(
-                    "{} ({}, {id})",
+                    "{} ({}, {id}, {days} 日間)",
                     req.name.trim(),
                     req.role.label_ja()
                 )),
         )
         .await;
-    Ok(Json(json!({ "id": id, "token": token })))
+    Ok(Json(
+        json!({ "id": id, "token": token, "expires_at": expires_at }),
+    ))
+}
+
+/// The facility's live tokens (never their secrets), for 利用者の管理.
+async fn tokens(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(facility): Path<FacilityId>,
+) -> Result<Json<Value>, ApiError> {
+    let listed: Vec<Value> = state
+        .directory
+        .tokens_of(facility, now_ms())
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({
+                "id": t.id, "name": t.name, "role": t.role.as_str(), "vendor_id": t.vendor,
+                "issued_by": t.issued_by, "created_at": t.created_at, "expires_at": t.expires_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "tokens": listed })))
 }
 
 async fn revoke_token(

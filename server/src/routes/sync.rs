@@ -32,7 +32,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::gate::http::now_ms;
-use crate::gate::{Gate, Principal, Refusal};
+use crate::gate::{self, Gate, Principal, Refusal};
 use crate::rooms::Room;
 use crate::store::{Claim, Recorded};
 
@@ -52,6 +52,15 @@ async fn upgrade(
             tracing::info!(%status, %message, "sync upgrade refused");
             return (status, message).into_response();
         }
+    };
+    // A token offered as a subprotocol is echoed back: a browser-style client drops the socket otherwise.
+    let protocol = gate::presented_token(&headers, None)
+        .ok()
+        .flatten()
+        .and_then(|p| p.protocol);
+    let ws = match protocol {
+        Some(p) => ws.protocols([p]),
+        None => ws,
     };
     let max = state.config.max_message_bytes;
     ws.max_message_size(max)
