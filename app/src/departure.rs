@@ -73,12 +73,19 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
             let f = held.iter().find(|(id, _, _)| *id == s.document)?.1;
             Some((s.document, f, s.bytes.as_slice()))
         }));
+    let mut not_taken = 0;
     for (id, facility, bytes) in uploads {
         let a = api::post_bytes(
             &format!("/api/device/departure/{id}?facility={facility}"),
             bytes,
         )
         .await?;
+        // The server will never take these (the time to hand back has passed, or they were not this
+        // person's to change): trying again cannot help, and the data goes anyway.
+        if a.status == 403 && a.body["hand_back_refused"] == serde_json::Value::Bool(true) {
+            not_taken += 1;
+            continue;
+        }
         if !a.ok() {
             return Err(a.error());
         }
@@ -99,9 +106,16 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
         if let Some(p) = d.person_id {
             s.known_people.retain(|k| k.person_id != p);
         }
+        let refused = if not_taken == 0 {
+            String::new()
+        } else {
+            format!(
+                " {not_taken} 件の文書の変更は受け付けられませんでした (changes to {not_taken} documents were not accepted: too late, or not yours to change)."
+            )
+        };
         s.departure_notice = Some(format!(
             "利用が終了したため、この端末から{names}のデータ ({} 件の文書) を削除しました。未同期の変更は管理者に送られました。 \
-             (Your access ended: this device deleted the facility's data; unsynced changes were sent to the administrator.)",
+             (Your access ended: this device deleted the facility's data; unsynced changes were sent to the administrator.){refused}",
             ids.len()
         ));
     });

@@ -102,6 +102,10 @@ pub struct Config {
     /// How long an invitation link can be used.
     #[arg(long, env = "MAMORI_INVITATION_DAYS", default_value_t = 7)]
     pub invitation_days: u64,
+    /// How long after leaving a facility a person's device may still hand back its unsynced changes (its
+    /// ended session cookie works for nothing else, and for this only this long).
+    #[arg(long, env = "MAMORI_HAND_BACK_DAYS", default_value_t = 30)]
+    pub hand_back_days: u64,
     /// A document no connection has open is unloaded from memory after this long (it stays in the store).
     #[arg(long, env = "MAMORI_UNLOAD_IDLE_MS", default_value_t = 60_000)]
     pub unload_idle_ms: u64,

@@ -32,15 +32,19 @@ pub struct ApiError {
     pub(crate) message: String,
     /// The request needs a fresh passkey proof first (`"reauth": true` in the body; the app asks and retries).
     pub(crate) reauth: bool,
+    /// A hand-back the server will never take (`"hand_back_refused": true`): the device stops trying.
+    pub(crate) final_refusal: bool,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = if self.reauth {
-            json!({ "error": self.message, "reauth": true })
-        } else {
-            json!({ "error": self.message })
-        };
+        let mut body = json!({ "error": self.message });
+        if self.reauth {
+            body["reauth"] = true.into();
+        }
+        if self.final_refusal {
+            body["hand_back_refused"] = true.into();
+        }
         (self.status, Json(body)).into_response()
     }
 }
@@ -59,6 +63,12 @@ impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         bad(status, message)
     }
+
+    /// Marks a refused hand-back as final: sending the same again will not help.
+    pub fn refused_hand_back(mut self) -> ApiError {
+        self.final_refusal = true;
+        self
+    }
 }
 
 pub(crate) fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
@@ -66,5 +76,6 @@ pub(crate) fn bad(status: StatusCode, message: impl Into<String>) -> ApiError {
         status,
         message: message.into(),
         reauth: false,
+        final_refusal: false,
     }
 }

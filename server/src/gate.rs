@@ -314,6 +314,63 @@ impl Gate {
     }
 }
 
+/// Why a departed person's device may not hand back a document (nothing of it is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandBackRefusal {
+    /// The person never left this document's facility, or left it longer ago than the window.
+    OutOfWindow,
+    /// They could not write it when they left (a 閲覧者, another vendor's form).
+    NotWritable,
+    /// A change was made under an actor id that belongs to someone else.
+    NotTheirActor,
+}
+
+impl HandBackRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            HandBackRefusal::OutOfWindow => {
+                "この文書を返却できる期間ではありません (nothing to hand back here, or the time to do so has passed)"
+            }
+            HandBackRefusal::NotWritable => {
+                "利用終了の時点で編集できなかった文書です (this person could not edit the document when they left)"
+            }
+            HandBackRefusal::NotTheirActor => {
+                "別の利用者の作成者IDによる変更が含まれています (changes under another person's actor id)"
+            }
+        }
+    }
+}
+
+/// Whether a departed person's device may hand back changes to the document `info` describes (registered,
+/// or as the changes themselves describe it when the server never had it): within `window` of leaving its
+/// facility, to a document their role then could write, every change under an actor id that is theirs or
+/// no one's (`owners`, from [`Directory::actor_owner`](crate::directory::Directory::actor_owner)).
+pub fn may_hand_back(
+    departure: &crate::directory::Departure,
+    info: &mamori_shared::access::DocumentInfo,
+    owners: &[Option<String>],
+    now: i64,
+    window: std::time::Duration,
+) -> Result<(), HandBackRefusal> {
+    let left: Vec<Membership> = departure
+        .left
+        .iter()
+        .filter(|(m, at)| m.facility == info.facility && now - at <= window.as_millis() as i64)
+        .map(|(m, _)| m.clone())
+        .collect();
+    if left.is_empty() {
+        return Err(HandBackRefusal::OutOfWindow);
+    }
+    if access(&left, info) != Access::Write {
+        return Err(HandBackRefusal::NotWritable);
+    }
+    let me = format!("person:{}", departure.person);
+    if owners.iter().flatten().any(|owner| *owner != me) {
+        return Err(HandBackRefusal::NotTheirActor);
+    }
+    Ok(())
+}
+
 /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
 fn public_origin(public_url: &str) -> String {
     match url::Url::parse(public_url) {
@@ -400,6 +457,7 @@ pub fn presented_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    const HELD_OWNER: &str = crate::directory::HELD;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -407,6 +465,72 @@ mod tests {
             h.append(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn a_hand_back_is_held_to_the_window_the_role_and_the_persons_own_actors() {
+        use crate::directory::Departure;
+        use mamori_shared::access::{DocumentInfo, Role};
+        let facility = FacilityId::generate();
+        let person = PersonId::generate();
+        let day = 24 * 3600 * 1000;
+        let window = std::time::Duration::from_millis(30 * day as u64);
+        let departure = |role: Role, left_at: i64| Departure {
+            person,
+            disabled: true,
+            left: vec![(
+                Membership {
+                    facility,
+                    role,
+                    vendor: None,
+                },
+                left_at,
+            )],
+        };
+        let doc = DocumentInfo {
+            facility,
+            form: None,
+            vendor: None,
+            shared_with: Vec::new(),
+        };
+        let now = 100 * day;
+        let mine = [Some(format!("person:{person}")), None];
+        let staff = departure(Role::Staff, now - day);
+        assert_eq!(may_hand_back(&staff, &doc, &mine, now, window), Ok(()));
+        assert_eq!(
+            may_hand_back(
+                &departure(Role::Staff, now - 31 * day),
+                &doc,
+                &mine,
+                now,
+                window
+            ),
+            Err(HandBackRefusal::OutOfWindow)
+        );
+        let elsewhere = DocumentInfo {
+            facility: FacilityId::generate(),
+            ..doc.clone()
+        };
+        assert_eq!(
+            may_hand_back(&staff, &elsewhere, &mine, now, window),
+            Err(HandBackRefusal::OutOfWindow)
+        );
+        assert_eq!(
+            may_hand_back(
+                &departure(Role::Viewer, now - day),
+                &doc,
+                &mine,
+                now,
+                window
+            ),
+            Err(HandBackRefusal::NotWritable)
+        );
+        for other in ["person:someone-else", HELD_OWNER] {
+            assert_eq!(
+                may_hand_back(&staff, &doc, &[Some(other.to_string())], now, window),
+                Err(HandBackRefusal::NotTheirActor)
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,13 @@ use mamori_shared::sync::chunks::craft;
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{joined, my_facility, post_bytes, registered_admin, run, status};
 
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 /// How many documents the app keeps in IndexedDB on this device.
 const STORED_DOCUMENTS: &str = "const open = indexedDB.open('mamori'); \
     open.onsuccess = () => { const r = open.result.transaction('documents').objectStore('documents').count(); \
@@ -182,6 +189,70 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
     )
     .await;
     assert_eq!(status(&r), 200, "{r}");
+
+    // Only the person's own actors: the stored checklist plus an answer made under the 管理者's actor id is
+    // refused whole, and the device is told not to try again.
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        server.data_dir().join("mamori.db").display()
+    ))
+    .await
+    .unwrap();
+    let chunks: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM chunks WHERE doc_id = ? ORDER BY seq")
+            .bind(doc)
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let admin_actor: String = sqlx::query_scalar(
+        "SELECT actor FROM actor_owners WHERE owner LIKE 'person:%' AND owner != ?",
+    )
+    .bind(format!("person:{staff_id}"))
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let mut forged = automerge::AutoCommit::load(&chunks.concat())
+        .unwrap()
+        .with_actor(automerge::ActorId::from(hex(&admin_actor)));
+    mamori_tests::fixtures::answer(
+        &mut forged,
+        "3-①",
+        mamori_shared::answer::Choice::Yes,
+        "佐藤 花子",
+    );
+    let r = post_bytes(
+        &staff,
+        &format!("/api/device/departure/{doc}?facility={facility}"),
+        &forged.save(),
+    )
+    .await;
+    assert_eq!(status(&r), 403, "{r}");
+    assert_eq!(r["body"]["hand_back_refused"], true, "{r}");
+
+    // Past the window (30 days after leaving) the ended cookie hands back nothing, though the device is
+    // still told it left (so that it deletes what it holds).
+    sqlx::query("UPDATE people SET disabled_at = disabled_at - 31 * 24 * 3600 * 1000 WHERE id = ?")
+        .bind(&staff_id)
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE memberships SET ended_at = ended_at - 31 * 24 * 3600 * 1000 WHERE person_id = ? AND ended_at IS NOT NULL",
+    )
+    .bind(&staff_id)
+    .execute(&db)
+    .await
+    .unwrap();
+    let late = post_bytes(
+        &staff,
+        &format!("/api/device/departure/{stray_doc}?facility={facility}"),
+        &stray.save(),
+    )
+    .await;
+    assert_eq!(status(&late), 403, "{late}");
+    assert_eq!(late["body"]["hand_back_refused"], true, "{late}");
+    let told = run(&staff, "return api('GET', '/api/device/departure');").await;
+    assert_eq!(told["body"]["departed"], true, "{told}");
 
     // The 管理者 accepts the checklist's set on 利用者の管理 and the answers arrive.
     admin.goto(&format!("{}/people", server.url)).await;

@@ -1,7 +1,8 @@
 //! Leaving a facility: what a departed person's device may still do (hand back its unsynced changes), and
 //! the quarantine those changes wait in until a 管理者 accepts or discards them.
 
-use mamori_shared::model::{DocumentId, FacilityId, PersonId};
+use mamori_shared::access::{Membership, Role};
+use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use sqlx::Row;
 
 use super::{Directory, DirectoryError, hash_secret, parse};
@@ -12,7 +13,14 @@ pub struct Departure {
     pub person: PersonId,
     /// Disabled (退職): every facility is gone. Otherwise only the facilities listed ended their membership.
     pub disabled: bool,
-    pub facilities: Vec<FacilityId>,
+    /// Each membership that ended, as it stood then (the role decides what may be handed back), and when.
+    pub left: Vec<(Membership, i64)>,
+}
+
+impl Departure {
+    pub fn facilities(&self) -> Vec<FacilityId> {
+        self.left.iter().map(|(m, _)| m.facility).collect()
+    }
 }
 
 /// One handed-back set of changes.
@@ -54,23 +62,36 @@ impl Directory {
         let Some(row) = row else { return Ok(None) };
         let person = parse(row.get::<&str, _>(0), "person id", PersonId::parse)?;
         let disabled: bool = row.get(1);
-        let facilities: Vec<String> = sqlx::query_scalar(
-            "SELECT facility_id FROM memberships WHERE person_id = ? AND (? OR ended_at IS NOT NULL)",
+        // When each membership ended: its own end, or the person's disabling for those still open then.
+        let rows = sqlx::query(
+            "SELECT m.facility_id, m.role, m.vendor_id, COALESCE(m.ended_at, p.disabled_at) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND COALESCE(m.ended_at, p.disabled_at) IS NOT NULL",
         )
         .bind(person.to_string())
-        .bind(disabled)
         .fetch_all(&self.pool)
         .await?;
-        if facilities.is_empty() {
+        if rows.is_empty() {
             return Ok(None);
         }
+        let left = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    Membership {
+                        facility: parse(r.get::<&str, _>(0), "facility id", FacilityId::parse)?,
+                        role: parse(r.get::<&str, _>(1), "role", Role::parse)?,
+                        vendor: r
+                            .get::<Option<&str>, _>(2)
+                            .map(|v| parse(v, "vendor id", VendorId::parse))
+                            .transpose()?,
+                    },
+                    r.get::<i64, _>(3),
+                ))
+            })
+            .collect::<Result<_, DirectoryError>>()?;
         Ok(Some(Departure {
             person,
             disabled,
-            facilities: facilities
-                .iter()
-                .map(|f| parse(f, "facility id", FacilityId::parse))
-                .collect::<Result<_, _>>()?,
+            left,
         }))
     }
 

@@ -81,6 +81,7 @@ fn fresh(state: &AppState, session: Session) -> Result<Session, ApiError> {
             status: StatusCode::FORBIDDEN,
             message: "この操作の前に、もう一度パスキーで本人確認してください (confirm it is you with your passkey first)".into(),
             reauth: true,
+            final_refusal: false,
         });
     }
     Ok(session)

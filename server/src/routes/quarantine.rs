@@ -23,6 +23,7 @@ use crate::directory::{Departure, HandBack};
 use crate::error::ApiError;
 use crate::gate::http::{Admin, VerifiedAdmin};
 use crate::gate::http::{now_ms, session_token};
+use crate::gate::may_hand_back;
 use crate::handback::{summary, unknown_changes};
 use crate::rooms::MergeError;
 
@@ -60,14 +61,21 @@ async fn departure(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(match departed(&state, &headers).await? {
+        // Every facility left is listed (the device deletes their data whenever it learns of it); handing
+        // back is open only until `hand_back_until`.
         Some(d) => json!({
             "departed": true,
             "person_id": d.person,
             "disabled": d.disabled,
-            "facilities": d.facilities,
+            "facilities": d.facilities(),
+            "hand_back_until": d.left.iter().map(|(_, at)| at + window_ms(&state)).max(),
         }),
         None => json!({ "departed": false }),
     }))
+}
+
+fn window_ms(state: &AppState) -> i64 {
+    state.config.hand_back_days as i64 * 24 * 3600 * 1000
 }
 
 #[derive(Deserialize)]
@@ -90,13 +98,6 @@ async fn hand_back(
         )
     };
     let departure = departed(&state, &headers).await?.ok_or_else(refuse)?;
-    let facility = match state.directory.document(doc).await? {
-        Some(info) => info.facility,
-        None => q.facility.ok_or_else(refuse)?,
-    };
-    if !departure.facilities.contains(&facility) {
-        return Err(refuse());
-    }
     // Read by the same bounded reader as a sync message (a document's compressed columns inflated under a
     // cap, its operations counted) and kept as parsed: nothing here is loaded twice.
     let device = read_changes(&body, &state.config.chunk_limits()).map_err(|e| {
@@ -105,13 +106,39 @@ async fn hand_back(
             format!("文書を読み込めません (the document does not load: {e})"),
         )
     })?;
+    let info = match state.directory.document(doc).await? {
+        Some(info) => info,
+        None => {
+            // Made offline and never synced: as the changes describe it, in the facility the device names.
+            let facility = q.facility.ok_or_else(refuse)?;
+            described(facility, &device)
+        }
+    };
+    let facility = info.facility;
     let mut server = match state.rooms.store().load(doc).await? {
         Some(chunks) => Some(AutoCommit::load(&chunks.concat())?),
         None => None,
     };
+    // Only what the server lacks is kept, and only that must be the person's own.
     let unknown = unknown_changes(server.as_mut(), device);
+    let actors: std::collections::BTreeSet<_> = unknown
+        .changes
+        .iter()
+        .map(|c| c.actor_id().clone())
+        .collect();
+    let mut owners = Vec::with_capacity(actors.len());
+    for actor in actors {
+        owners.push(state.directory.actor_owner(&actor.to_hex_string()).await?);
+    }
     if unknown.count() == 0 {
+        // Nothing the server lacks (a read-only copy, say): nothing to decide.
         return Ok(Json(json!({ "quarantined": 0 })));
+    }
+    let window = std::time::Duration::from_millis(window_ms(&state) as u64);
+    if let Err(why) = may_hand_back(&departure, &info, &owners, now_ms(), window) {
+        tracing::warn!(%facility, %doc, person = %departure.person, ?why, "hand-back refused");
+        // Said as such, so the device knows that trying again will not help (it deletes its copy anyway).
+        return Err(ApiError::new(StatusCode::FORBIDDEN, why.message()).refused_hand_back());
     }
     let summary = summary(server.as_ref(), &unknown).to_string();
     let id = state
@@ -147,6 +174,22 @@ async fn hand_back(
         )
         .await;
     Ok(Json(json!({ "quarantined": unknown.count(), "id": id })))
+}
+
+/// A document the server never registered, as its changes describe it (a checklist names its form and
+/// vendor), in `facility`.
+fn described(facility: FacilityId, changes: &[automerge::Change]) -> DocumentInfo {
+    let mut whole = AutoCommit::new();
+    let meta = whole
+        .apply_changes(changes.to_vec())
+        .ok()
+        .and_then(|()| checklist::meta(&whole).ok());
+    DocumentInfo {
+        facility,
+        form: meta.as_ref().map(|m| m.form),
+        vendor: meta.and_then(|m| m.vendor_id),
+        shared_with: Vec::new(),
+    }
 }
 
 async fn list(
@@ -201,17 +244,7 @@ async fn accept(
     let unregistered = match state.directory.document(doc).await? {
         Some(info) if info.facility != facility => return Err(no_such_set()),
         Some(_) => None,
-        None => {
-            let mut whole = AutoCommit::new();
-            whole.apply_changes(changes.clone())?;
-            let meta = checklist::meta(&whole).ok();
-            Some(DocumentInfo {
-                facility,
-                form: meta.as_ref().map(|m| m.form),
-                vendor: meta.and_then(|m| m.vendor_id),
-                shared_with: Vec::new(),
-            })
-        }
+        None => Some(described(facility, &changes)),
     };
     match state.rooms.merge(doc, changes).await {
         Ok(()) => {}
