@@ -2,6 +2,7 @@
 //! template item 3-③ points to), and the log's export for the police, the MHLW report and the review.
 
 use crate::calendar::jst_timestamp;
+use crate::export;
 use crate::schema::incident::{EntryKind, Incident};
 
 /// One first-response step: what to do, and the entry to record once done.
@@ -58,8 +59,18 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(["インシデント", &incident.meta.title, "", "", "", "", "", ""])?;
-        w.write_record([
+        // Every text typed by someone is written so that no spreadsheet reads it as a formula.
+        w.write_record(export::row([
+            "インシデント",
+            &incident.meta.title,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]))?;
+        w.write_record(export::row([
             "開始",
             &jst_timestamp(incident.meta.started_at_ms),
             &incident.meta.started_by,
@@ -68,7 +79,7 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
             "",
             "",
             "",
-        ])?;
+        ]))?;
         w.write_record([
             "日時",
             "記録日時",
@@ -80,7 +91,7 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
             "端末",
         ])?;
         for e in incident.timeline() {
-            w.write_record([
+            w.write_record(export::row([
                 jst_timestamp(e.at_ms).as_str(),
                 &jst_timestamp(e.recorded_at_ms),
                 e.kind.label_ja(),
@@ -89,10 +100,10 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
                 &e.answer,
                 &e.by,
                 &e.device,
-            ])?;
+            ]))?;
         }
         if let Some(c) = &incident.closed {
-            w.write_record([
+            w.write_record(export::row([
                 "終了",
                 &jst_timestamp(c.at_ms),
                 &c.by,
@@ -101,7 +112,7 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
                 "",
                 "",
                 "",
-            ])?;
+            ]))?;
         }
         w.flush()?;
     }

