@@ -372,7 +372,7 @@ pub fn may_hand_back(
 }
 
 /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
-fn public_origin(public_url: &str) -> String {
+pub(crate) fn public_origin(public_url: &str) -> String {
     match url::Url::parse(public_url) {
         Ok(u) => u.origin().ascii_serialization(),
         Err(_) => public_url.trim_end_matches('/').to_string(),

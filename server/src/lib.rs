@@ -52,6 +52,10 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::http::same_origin_writes,
+        ))
         .layer(axum::middleware::from_fn(routes::assets::cache_control))
         .layer(axum::middleware::from_fn_with_state(
             routes::security::SecurityHeaders::new(&state.config.assets, state.config.https()),

@@ -94,6 +94,19 @@ impl Default for Limits {
     }
 }
 
+/// The longest peer id accepted (automerge-repo's are UUIDs or short names; the server keeps and logs it).
+pub const MAX_PEER_ID_BYTES: usize = 256;
+/// An `error` message's text is kept (and logged) up to this many characters; a peer may send megabytes.
+pub const MAX_ERROR_TEXT_CHARS: usize = 500;
+
+fn truncated(mut text: String, max_chars: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 /// The fields a message may carry, collected before the message is assembled.
 #[derive(Default)]
 struct Fields {
@@ -160,7 +173,15 @@ impl Message {
             ));
         }
         let kind = f.kind.take().ok_or(missing("type"))?;
-        let peer = |v: Option<String>, name| v.map(PeerId::new).ok_or(missing(name));
+        let peer = |v: Option<String>, name| {
+            let id = v.ok_or(missing(name))?;
+            if id.len() > MAX_PEER_ID_BYTES {
+                return Err(ProtocolError::Malformed(format!(
+                    "{name} is longer than {MAX_PEER_ID_BYTES} bytes"
+                )));
+            }
+            Ok(PeerId::new(id))
+        };
         let doc = |v: Option<String>| -> Result<DocumentId, ProtocolError> {
             let text = v.ok_or(missing("documentId"))?;
             DocumentId::parse(&text).ok_or(ProtocolError::BadDocumentId(text))
@@ -211,7 +232,7 @@ impl Message {
                 target_id: peer(f.target_id, "targetId")?,
             },
             "error" => Message::Error {
-                message: f.message.ok_or(missing("message"))?,
+                message: truncated(f.message.ok_or(missing("message"))?, MAX_ERROR_TEXT_CHARS),
             },
             "mamori-refused" => Message::Refused {
                 document_id: doc(f.document_id)?,

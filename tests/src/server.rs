@@ -161,12 +161,22 @@ pub async fn get_json(port: u16, path: &str) -> serde_json::Value {
 
 /// POSTs an empty body to `path` with a cookie (a session ended from elsewhere, say); returns the status line.
 pub async fn post_with_cookie(port: u16, path: &str, cookie: &str) -> String {
+    post_with_headers(port, path, &[("Cookie", cookie)]).await
+}
+
+/// POSTs an empty body to `path` with these headers (as a forged cross-site request would); returns the
+/// status line.
+pub async fn post_with_headers(port: u16, path: &str, headers: &[(&str, &str)]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("connect");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
     );
     s.write_all(request.as_bytes()).await.expect("write");
     let mut text = String::new();

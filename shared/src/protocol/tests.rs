@@ -159,3 +159,26 @@ fn advisory_messages_are_accepted_and_ignored() {
         assert_eq!(Message::decode(&m.encode(), &limits()).unwrap(), m);
     }
 }
+
+#[test]
+fn a_peer_id_too_long_is_refused_and_an_error_text_is_cut() {
+    let join = Message::Join {
+        sender_id: PeerId::new("x".repeat(MAX_PEER_ID_BYTES + 1)),
+        supported_protocol_versions: vec!["1".into()],
+        metadata: None,
+    };
+    assert!(matches!(
+        Message::decode(&join.encode(), &limits()),
+        Err(ProtocolError::Malformed(m)) if m.contains("senderId")
+    ));
+    let error = Message::Error {
+        message: "長".repeat(1_000_000),
+    };
+    match Message::decode(&error.encode(), &limits()) {
+        Ok(Message::Error { message }) => {
+            assert_eq!(message.chars().count(), MAX_ERROR_TEXT_CHARS + 1);
+            assert!(message.ends_with('…'));
+        }
+        other => panic!("{other:?}"),
+    }
+}
