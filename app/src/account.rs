@@ -99,10 +99,11 @@ pub async fn register_facility(
     facility: &Facility,
     index_doc: DocumentId,
     person_name: &str,
+    code: &str,
 ) -> Result<Option<KnownPerson>, String> {
     let body = json!({
         "facility_id": facility.id, "facility_name": facility.name, "kind": facility.kind.as_str(),
-        "index_doc": index_doc, "person_name": person_name,
+        "index_doc": index_doc, "person_name": person_name, "code": code,
     });
     let a = ceremony(
         "/api/facilities/register/start",
@@ -235,10 +236,25 @@ pub fn provide() {
     });
 }
 
+/// `person` is now signed in on this tab: when they are not the person last signed in here, the tab's
+/// changes from here on carry a new actor id of theirs (one person's actor is never reused by another).
+/// Called at once by every way in (passkey, registration, invitation, recovery code), before anything is
+/// synced or edited as theirs, and again by [`refresh_me`] (a second call changes nothing).
+pub fn now_signed_in(ws: crate::state::Workspace, person: PersonId) {
+    use leptos::prelude::{Update, WithUntracked};
+    let settings = crate::settings::use_settings();
+    if settings.with_untracked(|s| s.last_person) == Some(person) {
+        return;
+    }
+    // First the person, then the actor: the new actor is noted as theirs.
+    settings.update(|s| s.last_person = Some(person));
+    ws.new_actor();
+}
+
 /// Asks the server who is signed in, and with which roles. When a different person is now signed in on this
 /// tab, its changes from here on carry a new actor id (one person's actor is never reused by another).
 pub fn refresh_me(ws: crate::state::Workspace) {
-    use leptos::prelude::{GetUntracked, Set};
+    use leptos::prelude::Set;
     leptos::task::spawn_local(async move {
         let Ok(now) = me().await else {
             return; // Offline: keep what we knew.
@@ -246,14 +262,8 @@ pub fn refresh_me(ws: crate::state::Workspace) {
         crate::departure::check(ws).await;
         let signal = ME.with(|m| m.get().copied());
         let Some(signal) = signal else { return };
-        let before = signal.get_untracked().map(|m| m.person_id);
-        let after = now.as_ref().map(|m| m.person_id);
-        if let Some(person) = after {
-            use leptos::prelude::Update;
-            crate::settings::use_settings().update(|s| s.last_person = Some(person));
-        }
-        if after.is_some() && after != before {
-            ws.new_actor();
+        if let Some(person) = now.as_ref().map(|m| m.person_id) {
+            now_signed_in(ws, person);
         }
         // A vendor's user has no facility index to list its forms: fetch the ones the server lists.
         for m in now.iter().flat_map(|m| &m.memberships) {

@@ -84,6 +84,26 @@ fn LogAlarm() -> impl IntoView {
     }
 }
 
+/// The `code` query parameter of the page's address, removed from it (history entry replaced).
+fn registration_code_in_url() -> Option<String> {
+    let location = window().location();
+    let search = location.search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let code = params.get("code").filter(|c| !c.trim().is_empty())?;
+    params.delete("code");
+    let rest = params.to_string().as_string().unwrap_or_default();
+    let path = location.pathname().unwrap_or_default();
+    let clean = if rest.is_empty() {
+        path
+    } else {
+        format!("{path}?{rest}")
+    };
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
+    Some(code)
+}
+
 /// The whole app: settings and documents in context, then the router.
 #[component]
 pub fn App() -> impl IntoView {
@@ -100,6 +120,12 @@ pub fn App() -> impl IntoView {
         sync.begin();
         account::refresh_me(workspace);
     });
+
+    // The server's first set-up link carries a registration code: keep it for the registration, and take it
+    // out of the address bar (it should not end up in bookmarks or the history).
+    if let Some(code) = registration_code_in_url() {
+        settings.update(|s| s.registration_code = Some(code));
+    }
 
     // The page language follows the setting (screen readers, fonts, hyphenation).
     Effect::new(move |_| {

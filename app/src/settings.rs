@@ -46,6 +46,9 @@ pub struct Settings {
     pub chart_synced: std::collections::BTreeMap<String, i64>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
+    /// A registration code from the set-up link the server printed (`…/account?code=…`), kept until this
+    /// device's facility is registered with it.
+    pub registration_code: Option<String>,
 }
 
 impl Settings {

@@ -42,10 +42,11 @@ pub enum Kind {
     Backup,
     Reviewed,
     Checkpoint,
+    RegistrationCode,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 25] = [
         Kind::SignIn,
         Kind::SignInFailed,
         Kind::SignInWithRecoveryCode,
@@ -70,6 +71,7 @@ impl Kind {
         Kind::Backup,
         Kind::Reviewed,
         Kind::Checkpoint,
+        Kind::RegistrationCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +98,7 @@ impl Kind {
             Kind::QuarantineDiscarded => "quarantine_discarded",
             Kind::Exported => "exported",
             Kind::Backup => "backup",
+            Kind::RegistrationCode => "registration-code",
             Kind::Reviewed => "reviewed",
             Kind::Checkpoint => "checkpoint",
         }
@@ -126,6 +129,7 @@ impl Kind {
             Kind::QuarantineDiscarded => "返却された変更の破棄",
             Kind::Exported => "ログの出力",
             Kind::Backup => "バックアップ",
+            Kind::RegistrationCode => "登録コードの発行",
             Kind::Reviewed => "ログの定期確認",
             Kind::Checkpoint => "チェックポイント",
         }

@@ -228,4 +228,11 @@ pub enum Command {
     /// Checks the access log's hash chain from its newest checkpoint; names the first entry that does not
     /// fit and exits with status 1 if one does not.
     VerifyLog,
+    /// Prints a one-time code for registering a facility (its first 管理者 types it, or opens the printed
+    /// link). Safe while the server runs.
+    RegistrationCode {
+        /// How long the code can be used.
+        #[arg(long, default_value_t = 24)]
+        valid_hours: u64,
+    },
 }

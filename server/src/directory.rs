@@ -7,6 +7,7 @@
 
 mod credentials;
 mod quarantine;
+mod registration;
 
 use std::time::Duration;
 
@@ -890,6 +891,12 @@ pub struct TokenListing {
 /// relayed it: nobody's new changes under it are accepted until its own person claims it.
 pub const HELD: &str = "held";
 
+/// The owner of an actor held for `person` until they sign in on that device and take it (`held:<id>`).
+/// Rows written before this was recorded say only [`HELD`]; anyone of the facility may take those.
+pub fn held_for(person: PersonId) -> String {
+    format!("{HELD}:{person}")
+}
+
 impl Directory {
     /// Registers the actors a device made, each with the person who was signed in on it when it was made
     /// (a shared tablet). Actors of the session's own person are claimed for them (taking over a held one);
@@ -903,21 +910,26 @@ impl Directory {
         now: i64,
     ) -> Result<Vec<String>, DirectoryError> {
         let mine = format!("person:{me}");
+        let held_for_me = held_for(me);
         let mut conflicts = Vec::new();
         for (actor, person) in actors {
+            // Someone else's actor is held *for them*: only they can take it over later.
             let owner = if *person == me {
                 mine.clone()
             } else {
-                HELD.to_string()
+                held_for(*person)
             };
             sqlx::query(
                 "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (actor) DO UPDATE SET owner = ?2, device = ?3, registered_at = ?4 WHERE actor_owners.owner = ?5 AND ?2 <> ?5",
+                 ON CONFLICT (actor) DO UPDATE SET owner = ?2, device = ?3, registered_at = ?4 \
+                 WHERE ?2 = ?6 AND (actor_owners.owner = ?5 OR actor_owners.owner = ?7)",
             )
             .bind(actor)
             .bind(&owner)
             .bind(device)
             .bind(now)
+            .bind(&held_for_me)
+            .bind(&mine)
             .bind(HELD)
             .execute(&self.pool)
             .await?;
@@ -926,7 +938,7 @@ impl Directory {
                     .bind(actor)
                     .fetch_one(&self.pool)
                     .await?;
-            if holder != owner && !(holder != HELD && *person != me) {
+            if *person == me && holder != mine {
                 conflicts.push(actor.clone());
             }
         }
@@ -1070,4 +1082,62 @@ async fn insert_membership(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    #[tokio::test]
+    async fn a_held_actor_is_taken_only_by_the_person_it_is_held_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let directory = Directory::new(store.pool());
+        let (relay, owner, stranger) = (
+            PersonId::generate(),
+            PersonId::generate(),
+            PersonId::generate(),
+        );
+        let actor = "ab".repeat(16);
+        // A shared tablet relays the actor its other person made: held for that person.
+        let conflicts = directory
+            .register_actors(relay, "tablet", &[(actor.clone(), owner)], 1)
+            .await
+            .unwrap();
+        assert!(conflicts.is_empty());
+        assert_eq!(
+            directory.actor_owner(&actor).await.unwrap(),
+            Some(held_for(owner))
+        );
+        // Someone else saying it is theirs does not take it, and is told so.
+        let conflicts = directory
+            .register_actors(stranger, "phone", &[(actor.clone(), stranger)], 2)
+            .await
+            .unwrap();
+        assert_eq!(conflicts, vec![actor.clone()]);
+        assert_eq!(
+            directory.actor_owner(&actor).await.unwrap(),
+            Some(held_for(owner))
+        );
+        // Nor does a relay re-holding it for someone else.
+        directory
+            .register_actors(stranger, "phone", &[(actor.clone(), relay)], 3)
+            .await
+            .unwrap();
+        assert_eq!(
+            directory.actor_owner(&actor).await.unwrap(),
+            Some(held_for(owner))
+        );
+        // Its own person takes it.
+        let conflicts = directory
+            .register_actors(owner, "tablet", &[(actor.clone(), owner)], 4)
+            .await
+            .unwrap();
+        assert!(conflicts.is_empty());
+        assert_eq!(
+            directory.actor_owner(&actor).await.unwrap(),
+            Some(format!("person:{owner}"))
+        );
+    }
 }

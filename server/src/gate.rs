@@ -303,6 +303,12 @@ impl Gate {
         };
         let mut out = HashMap::with_capacity(actors.len());
         for actor in actors {
+            // Migration steps are committed under fixed actors, the same on every device: no one's, never
+            // claimed, taken from any writer (the access log names who sent them).
+            if mamori_shared::schema::migrate::is_step_actor(actor) {
+                out.insert(actor.clone(), Owner::Sender);
+                continue;
+            }
             let owner = match state.directory.actor_owner(&actor.to_hex_string()).await? {
                 None => Owner::Unclaimed,
                 Some(holder) if holder == me => Owner::Sender,

@@ -1,5 +1,5 @@
 //! `mamori-server`: parse flags, set up logging, then serve (bind, hand over to [`mamori_server::run`]) or
-//! run a maintenance command (`backup`, `restore`).
+//! run a maintenance command (`backup`, `restore`, `verify-log`, `registration-code`).
 
 use clap::Parser;
 
@@ -35,6 +35,14 @@ fn log_filter() -> EnvFilter {
     }
 }
 
+/// A line for whoever started the server. Whoever reads its output may have stopped (a closed pipe): the
+/// server goes on serving, where `println!` would panic.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -68,12 +76,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
         }
+        Some(Command::RegistrationCode { valid_hours }) => {
+            let valid = std::time::Duration::from_secs(valid_hours * 3600);
+            let code =
+                mamori_server::maintenance::registration_code(&config.data_dir, valid).await?;
+            println!("{code}");
+            eprintln!(
+                "登録コード (registration code), valid {valid_hours} h, once: open {}/account?code={code}",
+                config.public_url.trim_end_matches('/')
+            );
+            return Ok(());
+        }
         None => {}
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     // The one line a person starting Mamori needs: where to open it.
-    println!("Mamori is running: http://localhost:{}/", addr.port());
+    say(&format!(
+        "Mamori is running: http://localhost:{}/",
+        addr.port()
+    ));
+    // A server with no facility yet: the first set-up needs a registration code, given in the link.
+    let valid = std::time::Duration::from_secs(24 * 3600);
+    if let Some(code) =
+        mamori_server::maintenance::first_registration_code(&config.data_dir, valid).await?
+    {
+        say(&format!(
+            "First set-up (registration code {code}, valid 24 h, once): http://localhost:{}/account?code={code}",
+            addr.port()
+        ));
+    }
     if config.open_sync {
         tracing::warn!(
             "--open-sync: anyone who can reach this server may read and change every document"

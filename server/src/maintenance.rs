@@ -28,6 +28,47 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A one-time code for registering a facility, valid for `valid` (the only way to register one: see
+/// `directory::registration`); recorded in the access log, never its value.
+pub async fn registration_code(
+    data_dir: &Path,
+    valid: std::time::Duration,
+) -> Result<String, StoreError> {
+    let store = SqliteStore::open(data_dir).await?;
+    let directory = crate::directory::Directory::new(store.pool());
+    let now = crate::gate::http::now_ms();
+    let code = directory
+        .issue_registration_code(now, now + valid.as_millis() as i64)
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    AccessLog::new(store.pool())
+        .record(
+            Event::new(Kind::RegistrationCode)
+                .device("mamori-server")
+                .detail(format!("有効期間 {} 時間", valid.as_secs() / 3600)),
+        )
+        .await;
+    Ok(code)
+}
+
+/// A registration code for a server that has no facility yet (printed at start, for the first set-up);
+/// `None` once any facility is registered.
+pub async fn first_registration_code(
+    data_dir: &Path,
+    valid: std::time::Duration,
+) -> Result<Option<String>, StoreError> {
+    let store = SqliteStore::open(data_dir).await?;
+    let facilities = crate::directory::Directory::new(store.pool())
+        .facility_count()
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    drop(store);
+    if facilities > 0 {
+        return Ok(None);
+    }
+    registration_code(data_dir, valid).await.map(Some)
+}
+
 /// Checks the access log in `data_dir`: `Ok((entries checked, head hash))`, or the first entry that does
 /// not fit.
 pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broken>, StoreError> {

@@ -1,5 +1,6 @@
 //! Headless Chromium through chromedriver, with a fresh profile per browser.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ impl Browser {
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
+                // Its own process group, which Chromium joins: killed whole when the browser is dropped.
+                .process_group(0)
                 .spawn()
                 .expect("chromedriver is installed (scripts/setup.sh --browser)");
         let mut caps = serde_json::Map::new();
@@ -338,16 +341,19 @@ impl Browser {
     /// A PNG of one element, as the screen shows it (a camera's view of a QR code, say).
     pub async fn screenshot(&self, css: &str) -> Vec<u8> {
         self.wait(css).await;
+        // In page coordinates (the viewport's rectangle plus the scroll), captured beyond the viewport: the
+        // element is wherever the page's layout puts it, scrolled or not.
         let rect = self
             .eval(&format!(
-                "const r = document.querySelector({css:?}).getBoundingClientRect(); \
-                 return {{ x: r.x, y: r.y, width: r.width, height: r.height }};"
+                "const e = document.querySelector({css:?}); e.scrollIntoView({{ block: 'center' }}); \
+                 const r = e.getBoundingClientRect(); \
+                 return {{ x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height }};"
             ))
             .await;
         let shot = self
             .cdp(
                 "Page.captureScreenshot",
-                json!({ "format": "png", "clip": {
+                json!({ "format": "png", "captureBeyondViewport": true, "clip": {
                     "x": rect["x"], "y": rect["y"], "width": rect["width"], "height": rect["height"], "scale": 1
                 } }),
             )
@@ -377,6 +383,22 @@ impl Browser {
 
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
+        self.kill_all();
+    }
+
+    /// Kills chromedriver and every Chromium process it started (its process group): a test that panics
+    /// leaves no browser running.
+    fn kill_all(&mut self) {
+        if matches!(self.driver.try_wait(), Ok(Some(_))) {
+            // Already done (closed): its id may belong to someone else by now.
+            return;
+        }
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -384,6 +406,6 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        self.kill_all();
     }
 }

@@ -84,6 +84,7 @@ pub fn status(v: &Value) -> u64 {
 /// Registers a facility and its first administrator with a passkey; returns the API's answer.
 pub async fn register_facility(
     b: &Browser,
+    code: &str,
     facility: &str,
     facility_name: &str,
     index_doc: &str,
@@ -94,7 +95,7 @@ pub async fn register_facility(
         &format!(
             "return register('/api/facilities/register/start', {}, '/api/facilities/register/finish');",
             json!({ "facility_id": facility, "facility_name": facility_name, "kind": "pharmacy",
-                    "index_doc": index_doc, "person_name": person_name })
+                    "index_doc": index_doc, "person_name": person_name, "code": code })
         ),
     )
     .await
@@ -108,6 +109,7 @@ pub async fn facility_with_checklist(server: &TestServer) -> (Browser, String, D
     let admin = browser_at(server).await;
     let r = register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "みなと薬局",
         &index.to_string(),
@@ -211,7 +213,11 @@ pub async fn registered_admin(server: &TestServer, facility_name: &str, name: &s
     admin
         .set_up_facility(&server.url, facility_name, "pharmacy", name)
         .await;
-    admin.goto(&format!("{}/account", server.url)).await;
+    // The server's set-up link, as its operator would pass it on.
+    let code = server.registration_code().await;
+    admin
+        .goto(&format!("{}/account?code={code}", server.url))
+        .await;
     admin.wait(".register-facility").await;
     admin.fill(".person-name", name).await;
     admin.click(".register-facility").await;

@@ -66,6 +66,11 @@ impl TestServer {
     }
 
     /// The server's data folder (its SQLite store), for tests that look inside or tamper with it.
+    /// A fresh one-time registration code, as `mamori-server registration-code` prints it.
+    pub async fn registration_code(&self) -> String {
+        registration_code(self.data_dir()).await
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._data.path()
     }
@@ -261,6 +266,11 @@ impl ServerProcess {
         self.data.path()
     }
 
+    /// A fresh one-time registration code, as `mamori-server registration-code` prints it.
+    pub async fn registration_code(&self) -> String {
+        registration_code(self.data_dir()).await
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -269,6 +279,13 @@ impl ServerProcess {
     pub fn memory_kib(&self, field: &str) -> u64 {
         proc_status_kib(self.pid(), field)
     }
+}
+
+/// A registration code for the server whose store is in `data_dir` (running or not).
+async fn registration_code(data_dir: &std::path::Path) -> String {
+    mamori_server::maintenance::registration_code(data_dir, std::time::Duration::from_secs(3600))
+        .await
+        .expect("a registration code")
 }
 
 /// A `kB` field of `/proc/<pid>/status`.

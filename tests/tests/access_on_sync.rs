@@ -86,6 +86,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
     let admin = browser_at(&server).await;
     let r = register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "みなと薬局",
         &index.to_string(),
@@ -285,7 +286,15 @@ async fn changes_under_another_persons_actor_id_are_refused() {
     let facility = FacilityId::generate().to_string();
     let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
     let admin = browser_at(&server).await;
-    let r = register_facility(&admin, &facility, "さくら医院", &index.to_string(), "院長").await;
+    let r = register_facility(
+        &admin,
+        &server.registration_code().await,
+        &facility,
+        "さくら医院",
+        &index.to_string(),
+        "院長",
+    )
+    .await;
     assert_eq!(status(&r), 200, "{r}");
     let r = run(
         &admin,

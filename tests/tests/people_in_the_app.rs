@@ -26,6 +26,19 @@ async fn an_administrator_registers_and_invites_and_the_invitee_gets_the_facilit
     admin.goto(&format!("{}/account", server.url)).await;
     admin.wait(".register-facility").await;
     admin.fill(".person-name", "佐藤 花子").await;
+    // Registering needs the one-time code whoever runs the server has: a made-up one is refused.
+    admin
+        .fill(".registration-code", "AAAA-BBBB-CCCC-DDDD")
+        .await;
+    admin.click(".register-facility").await;
+    admin
+        .wait_until(
+            "the wrong code is refused",
+            "document.querySelector('.notice')?.textContent.includes('登録コード')",
+        )
+        .await;
+    let code = server.registration_code().await;
+    admin.fill(".registration-code", &code).await;
     admin.click(".register-facility").await;
     admin.wait(".me").await;
     assert_eq!(

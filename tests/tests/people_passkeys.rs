@@ -21,7 +21,8 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
         &format!(
             "return register('/api/facilities/register/start', {}, '/api/facilities/register/finish');",
             json!({ "facility_id": facility, "facility_name": "みなと薬局", "kind": "pharmacy",
-                    "index_doc": index_doc, "person_name": "佐藤 花子" })
+                    "index_doc": index_doc, "person_name": "佐藤 花子",
+                    "code": server.registration_code().await })
         ),
     )
     .await;
@@ -40,13 +41,14 @@ async fn an_administrator_registers_the_facility_and_invites_staff_and_a_vendor(
     // The session cookie is HttpOnly: page scripts cannot read it.
     assert_eq!(run(&admin, "return document.cookie;").await, json!(""));
 
-    // A second registration of the same facility is refused.
+    // A second registration of the same facility is refused, even with a fresh code.
     let again = run(
         &admin,
         &format!(
             "return api('POST', '/api/facilities/register/start', {});",
             json!({ "facility_id": facility, "facility_name": "x", "kind": "pharmacy",
-                    "index_doc": index_doc, "person_name": "誰か" })
+                    "index_doc": index_doc, "person_name": "誰か",
+                    "code": server.registration_code().await })
         ),
     )
     .await;
@@ -259,6 +261,7 @@ async fn expired_invitations_and_sessions_are_refused() {
     let admin = browser_at(&server).await;
     let registered = mamori_tests::passkeys::register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "期限テスト薬局",
         &mamori_shared::model::DocumentId::generate().to_string(),
@@ -279,6 +282,7 @@ async fn expired_invitations_and_sessions_are_refused() {
     let admin = browser_at(&server).await;
     let r = mamori_tests::passkeys::register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "期限テスト医院",
         &mamori_shared::model::DocumentId::generate().to_string(),

@@ -74,7 +74,10 @@ async fn tablet_with_two_people(server: &TestServer) -> Browser {
     tablet
         .set_up_facility(&server.url, "ひかり薬局", "pharmacy", "佐藤 花子")
         .await;
-    tablet.goto(&format!("{}/account", server.url)).await;
+    let code = server.registration_code().await;
+    tablet
+        .goto(&format!("{}/account?code={code}", server.url))
+        .await;
     tablet.fill(".person-name", "佐藤 花子").await;
     tablet.click(".register-facility").await;
     tablet.wait(".me").await;

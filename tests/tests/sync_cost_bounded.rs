@@ -26,6 +26,7 @@ async fn bombs_are_refused_within_bounded_memory() {
     let admin = browser_at_url(&server.url).await;
     let r = register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "さくら診療所",
         &index.to_string(),

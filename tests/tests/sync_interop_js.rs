@@ -112,6 +112,7 @@ async fn the_javascript_client_syncs_with_a_token_and_not_once_it_is_revoked() {
     let admin = browser_at(&server).await;
     let r = register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "さくら診療所",
         &index.to_string(),

@@ -76,6 +76,7 @@ async fn crafted_sync_messages_are_refused_and_nothing_is_kept_or_logged() {
     let admin = browser_at(&server).await;
     let r = register_facility(
         &admin,
+        &server.registration_code().await,
         &facility,
         "みなと薬局",
         &index.to_string(),

@@ -157,6 +157,7 @@ pub fn Credentials() -> impl IntoView {
 /// Signing in with a recovery code (any device: the code names its person). `on_done` runs after success.
 #[component]
 pub fn RecoverySignIn(on_done: Callback<()>) -> impl IntoView {
+    let ws = crate::state::use_workspace();
     let code = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
     let go = move |_| {
@@ -164,6 +165,7 @@ pub fn RecoverySignIn(on_done: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             match account::sign_in_with_code(&typed).await {
                 Ok(person) => {
+                    account::now_signed_in(ws, person);
                     code.set(String::new());
                     if let Ok(Some(me)) = account::me().await {
                         account::remember(Some(KnownPerson {

@@ -22,6 +22,9 @@ pub fn AccountPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let name = RwSignal::new(settings.with_untracked(|s| s.user_name.clone()));
+    // From the server's set-up link, when this device opened it.
+    let code =
+        RwSignal::new(settings.with_untracked(|s| s.registration_code.clone().unwrap_or_default()));
 
     let refresh = move || {
         spawn_local(async move {
@@ -47,12 +50,22 @@ pub fn AccountPage() -> impl IntoView {
             Ok(n) => n,
             Err(e) => return message.set(Some(e)),
         };
+        let code = code.get_untracked().trim().to_string();
+        if code.is_empty() {
+            return message.set(Some(
+                "登録コードを入力してください。サーバーを起動した人が持っています (enter the registration code: whoever runs the server has it)".into(),
+            ));
+        }
         busy.set(true);
         message.set(None);
         spawn_local(async move {
-            match account::register_facility(&index.facility, index_id, &person).await {
+            match account::register_facility(&index.facility, index_id, &person, &code).await {
                 Ok(p) => {
+                    if let Some(k) = &p {
+                        account::now_signed_in(ws, k.person_id);
+                    }
                     account::remember(p);
+                    settings.update(|s| s.registration_code = None);
                     message.set(Some("サーバーに登録しました (registered)".into()));
                     sync.reconnect();
                     refresh();
@@ -69,6 +82,8 @@ pub fn AccountPage() -> impl IntoView {
         spawn_local(async move {
             match account::sign_in(p.person_id).await {
                 Ok(()) => {
+                    // Before anything else syncs or is edited: this person's own actor.
+                    account::now_signed_in(ws, p.person_id);
                     settings.update(|s| s.user_name = p.name.clone());
                     sync.reconnect();
                     refresh();
@@ -141,6 +156,12 @@ pub fn AccountPage() -> impl IntoView {
                                     <span>{tr!("あなたのお名前", "Your name")}</span>
                                     <input type="text" class="person-name" prop:value=move || name.get()
                                         on:input=move |ev| name.set(event_target_value(&ev)) />
+                                </label>
+                                <label class="field">
+                                    <span>{tr!("登録コード（サーバーを起動した人が持っています）", "Registration code (whoever runs the server has it)")}</span>
+                                    <input type="text" class="registration-code" autocomplete="off" spellcheck="false"
+                                        prop:value=move || code.get()
+                                        on:input=move |ev| code.set(event_target_value(&ev)) />
                                 </label>
                                 <button class="button register-facility" disabled=move || busy.get() on:click=register>
                                     {tr!("パスキーを作成して登録", "Create a passkey and register")}

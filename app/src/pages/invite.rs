@@ -89,6 +89,9 @@ pub fn InvitePage() -> impl IntoView {
         spawn_local(async move {
             match account::accept_invitation(&token, &person).await {
                 Ok(known) => {
+                    if let Some(k) = &known {
+                        account::now_signed_in(ws, k.person_id);
+                    }
                     account::remember(known);
                     let vendor =
                         info.with_untracked(|i| matches!(i, Some(Ok(i)) if i["role"] == "vendor"));

@@ -41,7 +41,7 @@ pub fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-fn new_code() -> String {
+pub(super) fn new_code() -> String {
     let mut bytes = [0u8; CODE_LEN];
     getrandom::fill(&mut bytes).expect("the operating system's random source");
     let raw: String = bytes

@@ -149,6 +149,66 @@ pub async fn administrator(
     Ok(session)
 }
 
+/// The client behind a request, as limits count it: its address (behind a trusted proxy, the one the proxy
+/// names), an IPv6 address by its /64 (one household, or one device's rotating privacy addresses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client(pub String);
+
+/// `ip` as one client: IPv4 whole, IPv6 by its /64 prefix.
+pub fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0)
+            .unwrap_or_else(|| ([0, 0, 0, 0], 0).into());
+        Ok(Client(client_key(
+            state.config.client_ip(peer, &parts.headers),
+        )))
+    }
+}
+
+/// Requests without a session that one client may make in [`LIMIT_WINDOW`]: every endpoint anyone can
+/// call (registration, invitations, sign-in, hand-back) counts against it. A person's set-up takes a dozen.
+pub const UNAUTHENTICATED_PER_WINDOW: u32 = 60;
+
+/// A request that needs no session, from a client within its allowance (429 otherwise).
+pub struct Limited(pub Client);
+
+impl FromRequestParts<AppState> for Limited {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = Client::from_request_parts(parts, state).await?;
+        if !state
+            .attempts
+            .allow_n(&format!("open:{}", client.0), UNAUTHENTICATED_PER_WINDOW)
+        {
+            tracing::warn!(client = %client.0, path = %parts.uri.path(), "unauthenticated requests rate-limited");
+            return Err(bad(
+                StatusCode::TOO_MANY_REQUESTS,
+                "操作が多すぎます。5分ほど待ってください (too many requests: wait a few minutes)",
+            ));
+        }
+        Ok(Limited(client))
+    }
+}
+
 /// A signed-in person (401 otherwise).
 pub struct SignedIn(pub Session);
 
@@ -254,5 +314,23 @@ impl FromRequestParts<AppState> for VerifiedAdmin {
         let facility = path_facility(parts, state).await?;
         let session = administrator_verified(state, &parts.headers, facility).await?;
         Ok(VerifiedAdmin { session, facility })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_an_ipv4_address_or_an_ipv6_slash_64() {
+        let key = |s: &str| client_key(s.parse().unwrap());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        // One household's (or one phone's rotating privacy) addresses are one client.
+        assert_eq!(
+            key("2001:db8:1:2:aaaa::1"),
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
     }
 }

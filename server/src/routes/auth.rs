@@ -9,15 +9,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_shared::access::Role;
-use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
+use mamori_shared::model::{DocumentId, FacilityId, FacilityKind, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use webauthn_rs::prelude::{
@@ -29,7 +27,7 @@ use crate::access_log::{Event, Kind};
 use crate::directory::{NewFacility, Session};
 use crate::error::{ApiError, bad};
 use crate::gate::Subject;
-use crate::gate::http::{Admin, SignedIn};
+use crate::gate::http::{Admin, Client, Limited, SignedIn};
 use crate::gate::http::{cookie_name, now_ms, session_token};
 
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
@@ -65,6 +63,8 @@ pub enum Pending {
         person: PersonId,
         person_name: String,
         state: PasskeyRegistration,
+        /// The registration code, used up when the ceremony finishes.
+        code: String,
     },
     Invitation {
         token: String,
@@ -89,22 +89,51 @@ pub enum Pending {
     },
 }
 
-/// Ceremonies in progress, by id.
+/// Ceremonies held at once, by everyone together and by one client (what a flood can make the server keep:
+/// each is a few KB, every field of it validated first).
+pub const MAX_CEREMONIES: usize = 10_000;
+pub const MAX_CEREMONIES_PER_CLIENT: usize = 16;
+
+/// Ceremonies in progress, by id, with the client that started each.
 #[derive(Default)]
-pub struct Ceremonies(Mutex<HashMap<String, (Pending, Instant)>>);
+pub struct Ceremonies(Mutex<HashMap<String, (Pending, Instant, String)>>);
 
 impl Ceremonies {
-    pub(super) fn put(&self, pending: Pending) -> String {
-        let id = uuid::Uuid::new_v4().to_string();
+    /// Keeps `pending` for `client`; refused when that client, or everyone, holds too many already.
+    pub(super) fn put(&self, client: &str, pending: Pending) -> Result<String, ApiError> {
         let mut all = self.0.lock().expect("ceremonies lock");
-        all.retain(|_, (_, at)| at.elapsed() < CEREMONY_TTL);
-        all.insert(id.clone(), (pending, Instant::now()));
-        id
+        all.retain(|_, (_, at, _)| at.elapsed() < CEREMONY_TTL);
+        let mine = all.values().filter(|(_, _, c)| c == client).count();
+        if mine >= MAX_CEREMONIES_PER_CLIENT {
+            return Err(bad(
+                StatusCode::TOO_MANY_REQUESTS,
+                "進行中の手続きが多すぎます。しばらく待ってください (too many ceremonies in progress: wait a few minutes)",
+            ));
+        }
+        if all.len() >= MAX_CEREMONIES {
+            tracing::warn!(held = all.len(), "ceremony limit reached");
+            return Err(bad(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "混み合っています。しばらく待ってください (busy: try again in a few minutes)",
+            ));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        all.insert(id.clone(), (pending, Instant::now(), client.to_string()));
+        Ok(id)
     }
 
     pub(super) fn take(&self, id: &str) -> Option<Pending> {
-        let (pending, at) = self.0.lock().expect("ceremonies lock").remove(id)?;
+        let (pending, at, _) = self.0.lock().expect("ceremonies lock").remove(id)?;
         (at.elapsed() < CEREMONY_TTL).then_some(pending)
+    }
+
+    /// How many are held now (tests and the health page).
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("ceremonies lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -119,6 +148,11 @@ pub struct Attempts(Mutex<HashMap<String, (u32, Instant)>>);
 impl Attempts {
     /// Records an attempt; `false` once the key has used up its window.
     pub(super) fn allow(&self, key: &str) -> bool {
+        self.allow_n(key, MAX_ATTEMPTS)
+    }
+
+    /// Records an attempt; `false` once the key has made more than `max` in its window.
+    pub fn allow_n(&self, key: &str, max: u32) -> bool {
         let mut all = self.0.lock().expect("attempts lock");
         if all.len() > 100_000 {
             all.retain(|_, (_, since)| since.elapsed() < ATTEMPT_WINDOW);
@@ -127,8 +161,8 @@ impl Attempts {
         if entry.1.elapsed() >= ATTEMPT_WINDOW {
             *entry = (0, Instant::now());
         }
-        entry.0 += 1;
-        entry.0 <= MAX_ATTEMPTS
+        entry.0 = entry.0.saturating_add(1);
+        entry.0 <= max
     }
 }
 
@@ -180,14 +214,41 @@ struct RegisterStart {
     kind: String,
     index_doc: DocumentId,
     person_name: String,
+    /// The one-time registration code from whoever runs the server.
+    #[serde(default)]
+    code: String,
+}
+
+fn no_code() -> ApiError {
+    bad(
+        StatusCode::FORBIDDEN,
+        "登録コードが正しくないか、使用済みか、期限切れです。サーバーの管理者に発行を依頼してください \
+         (a valid registration code is needed: ask whoever runs the server for `mamori-server registration-code`)",
+    )
 }
 
 async fn register_start(
     State(state): State<AppState>,
+    Limited(Client(client)): Limited,
     Json(req): Json<RegisterStart>,
 ) -> Result<Json<Value>, ApiError> {
     let person_name = name_ok(&req.person_name)?;
     let facility_name = name_ok(&req.facility_name)?;
+    let kind = FacilityKind::parse(&req.kind).ok_or_else(|| {
+        bad(
+            StatusCode::BAD_REQUEST,
+            "施設の種類が正しくありません (unknown facility kind)",
+        )
+    })?;
+    if req.code.len() > 64
+        || !state
+            .directory
+            .registration_code_valid(&req.code, now_ms())
+            .await?
+    {
+        tracing::warn!(%client, "facility registration without a valid code");
+        return Err(no_code());
+    }
     if state
         .directory
         .facility_name(req.facility_id)
@@ -201,15 +262,19 @@ async fn register_start(
     }
     let person = PersonId::generate();
     let (options, reg) = start_registration(&state, person, &person_name)?;
-    let ceremony = state.ceremonies.put(Pending::Register {
-        facility: req.facility_id,
-        name: facility_name,
-        kind: req.kind,
-        index_doc: req.index_doc,
-        person,
-        person_name,
-        state: reg,
-    });
+    let ceremony = state.ceremonies.put(
+        &client,
+        Pending::Register {
+            facility: req.facility_id,
+            name: facility_name,
+            kind: kind.as_str().to_string(),
+            index_doc: req.index_doc,
+            person,
+            person_name,
+            state: reg,
+            code: req.code,
+        },
+    )?;
     Ok(Json(json!({ "ceremony": ceremony, "options": options })))
 }
 
@@ -225,6 +290,7 @@ struct RegisterFinish {
 
 async fn register_finish(
     State(state): State<AppState>,
+    _limited: Limited,
     headers: HeaderMap,
     Json(req): Json<RegisterFinish>,
 ) -> Result<Response, ApiError> {
@@ -236,12 +302,21 @@ async fn register_finish(
         person,
         person_name,
         state: reg,
+        code,
     }) = state.ceremonies.take(&req.ceremony)
     else {
         return Err(expired_ceremony());
     };
     let passkey = finish_registration(&state, &req.credential, &reg)?;
     let now = now_ms();
+    // Spent here, once: two registrations racing on one code get one facility.
+    if !state
+        .directory
+        .use_registration_code(&code, facility, now)
+        .await?
+    {
+        return Err(no_code());
+    }
     state
         .directory
         .register_facility(
@@ -324,6 +399,7 @@ pub(super) fn expired_ceremony() -> ApiError {
 
 async fn invitation_info(
     State(state): State<AppState>,
+    _limited: Limited,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     match state.directory.invitation(&token, now_ms()).await? {
@@ -344,6 +420,7 @@ struct InvitationStart {
 
 async fn invitation_start(
     State(state): State<AppState>,
+    Limited(Client(client)): Limited,
     Path(token): Path<String>,
     Json(req): Json<InvitationStart>,
 ) -> Result<Json<Value>, ApiError> {
@@ -353,17 +430,21 @@ async fn invitation_start(
     }
     let person = PersonId::generate();
     let (options, reg) = start_registration(&state, person, &person_name)?;
-    let ceremony = state.ceremonies.put(Pending::Invitation {
-        token,
-        person,
-        person_name,
-        state: reg,
-    });
+    let ceremony = state.ceremonies.put(
+        &client,
+        Pending::Invitation {
+            token,
+            person,
+            person_name,
+            state: reg,
+        },
+    )?;
     Ok(Json(json!({ "ceremony": ceremony, "options": options })))
 }
 
 async fn invitation_finish(
     State(state): State<AppState>,
+    _limited: Limited,
     Path(token): Path<String>,
     headers: HeaderMap,
     Json(req): Json<RegisterFinish>,
@@ -447,12 +528,14 @@ struct SignInStart {
 
 async fn signin_start(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Limited(Client(client)): Limited,
     Json(req): Json<SignInStart>,
 ) -> Result<Json<Value>, ApiError> {
-    let by_account = state.attempts.allow(&format!("person:{}", req.person_id));
-    let client = state.config.client_ip(address, &headers);
+    // Counted per person *from this client*, and per client: a stranger elsewhere cannot use up a person's
+    // attempts and lock them out (a passkey cannot be guessed anyway; this bounds the work).
+    let by_account = state
+        .attempts
+        .allow(&format!("person:{}@{client}", req.person_id));
     let by_address = state.attempts.allow(&format!("address:{client}"));
     if !(by_account && by_address) {
         tracing::warn!(person = %req.person_id, %client, "sign-in attempts rate-limited");
@@ -461,7 +544,7 @@ async fn signin_start(
             .record(
                 Event::new(Kind::SignInFailed)
                     .by(req.person_id, "")
-                    .device(&client.to_string())
+                    .device(&client)
                     .detail("試行回数の上限 (rate limited)"),
             )
             .await;
@@ -479,7 +562,7 @@ async fn signin_start(
         ));
     }
     let person = req.person_id;
-    start_authentication(&state, &passkeys, |auth| Pending::SignIn {
+    start_authentication(&state, &client, &passkeys, |auth| Pending::SignIn {
         person,
         state: auth,
     })
@@ -488,6 +571,7 @@ async fn signin_start(
 /// Starts a passkey authentication against `passkeys`, keeping the ceremony as `pending` makes it.
 pub(super) fn start_authentication(
     state: &AppState,
+    client: &str,
     passkeys: &[webauthn_rs::prelude::Passkey],
     pending: impl FnOnce(PasskeyAuthentication) -> Pending,
 ) -> Result<Json<Value>, ApiError> {
@@ -495,7 +579,7 @@ pub(super) fn start_authentication(
         .webauthn
         .start_passkey_authentication(passkeys)
         .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let ceremony = state.ceremonies.put(pending(auth));
+    let ceremony = state.ceremonies.put(client, pending(auth))?;
     Ok(Json(json!({ "ceremony": ceremony, "options": options })))
 }
 
@@ -508,6 +592,7 @@ pub(super) struct AuthFinish {
 
 async fn signin_finish(
     State(state): State<AppState>,
+    _limited: Limited,
     headers: HeaderMap,
     Json(req): Json<AuthFinish>,
 ) -> Result<Response, ApiError> {

@@ -2,9 +2,7 @@
 //! one-time recovery codes (and signing in with one when every passkey is lost). Adding or removing a
 //! passkey and making new codes are themselves sensitive: they need a recent passkey proof.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -22,7 +20,7 @@ use crate::access_log::{Event, Kind};
 use crate::directory::{DirectoryError, RemovePasskey};
 use crate::error::ApiError;
 use crate::gate::Subject;
-use crate::gate::http::{RecentlyVerified, SignedIn};
+use crate::gate::http::{Client, Limited, RecentlyVerified, SignedIn};
 use crate::gate::http::{now_ms, session_token};
 
 pub fn router() -> Router<AppState> {
@@ -46,7 +44,8 @@ async fn reauth_start(
     SignedIn(session): SignedIn,
 ) -> Result<Json<Value>, ApiError> {
     let passkeys = state.directory.passkeys(session.person).await?;
-    start_authentication(&state, &passkeys, |auth| Pending::Reauth {
+    let client = format!("person:{}", session.person);
+    start_authentication(&state, &client, &passkeys, |auth| Pending::Reauth {
         person: session.person,
         state: auth,
     })
@@ -120,11 +119,14 @@ async fn add_start(
         .webauthn
         .start_passkey_registration(user, &session.name, &session.name, Some(existing))
         .map_err(|e| bad(StatusCode::BAD_REQUEST, &e.to_string()))?;
-    let ceremony = state.ceremonies.put(Pending::AddPasskey {
-        person: session.person,
-        name,
-        state: reg,
-    });
+    let ceremony = state.ceremonies.put(
+        &format!("person:{}", session.person),
+        Pending::AddPasskey {
+            person: session.person,
+            name,
+            state: reg,
+        },
+    )?;
     Ok(Json(json!({ "ceremony": ceremony, "options": options })))
 }
 
@@ -234,11 +236,10 @@ struct CodeSignIn {
 /// the code is used up.
 async fn sign_in_with_code(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Limited(Client(client)): Limited,
     headers: HeaderMap,
     Json(req): Json<CodeSignIn>,
 ) -> Result<Response, ApiError> {
-    let client = state.config.client_ip(address, &headers);
     if !state.attempts.allow(&format!("address:{client}")) {
         tracing::warn!(%client, "recovery-code attempts rate-limited");
         return Err(bad(

@@ -129,6 +129,16 @@ async fn register_actors(
         .into_iter()
         .map(|(a, p)| (a.to_ascii_lowercase(), p))
         .collect();
+    // The actors that commit migration steps are no one's (see `schema::migrate::is_step_actor`).
+    if actors.iter().any(|(a, _)| {
+        automerge::ActorId::try_from(a.as_str())
+            .is_ok_and(|id| mamori_shared::schema::migrate::is_step_actor(&id))
+    }) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "移行用の作成者IDは登録できません (migration actor ids belong to no one)",
+        ));
+    }
     let conflicts = state
         .directory
         .register_actors(

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::directory::{Departure, HandBack};
 use crate::error::ApiError;
-use crate::gate::http::{Admin, VerifiedAdmin};
+use crate::gate::http::{Admin, Limited, VerifiedAdmin};
 use crate::gate::http::{now_ms, session_token};
 use crate::gate::may_hand_back;
 use crate::handback::{summary, unknown_changes};
@@ -58,6 +58,7 @@ async fn departed(state: &AppState, headers: &HeaderMap) -> Result<Option<Depart
 
 async fn departure(
     State(state): State<AppState>,
+    _limited: Limited,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(match departed(&state, &headers).await? {
@@ -86,6 +87,7 @@ struct HandBackQuery {
 
 async fn hand_back(
     State(state): State<AppState>,
+    _limited: Limited,
     Path(doc): Path<DocumentId>,
     Query(q): Query<HandBackQuery>,
     headers: HeaderMap,

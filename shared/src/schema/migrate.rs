@@ -39,6 +39,12 @@ pub fn migrate(doc: &mut AutoCommit) -> Result<Outcome, SchemaError> {
     migrate_with(doc, STEPS, SCHEMA_VERSION)
 }
 
+/// Whether `actor` is one that commits migration steps: it belongs to no person, and no one may claim it.
+pub fn is_step_actor(actor: &ActorId) -> bool {
+    let bytes = actor.to_bytes();
+    bytes.len() == 16 && bytes.starts_with(b"mamori-m")
+}
+
 /// The actor that commits a step: the same on every device, so identical steps make identical changes.
 fn step_actor(to: u64) -> ActorId {
     let mut bytes = *b"mamori-migrate--";
@@ -130,6 +136,7 @@ mod tests {
         assert_eq!(schema_version(&a), 2);
         // Step 4: a device keeps its own actor for its own edits.
         assert_ne!(a.get_actor(), &step_actor(2));
+        assert!(is_step_actor(&step_actor(2)) && !is_step_actor(a.get_actor()));
     }
 
     #[test]
