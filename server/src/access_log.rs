@@ -9,6 +9,8 @@
 
 pub mod chain;
 
+use std::collections::HashMap;
+
 use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Mutex;
@@ -222,7 +224,30 @@ pub enum LogError {
 pub struct AccessLog {
     pool: SqlitePool,
     append: Mutex<()>,
+    /// Failures from clients without a session, coalesced per client and minute (see
+    /// [`AccessLog::record_failure`]).
+    failures: std::sync::Mutex<HashMap<String, Coalesced>>,
 }
+
+/// One client's failures in one minute: the first is written at once; the rest are counted and written as
+/// one entry when the minute is over.
+struct Coalesced {
+    minute: i64,
+    more: u32,
+    last: Event,
+}
+
+fn summarised(c: &Coalesced) -> Event {
+    let mut e = c.last.clone();
+    e.detail = format!(
+        "{} — ほか {} 件 (同じ接続元から1分間に; {} more from this client in that minute)",
+        e.detail, c.more, c.more
+    );
+    e
+}
+
+/// Clients whose failures are being coalesced at once; beyond it a flood's are counted under one key.
+const MAX_COALESCED_CLIENTS: usize = 10_000;
 
 /// Held while appending: entries are appended one at a time, each after the one before it in the chain.
 pub type AppendGuard<'a> = tokio::sync::MutexGuard<'a, ()>;
@@ -232,6 +257,7 @@ impl AccessLog {
         AccessLog {
             pool,
             append: Mutex::new(()),
+            failures: std::sync::Mutex::default(),
         }
     }
 
@@ -269,6 +295,88 @@ impl AccessLog {
         let now = crate::gate::http::now_ms();
         if let Err(e) = self.append(&event, now).await {
             tracing::error!(error = %e, kind = event.kind.as_str(), "could not write the access log");
+        }
+    }
+
+    /// Records a failure by a client without a session (a sign-in that did not prove a passkey, a wrong
+    /// recovery code), bounded: the client's first in a minute is written at once, the rest of that minute
+    /// are counted and written as one entry with the count once the minute is over
+    /// ([`AccessLog::flush_failures`]). Strangers cannot grow the hash chain by a row per request.
+    pub async fn record_failure(&self, client: &str, event: Event) {
+        self.record_failure_at(client, event, crate::gate::http::now_ms())
+            .await;
+    }
+
+    async fn record_failure_at(&self, client: &str, event: Event, now: i64) {
+        let minute = now / 60_000;
+        let (write_now, summary) = {
+            let mut all = self.failures.lock().expect("failures lock");
+            let key = if all.len() >= MAX_COALESCED_CLIENTS && !all.contains_key(client) {
+                "(many clients)".to_string()
+            } else {
+                client.to_string()
+            };
+            match all.get_mut(&key) {
+                Some(c) if c.minute == minute => {
+                    c.more += 1;
+                    c.last = event;
+                    (None, None)
+                }
+                Some(c) => {
+                    let summary = (c.more > 0).then(|| summarised(c));
+                    *c = Coalesced {
+                        minute,
+                        more: 0,
+                        last: event.clone(),
+                    };
+                    (Some(event), summary)
+                }
+                None => {
+                    all.insert(
+                        key,
+                        Coalesced {
+                            minute,
+                            more: 0,
+                            last: event.clone(),
+                        },
+                    );
+                    (Some(event), None)
+                }
+            }
+        };
+        for e in summary.into_iter().chain(write_now) {
+            self.record(e).await;
+        }
+    }
+
+    /// Writes the counted failures of every minute that is over, and forgets those clients.
+    pub async fn flush_failures(&self) {
+        self.flush_failures_at(crate::gate::http::now_ms()).await;
+    }
+
+    async fn flush_failures_at(&self, now: i64) {
+        let minute = now / 60_000;
+        let due: Vec<Event> = {
+            let mut all = self.failures.lock().expect("failures lock");
+            let due = all
+                .values()
+                .filter(|c| c.minute < minute && c.more > 0)
+                .map(summarised)
+                .collect();
+            all.retain(|_, c| c.minute >= minute);
+            due
+        };
+        for e in due {
+            self.record(e).await;
+        }
+    }
+
+    /// Flushes coalesced failures every half minute, for as long as the server runs.
+    pub async fn flush_failures_forever(self: std::sync::Arc<AccessLog>) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            self.flush_failures().await;
         }
     }
 
@@ -446,5 +554,50 @@ fn entry(r: &sqlx::sqlite::SqliteRow) -> Entry {
         device: r.get(9),
         prev_hash: r.get(10),
         hash: r.get(11),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    async fn failed_entries(log: &AccessLog) -> Vec<Entry> {
+        let (_, entries) = log.remaining().await.unwrap();
+        entries
+            .into_iter()
+            .filter(|e| e.kind == Kind::SignInFailed.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn failures_without_a_session_are_one_entry_per_client_and_minute_with_a_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let log = AccessLog::new(store.pool());
+        let failed = || Event::new(Kind::SignInFailed).detail("パスキーを確認できない");
+        let minute = 29_000_000 * 60_000;
+        // A flood from one client within a minute: one entry now.
+        for i in 0..500 {
+            log.record_failure_at("192.0.2.7", failed(), minute + i)
+                .await;
+        }
+        log.record_failure_at("198.51.100.1", failed(), minute + 10)
+            .await;
+        assert_eq!(failed_entries(&log).await.len(), 2);
+        // Nothing more while the minute lasts; once it is over, the rest as one entry with its count.
+        log.flush_failures_at(minute + 59_000).await;
+        assert_eq!(failed_entries(&log).await.len(), 2);
+        log.flush_failures_at(minute + 60_000).await;
+        let entries = failed_entries(&log).await;
+        assert_eq!(entries.len(), 3, "{entries:?}");
+        assert!(
+            entries.iter().any(|e| e.detail.contains("ほか 499 件")),
+            "{entries:?}"
+        );
+        // The next minute starts again with an entry at once.
+        log.record_failure_at("192.0.2.7", failed(), minute + 61_000)
+            .await;
+        assert_eq!(failed_entries(&log).await.len(), 4);
     }
 }

@@ -104,8 +104,9 @@ pub async fn run_with(
         .clone()
         .unload_idle_forever(state.config.unload_idle());
     let purger = state.log.clone().purge_daily(state.config.log_retention());
+    let failures = state.log.clone().flush_failures_forever();
     let unloader = async move {
-        tokio::join!(unloader, purger);
+        tokio::join!(unloader, purger, failures);
     };
     if let (Some(cert), Some(key)) = (state.config.tls_cert.clone(), state.config.tls_key.clone()) {
         let reload = std::time::Duration::from_millis(state.config.tls_reload_ms);

@@ -181,7 +181,9 @@ impl Browser {
     /// the layout was still settling, finds it again.
     pub async fn click(&self, css: &str) {
         for attempt in 0.. {
-            match self.wait(css).await.click().await {
+            let element = self.wait(css).await;
+            self.wait_still(css).await;
+            match element.click().await {
                 Ok(()) => return,
                 // Re-rendered, or still moving into place (another element would get the click).
                 Err(e)
@@ -203,6 +205,26 @@ impl Browser {
                 }
                 Err(e) => panic!("could not click `{css}`: {e}"),
             }
+        }
+    }
+
+    /// Waits (up to two seconds) until the element stays where it is for 100 ms, as a person's finger would:
+    /// a banner appearing above it (the sign-in reminder, after an answer from the server) moves it, and a
+    /// click aimed at its old place would land on something else without any error.
+    async fn wait_still(&self, css: &str) {
+        let rect = format!(
+            "const r = document.querySelector({css:?})?.getBoundingClientRect(); \
+             return r ? [r.x, r.y, r.width, r.height] : null;"
+        );
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut before = self.eval(&rect).await;
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = self.eval(&rect).await;
+            if now == before {
+                return;
+            }
+            before = now;
         }
     }
 

@@ -541,7 +541,8 @@ async fn signin_start(
         tracing::warn!(person = %req.person_id, %client, "sign-in attempts rate-limited");
         state
             .log
-            .record(
+            .record_failure(
+                &client,
                 Event::new(Kind::SignInFailed)
                     .by(req.person_id, "")
                     .device(&client)
@@ -592,7 +593,7 @@ pub(super) struct AuthFinish {
 
 async fn signin_finish(
     State(state): State<AppState>,
-    _limited: Limited,
+    Limited(Client(client)): Limited,
     headers: HeaderMap,
     Json(req): Json<AuthFinish>,
 ) -> Result<Response, ApiError> {
@@ -616,7 +617,8 @@ async fn signin_finish(
     if let Err(e) = prove_passkey(&state, person, &req.credential, &auth).await {
         state
             .log
-            .record(
+            .record_failure(
+                &client,
                 event(Kind::SignInFailed).detail("パスキーを確認できない (passkey check failed)"),
             )
             .await;
@@ -626,7 +628,10 @@ async fn signin_finish(
     if state.directory.memberships(person).await?.is_empty() {
         state
             .log
-            .record(event(Kind::SignInFailed).detail("無効なアカウント (disabled account)"))
+            .record_failure(
+                &client,
+                event(Kind::SignInFailed).detail("無効なアカウント (disabled account)"),
+            )
             .await;
         return Err(bad(
             StatusCode::FORBIDDEN,

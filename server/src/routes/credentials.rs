@@ -252,7 +252,8 @@ async fn sign_in_with_code(
         tracing::warn!(%client, "recovery-code sign-in refused");
         state
             .log
-            .record(
+            .record_failure(
+                &client,
                 Event::new(Kind::SignInFailed)
                     .device(&device_of(&headers))
                     .detail(format!("回復コードが無効 (from {client})")),
