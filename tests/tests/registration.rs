@@ -93,7 +93,7 @@ async fn registration_needs_a_code_and_a_flood_is_bounded() {
     // And everything anyone may call without a session is rate-limited per client.
     let probe = run(
         &other,
-        "const statuses = []; for (let i = 0; i < 80; i++) { \
+        "const statuses = []; for (let i = 0; i < 320; i++) { \
          statuses.push((await api('GET', '/api/invitations/no-such-invitation')).status); } \
          return { status: 200, body: statuses };",
     )
