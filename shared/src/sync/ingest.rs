@@ -330,6 +330,23 @@ pub fn decide_and_apply<T: Clone>(
             claims,
         });
     }
+    // Migration steps among what just arrived and what it may have released from the waiting queue.
+    let arrived: Vec<Change> = new
+        .iter()
+        .chain(pending.waiting.values().map(|(c, _)| c))
+        .filter(|c| crate::schema::migrate::is_step_actor(c.actor_id()))
+        .cloned()
+        .collect();
+    if authority.schema
+        && let Some(hash) = forged_migration(doc, &arrived)
+    {
+        return Ok(Verdict::Refused {
+            reason: format!(
+                "移行の作成者IDで、この版の移行と異なる変更です (a change under a migration actor that is not this build's migration: {hash})"
+            ),
+            document_changed: true,
+        });
+    }
     if authority.schema
         && let Err(reason) = crate::schema::check(doc, kind_before)
     {
@@ -373,6 +390,25 @@ pub fn decide_and_apply<T: Clone>(
         ));
     }
     Ok(Verdict::Taken { applied, claims })
+}
+
+/// The first applied change under a migration actor that is not exactly what this build's migration makes
+/// from the change's dependencies. Migration actors belong to no one (every device makes the same steps),
+/// so nothing else may be written under them: the step is recomputed on a fork and compared by hash.
+fn forged_migration(doc: &mut AutoCommit, new: &[Change]) -> Option<ChangeHash> {
+    for c in new {
+        if doc.get_change_meta_by_hash(&c.hash()).is_none() {
+            continue; // Waiting for a dependency: checked when it is applied.
+        }
+        let made_here = doc.fork_at(c.deps()).ok().is_some_and(|mut at| {
+            crate::schema::migrate::migrate(&mut at).is_ok()
+                && at.get_change_meta_by_hash(&c.hash()).is_some()
+        });
+        if !made_here {
+            return Some(c.hash());
+        }
+    }
+    None
 }
 
 /// Whether applying exactly `applied` on top of `before` gives `after`: the changes reported are all the

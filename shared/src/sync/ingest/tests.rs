@@ -481,3 +481,45 @@ fn a_devices_real_offer_is_applied_whole_and_reported() {
     }
     assert_eq!(server.get_heads(), device.get_heads());
 }
+
+#[test]
+fn a_change_under_a_migration_actor_that_is_no_migration_of_this_build_is_refused() {
+    let mut base = AutoCommit::new();
+    base.put(ROOT, "schema", 1u64).unwrap();
+    base.put(ROOT, "kind", "facility_index").unwrap();
+    // `mamori-m` and a step's version: the actor every device's migration step uses.
+    let mut step = [0u8; 16];
+    step[..8].copy_from_slice(b"mamori-m");
+    step[8..].copy_from_slice(&2u64.to_be_bytes());
+    let mut device = base.fork().with_actor(ActorId::from(&step[..]));
+    device.put(ROOT, "note", "whatever I like").unwrap();
+    device.commit();
+    let change = device.get_last_local_change().unwrap().clone();
+    let mut doc = base.fork();
+    let mut pending = Pending::new(PendingLimits::default());
+    let inbound = parse(
+        &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+        &ChunkLimits::default(),
+    )
+    .unwrap();
+    // The gate treats migration actors as no one's: the sender may send them.
+    let owners = owners(&[(&step[..], Owner::Sender)]);
+    let verdict = decide_and_apply(
+        &mut PeerSync::default(),
+        DocumentId::generate(),
+        &mut doc,
+        &Authority {
+            access: Access::Write,
+            owners: Some(&owners),
+            schema: true,
+        },
+        inbound,
+        &mut pending,
+        0u8,
+    )
+    .unwrap();
+    assert!(
+        matches!(&verdict, Verdict::Refused { reason, document_changed: true } if reason.contains("migration")),
+        "{verdict:?}"
+    );
+}
