@@ -1,6 +1,7 @@
 //! Behind a reverse proxy: `X-Forwarded-For` is believed only from a configured proxy address, so sign-in
 //! rate limits count the client behind a trusted proxy, and a forged header from anyone else changes nothing.
 
+use mamori_server::routes::auth::MAX_ATTEMPTS_PER_CLIENT;
 use mamori_tests::TestServer;
 
 /// POSTs JSON with an `X-Forwarded-For` header; returns the status code.
@@ -19,10 +20,11 @@ async fn post(port: u16, path: &str, body: &str, forwarded: &str) -> u16 {
     out[9..12].parse().unwrap()
 }
 
-/// Eleven sign-in starts for different (unknown) people from `forwarded`; the last status.
-async fn eleven_from(port: u16, forwarded: &str) -> u16 {
+/// One more sign-in start than a client may make, each for a different (unknown) person, from
+/// `forwarded`; the last status.
+async fn too_many_from(port: u16, forwarded: &str) -> u16 {
     let mut last = 0;
-    for _ in 0..11 {
+    for _ in 0..=MAX_ATTEMPTS_PER_CLIENT {
         let body = format!("{{\"person_id\":\"{}\"}}", uuid::Uuid::new_v4());
         last = post(port, "/api/signin/start", &body, forwarded).await;
     }
@@ -36,7 +38,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
-    assert_eq!(eleven_from(behind.port, "203.0.113.9").await, 429);
+    assert_eq!(too_many_from(behind.port, "203.0.113.9").await, 429);
     // Another client behind the same proxy is not held back by the first one's attempts.
     let other = post(
         behind.port,
@@ -50,7 +52,7 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
     // Without a trusted proxy a forged header does not dodge the limit.
     let direct = TestServer::start_signed_in().await;
     let mut last = 0;
-    for n in 0..11 {
+    for n in 0..=MAX_ATTEMPTS_PER_CLIENT {
         let body = format!("{{\"person_id\":\"{}\"}}", uuid::Uuid::new_v4());
         last = post(
             direct.port,

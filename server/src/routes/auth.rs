@@ -141,7 +141,7 @@ impl Ceremonies {
 const MAX_ATTEMPTS: u32 = 10;
 /// Sign-in attempts allowed from one client, for everyone together: a clinic's staff behind one address
 /// all sign in at the start of a shift.
-const MAX_ATTEMPTS_PER_CLIENT: u32 = 60;
+pub const MAX_ATTEMPTS_PER_CLIENT: u32 = 60;
 const ATTEMPT_WINDOW: Duration = Duration::from_secs(300);
 
 /// Counts sign-in attempts per key (an account, an address) in fixed windows.
