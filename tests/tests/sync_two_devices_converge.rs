@@ -96,9 +96,12 @@ async fn a_document_created_offline_syncs_when_its_device_comes_back() {
     while b.pump_once(std::time::Duration::from_millis(200)).await {}
     assert_eq!(b.unavailable, [id], "an unknown document is unavailable");
 
-    // Step 3: A connects; the server accepts the new document; B asks again and gets it.
+    // Step 3: A connects; the server accepts the new document. B, still connected, gets it without asking
+    // again (its connection stayed subscribed), and a newcomer gets it by asking.
     a.connect(&server.url).await;
     while a.pump_once(std::time::Duration::from_millis(200)).await {}
+    converge(&mut [&mut a, &mut b], id).await;
+    assert_eq!(answered(&b, id), ["3-③"]);
     let mut c = Device::new("third");
     c.connect(&server.url).await;
     c.want(id).await;
