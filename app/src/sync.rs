@@ -253,6 +253,7 @@ impl SyncHandle {
 
     fn perform(self, effects: Vec<Effect>) {
         let mut changed = Vec::new();
+        let mut recheck_listed = None;
         for effect in effects {
             match effect {
                 Effect::Send(frame) => self.inner.with_value(|i| {
@@ -263,6 +264,10 @@ impl SyncHandle {
                 Effect::Connected(_) => {
                     self.status.set(NetStatus::Connected);
                     self.inner.update_value(|i| i.attempt = 0);
+                    // Documents the index lists that this device still lacks (one that was not on the
+                    // server yet when the index arrived, a fetch cut off by a reload) are asked for at every
+                    // connect, not only when the index changes.
+                    recheck_listed = self.ws.index_id();
                 }
                 Effect::DocChanged(id) => changed.push(id),
                 Effect::Refused { document, reason } => {
@@ -296,6 +301,9 @@ impl SyncHandle {
         for id in changed {
             self.ws.changed_elsewhere(id, true);
             self.want_listed_documents(id);
+        }
+        if let Some(index) = recheck_listed {
+            self.want_listed_documents(index);
         }
         self.tick.update(|t| *t += 1);
     }
