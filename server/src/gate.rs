@@ -347,11 +347,30 @@ impl HandBackRefusal {
     }
 }
 
-/// Whether a departed person's device may hand back changes to the document `info` describes (registered,
-/// or as the changes themselves describe it when the server never had it): within `window` of leaving its
-/// facility, to a document their role then could write, every change under an actor id that is theirs or
-/// no one's (`owners`, from [`Directory::actor_owner`](crate::directory::Directory::actor_owner)).
-pub fn may_hand_back(
+/// Whether a departed person's device may hand back `changes` to the document `info` describes: reads the
+/// owners of the changes' actors, then decides by [`hand_back_rule`].
+pub async fn may_hand_back(
+    state: &AppState,
+    departure: &crate::directory::Departure,
+    info: &mamori_shared::access::DocumentInfo,
+    changes: &[automerge::Change],
+    window: std::time::Duration,
+) -> Result<Result<(), HandBackRefusal>, DirectoryError> {
+    let actors: BTreeSet<_> = changes
+        .iter()
+        .map(|c| c.actor_id().to_hex_string())
+        .collect();
+    let mut owners = Vec::with_capacity(actors.len());
+    for actor in actors {
+        owners.push(state.directory.actor_owner(&actor).await?);
+    }
+    Ok(hand_back_rule(departure, info, &owners, now_ms(), window))
+}
+
+/// The rule for a hand-back to the document `info` describes (registered, or as the changes themselves
+/// describe it when the server never had it): within `window` of leaving its facility, to a document the
+/// person's role then could write, every change under an actor id that is theirs or no one's (`owners`).
+pub fn hand_back_rule(
     departure: &crate::directory::Departure,
     info: &mamori_shared::access::DocumentInfo,
     owners: &[Option<String>],
@@ -502,9 +521,9 @@ mod tests {
         let now = 100 * day;
         let mine = [Some(format!("person:{person}")), None];
         let staff = departure(Role::Staff, now - day);
-        assert_eq!(may_hand_back(&staff, &doc, &mine, now, window), Ok(()));
+        assert_eq!(hand_back_rule(&staff, &doc, &mine, now, window), Ok(()));
         assert_eq!(
-            may_hand_back(
+            hand_back_rule(
                 &departure(Role::Staff, now - 31 * day),
                 &doc,
                 &mine,
@@ -518,11 +537,11 @@ mod tests {
             ..doc.clone()
         };
         assert_eq!(
-            may_hand_back(&staff, &elsewhere, &mine, now, window),
+            hand_back_rule(&staff, &elsewhere, &mine, now, window),
             Err(HandBackRefusal::OutOfWindow)
         );
         assert_eq!(
-            may_hand_back(
+            hand_back_rule(
                 &departure(Role::Viewer, now - day),
                 &doc,
                 &mine,
@@ -533,7 +552,7 @@ mod tests {
         );
         for other in ["person:someone-else", HELD_OWNER] {
             assert_eq!(
-                may_hand_back(&staff, &doc, &[Some(other.to_string())], now, window),
+                hand_back_rule(&staff, &doc, &[Some(other.to_string())], now, window),
                 Err(HandBackRefusal::NotTheirActor)
             );
         }

@@ -34,21 +34,7 @@ pub async fn registration_code(
     data_dir: &Path,
     valid: std::time::Duration,
 ) -> Result<String, StoreError> {
-    let store = SqliteStore::open(data_dir).await?;
-    let directory = crate::directory::Directory::new(store.pool());
-    let now = crate::gate::http::now_ms();
-    let code = directory
-        .issue_registration_code(now, now + valid.as_millis() as i64)
-        .await
-        .map_err(|e| StoreError::Other(e.to_string()))?;
-    AccessLog::new(store.pool())
-        .record(
-            Event::new(Kind::RegistrationCode)
-                .device("mamori-server")
-                .detail(format!("有効期間 {} 時間", valid.as_secs() / 3600)),
-        )
-        .await;
-    Ok(code)
+    issue_registration_code(&SqliteStore::open(data_dir).await?, valid).await
 }
 
 /// A registration code for a server that has no facility yet (printed at start, for the first set-up);
@@ -62,11 +48,29 @@ pub async fn first_registration_code(
         .facility_count()
         .await
         .map_err(|e| StoreError::Other(e.to_string()))?;
-    drop(store);
     if facilities > 0 {
         return Ok(None);
     }
-    registration_code(data_dir, valid).await.map(Some)
+    issue_registration_code(&store, valid).await.map(Some)
+}
+
+async fn issue_registration_code(
+    store: &SqliteStore,
+    valid: std::time::Duration,
+) -> Result<String, StoreError> {
+    let now = crate::gate::http::now_ms();
+    let code = crate::directory::Directory::new(store.pool())
+        .issue_registration_code(now, now + valid.as_millis() as i64)
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    AccessLog::new(store.pool())
+        .record(
+            Event::new(Kind::RegistrationCode)
+                .device("mamori-server")
+                .detail(format!("有効期間 {} 時間", valid.as_secs() / 3600)),
+        )
+        .await;
+    Ok(code)
 }
 
 /// Checks the access log in `data_dir`: `Ok((entries checked, head hash))`, or the first entry that does

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use automerge::{AutoCommit, Change};
 use mamori_shared::model::DocumentId;
-use mamori_shared::sync::ingest::{Pending, PendingLimits};
+use mamori_shared::sync::ingest::{Pending, PendingLimits, check_applied};
 use mamori_shared::sync::{Generated, Recent};
 use tokio::sync::mpsc;
 
@@ -27,8 +27,9 @@ const COMPACT_AFTER: usize = 64;
 pub enum MergeError {
     #[error("the changes could not be applied: {0}")]
     Apply(String),
-    #[error("the changes break the document's schema: {0}")]
-    Schema(String),
+    /// Applied, but the document may not keep them (see `ingest::check_applied`).
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -241,12 +242,13 @@ impl Rooms {
             let kind_before = mamori_shared::schema::kind_of(&g.doc);
             g.generated.clear();
             g.recent.clear();
-            match g.doc.apply_changes(changes) {
+            match g.doc.apply_changes(changes.iter().cloned()) {
                 Err(e) => Err(MergeError::Apply(e.to_string())),
                 Ok(()) if g.doc.get_heads() == before => Ok(()),
-                Ok(()) => match mamori_shared::schema::check(&g.doc, kind_before) {
-                    Err(reason) => Err(MergeError::Schema(reason)),
-                    Ok(_) => g
+                // The same checks as on a peer's changes.
+                Ok(()) => match check_applied(&mut g.doc, &changes, kind_before) {
+                    Err(reason) => Err(MergeError::Refused(reason)),
+                    Ok(()) => g
                         .persist_since(id, &before, self.store())
                         .await
                         .map_err(MergeError::from),
@@ -301,6 +303,53 @@ mod tests {
     use super::*;
     use crate::store::sqlite::SqliteStore;
     use automerge::transaction::Transactable;
+
+    /// The attack through the back door: handed-back changes that a 管理者 accepts get the same checks as
+    /// a peer's, so a departed person cannot write under a migration actor (no one's) that way either.
+    #[tokio::test]
+    async fn a_merge_refuses_a_forged_migration_step_and_keeps_nothing() {
+        use mamori_shared::model::{Facility, FacilityId, FacilityKind};
+        let dir = tempfile::tempdir().unwrap();
+        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
+        let id = DocumentId::generate();
+        let mut index = mamori_shared::schema::index::create(&Facility {
+            id: FacilityId::generate(),
+            kind: FacilityKind::Pharmacy,
+            name: "みなと薬局".into(),
+            address: String::new(),
+            has_vendor_contract: true,
+        })
+        .unwrap();
+        rooms.merge(id, index.get_changes(&[])).await.unwrap();
+        let stored = rooms.store().load(id).await.unwrap().unwrap();
+
+        let mut step = [0u8; 16];
+        step[..8].copy_from_slice(b"mamori-m");
+        step[8..].copy_from_slice(&2u64.to_be_bytes());
+        let mut forged = index.fork().with_actor(automerge::ActorId::from(&step[..]));
+        forged
+            .put(automerge::ROOT, "note", "written as the migration")
+            .unwrap();
+        forged.commit();
+        let change = forged.get_last_local_change().unwrap().clone();
+        let refused = rooms.merge(id, vec![change.clone()]).await;
+        assert!(
+            matches!(&refused, Err(MergeError::Refused(r)) if r.contains("migration")),
+            "{refused:?}"
+        );
+        assert_eq!(rooms.store().load(id).await.unwrap().unwrap(), stored);
+        // Nor does the room keep it in memory: the next open reads the store.
+        let (inbox, _notes) = mpsc::channel(4);
+        let room = rooms.open(id, false, 7, inbox).await.unwrap().unwrap();
+        assert!(
+            room.doc
+                .lock()
+                .await
+                .doc
+                .get_change_by_hash(&change.hash())
+                .is_none()
+        );
+    }
 
     #[tokio::test]
     async fn an_idle_room_unloads_and_reloads_with_everything_stored() {

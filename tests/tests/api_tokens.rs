@@ -100,6 +100,32 @@ async fn tokens_expire_are_listed_and_go_with_their_issuer() {
     .await;
     assert!(!listed.to_string().contains(&other_token_id), "{listed}");
 
+    // Who else may see or make tokens: a 担当者 and a 閲覧者 are refused, the removed 管理者 and nobody at
+    // all are not even signed in.
+    let tokens = format!("/api/facilities/{facility}/tokens");
+    let calls = [
+        format!("api('GET', '{tokens}')"),
+        format!(
+            "api('POST', '{tokens}', {})",
+            json!({ "name": "x", "role": "staff", "expires_in_days": 30 })
+        ),
+        format!("api('DELETE', '{tokens}/{other_token_id}')"),
+    ];
+    for (role, expected) in [("staff", 403), ("viewer", 403)] {
+        let (member, _) = joined(&server, &admin, role, &format!("{role} さん")).await;
+        for call in &calls {
+            let r = run(&member, &format!("return {call};")).await;
+            assert_eq!(status(&r), expected, "{role}: {call}: {r}");
+        }
+        member.close().await;
+    }
+    for call in &calls {
+        let r = run(&other, &format!("return {call};")).await;
+        assert_eq!(status(&r), 401, "removed: {call}: {r}");
+    }
+    let line = mamori_tests::server::post_with_headers(server.port, &tokens, &[]).await;
+    assert!(line.contains(" 401 "), "nobody: {line}");
+
     // A token past its expiry opens nothing; one expiring while connected is closed then.
     let db = SqlitePool::connect(&format!(
         "sqlite://{}",

@@ -6,15 +6,12 @@
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use mamori_shared::answer::Choice;
-use mamori_shared::model::{DocumentId, FacilityId};
+use mamori_shared::model::DocumentId;
 use mamori_tests::attacker::{Answer, Attacker, sync_message};
 use mamori_tests::fixtures::{answer as put_answer, new_checklist};
-use mamori_tests::passkeys::{
-    browser_at, issue_token, register_facility, run, session_cookie, status,
-};
+use mamori_tests::passkeys::{facility_with_checklist, issue_token, run, session_cookie, status};
 use mamori_tests::sync_client::Device;
 use mamori_tests::{Browser, TestServer};
-use serde_json::json;
 use sqlx::SqlitePool;
 
 const ADMIN: [u8; 16] = [0xad; 16];
@@ -71,28 +68,7 @@ fn has(doc: &mut AutoCommit, hash: &ChangeHash) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crafted_sync_messages_are_refused_and_nothing_is_kept_or_logged() {
     let server = TestServer::start_signed_in().await;
-    let facility = FacilityId::generate().to_string();
-    let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
-    let admin = browser_at(&server).await;
-    let r = register_facility(
-        &admin,
-        &server.registration_code().await,
-        &facility,
-        "みなと薬局",
-        &index.to_string(),
-        "佐藤 花子",
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
-    let r = run(
-        &admin,
-        &format!(
-            "return api('POST', '/api/facilities/{facility}/documents', {});",
-            json!({ "doc_id": checklist.to_string(), "form": "pharmacy" })
-        ),
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
+    let (admin, facility, checklist) = facility_with_checklist(&server).await;
 
     // The 管理者's device stores the checklist under its own actor id (which the server then holds as theirs).
     let mut admin_device = Device::new("admin");

@@ -124,21 +124,12 @@ async fn hand_back(
     };
     // Only what the server lacks is kept, and only that must be the person's own.
     let unknown = unknown_changes(server.as_mut(), device);
-    let actors: std::collections::BTreeSet<_> = unknown
-        .changes
-        .iter()
-        .map(|c| c.actor_id().clone())
-        .collect();
-    let mut owners = Vec::with_capacity(actors.len());
-    for actor in actors {
-        owners.push(state.directory.actor_owner(&actor.to_hex_string()).await?);
-    }
     if unknown.count() == 0 {
         // Nothing the server lacks (a read-only copy, say): nothing to decide.
         return Ok(Json(json!({ "quarantined": 0 })));
     }
     let window = std::time::Duration::from_millis(window_ms(&state) as u64);
-    if let Err(why) = may_hand_back(&departure, &info, &owners, now_ms(), window) {
+    if let Err(why) = may_hand_back(&state, &departure, &info, &unknown.changes, window).await? {
         tracing::warn!(%facility, %doc, person = %departure.person, ?why, "hand-back refused");
         // Said as such, so the device knows that trying again will not help (it deletes its copy anyway).
         return Err(ApiError::new(StatusCode::FORBIDDEN, why.message()).refused_hand_back());

@@ -330,32 +330,15 @@ pub fn decide_and_apply<T: Clone>(
             claims,
         });
     }
-    // Migration steps among what just arrived and what it may have released from the waiting queue.
-    let arrived: Vec<Change> = new
-        .iter()
-        .chain(pending.waiting.values().map(|(c, _)| c))
-        .filter(|c| crate::schema::migrate::is_step_actor(c.actor_id()))
-        .cloned()
-        .collect();
-    if authority.schema
-        && let Some(hash) = forged_migration(doc, &arrived)
-    {
-        return Ok(Verdict::Refused {
-            reason: format!(
-                "移行の作成者IDで、この版の移行と異なる変更です (a change under a migration actor that is not this build's migration: {hash})"
-            ),
-            document_changed: true,
-        });
-    }
-    if authority.schema
-        && let Err(reason) = crate::schema::check(doc, kind_before)
-    {
-        return Ok(Verdict::Refused {
-            reason: format!(
-                "文書の形式に合わない変更です (the changes break the document's schema: {reason})"
-            ),
-            document_changed: true,
-        });
+    if authority.schema {
+        // What just arrived and what it may have released from the waiting queue.
+        let arrived = new.iter().chain(pending.waiting.values().map(|(c, _)| c));
+        if let Err(reason) = check_applied(doc, arrived, kind_before) {
+            return Ok(Verdict::Refused {
+                reason,
+                document_changed: true,
+            });
+        }
     }
     let mut applied = Vec::new();
     for change in new {
@@ -392,11 +375,21 @@ pub fn decide_and_apply<T: Clone>(
     Ok(Verdict::Taken { applied, claims })
 }
 
-/// The first applied change under a migration actor that is not exactly what this build's migration makes
-/// from the change's dependencies. Migration actors belong to no one (every device makes the same steps),
-/// so nothing else may be written under them: the step is recomputed on a fork and compared by hash.
-fn forged_migration(doc: &mut AutoCommit, new: &[Change]) -> Option<ChangeHash> {
-    for c in new {
+/// The checks on a document that has just taken in `arrived` (changes from a peer, or handed back and
+/// accepted), whichever way they came: a change under a migration actor must be exactly this build's
+/// migration step from its dependencies (migration actors belong to no one: every device makes the same
+/// steps, so nothing else may be written under them; the step is recomputed on a fork and compared by
+/// hash), and the whole document must still read as its kind (`kind_before`, `None` for a new one). On `Err`
+/// the document holds changes it must not keep: the caller drops this copy.
+pub fn check_applied<'a>(
+    doc: &mut AutoCommit,
+    arrived: impl IntoIterator<Item = &'a Change>,
+    kind_before: Option<crate::schema::DocKind>,
+) -> Result<(), String> {
+    for c in arrived
+        .into_iter()
+        .filter(|c| crate::schema::migrate::is_step_actor(c.actor_id()))
+    {
         if doc.get_change_meta_by_hash(&c.hash()).is_none() {
             continue; // Waiting for a dependency: checked when it is applied.
         }
@@ -405,10 +398,19 @@ fn forged_migration(doc: &mut AutoCommit, new: &[Change]) -> Option<ChangeHash> 
                 && at.get_change_meta_by_hash(&c.hash()).is_some()
         });
         if !made_here {
-            return Some(c.hash());
+            return Err(format!(
+                "移行の作成者IDで、この版の移行と異なる変更です (a change under a migration actor that is not this build's migration: {})",
+                c.hash()
+            ));
         }
     }
-    None
+    crate::schema::check(doc, kind_before)
+        .map(|_| ())
+        .map_err(|reason| {
+            format!(
+                "文書の形式に合わない変更です (the changes break the document's schema: {reason})"
+            )
+        })
 }
 
 /// Whether applying exactly `applied` on top of `before` gives `after`: the changes reported are all the
