@@ -244,13 +244,27 @@ impl Workspace {
         id: DocumentId,
         f: impl FnOnce(&mut AutoCommit) -> Result<(), SchemaError>,
     ) -> Result<(), SchemaError> {
+        let mut f = Some(f);
+        self.change_in_steps(id, [()], |doc, ()| f.take().map_or(Ok(()), |f| f(doc)))
+    }
+
+    /// As [`Workspace::change`], one Automerge change per step (a change cannot be split over sync
+    /// messages, so a bulk edit is made of several), saved and announced once. Steps done before one that
+    /// fails are kept.
+    pub fn change_in_steps<T>(
+        &self,
+        id: DocumentId,
+        steps: impl IntoIterator<Item = T>,
+        mut f: impl FnMut(&mut AutoCommit, T) -> Result<(), SchemaError>,
+    ) -> Result<(), SchemaError> {
         if self.too_new.with_untracked(|t| t.contains(&id)) {
             return Err(SchemaError::TooNew {
                 found: 0,
                 supported: mamori_shared::schema::SCHEMA_VERSION,
             });
         }
-        self.docs
+        let result = self
+            .docs
             .try_update_value(|docs| {
                 let doc = docs
                     .get_mut(&id)
@@ -260,15 +274,23 @@ impl Workspace {
                 if doc.get_actor() != &actor {
                     doc.set_actor(actor);
                 }
-                f(doc)?;
-                doc.commit();
-                Ok::<(), SchemaError>(())
+                let mut outcome = Ok(());
+                for step in steps {
+                    outcome = f(doc, step);
+                    if outcome.is_err() {
+                        // Nothing of a failed step is kept.
+                        doc.rollback();
+                        break;
+                    }
+                    doc.commit();
+                }
+                outcome
             })
-            .unwrap_or(Ok(()))?;
+            .unwrap_or(Ok(()));
         self.revision.update(|r| *r += 1);
         self.persist(id);
         self.notify_sync(id);
-        Ok(())
+        result
     }
 
     fn insert(&self, id: DocumentId, doc: AutoCommit) {

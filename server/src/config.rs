@@ -195,6 +195,15 @@ impl Config {
         }
     }
 
+    /// What a device's whole document handed back in one request may cost: as a sync message, but without
+    /// the cap on operations per message (a document cannot come in batches); its body limit bounds it.
+    pub fn hand_back_limits(&self) -> mamori_shared::sync::chunks::ChunkLimits {
+        mamori_shared::sync::chunks::ChunkLimits {
+            max_ops: u64::MAX,
+            ..self.chunk_limits()
+        }
+    }
+
     pub fn unload_idle(&self) -> Duration {
         Duration::from_millis(self.unload_idle_ms)
     }

@@ -15,8 +15,10 @@ use crate::error::{ProtocolError, SyncError};
 use crate::model::{DocumentId, PeerId};
 use crate::protocol::{Limits, Message, PROTOCOL_VERSION, PeerMetadata};
 
+mod batch;
 pub mod chunks;
 pub mod ingest;
+pub use batch::Batch;
 mod recent;
 pub use recent::Recent;
 
@@ -51,7 +53,7 @@ fn generate_reusing(
         return last.data.clone();
     }
     let from = state.clone();
-    let data = generate_message(state, doc, Some(recent));
+    let data = generate_message(state, doc, Some(recent), None);
     *last = Generated {
         from: Some((from, heads)),
         to: state.clone(),
@@ -61,11 +63,12 @@ fn generate_reusing(
 }
 
 /// The next sync message for a peer in `state`: from a shortcut where one knows the answer, else from
-/// Automerge.
+/// Automerge, cut down to one `batch` if one is given.
 fn generate_message(
     state: &mut sync::State,
     doc: &mut AutoCommit,
     recent: Option<&Recent>,
+    batch: Option<&Batch>,
 ) -> Option<Vec<u8>> {
     if nothing_to_say(state, doc) {
         return None;
@@ -75,9 +78,16 @@ fn generate_message(
     {
         return answer.map(sync::Message::encode);
     }
-    doc.sync()
-        .generate_sync_message(state)
-        .map(sync::Message::encode)
+    let Some(batch) = batch else {
+        return doc
+            .sync()
+            .generate_sync_message(state)
+            .map(sync::Message::encode);
+    };
+    let sent_before = state.sent_hashes.clone();
+    let mut message = doc.sync().generate_sync_message(state)?;
+    batch::limit(&mut message, state, doc, &sent_before, batch);
+    Some(message.encode())
 }
 
 /// Whether Automerge's `generate_sync_message` would return nothing, decided from the sync state alone.
@@ -260,12 +270,24 @@ pub(crate) fn receive_with(
 #[derive(Debug, Default)]
 pub struct PeerSync {
     states: HashMap<DocumentId, sync::State>,
+    /// Whether to send a long backlog over several messages (a client does: its server limits what one
+    /// message may carry).
+    batch: Option<Batch>,
 }
 
 impl PeerSync {
+    /// Sync states whose messages each carry at most one `batch`.
+    pub fn batching(batch: Batch) -> PeerSync {
+        PeerSync {
+            states: HashMap::new(),
+            batch: Some(batch),
+        }
+    }
+
     /// The next Automerge sync message for `id`, if there is anything to say.
     pub fn generate(&mut self, id: DocumentId, doc: &mut AutoCommit) -> Option<Vec<u8>> {
-        generate_message(self.states.entry(id).or_default(), doc, None)
+        let state = self.states.entry(id).or_default();
+        generate_message(state, doc, None, self.batch.as_ref())
     }
 
     /// As [`PeerSync::generate`], answering from the document's recent changes where they tell enough.
@@ -275,7 +297,7 @@ impl PeerSync {
         doc: &mut AutoCommit,
         recent: &Recent,
     ) -> Option<Vec<u8>> {
-        generate_message(self.states.entry(id).or_default(), doc, Some(recent))
+        generate_message(self.states.entry(id).or_default(), doc, Some(recent), None)
     }
 
     /// As [`PeerSync::generate`], reusing `last` when this peer stands in the sync state `last` was generated
@@ -405,7 +427,7 @@ impl Client {
             storage_id,
             limits,
             phase: Phase::Closed,
-            peer: PeerSync::default(),
+            peer: PeerSync::batching(Batch::default()),
             wanted: BTreeSet::new(),
         }
     }
@@ -427,7 +449,7 @@ impl Client {
         match event {
             Event::Opened => {
                 self.phase = Phase::Joining;
-                self.peer = PeerSync::default();
+                self.peer = PeerSync::batching(Batch::default());
                 let join = Message::Join {
                     sender_id: self.me.clone(),
                     supported_protocol_versions: vec![PROTOCOL_VERSION.into()],

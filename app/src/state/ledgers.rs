@@ -28,6 +28,9 @@ thread_local! {
     static CACHE: std::cell::RefCell<BTreeMap<&'static str, Cached>> = Default::default();
 }
 
+/// Rows imported in one change: about 19,000 operations, well under what one sync message may carry.
+pub const ROWS_PER_CHANGE: usize = 1_000;
+
 impl Workspace {
     fn ledger_id_in(&self, index: &FacilityIndex, kind: DocKind) -> Option<DocumentId> {
         self.docs.with_value(|docs| {
@@ -163,7 +166,10 @@ impl Workspace {
         self.change(id, |doc| ledger::remove_row(doc, row))
     }
 
-    /// Imports confirmed rows, and the vendors they name that were not registered, in one change each.
+    /// Imports confirmed rows, and the vendors they name that were not registered, in changes of at most
+    /// [`ROWS_PER_CHANGE`] rows: the server takes at most
+    /// [`MAX_OPS_PER_MESSAGE`](mamori_shared::sync::chunks::MAX_OPS_PER_MESSAGE) operations in one message,
+    /// a row is about 19, and one change cannot be split over messages.
     pub fn import_rows<R: Row>(
         &self,
         rows: &[R],
@@ -173,6 +179,6 @@ impl Workspace {
             self.put_vendor(v.clone())?;
         }
         let id = self.ensure_ledger::<R>()?;
-        self.change(id, |doc| ledger::put_rows(doc, rows))
+        self.change_in_steps(id, rows.chunks(ROWS_PER_CHANGE), ledger::put_rows)
     }
 }

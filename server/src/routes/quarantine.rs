@@ -103,7 +103,7 @@ async fn hand_back(
     let departure = departed(&state, &headers).await?.ok_or_else(refuse)?;
     // Read by the same bounded reader as a sync message (a document's compressed columns inflated under a
     // cap, its operations counted) and kept as parsed: nothing here is loaded twice.
-    let device = read_changes(&body, &state.config.chunk_limits()).map_err(|e| {
+    let device = read_changes(&body, &state.config.hand_back_limits()).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("文書を読み込めません (the document does not load: {e})"),
@@ -226,7 +226,7 @@ async fn accept(
         .quarantined_changes(facility, &id)
         .await?
         .ok_or_else(no_such_set)?;
-    let changes = read_changes(&chunks, &state.config.chunk_limits()).map_err(|e| {
+    let changes = read_changes(&chunks, &state.config.hand_back_limits()).map_err(|e| {
         tracing::warn!(%facility, %doc, set = %id, error = %e, "a quarantined set does not read");
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

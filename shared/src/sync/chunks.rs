@@ -16,6 +16,12 @@ use std::io::Read;
 
 use automerge::Change;
 
+/// The most operations (and changes) one sync message may declare, whatever its size. Automerge spends
+/// about 1 KB of the server's memory per operation it takes in (measured: `bash scripts/bench.sh attacks`),
+/// so this keeps one message's peak within 64 MB + 4x the frame size; a 3,000-row ledger import is 57,006.
+/// A client sends a longer backlog over several messages ([`Batch`](super::Batch)).
+pub const MAX_OPS_PER_MESSAGE: u64 = 65_536;
+
 /// What one message's chunks may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkLimits {
@@ -28,6 +34,8 @@ pub struct ChunkLimits {
     /// 3,000-row ledger import: 57,006 operations in 157 KB compressed, 1,019 KB inflated); Automerge's cost
     /// per operation decides the rest (see ARCHITECTURE.md, the trust boundary).
     pub ops_per_kib: u64,
+    /// Operations (and changes) any message may declare at most, however large.
+    pub max_ops: u64,
 }
 
 impl Default for ChunkLimits {
@@ -36,6 +44,7 @@ impl Default for ChunkLimits {
             max_inflated_bytes: 16 * 1024 * 1024,
             ops_floor: 4_096,
             ops_per_kib: 128,
+            max_ops: MAX_OPS_PER_MESSAGE,
         }
     }
 }
@@ -49,6 +58,7 @@ impl ChunkLimits {
                 .ops_floor
                 .saturating_add(self.ops_per_kib.saturating_mul(wire_bytes as u64) / 1024),
             ops_per_kib: self.ops_per_kib,
+            max_ops_left: self.max_ops,
         }
     }
 }
@@ -59,6 +69,7 @@ pub struct Budget {
     inflated_left: usize,
     ops_left: u64,
     ops_per_kib: u64,
+    max_ops_left: u64,
 }
 
 impl Budget {
@@ -67,6 +78,10 @@ impl Budget {
             .ops_left
             .checked_sub(declared)
             .ok_or(ChunkError::TooManyOps { declared })?;
+        self.max_ops_left = self
+            .max_ops_left
+            .checked_sub(declared)
+            .ok_or(ChunkError::OverMessageCap { declared })?;
         Ok(())
     }
 
@@ -116,6 +131,10 @@ pub enum ChunkError {
         "the chunks declare more operations than a message of this size may carry ({declared} more)"
     )]
     TooManyOps { declared: u64 },
+    #[error(
+        "the chunks declare more operations than any one message may carry ({declared} more): send them over several messages"
+    )]
+    OverMessageCap { declared: u64 },
     #[error("Automerge does not accept the chunk: {0}")]
     Automerge(String),
 }

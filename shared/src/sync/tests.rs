@@ -580,3 +580,85 @@ fn a_generated_message_is_not_reused_once_the_document_has_moved_on() {
     checked_generate_reusing(&mut third, &mut doc, &mut generated, &recent, &mut counts);
     assert_eq!(counts.reused, 1);
 }
+
+/// `changes` commits of `ops` operations each, under a fresh key prefix.
+fn commit_many(doc: &mut AutoCommit, prefix: &str, changes: usize, ops: usize) {
+    for c in 0..changes {
+        for o in 0..ops {
+            doc.put(ROOT, format!("{prefix}-{c}-{o}"), o as i64)
+                .unwrap();
+        }
+        doc.commit();
+    }
+}
+
+/// Syncs `sender` (batching) into `receiver` until both are quiet; every message the sender sends must be
+/// one the server's reader accepts under `cap` operations. Returns how many messages carried changes.
+fn sync_batched(sender: &mut AutoCommit, receiver: &mut AutoCommit, cap: u64) -> usize {
+    let id = DocumentId::generate();
+    let batch = Batch {
+        max_ops: cap,
+        ..Batch::default()
+    };
+    let limits = chunks::ChunkLimits {
+        max_ops: cap,
+        ops_per_kib: 1 << 20,
+        ..chunks::ChunkLimits::default()
+    };
+    let (mut out, mut back) = (PeerSync::batching(batch), PeerSync::default());
+    let mut carrying = 0;
+    for _ in 0..200 {
+        let to_receiver = out.generate(id, sender);
+        if let Some(data) = &to_receiver {
+            let inbound = ingest::parse(data, &limits)
+                .unwrap_or_else(|e| panic!("the server would refuse a batch: {e}"));
+            carrying += usize::from(!inbound.changes().is_empty());
+            back.receive(id, receiver, data).unwrap();
+        }
+        let to_sender = back.generate(id, receiver);
+        if let Some(data) = &to_sender {
+            out.receive(id, sender, data).unwrap();
+        }
+        if to_receiver.is_none() && to_sender.is_none() {
+            assert_eq!(sender.get_heads(), receiver.get_heads(), "not in sync");
+            return carrying;
+        }
+    }
+    panic!("a batched sync did not settle");
+}
+
+#[test]
+fn a_backlog_over_the_cap_goes_over_several_messages_each_accepted() {
+    // A first upload: Automerge would send the whole document, 30 changes of 300 operations, at once.
+    let mut device = AutoCommit::new();
+    commit_many(&mut device, "a", 30, 300);
+    let mut server = AutoCommit::new();
+    let messages = sync_batched(&mut device, &mut server, 1_000);
+    assert!(messages >= 9, "{messages} messages for 9,030 operations");
+
+    // A backlog under a third of the document's changes: sent as changes, in batches.
+    let mut device = AutoCommit::new();
+    commit_many(&mut device, "b", 120, 1);
+    let mut server = AutoCommit::new();
+    sync_batched(&mut device, &mut server, 1_000);
+    commit_many(&mut device, "c", 20, 150);
+    let messages = sync_batched(&mut device, &mut server, 1_000);
+    assert!(messages >= 3, "{messages} messages for 3,020 operations");
+
+    // Over a third after all: the whole document again, cut into changes.
+    commit_many(&mut device, "d", 200, 20);
+    sync_batched(&mut device, &mut server, 1_000);
+}
+
+#[test]
+fn a_small_message_is_left_as_automerge_makes_it() {
+    let mut device = AutoCommit::new();
+    commit_many(&mut device, "a", 3, 10);
+    let id = DocumentId::generate();
+    let (mut batched, mut plain) = (PeerSync::batching(Batch::default()), PeerSync::default());
+    let mut copy = device.fork();
+    assert_eq!(
+        batched.generate(id, &mut device),
+        plain.generate(id, &mut copy)
+    );
+}

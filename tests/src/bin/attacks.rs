@@ -11,14 +11,16 @@ use std::time::{Duration, Instant};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
 use mamori_shared::model::DocumentId;
+use mamori_shared::sync::Batch;
 use mamori_shared::sync::chunks::{ChunkLimits, craft};
 use mamori_tests::attacker::{Answer, Attacker, sync_message};
 use mamori_tests::server::{ServerProcess, proc_status_kib, reset_peak};
 
 const FRAME: usize = 8 * 1024 * 1024;
 
-/// A realistic change of about `size` bytes: ledger rows written field by field.
-fn honest(size: usize) -> Vec<u8> {
+/// Realistic changes of about `size` bytes in all: ledger rows written field by field, 64 rows a change,
+/// grouped into messages as a client sends them ([`Batch`]: a backlog goes over several messages).
+fn honest(size: usize) -> Vec<Vec<Vec<u8>>> {
     let mut doc = AutoCommit::new();
     let rows = doc
         .put_object(ROOT, "rows", automerge::ObjType::Map)
@@ -53,10 +55,23 @@ fn honest(size: usize) -> Vec<u8> {
             }
         }
     }
-    doc.get_changes(&[])
-        .iter()
-        .flat_map(|c| c.raw_bytes().to_vec())
-        .collect()
+    let batch = Batch::default();
+    let mut messages = vec![Vec::new()];
+    let (mut ops, mut bytes) = (0, 0);
+    for change in doc.get_changes(&[]) {
+        let (o, b) = (change.len() as u64 + 1, change.raw_bytes().len());
+        if ops + o > batch.max_ops || bytes + b > batch.max_bytes {
+            messages.push(Vec::new());
+            (ops, bytes) = (0, 0);
+        }
+        ops += o;
+        bytes += b;
+        messages
+            .last_mut()
+            .unwrap()
+            .push(change.raw_bytes().to_vec());
+    }
+    messages
 }
 
 fn cpu_ticks(pid: u32) -> u64 {
@@ -82,7 +97,10 @@ struct Cost {
 fn heads_of(chunks: &[Vec<u8>]) -> Vec<automerge::ChangeHash> {
     let Ok(inbound) = mamori_shared::sync::ingest::parse(
         &sync_message(Vec::new(), chunks.to_vec()),
-        &ChunkLimits::default(),
+        &ChunkLimits {
+            max_ops: u64::MAX,
+            ..ChunkLimits::default()
+        },
     ) else {
         return Vec::new();
     };
@@ -96,37 +114,51 @@ fn heads_of(chunks: &[Vec<u8>]) -> Vec<automerge::ChangeHash> {
         .collect()
 }
 
-/// Sends `chunks` `times` times, each to a fresh document on a fresh connection.
-async fn cost(server: &ServerProcess, chunks: &[Vec<u8>], times: u32) -> Cost {
+/// Sends `messages` (each a list of chunks) in turn, `times` times, each time to a fresh document on a
+/// fresh connection. CPU and wall time are for all of them; the rise is the largest for one message.
+async fn cost(server: &ServerProcess, messages: &[Vec<Vec<u8>>], times: u32) -> Cost {
     let pid = server.pid();
     let mut cpu = 0;
     let mut wall = Duration::ZERO;
     let mut rise = 0;
     let mut first = String::new();
-    let heads = heads_of(chunks);
+    let mut sent = Vec::new();
+    let heads: Vec<_> = messages
+        .iter()
+        .map(|chunks| {
+            sent.extend(chunks.iter().cloned());
+            heads_of(&sent)
+        })
+        .collect();
     for _ in 0..times {
         let doc = DocumentId::generate();
         let mut a = Attacker::connect(&server.url, None, None).await;
         let _ = a.send(doc, sync_message(Vec::new(), Vec::new())).await;
-        let before = cpu_ticks(pid);
-        reset_peak(pid);
-        let resident = proc_status_kib(pid, "VmRSS");
-        let started = Instant::now();
-        let answer = a
-            .send(doc, sync_message(heads.clone(), chunks.to_vec()))
-            .await;
-        wall += started.elapsed();
-        // The server's CPU time is counted in 10 ms ticks: let it settle.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        cpu += cpu_ticks(pid) - before;
-        rise = rise.max(proc_status_kib(pid, "VmHWM").saturating_sub(resident) / 1024);
-        if first.is_empty() {
-            first = match answer {
+        for (chunks, heads) in messages.iter().zip(&heads) {
+            let before = cpu_ticks(pid);
+            reset_peak(pid);
+            let resident = proc_status_kib(pid, "VmRSS");
+            let started = Instant::now();
+            let answer = a
+                .send(doc, sync_message(heads.clone(), chunks.to_vec()))
+                .await;
+            wall += started.elapsed();
+            // The server's CPU time is counted in 10 ms ticks: let it settle.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            cpu += cpu_ticks(pid) - before;
+            rise = rise.max(proc_status_kib(pid, "VmHWM").saturating_sub(resident) / 1024);
+            let said = match answer {
                 Answer::Sync(_) => "kept".into(),
                 Answer::Error(e) => format!("refused: {}", e.split(": ").last().unwrap_or(&e)),
                 other => format!("{other:?}"),
             };
+            if first.is_empty() || !said.starts_with("kept") {
+                first = said;
+            }
         }
+    }
+    if messages.len() > 1 {
+        first = format!("{first} ({} messages)", messages.len());
     }
     Cost {
         cpu: cpu as f64 * 10.0 / times as f64,
@@ -146,32 +178,30 @@ async fn main() {
         let server = ServerProcess::start_without_app(&["--open-sync"]).await;
         let pid = server.pid();
         let honest = honest(size);
-        let wire = honest.len();
-        let budget_ops = limits.ops_floor + limits.ops_per_kib * wire as u64 / 1024;
-        let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
-            (
-                "honest: ledger rows (changes of 64 rows)",
-                vec![honest.clone()],
-            ),
+        let wire: usize = honest.iter().flatten().map(Vec::len).sum();
+        let budget_ops =
+            (limits.ops_floor + limits.ops_per_kib * wire as u64 / 1024).min(limits.max_ops);
+        let cases: Vec<(&str, Vec<Vec<Vec<u8>>>)> = vec![
+            ("honest: ledger rows (changes of 64 rows)", honest.clone()),
             (
                 "compressed change bomb (inflates to 1 GB)",
-                vec![craft::compressed_bomb(1 << 30)],
+                vec![vec![craft::compressed_bomb(1 << 30)]],
             ),
             (
                 "document with a DEFLATE'd column bomb (1 GB)",
-                vec![craft::document_column_bomb(1 << 30)],
+                vec![vec![craft::document_column_bomb(1 << 30)]],
             ),
             (
                 "run lengths declaring 10^8 operations",
-                vec![craft::run_length_bomb(100_000_000, &[1; 16])],
+                vec![vec![craft::run_length_bomb(100_000_000, &[1; 16])]],
             ),
             (
                 "run lengths at the budget (the worst accepted)",
-                vec![craft::run_length_bomb_padded(
+                vec![vec![craft::run_length_bomb_padded(
                     budget_ops - 8,
                     &[2; 16],
                     wire.saturating_sub(64),
-                )],
+                )]],
             ),
         ];
         let idle = proc_status_kib(pid, "VmHWM");
@@ -183,9 +213,9 @@ async fn main() {
         let mut honest_cpu = 0.0;
         let mut worst: f64 = 0.0;
         let mut worst_rise = 0;
-        for (what, chunks) in &cases {
-            let bytes: usize = chunks.iter().map(Vec::len).sum();
-            let c = cost(&server, chunks, 5).await;
+        for (what, messages) in &cases {
+            let bytes: usize = messages.iter().flatten().map(Vec::len).sum();
+            let c = cost(&server, messages, 5).await;
             if what.starts_with("honest") {
                 honest_cpu = c.cpu;
             } else {

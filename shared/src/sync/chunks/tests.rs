@@ -114,6 +114,25 @@ fn the_budget_is_for_the_whole_message() {
 }
 
 #[test]
+fn no_message_carries_more_than_the_cap_however_large() {
+    let mut doc = edited(600);
+    let change = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let saved = doc.save();
+    let limits = ChunkLimits {
+        max_ops: 500,
+        ..ChunkLimits::default()
+    };
+    // Well within what a message of this size may declare, but over the cap.
+    for bytes in [&change, &saved] {
+        assert!(matches!(
+            check(bytes, &mut limits.budget(8 * 1024 * 1024)).unwrap_err(),
+            ChunkError::OverMessageCap { .. }
+        ));
+    }
+    check(&change, &mut ChunkLimits::default().budget(change.len())).unwrap();
+}
+
+#[test]
 fn bundles_and_unknown_types_are_refused() {
     assert_eq!(
         check(&craft::chunk(3, &[0; 8]), &mut budget()).unwrap_err(),
