@@ -292,7 +292,7 @@ impl AccessLog {
     /// Appends, and reports a failure in the server's own log instead of failing the request it records
     /// (the request already happened).
     pub async fn record(&self, event: Event) {
-        let now = crate::gate::http::now_ms();
+        let now = crate::clock::now_ms();
         if let Err(e) = self.append(&event, now).await {
             tracing::error!(error = %e, kind = event.kind.as_str(), "could not write the access log");
         }
@@ -303,7 +303,7 @@ impl AccessLog {
     /// are counted and written as one entry with the count once the minute is over
     /// ([`AccessLog::flush_failures`]). Strangers cannot grow the hash chain by a row per request.
     pub async fn record_failure(&self, client: &str, event: Event) {
-        self.record_failure_at(client, event, crate::gate::http::now_ms())
+        self.record_failure_at(client, event, crate::clock::now_ms())
             .await;
     }
 
@@ -351,7 +351,7 @@ impl AccessLog {
 
     /// Writes the counted failures of every minute that is over, and forgets those clients.
     pub async fn flush_failures(&self) {
-        self.flush_failures_at(crate::gate::http::now_ms()).await;
+        self.flush_failures_at(crate::clock::now_ms()).await;
     }
 
     async fn flush_failures_at(&self, now: i64) {
@@ -385,7 +385,7 @@ impl AccessLog {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
-            match self.purge(crate::gate::http::now_ms(), retention).await {
+            match self.purge(crate::clock::now_ms(), retention).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "access log entries past retention purged"),
                 Err(e) => tracing::error!(error = %e, "could not purge the access log"),

@@ -67,7 +67,7 @@ pub struct Config {
     pub open_sync: bool,
     /// A session unused for this long ends (the person signs in again); an open sync socket is closed
     /// then too. Fractions allowed (tests use seconds). The defaults (30 minutes, 12 hours) are OWASP ASVS
-    /// V3.3.2 at level 2; see ARCHITECTURE.md.
+    /// V3.3.2 at level 2; see docs/access.md.
     #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 30.0)]
     pub session_idle_minutes: f64,
     /// A session ends this long after sign-in, however much it is used; its sockets close then.

@@ -1,5 +1,7 @@
 //! The server's error types, one per boundary: [`AppError`] for starting and serving, [`ApiError`] for
-//! `/api/` answers. Details go to the log; the client gets a plain message (Japanese first).
+//! `/api/` answers. Every error a handler may pass on with `?` has an explicit mapping below: what the person
+//! can act on (a conflict) is a 4xx with a Japanese message; anything else (a database error, a corrupt
+//! record) is a 500 whose details go to the server's log, never into the answer.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -49,13 +51,68 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl<E: std::fmt::Display> From<E> for ApiError {
-    fn from(e: E) -> ApiError {
-        tracing::error!(error = %e, "api request failed");
-        bad(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "サーバーで問題が起きました (server error)",
-        )
+/// A 500 for a failure the person cannot act on: the details are logged here, the answer says nothing more.
+fn internal(what: &'static str, e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "{what}");
+    bad(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "サーバーで問題が起きました (server error)",
+    )
+}
+
+impl From<crate::directory::DirectoryError> for ApiError {
+    fn from(e: crate::directory::DirectoryError) -> ApiError {
+        use crate::directory::DirectoryError as E;
+        match e {
+            E::FacilityExists => bad(
+                StatusCode::CONFLICT,
+                "この施設は登録済みです。管理者に招待を依頼してください (already registered)",
+            ),
+            E::DocumentElsewhere => bad(
+                StatusCode::CONFLICT,
+                "この文書は別の施設のものです (this document belongs to another facility)",
+            ),
+            E::PasskeyTaken => bad(
+                StatusCode::CONFLICT,
+                "このパスキーは登録済みです (this passkey is already registered)",
+            ),
+            E::NoRegistrationCode => bad(
+                StatusCode::FORBIDDEN,
+                "登録コードが正しくないか、使用済みか、期限切れです。サーバーの管理者に発行を依頼してください \
+                 (a valid registration code is needed: ask whoever runs the server for `mamori-server registration-code`)",
+            ),
+            E::Database(_) | E::Corrupt(_) => internal("directory", &e),
+        }
+    }
+}
+
+impl From<crate::access_log::LogError> for ApiError {
+    fn from(e: crate::access_log::LogError) -> ApiError {
+        internal("access log", &e)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        match e {
+            crate::store::StoreError::ClaimTaken(_) => bad(
+                StatusCode::CONFLICT,
+                "ほかの操作と重なりました。もう一度お試しください (a concurrent change: try again)",
+            ),
+            e => internal("document store", &e),
+        }
+    }
+}
+
+impl From<automerge::AutomergeError> for ApiError {
+    fn from(e: automerge::AutomergeError) -> ApiError {
+        internal("a stored document does not load", &e)
+    }
+}
+
+impl From<csv::Error> for ApiError {
+    fn from(e: csv::Error) -> ApiError {
+        internal("CSV export", &e)
     }
 }
 

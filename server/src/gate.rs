@@ -25,8 +25,9 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use mamori_shared::sync::ingest::Owner;
 
 use crate::AppState;
+use crate::clock::now_ms;
 use crate::directory::{DirectoryError, SessionLimits};
-use http::{now_ms, session_token};
+use crate::session::session_token;
 
 /// Documents that accept no changes from anyone for now (read only), whatever the roles say: set by the
 /// operator or a test; later by a sealed annual check.

@@ -1,23 +1,25 @@
 //! Mamori's server: serves the built app (an offline-first PWA), syncs documents over the automerge-repo
-//! WebSocket protocol at `/sync`, keeps them in an embedded SQLite store, and decides who may open and change
-//! each one from its own records of facilities and people. The access log comes in a later issue and plugs
-//! into the same [`AppState`] and router.
+//! WebSocket protocol at `/sync`, keeps them in an embedded SQLite store, decides who may open and change
+//! each one from its own records of facilities and people, and keeps a tamper-evident access log.
 //!
 //! # Layout
-//! - [`config`]: flags and environment (`clap`).
-//! - [`state`]: what every handler shares.
-//! - [`routes`]: one module per route group (`health`, `assets`, `service_worker`, `sync`).
-//! - [`rooms`]: live documents, their subscribers, durable writes.
-//! - [`maintenance`]: backup and restore commands.
-//! - [`access_log`]: the tamper-evident アクセスログ (hash chain, verify).
-//! - [`directory`]: people, roles, sessions, invitations, documents' owners, the quarantine (SQLite).
-//! - [`gate`]: every permission decision: HTTP extractors, what a sync connection may open and change.
-//! - [`handback`]: which changes a departed device hands back that the server lacks.
-//! - [`store`]: the `DocStore` trait; `sqlite` (default, embedded) and `memory` (tests).
-//! - [`tls`]: HTTPS with rustls, the certificate re-read when it is renewed.
-//! - [`error`]: [`AppError`], turned into a plain HTTP response.
+//! - [`config`]: flags and environment (`clap`); [`state`]: what every handler shares; [`clock`]: now.
+//! - [`gate`]: every permission decision: HTTP extractors ([`gate::http`]), what a sync connection may open
+//!   and change, hand-back rules. [`session`]: the session cookie and looking a session up.
+//! - [`ceremonies`]: WebAuthn ceremonies in progress and sign-in attempt counters.
+//! - [`routes`]: one module per resource (sign-in, facilities, invitations, sessions, credentials, people,
+//!   quarantine, log, sync, assets, the service worker, security headers, health).
+//! - [`directory`]: the server's records, one file per table family (SQLite).
+//! - [`rooms`]: live documents, their subscribers, durable writes. [`store`]: the `DocStore` trait and its
+//!   SQLite implementation. [`handback`]: what a departed device's copy holds that the server lacks.
+//! - [`access_log`]: the アクセスログ (hash chain, verify, retention).
+//! - [`maintenance`]: backup, restore, verify-log, registration-code. [`tls`]: HTTPS with rustls.
+//! - [`error`]: [`AppError`] for starting and serving, `ApiError` for `/api/` answers, with explicit
+//!   mappings (a database error is a 500 that says nothing more).
 
 pub mod access_log;
+pub mod ceremonies;
+pub mod clock;
 pub mod config;
 pub mod directory;
 pub mod error;
@@ -26,6 +28,7 @@ pub mod handback;
 pub mod maintenance;
 pub mod rooms;
 pub mod routes;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod tls;
@@ -44,7 +47,10 @@ pub use state::AppState;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
-        .merge(routes::auth::router())
+        .merge(routes::facilities::router())
+        .merge(routes::invitations::router())
+        .merge(routes::signin::router())
+        .merge(routes::sessions::router())
         .merge(routes::credentials::router())
         .merge(routes::people::router())
         .merge(routes::quarantine::router())

@@ -58,7 +58,7 @@ async fn issue_registration_code(
     store: &SqliteStore,
     valid: std::time::Duration,
 ) -> Result<String, StoreError> {
-    let now = crate::gate::http::now_ms();
+    let now = crate::clock::now_ms();
     let code = crate::directory::Directory::new(store.pool())
         .issue_registration_code(now, now + valid.as_millis() as i64)
         .await

@@ -1,12 +1,16 @@
 //! Route groups, one module each.
 
 pub mod assets;
-pub mod auth;
 pub mod credentials;
+pub mod facilities;
 pub mod health;
+pub mod invitations;
 pub mod log;
+pub(crate) mod passkey;
 pub mod people;
 pub mod quarantine;
 pub mod security;
 pub mod service_worker;
+pub mod sessions;
+pub mod signin;
 pub mod sync;

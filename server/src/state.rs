@@ -33,9 +33,9 @@ pub struct AppState {
     /// The WebAuthn relying party (this server's public host name).
     pub webauthn: Arc<Webauthn>,
     /// Passkey ceremonies in progress.
-    pub ceremonies: Arc<crate::routes::auth::Ceremonies>,
+    pub ceremonies: Arc<crate::ceremonies::Ceremonies>,
     /// Sign-in attempts, rate-limited per account and per address.
-    pub attempts: Arc<crate::routes::auth::Attempts>,
+    pub attempts: Arc<crate::ceremonies::Attempts>,
     /// Announces a person or token whose records changed (role, disabled, signed out, revoked), so their
     /// open sync connections check again at once.
     pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,

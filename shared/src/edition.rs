@@ -5,7 +5,7 @@
 //! edition is adding a file. Each file holds the items once, with per-form overrides where the vendor form
 //! (事業者確認用) words an item from the vendor's side; [`Edition::form`] resolves one form's view.
 //!
-//! Wording that no source confirms (most of the vendor form, see `shared/reference/forms-research-ja.md`)
+//! Wording that no source confirms (most of the vendor form: the manual quotes only parts of it)
 //! carries `confirmed: false` so the UI and the print view can say so.
 
 mod data;

@@ -11,7 +11,7 @@
 //!
 //! Structs map to documents with autosurgeon, except answers: each is put whole as a fresh map (see
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
-//! ones. The exact shapes are drawn in ARCHITECTURE.md.
+//! ones. The exact shapes are drawn in docs/documents.md.
 
 mod check;
 pub mod checklist;

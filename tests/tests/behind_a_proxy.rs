@@ -1,7 +1,7 @@
 //! Behind a reverse proxy: `X-Forwarded-For` is believed only from a configured proxy address, so sign-in
 //! rate limits count the client behind a trusted proxy, and a forged header from anyone else changes nothing.
 
-use mamori_server::routes::auth::MAX_ATTEMPTS_PER_CLIENT;
+use mamori_server::ceremonies::MAX_ATTEMPTS_PER_CLIENT;
 use mamori_tests::TestServer;
 
 /// POSTs JSON with an `X-Forwarded-For` header; returns the status code.

@@ -5,7 +5,10 @@ use mamori_shared::model::PersonId;
 use sqlx::Row;
 use webauthn_rs::prelude::Passkey;
 
-use super::{Directory, DirectoryError, hash_secret, insert_passkey, parse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::{Directory, DirectoryError, hash_secret, parse};
 
 /// How many recovery codes a person gets at once.
 pub const RECOVERY_CODES: usize = 10;
@@ -170,6 +173,63 @@ impl Directory {
         row.map(|r| parse(r.get::<&str, _>(0), "person id", PersonId::parse))
             .transpose()
     }
+}
+
+impl Directory {
+    pub async fn passkeys(&self, person: PersonId) -> Result<Vec<Passkey>, DirectoryError> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT passkey FROM passkeys WHERE person_id = ?")
+                .bind(person.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| DirectoryError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Stores a passkey's updated counter after a sign-in.
+    pub async fn passkey_used(&self, passkey: &Passkey, now: i64) -> Result<(), DirectoryError> {
+        let json =
+            serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE passkeys SET passkey = ?, last_used_at = ? WHERE credential_id = ?")
+            .bind(json)
+            .bind(now)
+            .bind(credential_key(passkey))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The key a passkey is stored under: its credential id, base64url.
+fn credential_key(passkey: &Passkey) -> String {
+    URL_SAFE_NO_PAD.encode(passkey.cred_id().as_slice())
+}
+
+pub(crate) async fn insert_passkey(
+    tx: &mut sqlx::SqliteConnection,
+    person: PersonId,
+    name: &str,
+    passkey: &Passkey,
+    now: i64,
+) -> Result<(), DirectoryError> {
+    let json =
+        serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at, name) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(credential_key(passkey))
+    .bind(person.to_string())
+    .bind(json)
+    .bind(now)
+    .bind(name)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => DirectoryError::PasskeyTaken,
+        e => e.into(),
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

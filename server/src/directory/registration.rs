@@ -41,29 +41,34 @@ impl Directory {
         Ok(found.is_some())
     }
 
-    /// Uses `code` for `facility`: `false` if it was used meanwhile or has expired. A code works once.
-    pub async fn use_registration_code(
-        &self,
-        code: &str,
-        facility: FacilityId,
-        now: i64,
-    ) -> Result<bool, DirectoryError> {
-        let done = sqlx::query(
-            "UPDATE registration_codes SET used_at = ?, used_for = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-        )
-        .bind(now)
-        .bind(facility.to_string())
-        .bind(hash_secret(&normalise_code(code)))
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// How many facilities the server has (a server with none prints a registration code at start).
     pub async fn facility_count(&self) -> Result<i64, DirectoryError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM facilities")
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// Spends `code` for `facility` inside the registration's transaction, so that a registration that fails
+/// leaves the code unspent; [`DirectoryError::NoRegistrationCode`] if it was used meanwhile or has expired.
+/// Two registrations racing on one code get one facility.
+pub(super) async fn spend(
+    tx: &mut sqlx::SqliteConnection,
+    code: &str,
+    facility: FacilityId,
+    now: i64,
+) -> Result<(), DirectoryError> {
+    let done = sqlx::query(
+        "UPDATE registration_codes SET used_at = ?, used_for = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+    )
+    .bind(now)
+    .bind(facility.to_string())
+    .bind(hash_secret(&normalise_code(code)))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(DirectoryError::NoRegistrationCode);
+    }
+    Ok(())
 }

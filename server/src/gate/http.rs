@@ -9,43 +9,10 @@ use mamori_shared::access::{Membership, may_manage_people};
 use mamori_shared::model::FacilityId;
 
 use crate::AppState;
+use crate::clock::now_ms;
 use crate::directory::Session;
 use crate::error::{ApiError, bad};
-
-/// The session cookie over plain HTTP (development, a LAN behind a TLS proxy).
-pub const SESSION_COOKIE: &str = "mamori_session";
-/// The session cookie under TLS: `__Host-` makes browsers refuse it unless `Secure`, host-only and `Path=/`,
-/// so no other host (a sibling subdomain) can set or overwrite it.
-pub const SECURE_SESSION_COOKIE: &str = "__Host-mamori_session";
-
-/// The session cookie's name on this server.
-pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.https() {
-        SECURE_SESSION_COOKIE
-    } else {
-        SESSION_COOKIE
-    }
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// The session token from the request's cookie.
-pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
+use crate::session::signed_in;
 
 /// Refuses a state-changing request (any method but GET, HEAD and OPTIONS) that a browser sent from another
 /// site: `Sec-Fetch-Site` must be `same-origin` (or `none`), and an `Origin` must be this server's. The
@@ -80,26 +47,6 @@ pub async fn same_origin_writes(
         }
     }
     next.run(request).await
-}
-
-/// The signed-in person, or 401.
-pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let token = session_token(state, headers).ok_or_else(|| {
-        bad(
-            StatusCode::UNAUTHORIZED,
-            "サインインしてください (sign in first)",
-        )
-    })?;
-    state
-        .directory
-        .session(&token, state.config.session_limits(), now_ms())
-        .await?
-        .ok_or_else(|| {
-            bad(
-                StatusCode::UNAUTHORIZED,
-                "セッションが無効です。もう一度サインインしてください (session expired)",
-            )
-        })
 }
 
 /// The signed-in person, if their session proved a passkey within the re-authentication window; 403 with

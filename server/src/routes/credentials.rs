@@ -11,17 +11,19 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use webauthn_rs::prelude::RegisterPublicKeyCredential;
 
-use super::auth::{
-    AuthFinish, Pending, device_of, expired_ceremony, finish_registration, logged, name_ok,
-    prove_passkey, start_authentication, with_session_cookie,
+use super::passkey::{
+    AuthFinish, expired_ceremony, finish_registration, name_ok, prove_passkey, start_authentication,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
+use crate::ceremonies::Pending;
+use crate::clock::now_ms;
 use crate::directory::{DirectoryError, RemovePasskey};
 use crate::error::ApiError;
 use crate::gate::Subject;
 use crate::gate::http::{Client, Limited, RecentlyVerified, SignedIn};
-use crate::gate::http::{now_ms, session_token};
+use crate::session::session_token;
+use crate::session::{device_of, logged, with_session_cookie};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -14,11 +14,11 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::logged;
 use crate::AppState;
 use crate::access_log::{Entry, Filter, Kind};
 use crate::error::ApiError;
 use crate::gate::http::{Admin, AdminSomewhere, SignedIn};
+use crate::session::logged;
 
 pub fn router() -> Router<AppState> {
     Router::new()

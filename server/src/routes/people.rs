@@ -12,14 +12,14 @@ use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::logged;
 use crate::AppState;
 use crate::access_log::Kind;
+use crate::clock::now_ms;
 use crate::directory::DirectoryError;
 use crate::error::ApiError;
 use crate::gate::Subject;
-use crate::gate::http::now_ms;
 use crate::gate::http::{Admin, SignedIn, VerifiedAdmin};
+use crate::session::logged;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -143,7 +143,7 @@ async fn register_actors(
         .directory
         .register_actors(
             session.person,
-            &super::auth::device_of(&headers),
+            &crate::session::device_of(&headers),
             &actors,
             now_ms(),
         )

@@ -16,16 +16,17 @@ use mamori_shared::sync::ingest::read_changes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{device_of, logged};
 use crate::AppState;
 use crate::access_log::{Event, Kind};
+use crate::clock::now_ms;
 use crate::directory::{Departure, HandBack};
 use crate::error::ApiError;
 use crate::gate::http::{Admin, Limited, VerifiedAdmin};
-use crate::gate::http::{now_ms, session_token};
 use crate::gate::may_hand_back;
 use crate::handback::{summary, unknown_changes};
 use crate::rooms::MergeError;
+use crate::session::session_token;
+use crate::session::{device_of, logged};
 
 /// A handed-back document may be large (a hospital's ledgers); the default 2 MB would refuse it.
 const HAND_BACK_LIMIT: usize = 64 * 1024 * 1024;

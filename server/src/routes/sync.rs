@@ -31,7 +31,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::AppState;
 use crate::access_log::{Event, Kind};
-use crate::gate::http::now_ms;
+use crate::clock::now_ms;
 use crate::gate::{self, Gate, Principal, Refusal};
 use crate::rooms::Room;
 use crate::store::{Claim, Recorded};

@@ -5,7 +5,7 @@
 //!
 //! Writes go through one writer task that commits whatever has queued up meanwhile in one transaction (group
 //! commit): one disk sync for many devices' changes instead of one each. Under load this was the difference
-//! between the store and Automerge being the bottleneck (see ARCHITECTURE.md, sync under load).
+//! between the store and Automerge being the bottleneck (see docs/sync.md, sync under load).
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! A vendor (事業者): one entity, referenced by id from checklists, the contact chart and (later) the ledgers.
+//! A vendor (事業者): one entity, referenced by id from checklists, the contact chart and the ledgers.
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};

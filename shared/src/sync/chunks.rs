@@ -32,7 +32,7 @@ pub struct ChunkLimits {
     /// Operations (and changes) a message may declare per KiB it occupies, beyond the floor: on the wire and,
     /// for its DEFLATE'd parts, once more inflated. Honest Mamori messages carry about 50 per KiB (a
     /// 3,000-row ledger import: 57,006 operations in 157 KB compressed, 1,019 KB inflated); Automerge's cost
-    /// per operation decides the rest (see ARCHITECTURE.md, the trust boundary).
+    /// per operation decides the rest (see docs/sync.md, the trust boundary).
     pub ops_per_kib: u64,
     /// Operations (and changes) any message may declare at most, however large.
     pub max_ops: u64,
