@@ -4,18 +4,13 @@
 
 use mamori_shared::access::Role;
 use mamori_shared::model::{DocumentId, Facility, FacilityId, PersonId, VendorId};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{self, Answer};
 use crate::passkey;
 
-/// Someone who signed in on this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KnownPerson {
-    pub person_id: PersonId,
-    pub name: String,
-}
+pub use crate::settings::KnownPerson;
 
 /// One of the signed-in person's memberships, as the server reports it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -116,7 +116,7 @@ pub fn App() -> impl IntoView {
     emergency::start(workspace, sync);
     leptos::task::spawn_local(async move {
         workspace.start().await;
-        tabs::start(workspace);
+        tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
         sync.begin();
         account::refresh_me(workspace);
     });

@@ -7,8 +7,6 @@ use mamori_shared::calendar::DateStyle;
 use mamori_shared::model::DocumentId;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-
 const KEY: &str = "mamori.settings";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -23,7 +21,7 @@ pub struct Settings {
     /// A random name for this device, recorded with each answer.
     pub device: String,
     /// People who signed in on this device, newest first (offered on the sign-in screen).
-    pub known_people: Vec<crate::account::KnownPerson>,
+    pub known_people: Vec<KnownPerson>,
     /// The person last signed in on this device (offline edits are theirs).
     pub last_person: Option<mamori_shared::model::PersonId>,
     /// This device's recent Automerge actors and the person each was made for, sent to the server so each
@@ -87,4 +85,36 @@ pub fn provide() -> RwSignal<Settings> {
 
 pub fn use_settings() -> RwSignal<Settings> {
     SETTINGS.with(|s| *s.get().expect("settings::provide runs first, in App"))
+}
+
+/// The language the app speaks: Japanese first, English second (see [`crate::i18n`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn pick<T>(self, ja: T, en: T) -> T {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Someone who signed in on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownPerson {
+    pub person_id: mamori_shared::model::PersonId,
+    pub name: String,
 }

@@ -24,6 +24,7 @@ use crate::storage::{DeviceStore, StorageError};
 mod incidents;
 mod ledgers;
 pub use incidents::ChartView;
+pub use ledgers::{account_finding, device_finding};
 
 /// Whether what is on screen is on the device.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +73,18 @@ pub struct Workspace {
     pub set_aside: RwSignal<Vec<crate::storage::SetAside>>,
     /// The sync client, once started.
     sync: StoredValue<Option<crate::sync::SyncHandle>, LocalStorage>,
+}
+
+/// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
+pub fn checklist_title(meta: &ChecklistMeta) -> String {
+    let l = crate::i18n::lang();
+    let fy = l.pick(meta.fiscal_year.label_ja(), meta.fiscal_year.label_en());
+    let form = l.pick(meta.form.title_ja(), meta.form.title_en());
+    if meta.vendor_name.is_empty() {
+        format!("{fy} {form}")
+    } else {
+        format!("{fy} {form}（{}）", meta.vendor_name)
+    }
 }
 
 /// Milliseconds since the epoch, from the device clock.
@@ -455,7 +468,7 @@ impl Workspace {
         let title = self
             .docs
             .with_value(|d| d.get(&id).and_then(|doc| checklist::meta(doc).ok()))
-            .map(|m| crate::pages::home::checklist_title(&m))
+            .map(|m| checklist_title(&m))
             .unwrap_or_else(|| {
                 crate::i18n::lang()
                     .pick("施設の情報", "Facility details")

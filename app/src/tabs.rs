@@ -4,13 +4,10 @@
 
 use std::cell::RefCell;
 
-use leptos::task::spawn_local;
 use mamori_shared::model::DocumentId;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent};
-
-use crate::state::Workspace;
 
 const CHANNEL: &str = "mamori-documents";
 
@@ -18,14 +15,15 @@ thread_local! {
     static OWN: RefCell<Option<BroadcastChannel>> = const { RefCell::new(None) };
 }
 
-/// Listens for other tabs' saves for the life of the page.
-pub fn start(ws: Workspace) {
+/// Listens for other tabs' saves for the life of the page: `saved` is called with each document another tab
+/// saved (the workspace merges the stored copy).
+pub fn start(saved: impl Fn(DocumentId) + 'static) {
     let Ok(channel) = BroadcastChannel::new(CHANNEL) else {
         return;
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         if let Some(id) = ev.data().as_string().and_then(|s| DocumentId::parse(&s)) {
-            spawn_local(ws.merge_from_device(id));
+            saved(id);
         }
     });
     channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

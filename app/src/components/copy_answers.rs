@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use mamori_shared::model::DocumentId;
 use mamori_shared::schema::checklist::ChecklistMeta;
 
-use crate::pages::home::checklist_title;
 use crate::settings::use_settings;
+use crate::state::checklist_title;
 use crate::state::use_workspace;
 use crate::tr;
 

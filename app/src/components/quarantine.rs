@@ -59,7 +59,7 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
                 .and_then(|e| e.checklist.clone())
         });
         match listed {
-            Some(meta) => crate::pages::home::checklist_title(&meta),
+            Some(meta) => crate::state::checklist_title(&meta),
             None if set["summary"]["kind"] == "checklist" => crate::i18n::lang()
                 .pick("チェックリスト", "Checklist")
                 .to_string(),

@@ -74,7 +74,7 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
             view! {
                 <aside class="suggestion ledger-suggestion" role="note">
                     <p class="suggestion-title">{tr!("Mamoriのデータから（回答はご自身で）", "From Mamori's data (you still answer)")}</p>
-                    {move || crate::pages::ledgers::findings(ws, item.as_str()).into_iter().map(|(f, path)| {
+                    {move || ws.ledger_findings(item.as_str()).into_iter().map(|(f, path)| {
                         let link = (!path.is_empty()).then(|| {
                             let href = if f.rows.is_empty() || path == "/vendors" { path.to_string() } else { format!("{path}?check={}", f.item) };
                             view! { <a href=href class="finding-link">{tr!("該当する行を見る", "See the rows")}</a> }

@@ -10,7 +10,7 @@ use mamori_shared::model::DocumentId;
 use crate::components::copy_answers::CopyAnswers;
 use crate::components::item_card::ItemCard;
 use crate::i18n::lang;
-use crate::pages::home::checklist_title;
+use crate::state::checklist_title;
 use crate::state::use_workspace;
 use crate::tr;
 

@@ -10,20 +10,9 @@ use mamori_shared::progress::Progress;
 use mamori_shared::schema::checklist::ChecklistMeta;
 
 use crate::i18n::lang;
+use crate::state::checklist_title;
 use crate::state::{today, use_workspace};
 use crate::tr;
-
-/// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
-pub fn checklist_title(meta: &ChecklistMeta) -> String {
-    let l = lang();
-    let fy = l.pick(meta.fiscal_year.label_ja(), meta.fiscal_year.label_en());
-    let form = l.pick(meta.form.title_ja(), meta.form.title_en());
-    if meta.vendor_name.is_empty() {
-        format!("{fy} {form}")
-    } else {
-        format!("{fy} {form}（{}）", meta.vendor_name)
-    }
-}
 
 #[component]
 pub fn HomePage() -> impl IntoView {

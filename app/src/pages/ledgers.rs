@@ -8,7 +8,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use mamori_shared::calendar::Date;
-use mamori_shared::ledger::checks::{self, Finding};
+use mamori_shared::ledger::checks::Finding;
 use mamori_shared::ledger::columns::{
     CellProblem, Column, Context, account_columns, device_columns,
 };
@@ -47,12 +47,7 @@ impl LedgerKind for Device {
         device_columns()
     }
     fn finding(_: Workspace, item: &str, rows: &[Device], today: Date) -> Option<Finding> {
-        match item {
-            "2-①" => Some(checks::inventory(rows)),
-            "2-②" => Some(checks::remote_maintenance(rows)),
-            "2-⑥" => Some(checks::outdated(rows, today)),
-            _ => None,
-        }
+        crate::state::device_finding(item, rows, today)
     }
 }
 
@@ -65,11 +60,7 @@ impl LedgerKind for Account {
         account_columns(facility == FacilityKind::Pharmacy)
     }
     fn finding(_: Workspace, item: &str, rows: &[Account], today: Date) -> Option<Finding> {
-        match item {
-            "2-④" => Some(checks::admins(rows)),
-            "2-⑤" => Some(checks::stale_accounts(rows, today)),
-            _ => None,
-        }
+        crate::state::account_finding(item, rows, today)
     }
 }
 
@@ -544,27 +535,4 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
             </form>
         </div>
     }
-}
-
-/// Every finding the ledgers give a checklist item (for the suggestion beside it).
-pub fn findings(ws: Workspace, item: &str) -> Vec<(Finding, &'static str)> {
-    let today = today();
-    let devices: Vec<Device> = ws.ledger_rows::<Device>().values().cloned().collect();
-    let accounts: Vec<Account> = ws.ledger_rows::<Account>().values().cloned().collect();
-    let mut out = Vec::new();
-    if let Some(f) = Device::finding(ws, item, &devices, today) {
-        out.push((f, Device::PATH));
-    }
-    if let Some(f) = Account::finding(ws, item, &accounts, today) {
-        out.push((f, Account::PATH));
-    }
-    match item {
-        "2-③" => out.push((
-            checks::mds_sds(&ws.index().map(|i| i.vendors).unwrap_or_default()),
-            "/vendors",
-        )),
-        "2-⑩" => out.push((checks::months_until_r9(today), "")),
-        _ => {}
-    }
-    out
 }

@@ -114,7 +114,7 @@ pub fn LogPage() -> impl IntoView {
             .map(|i| {
                 i.checklists()
                     .into_iter()
-                    .map(|(e, m)| (e.id.to_string(), crate::pages::home::checklist_title(m)))
+                    .map(|(e, m)| (e.id.to_string(), crate::state::checklist_title(m)))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()

@@ -12,8 +12,9 @@ use mamori_shared::model::{DocumentId, FacilityId};
 use mamori_shared::schema::checklist::ChecklistMeta;
 
 use crate::account;
-use crate::pages::home::{checklist_title, progress_of};
+use crate::pages::home::progress_of;
 use crate::settings::use_settings;
+use crate::state::checklist_title;
 use crate::state::use_workspace;
 use crate::tr;
 

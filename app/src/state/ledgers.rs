@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use automerge::ChangeHash;
 use leptos::prelude::*;
+use mamori_shared::calendar::Date;
 use mamori_shared::error::SchemaError;
+use mamori_shared::ledger::checks::{self, Finding};
 use mamori_shared::model::{DocumentId, Vendor};
 use mamori_shared::schema::DocKind;
 use mamori_shared::schema::index::FacilityIndex;
-use mamori_shared::schema::ledger::{self, Row};
+use mamori_shared::schema::ledger::{self, Account, Device, Row};
 
 use super::{Workspace, now_ms};
 
@@ -180,5 +182,50 @@ impl Workspace {
         }
         let id = self.ensure_ledger::<R>()?;
         self.change_in_steps(id, rows.chunks(ROWS_PER_CHANGE), ledger::put_rows)
+    }
+}
+
+impl Workspace {
+    /// Every finding the ledgers and the vendor register give a checklist item (for the suggestion beside
+    /// it), with the screen where it is fixed.
+    pub fn ledger_findings(&self, item: &str) -> Vec<(Finding, &'static str)> {
+        let today = super::today();
+        let devices: Vec<Device> = self.ledger_rows::<Device>().values().cloned().collect();
+        let accounts: Vec<Account> = self.ledger_rows::<Account>().values().cloned().collect();
+        let mut out = Vec::new();
+        if let Some(f) = device_finding(item, &devices, today) {
+            out.push((f, "/ledgers/devices"));
+        }
+        if let Some(f) = account_finding(item, &accounts, today) {
+            out.push((f, "/ledgers/accounts"));
+        }
+        match item {
+            "2-③" => out.push((
+                checks::mds_sds(&self.index().map(|i| i.vendors).unwrap_or_default()),
+                "/vendors",
+            )),
+            "2-⑩" => out.push((checks::months_until_r9(today), "")),
+            _ => {}
+        }
+        out
+    }
+}
+
+/// What the 機器台帳 says about a checklist item.
+pub fn device_finding(item: &str, rows: &[Device], today: Date) -> Option<Finding> {
+    match item {
+        "2-①" => Some(checks::inventory(rows)),
+        "2-②" => Some(checks::remote_maintenance(rows)),
+        "2-⑥" => Some(checks::outdated(rows, today)),
+        _ => None,
+    }
+}
+
+/// What the 利用者ID台帳 says about a checklist item.
+pub fn account_finding(item: &str, rows: &[Account], today: Date) -> Option<Finding> {
+    match item {
+        "2-④" => Some(checks::admins(rows)),
+        "2-⑤" => Some(checks::stale_accounts(rows, today)),
+        _ => None,
     }
 }
