@@ -71,8 +71,21 @@ pub struct Workspace {
     actor: StoredValue<automerge::ActorId, LocalStorage>,
     /// Copies whose changes the server refused, kept on the device.
     pub set_aside: RwSignal<Vec<crate::storage::SetAside>>,
-    /// The sync client, once started.
-    sync: StoredValue<Option<crate::sync::SyncHandle>, LocalStorage>,
+    /// What this workspace asks of the sync client, oldest first: taken by the client when `outbox_ready`
+    /// fires. The workspace never holds the client, so a change goes state → sync and no further.
+    outbox: StoredValue<Vec<ToSync>, LocalStorage>,
+    pub outbox_ready: Trigger,
+}
+
+/// What the workspace asks of the sync client (which takes these from [`Workspace::take_outbox`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToSync {
+    /// A document changed on this device and its save to IndexedDB has finished: the device keeps a change
+    /// before the network hears of it. (A save that failed still lets the change go, so a full disk does
+    /// not also cut the facility off from its only other copy.)
+    Changed(DocumentId),
+    /// The device wants a document it does not hold yet.
+    Want(DocumentId),
 }
 
 /// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
@@ -84,6 +97,14 @@ pub fn checklist_title(meta: &ChecklistMeta) -> String {
         format!("{fy} {form}")
     } else {
         format!("{fy} {form}（{}）", meta.vendor_name)
+    }
+}
+
+/// A named point on the page's performance timeline (devtools and the tests read the order of events
+/// from these: a change is saved before it is synced).
+pub fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        let _ = performance.mark(name);
     }
 }
 
@@ -133,7 +154,8 @@ impl Workspace {
             save: RwSignal::new(SaveState::Saved),
             load: RwSignal::new(LoadState::Loading),
             too_new: RwSignal::new(BTreeSet::new()),
-            sync: StoredValue::new_local(None),
+            outbox: StoredValue::new_local(Vec::new()),
+            outbox_ready: Trigger::new(),
             set_aside: RwSignal::new(Vec::new()),
             actor: StoredValue::new_local(automerge::ActorId::random()),
         }
@@ -183,7 +205,7 @@ impl Workspace {
         self.too_new.set(too_new);
         // Changes made by migrations are saved like any other change.
         for id in migrated {
-            self.persist(id);
+            self.persist(id, true);
         }
         Ok(())
     }
@@ -301,8 +323,7 @@ impl Workspace {
             })
             .unwrap_or(Ok(()));
         self.revision.update(|r| *r += 1);
-        self.persist(id);
-        self.notify_sync(id);
+        self.persist(id, true);
         result
     }
 
@@ -313,8 +334,7 @@ impl Workspace {
             docs.insert(id, doc);
         });
         self.revision.update(|r| *r += 1);
-        self.persist(id);
-        self.notify_sync(id);
+        self.persist(id, true);
     }
 
     /// The open device database, reopening it after a failure closed it.
@@ -327,8 +347,9 @@ impl Workspace {
         Ok(store)
     }
 
-    /// Writes a document to IndexedDB in the background, tracking the save state.
-    fn persist(&self, id: DocumentId) {
+    /// Writes a document to IndexedDB in the background, tracking the save state; then, for a change made
+    /// here (`local`), tells the sync client.
+    fn persist(&self, id: DocumentId, local: bool) {
         if self.docs.with_value(|docs| !docs.contains_key(&id)) {
             return;
         }
@@ -379,6 +400,10 @@ impl Workspace {
                 this.device.set_value(None);
             }
             this.pending.update(|p| *p -= 1);
+            mark(&format!("mamori-saved:{id}"));
+            if local {
+                this.notify_sync(id);
+            }
             match result {
                 Ok(()) => {
                     // Clean only if no newer change of this document is still waiting.
@@ -398,16 +423,21 @@ impl Workspace {
         });
     }
 
-    /// Tells the sync client (if running) that a document changed here.
+    /// Tells the sync client that a document changed here (and is on the device).
     fn notify_sync(&self, id: DocumentId) {
-        if let Some(sync) = self.sync.get_value() {
-            sync.local_change(id);
-        }
+        self.to_sync(ToSync::Changed(id));
     }
 
-    /// Connects the sync client to this workspace.
-    pub fn attach_sync(&self, sync: crate::sync::SyncHandle) {
-        self.sync.set_value(Some(sync));
+    fn to_sync(&self, what: ToSync) {
+        self.outbox.update_value(|o| o.push(what));
+        self.outbox_ready.notify();
+    }
+
+    /// What this workspace asked of the sync client since the last call, oldest first.
+    pub fn take_outbox(&self) -> Vec<ToSync> {
+        self.outbox
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Runs `f` on every document with the sync core's view of them.
@@ -422,7 +452,7 @@ impl Workspace {
     pub fn changed_elsewhere(&self, id: DocumentId, persist: bool) {
         self.revision.update(|r| *r += 1);
         if persist {
-            self.persist(id);
+            self.persist(id, false);
         }
     }
 
@@ -554,7 +584,7 @@ impl Workspace {
             self.save.set(SaveState::Saved);
         }
         for id in ids {
-            self.persist(id);
+            self.persist(id, true);
         }
     }
 
@@ -750,9 +780,7 @@ impl Workspace {
     /// Asks the sync client for a document this device does not hold yet (a form a facility asked this
     /// vendor to fill in).
     pub fn want(&self, id: DocumentId) {
-        if let Some(sync) = self.sync.get_value() {
-            sync.want(id);
-        }
+        self.to_sync(ToSync::Want(id));
     }
 
     /// Who is writing, from this device, now.

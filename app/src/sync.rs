@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use crate::settings::use_settings;
-use crate::state::Workspace;
+use crate::state::{ToSync, Workspace};
 
 /// The connection, at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,16 @@ pub fn provide(ws: Workspace) -> SyncHandle {
         tick: RwSignal::new(0),
     };
     provide_context(handle);
-    ws.attach_sync(handle);
+    // The workspace's requests, taken in order whenever it has some.
+    leptos::prelude::Effect::new(move |_| {
+        ws.outbox_ready.track();
+        for request in ws.take_outbox() {
+            match request {
+                ToSync::Changed(id) => handle.local_change(id),
+                ToSync::Want(id) => handle.want(id),
+            }
+        }
+    });
     handle
 }
 
@@ -165,6 +174,7 @@ impl SyncHandle {
 
     /// A document changed on this device.
     pub fn local_change(self, id: DocumentId) {
+        crate::state::mark(&format!("mamori-sync-local:{id}"));
         self.handle(Event::LocalChange(id));
         // A document made while connected (a new checklist) is unknown to the server until it is
         // registered, which the server answered with "unavailable": register it now and offer it again.
