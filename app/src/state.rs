@@ -425,10 +425,10 @@ impl Workspace {
 
     /// Tells the sync client that a document changed here (and is on the device).
     fn notify_sync(&self, id: DocumentId) {
-        self.to_sync(ToSync::Changed(id));
+        self.ask_sync(ToSync::Changed(id));
     }
 
-    fn to_sync(&self, what: ToSync) {
+    fn ask_sync(&self, what: ToSync) {
         self.outbox.update_value(|o| o.push(what));
         self.outbox_ready.notify();
     }
@@ -780,7 +780,7 @@ impl Workspace {
     /// Asks the sync client for a document this device does not hold yet (a form a facility asked this
     /// vendor to fill in).
     pub fn want(&self, id: DocumentId) {
-        self.to_sync(ToSync::Want(id));
+        self.ask_sync(ToSync::Want(id));
     }
 
     /// Who is writing, from this device, now.
