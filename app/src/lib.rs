@@ -18,6 +18,7 @@
 pub mod account;
 pub mod api;
 pub mod components;
+pub mod connect;
 pub mod departure;
 pub mod download;
 pub mod emergency;
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
     let sync = sync::provide(workspace);
+    connect::start(workspace, sync);
     account::provide();
     emergency::start(workspace, sync);
     leptos::task::spawn_local(async move {

@@ -49,8 +49,9 @@ pub struct ChecklistView {
     pub id: DocumentId,
     pub meta: ChecklistMeta,
     pub answers: BTreeMap<ItemId, ItemAnswers>,
-    /// Newer than this build understands: shown, never written.
-    pub read_only: bool,
+    /// Newer than this build understands: shown, never written. (Whether this person may write it is the
+    /// page's question, from the account.)
+    pub too_new: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -257,18 +258,14 @@ impl Workspace {
                     id,
                     meta,
                     answers: checklist::answers(doc)?,
-                    read_only: true,
+                    too_new: true,
                 });
             }
-            let meta = checklist::meta(doc)?;
-            // A 閲覧者 gets no editing either: the server would refuse it.
-            let read_only = crate::account::role_at(meta.facility_id)
-                == Some(mamori_shared::access::Role::Viewer);
             Ok(ChecklistView {
                 id,
-                meta,
+                meta: checklist::meta(doc)?,
                 answers: checklist::answers(doc)?,
-                read_only,
+                too_new: false,
             })
         })
     }

@@ -5,6 +5,8 @@
 //! connection is up. It connects at start, reconnects with exponential back-off and jitter (at once when the
 //! browser says it is online again), and closes the socket when the browser goes offline.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::Limits;
@@ -62,14 +64,30 @@ struct Inner {
     /// The socket's handlers, dropped with it.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     attempt: u32,
-    /// Documents the server has confirmed it knows (registration is asked once per page, not per reconnect).
-    registered: std::collections::BTreeSet<DocumentId>,
-    /// The server refused a registration since this connection opened (signed out, or not allowed): do not
-    /// ask again on every change.
-    unregistrable: bool,
     /// Who the open connection is signed in as (set before it syncs anything).
     connected_as: Option<mamori_shared::model::PersonId>,
+    /// The work around a connection that is not syncing, once set.
+    session: Option<Rc<dyn Session>>,
 }
+
+/// What happens around a connection that is not syncing documents: telling the server which documents and
+/// actors this device has, the access log's offline opens, finding out why an upgrade was refused. Done by
+/// [`crate::connect`]; the sync client only calls it at the right moments, and knows nothing of accounts.
+pub trait Session {
+    /// The socket opened; nothing is synced until this is done (the server opens only documents it knows).
+    /// Answers who the connection is signed in as.
+    fn opened(self: Rc<Self>) -> LocalFuture<Option<mamori_shared::model::PersonId>>;
+    /// A document changed while connected: documents this device made since the connection opened that the
+    /// server now knows (offered to it again), or `None` when there is nothing to register.
+    fn changed(self: Rc<Self>) -> Option<LocalFuture<Vec<DocumentId>>>;
+    /// The connection is about to be made again, for a new session.
+    fn reconnecting(self: Rc<Self>);
+    /// The WebSocket upgrade failed before any message: whether that was for want of a session.
+    fn upgrade_failed(self: Rc<Self>) -> LocalFuture<bool>;
+}
+
+/// A future of the page's single thread.
+pub type LocalFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
 
 #[derive(Clone, Copy)]
 pub struct SyncHandle {
@@ -97,9 +115,8 @@ pub fn provide(ws: Workspace) -> SyncHandle {
             socket: None,
             handlers: Vec::new(),
             attempt: 0,
-            registered: Default::default(),
-            unregistrable: false,
             connected_as: None,
+            session: None,
         }),
         ws,
         status: RwSignal::new(NetStatus::Offline),
@@ -120,6 +137,15 @@ pub fn provide(ws: Workspace) -> SyncHandle {
 }
 
 impl SyncHandle {
+    /// Gives the client the work around its connections.
+    pub fn set_session(self, session: Rc<dyn Session>) {
+        self.inner.update_value(|i| i.session = Some(session));
+    }
+
+    fn session(self) -> Option<Rc<dyn Session>> {
+        self.inner.with_value(|i| i.session.clone())
+    }
+
     /// Starts connecting (once the workspace has loaded its documents).
     pub fn begin(self) {
         let handle = self;
@@ -141,7 +167,9 @@ impl SyncHandle {
     /// Drops the connection and connects again at once: after signing in or out, the socket must carry the
     /// new session.
     pub fn reconnect(self) {
-        crate::account::refresh_me(self.ws);
+        if let Some(session) = self.session() {
+            session.reconnecting();
+        }
         self.disconnect();
         self.inner.update_value(|i| i.attempt = 0);
         self.connect();
@@ -178,30 +206,15 @@ impl SyncHandle {
         self.handle(Event::LocalChange(id));
         // A document made while connected (a new checklist) is unknown to the server until it is
         // registered, which the server answered with "unavailable": register it now and offer it again.
-        if self.status.get_untracked() == NetStatus::Connected && self.has_unregistered() {
+        if self.status.get_untracked() == NetStatus::Connected
+            && let Some(registering) = self.session().and_then(|s| s.changed())
+        {
             leptos::task::spawn_local(async move {
-                for doc in self.register_documents().await {
+                for doc in registering.await {
                     self.handle(Event::LocalChange(doc));
                 }
             });
         }
-    }
-
-    /// Whether the facility index lists a document not registered during this page's life (and the server
-    /// has not refused registrations on this connection).
-    fn has_unregistered(self) -> bool {
-        if self.inner.with_value(|i| i.unregistrable) {
-            return false;
-        }
-        let Some(index) = self.ws.index_untracked() else {
-            return false;
-        };
-        self.inner.with_value(|i| {
-            index
-                .documents
-                .values()
-                .any(|e| !i.registered.contains(&e.id))
-        })
     }
 
     /// Fetch a document this device does not hold (a facility opened on a second device).
@@ -361,28 +374,12 @@ impl SyncHandle {
         socket.set_binary_type(BinaryType::Arraybuffer);
         self.status.set(NetStatus::Connecting);
         let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            // The server opens only documents it knows: tell it about this facility's documents first
-            // (made on this device, perhaps offline) before syncing any.
             leptos::task::spawn_local(async move {
-                self.inner.update_value(|i| i.unregistrable = false);
-                self.register_documents().await;
-                let person = self.register_actors().await;
+                let person = match self.session() {
+                    Some(session) => session.opened().await,
+                    None => None,
+                };
                 self.inner.update_value(|i| i.connected_as = person);
-                if person.is_some() {
-                    upload_offline_opens().await;
-                    // A 管理者 device compares the access log's head on every connection.
-                    let admin = crate::account::current().is_some_and(|me| {
-                        me.memberships
-                            .iter()
-                            .any(|m| m.role == mamori_shared::access::Role::Admin)
-                    });
-                    if admin {
-                        crate::account::check_log_head().await;
-                    }
-                }
-                if let Some(person) = person {
-                    self.ws.retry_set_aside(person).await;
-                }
                 self.handle(Event::Opened);
             });
         });
@@ -401,13 +398,13 @@ impl SyncHandle {
             self.schedule_reconnect();
             if never_connected {
                 // Browsers do not say why an upgrade failed: ask whether it was for want of a session.
-                leptos::task::spawn_local(async move {
-                    if sign_in_needed().await {
-                        self.status.set(NetStatus::SignInNeeded);
-                        // Perhaps because this person left the facility: hand back, then delete.
-                        crate::departure::check(self.ws).await;
-                    }
-                });
+                if let Some(session) = self.session() {
+                    leptos::task::spawn_local(async move {
+                        if session.upgrade_failed().await {
+                            self.status.set(NetStatus::SignInNeeded);
+                        }
+                    });
+                }
             }
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -447,68 +444,6 @@ impl SyncHandle {
         self.drop_socket();
     }
 
-    /// Registers every document of this device's facility with the server (idempotent), skipping those it
-    /// already confirmed during this page's life. Without a session
-    /// (a server that does not require sign-in, or signed out) the server answers 401 and nothing changes.
-    async fn register_documents(self) -> Vec<DocumentId> {
-        let mut newly = Vec::new();
-        let Some(index) = self.ws.index_untracked() else {
-            return newly;
-        };
-        let facility = index.facility.id;
-        for entry in index.documents.values() {
-            if self.inner.with_value(|i| i.registered.contains(&entry.id)) {
-                continue;
-            }
-            let body = serde_json::json!({
-                "doc_id": entry.id,
-                "form": entry.checklist.as_ref().map(|c| c.form),
-                "vendor_id": entry.checklist.as_ref().and_then(|c| c.vendor_id),
-            });
-            match crate::api::call(
-                "POST",
-                &format!("/api/facilities/{facility}/documents"),
-                Some(&body),
-            )
-            .await
-            {
-                Ok(a) if a.status == 401 || a.status == 403 => {
-                    self.inner.update_value(|i| i.unregistrable = true);
-                    return newly;
-                }
-                Ok(a) if a.ok() => {
-                    self.inner.update_value(|i| {
-                        i.registered.insert(entry.id);
-                    });
-                    newly.push(entry.id);
-                }
-                _ => {}
-            }
-        }
-        newly
-    }
-
-    /// Tells the server whose each of this device's actors is (see `Directory::register_actors`); returns
-    /// the person signed in, or `None` without a session.
-    async fn register_actors(self) -> Option<mamori_shared::model::PersonId> {
-        let actors: serde_json::Map<String, serde_json::Value> = use_settings()
-            .with_untracked(|s| s.actor_people.clone())
-            .into_iter()
-            .map(|(a, p)| (a, serde_json::json!(p)))
-            .collect();
-        let a = crate::api::call(
-            "POST",
-            "/api/actors",
-            Some(&serde_json::json!({ "actors": actors })),
-        )
-        .await
-        .ok()
-        .filter(|a| a.ok())?;
-        a.body["person_id"]
-            .as_str()
-            .and_then(mamori_shared::model::PersonId::parse)
-    }
-
     /// Tries again after 0.5 s, 1 s, 2 s … up to 30 s, each with ±25 % jitter so a clinic's tablets do not all
     /// reconnect at the same instant after an outage.
     fn schedule_reconnect(self) {
@@ -524,31 +459,6 @@ impl SyncHandle {
             delay as i32,
         );
     }
-}
-
-/// Sends the documents opened offline to the access log; forgets them once the server has them.
-async fn upload_offline_opens() {
-    let opens = use_settings().with_untracked(|s| s.offline_opens.clone());
-    if opens.is_empty() {
-        return;
-    }
-    let body = serde_json::json!({
-        "opens": opens.iter().map(|(d, at)| serde_json::json!({ "document": d, "at": at })).collect::<Vec<_>>(),
-    });
-    if let Ok(a) = crate::api::call("POST", "/api/log/device-opens", Some(&body)).await
-        && a.ok()
-    {
-        use_settings().update(|s| s.offline_opens.retain(|o| !opens.contains(o)));
-    }
-}
-
-/// Whether the server requires sign-in and this browser has no live session.
-async fn sign_in_needed() -> bool {
-    let required = matches!(
-        crate::api::call("GET", "/healthz", None).await,
-        Ok(a) if a.body["sign_in_required"] == serde_json::Value::Bool(true)
-    );
-    required && matches!(crate::api::call("GET", "/api/me", None).await, Ok(a) if a.status == 401)
 }
 
 /// Resolves after `ms` milliseconds (a browser timer), without blocking the page.

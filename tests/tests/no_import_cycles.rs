@@ -1,5 +1,5 @@
 //! The house's modules import each other in one direction: no cycle among the top-level modules of
-//! `server/src` (a module with its submodules is one concept: `gate` with `gate/http.rs`), read from their
+//! `server/src` or of `app/src` (a module with its submodules is one concept: `gate` with `gate/http.rs`), read from their
 //! files' `use crate::…` lines and `crate::…` paths (test modules and comments aside). A cycle means two
 //! concepts that cannot be understood, or changed, one without the other.
 
@@ -152,6 +152,15 @@ fn repo() -> &'static Path {
 #[test]
 fn the_server_has_no_import_cycle() {
     let found = cycles(&repo().join("server/src"));
+    assert!(
+        found.is_empty(),
+        "modules that import each other: {found:?}"
+    );
+}
+
+#[test]
+fn the_app_has_no_import_cycle() {
+    let found = cycles(&repo().join("app/src"));
     assert!(
         found.is_empty(),
         "modules that import each other: {found:?}"

@@ -70,7 +70,9 @@ pub fn ChecklistPage() -> impl IntoView {
         let sections = ed.form(form);
         let current = section.get();
         let meta = data.meta.clone();
-        let read_only = data.read_only;
+        // A 閲覧者 gets no editing, nor does a document newer than this build.
+        let read_only =
+            data.too_new || crate::account::role_at(data.meta.facility_id) == Some(Role::Viewer);
         // The vendor's own user answers for itself, never "on its behalf".
         let vendor_user = crate::account::role_at(data.meta.facility_id) == Some(Role::Vendor);
         if vendor_user && on_behalf.get_untracked() {

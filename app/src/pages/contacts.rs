@@ -59,7 +59,7 @@ pub fn ContactsPage() -> impl IntoView {
                 Some(c) => {
                     let reviewed = c.chart.reviewed.clone();
                     let updated = c.chart.updated_at_ms;
-                    let read_only = c.read_only;
+                    let read_only = viewer_at(c.facility_id);
                     view! {
                         <header class="print-only chart-print-head">
                             <h1>{format!("連絡体制図 — {}", c.facility)}</h1>
@@ -114,7 +114,7 @@ pub fn ContactsPage() -> impl IntoView {
 #[component]
 fn ChartGroups(chart: ChartView, editing: RwSignal<Option<Editing>>) -> impl IntoView {
     let ws = use_workspace();
-    let read_only = chart.read_only;
+    let read_only = viewer_at(chart.facility_id);
     let new_group = RwSignal::new(String::new());
     let groups: Vec<Group> = chart.chart.groups_in_order().into_iter().cloned().collect();
     let next_group_order = groups.iter().map(|g| g.order).max().unwrap_or(0) + 1;
@@ -470,4 +470,9 @@ fn ContactSheet(
             </form>
         </div>
     }
+}
+
+/// A 閲覧者 may not change the chart (the server would refuse it).
+fn viewer_at(facility: mamori_shared::model::FacilityId) -> bool {
+    crate::account::role_at(facility) == Some(mamori_shared::access::Role::Viewer)
 }

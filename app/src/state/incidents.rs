@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use mamori_shared::contacts::{self, Shown};
 use mamori_shared::error::SchemaError;
-use mamori_shared::model::{DocumentId, Vendor};
+use mamori_shared::model::{DocumentId, FacilityId, Vendor};
 use mamori_shared::schema::contact_chart::{self, Contact, ContactChart, Review};
 use mamori_shared::schema::incident::{self, Closing, Entry, EntryKind, Incident, IncidentMeta};
 use mamori_shared::schema::index::{self, DocumentEntry, FacilityIndex};
@@ -19,13 +19,12 @@ use crate::settings::use_settings;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartView {
     pub id: DocumentId,
+    pub facility_id: FacilityId,
     pub facility: String,
     pub chart: ContactChart,
     pub vendors: BTreeMap<String, Vendor>,
     /// Contacts in escalation order, vendors included.
     pub shown: Vec<Shown>,
-    /// Whether this person may change it (a 閲覧者 may not).
-    pub read_only: bool,
 }
 
 impl Workspace {
@@ -56,12 +55,11 @@ impl Workspace {
         let shown = contacts::resolve(&chart, &index.vendors);
         Some(ChartView {
             id,
+            facility_id: index.facility.id,
             facility: index.facility.name.clone(),
             chart,
             vendors: index.vendors.clone(),
             shown,
-            read_only: crate::account::role_at(index.facility.id)
-                == Some(mamori_shared::access::Role::Viewer),
         })
     }
 
