@@ -189,6 +189,24 @@ pub async fn post_with_headers(port: u16, path: &str, headers: &[(&str, &str)]) 
     text.lines().next().unwrap_or_default().to_string()
 }
 
+/// POSTs `body` to `path` with a cookie, straight from this process (no browser in between, so its time is
+/// the server's); returns the status line.
+pub async fn post_body_with_cookie(port: u16, path: &str, cookie: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.expect("write");
+    s.write_all(body).await.expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).await.expect("read");
+    text.lines().next().unwrap_or_default().to_string()
+}
+
 /// The server binary built beside the tests (`cargo build -p mamori-server`, done by scripts/test.sh), for
 /// tests that run it as a process or call its maintenance commands.
 pub fn server_binary() -> PathBuf {

@@ -1,0 +1,206 @@
+//! Checklists: reading one as the screens show it, creating one (or the next fiscal year's), answering
+//! items under the form's rules, a vendor's answers copied between facilities.
+
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+use leptos::prelude::*;
+use mamori_shared::answer::{Answer, Entry};
+use mamori_shared::calendar::FiscalYear;
+use mamori_shared::edition::{FormKind, edition, edition_for_fiscal_year};
+use mamori_shared::error::SchemaError;
+use mamori_shared::model::{DocumentId, ItemId, VendorId};
+use mamori_shared::schema::checklist::{self, ChecklistMeta, ItemAnswers};
+use mamori_shared::schema::index::{self, DocumentEntry};
+
+use super::*;
+use crate::settings::use_settings;
+
+/// A checklist as the screens read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistView {
+    pub id: DocumentId,
+    pub meta: ChecklistMeta,
+    pub answers: BTreeMap<ItemId, ItemAnswers>,
+    /// Newer than this build understands: shown, never written. (Whether this person may write it is the
+    /// page's question, from the account.)
+    pub too_new: bool,
+}
+
+/// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
+pub fn checklist_title(meta: &ChecklistMeta) -> String {
+    let l = crate::i18n::lang();
+    let fy = l.pick(meta.fiscal_year.label_ja(), meta.fiscal_year.label_en());
+    let form = l.pick(meta.form.title_ja(), meta.form.title_en());
+    if meta.vendor_name.is_empty() {
+        format!("{fy} {form}")
+    } else {
+        format!("{fy} {form}（{}）", meta.vendor_name)
+    }
+}
+
+/// Why an answer was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerProblem {
+    #[error("{0}")]
+    Rule(mamori_shared::error::AnswerError),
+    #[error("{0}")]
+    Schema(SchemaError),
+}
+
+impl Workspace {
+    /// A checklist (reactive on `revision`).
+    pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
+        self.revision.track();
+        let too_new = self.too_new.with_untracked(|t| t.contains(&id));
+        self.docs.with_value(|docs| {
+            let doc = docs
+                .get(&id)
+                .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
+            if too_new {
+                // Read what this build can, knowing fields may be missing.
+                let meta: ChecklistMeta = autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?;
+                return Ok(ChecklistView {
+                    id,
+                    meta,
+                    answers: checklist::answers(doc)?,
+                    too_new: true,
+                });
+            }
+            Ok(ChecklistView {
+                id,
+                meta: checklist::meta(doc)?,
+                answers: checklist::answers(doc)?,
+                too_new: false,
+            })
+        })
+    }
+
+    /// Starts a checklist for the facility: the institution form, or a vendor's 事業者確認用.
+    pub fn create_checklist(
+        &self,
+        form: FormKind,
+        fiscal_year: FiscalYear,
+        vendor: Option<VendorId>,
+    ) -> Result<DocumentId, SchemaError> {
+        let index_id = self.require_index()?;
+        let idx = self.index().ok_or(SchemaError::NoFacility)?;
+        let edition = edition_for_fiscal_year(fiscal_year.0);
+        let meta = ChecklistMeta {
+            facility_id: idx.facility.id,
+            form,
+            edition: edition.id().to_string(),
+            fiscal_year,
+            vendor_id: vendor,
+            vendor_name: vendor
+                .and_then(|v| idx.vendor(v))
+                .map(|v| v.name.clone())
+                .unwrap_or_default(),
+            created_at_ms: now_ms(),
+            copied_from: None,
+        };
+        self.add_checklist(index_id, checklist::create(&meta)?, meta)
+    }
+
+    /// Keeps a new checklist on the device and lists it in the facility index.
+    pub(super) fn add_checklist(
+        &self,
+        index_id: DocumentId,
+        doc: AutoCommit,
+        meta: ChecklistMeta,
+    ) -> Result<DocumentId, SchemaError> {
+        let id = DocumentId::generate();
+        self.insert(id, doc);
+        let entry = DocumentEntry {
+            id,
+            created_at_ms: meta.created_at_ms,
+            checklist: Some(meta),
+            kind: None,
+        };
+        self.change(index_id, |doc| index::put_document(doc, &entry))?;
+        Ok(id)
+    }
+
+    /// Starts next fiscal year's checklist from this one (answers copied as a draft, dates cleared).
+    pub fn carry_forward(
+        &self,
+        from: DocumentId,
+        fiscal_year: FiscalYear,
+    ) -> Result<DocumentId, SchemaError> {
+        let index_id = self.require_index()?;
+        let edition = edition_for_fiscal_year(fiscal_year.0);
+        let entry = self.entry(false);
+        let (doc, meta) = self.docs.with_value(|docs| {
+            let prev = docs
+                .get(&from)
+                .ok_or_else(|| SchemaError::UnknownDocument(from.to_string()))?;
+            checklist::carry_forward(prev, from, edition, fiscal_year, now_ms(), &entry)
+        })?;
+        self.add_checklist(index_id, doc, meta)
+    }
+
+    /// Fills the unanswered items of `to` from another checklist of the same form (a vendor's 事業者確認用
+    /// at another facility), as undated drafts; returns how many items were copied.
+    pub fn copy_answers(&self, from: DocumentId, to: DocumentId) -> Result<usize, SchemaError> {
+        let source = self
+            .docs
+            .with_value(|docs| docs.get(&from).cloned())
+            .ok_or_else(|| SchemaError::UnknownDocument(from.to_string()))?;
+        let entry = self.entry(false);
+        let mut copied = 0;
+        self.change(to, |doc| {
+            let meta = checklist::meta(doc)?;
+            let ed = edition(&meta.edition).ok_or(SchemaError::UnknownEdition(meta.edition))?;
+            copied = checklist::copy_answers(&source, doc, ed, &entry)?;
+            Ok(())
+        })?;
+        Ok(copied)
+    }
+
+    /// Every 事業者確認用 on this device, whatever its facility (a vendor's user serves several), reactive.
+    pub fn vendor_forms(&self) -> Vec<(DocumentId, ChecklistMeta)> {
+        self.revision.track();
+        self.docs.with_value(|docs| {
+            docs.iter()
+                .filter_map(|(id, d)| checklist::meta(d).ok().map(|m| (*id, m)))
+                .filter(|(_, m)| m.form == FormKind::Vendor)
+                .collect()
+        })
+    }
+
+    /// Who is writing, from this device, now.
+    pub fn entry(&self, on_behalf_of_vendor: bool) -> Entry {
+        let s = use_settings().get_untracked();
+        Entry {
+            by: s.user_name,
+            device: s.device,
+            at_ms: now_ms(),
+            on_behalf_of_vendor,
+        }
+    }
+
+    /// Writes an answer whole, after checking it against the form's rules.
+    pub fn answer(
+        &self,
+        id: DocumentId,
+        item: &ItemId,
+        answer: Answer,
+    ) -> Result<(), AnswerProblem> {
+        let view = self.checklist(id).map_err(AnswerProblem::Schema)?;
+        let ed = edition(&view.meta.edition).ok_or_else(|| {
+            AnswerProblem::Schema(SchemaError::UnknownEdition(view.meta.edition.clone()))
+        })?;
+        let form_item = ed
+            .item(view.meta.form, item)
+            .ok_or_else(|| AnswerProblem::Schema(SchemaError::UnknownItem(item.to_string())))?;
+        answer
+            .check(&form_item, view.meta.form, view.meta.fiscal_year, today())
+            .map_err(AnswerProblem::Rule)?;
+        self.change(id, |doc| checklist::put_answer(doc, item, &answer))
+            .map_err(AnswerProblem::Schema)
+    }
+
+    pub fn clear_answer(&self, id: DocumentId, item: &ItemId) -> Result<(), SchemaError> {
+        self.change(id, |doc| checklist::clear_answer(doc, item))
+    }
+}
