@@ -22,6 +22,7 @@ pub mod connect;
 pub mod departure;
 pub mod download;
 pub mod emergency;
+pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod passkey;
@@ -38,6 +39,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::status_bar::StatusBar;
+use crate::error::guarded;
 use crate::pages::join::JoinPage;
 use crate::pages::set_aside::SetAsidePage;
 use crate::pages::{
@@ -164,27 +166,27 @@ pub fn App() -> impl IntoView {
                     }.into_any(),
                     LoadState::Ready => view! {
                         <Routes fallback=NotFound>
-                            <Route path=path!("/") view=HomePage />
-                            <Route path=path!("/setup") view=SetupPage />
-                            <Route path=path!("/join/:id") view=JoinPage />
-                            <Route path=path!("/set-aside") view=SetAsidePage />
-                            <Route path=path!("/settings") view=SettingsPage />
-                            <Route path=path!("/account") view=pages::account::AccountPage />
-                            <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
-                            <Route path=path!("/people") view=pages::people::PeoplePage />
-                            <Route path=path!("/log") view=pages::log::LogPage />
-                            <Route path=path!("/vendors") view=VendorsPage />
-                            <Route path=path!("/emergency") view=pages::emergency::EmergencyPage />
-                            <Route path=path!("/contacts") view=pages::contacts::ContactsPage />
-                            <Route path=path!("/ledgers/devices") view=pages::ledgers::DeviceLedgerPage />
-                            <Route path=path!("/ledgers/accounts") view=pages::ledgers::AccountLedgerPage />
-                            <Route path=path!("/incidents") view=pages::incidents::IncidentsPage />
-                            <Route path=path!("/incidents/:id") view=pages::incidents::IncidentPage />
-                            <Route path=path!("/vendor") view=pages::vendor_home::VendorHomePage />
-                            <Route path=path!("/checklists/:id") view=ChecklistPage />
-                            <Route path=path!("/checklists/:id/section/:section") view=ChecklistPage />
-                            <Route path=path!("/checklists/:id/print") view=PrintPage />
-                            <Route path=path!("/bench/storage") view=StorageBench />
+                            <Route path=path!("/") view=|| guarded(HomePage) />
+                            <Route path=path!("/setup") view=|| guarded(SetupPage) />
+                            <Route path=path!("/join/:id") view=|| guarded(JoinPage) />
+                            <Route path=path!("/set-aside") view=|| guarded(SetAsidePage) />
+                            <Route path=path!("/settings") view=|| guarded(SettingsPage) />
+                            <Route path=path!("/account") view=|| guarded(pages::account::AccountPage) />
+                            <Route path=path!("/invite/:token") view=|| guarded(pages::invite::InvitePage) />
+                            <Route path=path!("/people") view=|| guarded(pages::people::PeoplePage) />
+                            <Route path=path!("/log") view=|| guarded(pages::log::LogPage) />
+                            <Route path=path!("/vendors") view=|| guarded(VendorsPage) />
+                            <Route path=path!("/emergency") view=|| guarded(pages::emergency::EmergencyPage) />
+                            <Route path=path!("/contacts") view=|| guarded(pages::contacts::ContactsPage) />
+                            <Route path=path!("/ledgers/devices") view=|| guarded(pages::ledgers::DeviceLedgerPage) />
+                            <Route path=path!("/ledgers/accounts") view=|| guarded(pages::ledgers::AccountLedgerPage) />
+                            <Route path=path!("/incidents") view=|| guarded(pages::incidents::IncidentsPage) />
+                            <Route path=path!("/incidents/:id") view=|| guarded(pages::incidents::IncidentPage) />
+                            <Route path=path!("/vendor") view=|| guarded(pages::vendor_home::VendorHomePage) />
+                            <Route path=path!("/checklists/:id") view=|| guarded(ChecklistPage) />
+                            <Route path=path!("/checklists/:id/section/:section") view=|| guarded(ChecklistPage) />
+                            <Route path=path!("/checklists/:id/print") view=|| guarded(PrintPage) />
+                            <Route path=path!("/bench/storage") view=|| guarded(StorageBench) />
                         </Routes>
                     }.into_any(),
                 }}

@@ -5,10 +5,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use mamori_shared::access::Role;
 use mamori_shared::edition::{FormKind, edition};
+use mamori_shared::error::SchemaError;
 use mamori_shared::model::DocumentId;
 
 use crate::components::copy_answers::CopyAnswers;
 use crate::components::item_card::ItemCard;
+use crate::error::AppError;
 use crate::i18n::lang;
 use crate::state::checklist_title;
 use crate::state::use_workspace;
@@ -26,7 +28,18 @@ pub fn ChecklistPage() -> impl IntoView {
             .and_then(|s| s.parse::<u8>().ok())
             .unwrap_or(1)
     });
-    let view_data = Memo::new(move |_| doc_id.get().and_then(|id| ws.checklist(id).ok()));
+    // Not on this device (yet) is not an error; a document here that does not read is (the error boundary).
+    let loaded = Memo::new(move |_| {
+        let id = doc_id.get()?;
+        match ws.checklist(id) {
+            Ok(view) => Some(Ok(view)),
+            Err(SchemaError::UnknownDocument(_)) => None,
+            Err(e) => Some(Err(AppError::Unreadable {
+                id,
+                why: e.to_string(),
+            })),
+        }
+    });
     // Opened without a connection: the access log hears of it on the next one (with this device's time).
     Effect::new(move |_| {
         if let Some(id) = doc_id.get()
@@ -40,7 +53,12 @@ pub fn ChecklistPage() -> impl IntoView {
         }
     });
     // Answers may have arrived from people this device has not seen yet: learn their names.
-    let facility = Memo::new(move |_| view_data.with(|d| d.as_ref().map(|d| d.meta.facility_id)));
+    let facility = Memo::new(move |_| {
+        loaded.with(|d| match d {
+            Some(Ok(d)) => Some(d.meta.facility_id),
+            _ => None,
+        })
+    });
     Effect::new(move |_| {
         if let Some(f) = facility.get()
             && crate::account::role_at(f).is_some_and(|r| r != Role::Vendor)
@@ -51,19 +69,20 @@ pub fn ChecklistPage() -> impl IntoView {
     // Vendor forms are often typed in from the vendor's paper answers: record that, by default.
     let on_behalf = RwSignal::new(true);
 
-    move || {
-        let Some(data) = view_data.get() else {
-            return view! {
+    move || -> Result<AnyView, AppError> {
+        let Some(data) = loaded.get() else {
+            return Ok(view! {
                 <section class="page">
                     <h1>{tr!("チェックリストが見つかりません", "Checklist not found")}</h1>
                     <p>{tr!("このチェックリストはこの端末にありません。", "This checklist is not on this device.")}</p>
                     <A href="/">{tr!("ホームへ戻る", "Back to home")}</A>
                 </section>
             }
-            .into_any();
+            .into_any());
         };
+        let data = data?;
         let Some(ed) = edition(&data.meta.edition) else {
-            return view! { <p class="error">{tr!("この版のチェックリストに対応していません。Mamoriを更新してください。", "This edition is not known to this version of Mamori: update it.")}</p> }.into_any();
+            return Ok(view! { <p class="error">{tr!("この版のチェックリストに対応していません。Mamoriを更新してください。", "This edition is not known to this version of Mamori: update it.")}</p> }.into_any());
         };
         let id = data.id;
         let form = data.meta.form;
@@ -83,7 +102,7 @@ pub fn ChecklistPage() -> impl IntoView {
         let prev = pos.checked_sub(1).map(|p| numbers[p]);
         let next = numbers.get(pos + 1).copied();
         let this = sections.into_iter().nth(pos);
-        view! {
+        Ok(view! {
             <section class="page checklist" data-doc=id.to_string()>
                 <header class="checklist-head">
                     <h1>{move || checklist_title(&meta)}</h1>
@@ -133,6 +152,6 @@ pub fn ChecklistPage() -> impl IntoView {
                 </nav>
             </section>
         }
-        .into_any()
+        .into_any())
     }
 }
