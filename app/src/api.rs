@@ -11,11 +11,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// An answer from the API: the status and the JSON body (`Null` when there was none).
+/// An answer from the API: the status and the JSON body (`Null` when there was none). The body is read only
+/// through the shared types ([`Answer::read`], [`Answer::error_body`]).
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
-    pub body: Value,
+    body: Value,
 }
 
 impl Answer {
