@@ -3,88 +3,59 @@
 //! name only) so a shared tablet offers them to choose from; the session itself is an HttpOnly cookie.
 
 use mamori_shared::access::Role;
-use mamori_shared::model::{DocumentId, Facility, FacilityId, PersonId, VendorId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::api::{
+    Actors, AddPasskey, CeremonyFinish, CeremonyStart, InvitationStart, LogHash, LogHead,
+    RecoveryCodeSignIn, RegisterFacility, Registered, SignInStart, SignedInWithCode,
+};
+use mamori_shared::model::{DocumentId, Facility, FacilityId, PersonId};
+use serde::Serialize;
 
-use crate::api::{self, Answer};
+use crate::api::{self, Answer, NO_BODY};
 use crate::passkey;
 
 pub use crate::settings::KnownPerson;
-
-/// One of the signed-in person's memberships, as the server reports it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct MyMembership {
-    pub facility: FacilityId,
-    pub role: Role,
-    pub vendor: Option<VendorId>,
-    pub facility_name: Option<String>,
-    pub index_doc: Option<DocumentId>,
-    /// For a vendor's user: the documents it may open there (its 事業者確認用 and what was shared with it).
-    #[serde(default)]
-    pub documents: Vec<DocumentId>,
-}
-
-/// The signed-in person.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Me {
-    pub person_id: PersonId,
-    pub name: String,
-    pub memberships: Vec<MyMembership>,
-}
-
-impl Me {
-    pub fn role_at(&self, facility: FacilityId) -> Option<Role> {
-        self.memberships
-            .iter()
-            .find(|m| m.facility == facility)
-            .map(|m| m.role)
-    }
-}
+/// The signed-in person and their memberships, as `/api/me` answers.
+pub use mamori_shared::api::{Me, MyMembership};
 
 /// Who is signed in: `Ok(None)` when no one (or the session ended), `Err` when the server is unreachable.
 pub async fn me() -> Result<Option<Me>, String> {
-    let a = api::call("GET", "/api/me", None).await?;
+    let a = api::call("GET", "/api/me", NO_BODY).await?;
     if a.status == 401 {
         return Ok(None);
     }
-    if !a.ok() {
-        return Err(a.error());
-    }
-    serde_json::from_value(a.body)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    a.read().map(Some)
 }
 
 /// `start` → passkey → `finish`; the finish answer on success.
 async fn ceremony(
     start: &str,
-    body: &Value,
+    body: &impl Serialize,
     finish: &str,
     sign_in: bool,
 ) -> Result<Answer, String> {
-    let s = api::call("POST", start, Some(body)).await?;
-    if !s.ok() {
-        return Err(s.error());
-    }
+    let s: CeremonyStart = api::call("POST", start, Some(body)).await?.read()?;
+    finish_ceremony(s, finish, sign_in).await
+}
+
+/// The browser's part of a started ceremony, then its `finish`; the finish answer on success.
+async fn finish_ceremony(s: CeremonyStart, finish: &str, sign_in: bool) -> Result<Answer, String> {
     let credential = if sign_in {
-        passkey::get(&s.body["options"]).await?
+        passkey::get(&s.options).await?
     } else {
-        passkey::create(&s.body["options"]).await?
+        passkey::create(&s.options).await?
     };
-    let f = api::call(
-        "POST",
-        finish,
-        Some(&json!({ "ceremony": s.body["ceremony"], "credential": credential })),
-    )
-    .await?;
+    let body = CeremonyFinish {
+        ceremony: s.ceremony,
+        credential,
+    };
+    let f = api::call("POST", finish, Some(&body)).await?;
     if f.ok() { Ok(f) } else { Err(f.error()) }
 }
 
 fn known_person(answer: &Answer, name: &str) -> Option<KnownPerson> {
-    let person_id = PersonId::parse(answer.body["person_id"].as_str()?)?;
+    let registered: Registered = answer.read().ok()?;
     Some(KnownPerson {
-        person_id,
+        person_id: registered.person_id,
         name: name.to_string(),
     })
 }
@@ -96,10 +67,14 @@ pub async fn register_facility(
     person_name: &str,
     code: &str,
 ) -> Result<Option<KnownPerson>, String> {
-    let body = json!({
-        "facility_id": facility.id, "facility_name": facility.name, "kind": facility.kind.as_str(),
-        "index_doc": index_doc, "person_name": person_name, "code": code,
-    });
+    let body = RegisterFacility {
+        facility_id: facility.id,
+        facility_name: facility.name.clone(),
+        kind: facility.kind.as_str().to_string(),
+        index_doc,
+        person_name: person_name.to_string(),
+        code: code.to_string(),
+    };
     let a = ceremony(
         "/api/facilities/register/start",
         &body,
@@ -117,7 +92,9 @@ pub async fn accept_invitation(
 ) -> Result<Option<KnownPerson>, String> {
     let a = ceremony(
         &format!("/api/invitations/{token}/start"),
-        &json!({ "person_name": person_name }),
+        &InvitationStart {
+            person_name: person_name.to_string(),
+        },
         &format!("/api/invitations/{token}/finish"),
         false,
     )
@@ -129,7 +106,7 @@ pub async fn accept_invitation(
 pub async fn sign_in(person: PersonId) -> Result<(), String> {
     ceremony(
         "/api/signin/start",
-        &json!({ "person_id": person }),
+        &SignInStart { person_id: person },
         "/api/signin/finish",
         true,
     )
@@ -139,16 +116,22 @@ pub async fn sign_in(person: PersonId) -> Result<(), String> {
 
 /// Proves a passkey again (the server asks before sensitive changes).
 pub async fn reauthenticate() -> Result<(), String> {
-    ceremony("/api/reauth/start", &json!({}), "/api/reauth/finish", true)
+    // The start takes no body; `{}` is what it has always been sent.
+    let nothing = serde_json::Map::new();
+    ceremony("/api/reauth/start", &nothing, "/api/reauth/finish", true)
         .await
         .map(|_| ())
 }
 
 /// Calls the API for a sensitive change: when the server wants a fresh passkey proof first, asks for it
 /// and tries once more.
-pub async fn sensitive(method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+pub async fn sensitive<B: Serialize + ?Sized>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Answer, String> {
     let a = api::call(method, path, body).await?;
-    if a.status == 403 && a.body["reauth"] == Value::Bool(true) {
+    if a.status == 403 && a.error_body().is_some_and(|e| e.reauth) {
         reauthenticate().await?;
         return api::call(method, path, body).await;
     }
@@ -158,40 +141,30 @@ pub async fn sensitive(method: &str, path: &str, body: Option<&Value>) -> Result
 /// Adds a passkey (this device's, or a security key) to the signed-in person.
 pub async fn add_passkey(name: &str) -> Result<(), String> {
     // The start needs a recent proof; ask for it first if the server says so.
-    let body = json!({ "name": name });
-    let s = sensitive("POST", "/api/passkeys/start", Some(&body)).await?;
-    if !s.ok() {
-        return Err(s.error());
-    }
-    let credential = passkey::create(&s.body["options"]).await?;
-    let f = api::call(
-        "POST",
-        "/api/passkeys/finish",
-        Some(&json!({ "ceremony": s.body["ceremony"], "credential": credential })),
-    )
-    .await?;
-    if f.ok() { Ok(()) } else { Err(f.error()) }
+    let body = AddPasskey {
+        name: name.to_string(),
+    };
+    let s: CeremonyStart = sensitive("POST", "/api/passkeys/start", Some(&body))
+        .await?
+        .read()?;
+    finish_ceremony(s, "/api/passkeys/finish", false)
+        .await
+        .map(|_| ())
 }
 
 /// Signs in with a one-time recovery code; the person's id on success.
 pub async fn sign_in_with_code(code: &str) -> Result<PersonId, String> {
-    let a = api::call(
-        "POST",
-        "/api/signin/recovery",
-        Some(&json!({ "code": code })),
-    )
-    .await?;
-    if !a.ok() {
-        return Err(a.error());
-    }
-    a.body["person_id"]
-        .as_str()
-        .and_then(PersonId::parse)
-        .ok_or_else(|| "unexpected answer".to_string())
+    let body = RecoveryCodeSignIn {
+        code: code.to_string(),
+    };
+    let a: SignedInWithCode = api::call("POST", "/api/signin/recovery", Some(&body))
+        .await?
+        .read()?;
+    Ok(a.person_id)
 }
 
 pub async fn sign_out() -> Result<(), String> {
-    api::call("POST", "/api/signout", None).await.map(|_| ())
+    api::call("POST", "/api/signout", NO_BODY).await.map(|_| ())
 }
 
 /// Remembers a person who signed up on this device (offered at the next sign-in) and records answers under
@@ -299,15 +272,17 @@ pub fn refresh_me(ws: crate::state::Workspace) {
 /// checklist shows who answered each item). Quietly nothing offline or without access.
 pub async fn refresh_actor_names(facility: FacilityId) {
     use leptos::prelude::Update;
-    let Ok(a) = api::call("GET", &format!("/api/facilities/{facility}/actors"), None).await else {
+    let path = format!("/api/facilities/{facility}/actors");
+    let Ok(Ok(a)) = api::call("GET", &path, NO_BODY)
+        .await
+        .map(|a| a.read::<Actors>())
+    else {
         return;
     };
-    let Some(actors) = a.body["actors"].as_object().filter(|_| a.ok()) else {
-        return;
-    };
-    let names: Vec<(String, String)> = actors
-        .iter()
-        .filter_map(|(actor, v)| Some((actor.clone(), v["name"].as_str()?.to_string())))
+    let names: Vec<(String, String)> = a
+        .actors
+        .into_iter()
+        .map(|(actor, owner)| (actor, owner.name))
         .collect();
     crate::settings::use_settings().update(|s| s.actor_names.extend(names));
 }
@@ -318,13 +293,14 @@ pub async fn check_log_head() {
     use leptos::prelude::{GetUntracked, Update};
     let settings = crate::settings::use_settings();
     if let Some((seq, hash)) = settings.get_untracked().log_head {
-        let Ok(a) = api::call("GET", &format!("/api/log/hash/{seq}"), None).await else {
+        let path = format!("/api/log/hash/{seq}");
+        let Ok(Ok(a)) = api::call("GET", &path, NO_BODY)
+            .await
+            .map(|a| a.read::<LogHash>())
+        else {
             return;
         };
-        if !a.ok() {
-            return;
-        }
-        if a.body["hash"].as_str() != Some(hash.as_str()) {
+        if a.hash.as_deref() != Some(hash.as_str()) {
             settings.update(|s| {
                 s.log_alarm = Some(format!(
                     "アクセスログの第{seq}番の記録が、この端末が以前に確認したものと一致しません。ログが書き換えられた可能性があります。サーバーの管理者に連絡してください。                      (Access log entry {seq} no longer matches what this device saw: the log may have been rewritten.)"
@@ -333,15 +309,13 @@ pub async fn check_log_head() {
             return;
         }
     }
-    let Ok(a) = api::call("GET", "/api/log/head", None).await else {
+    let Ok(Ok(LogHead { seq, hash })) = api::call("GET", "/api/log/head", NO_BODY)
+        .await
+        .map(|a| a.read::<LogHead>())
+    else {
         return;
     };
-    if let (true, Some(seq), Some(hash)) = (
-        a.ok(),
-        a.body["seq"].as_i64(),
-        a.body["hash"].as_str().map(str::to_string),
-    ) && seq > 0
-    {
+    if seq > 0 {
         settings.update(|s| s.log_head = Some((seq, hash)));
     }
 }
@@ -355,7 +329,8 @@ pub fn current() -> Option<Me> {
 /// Accepts an invitation with the account signed in on this device (a vendor's user invited by another
 /// facility keeps one account).
 pub async fn accept_invitation_as_me(token: &str) -> Result<(), String> {
-    let a = api::call("POST", &format!("/api/invitations/{token}/accept"), None).await?;
+    let path = format!("/api/invitations/{token}/accept");
+    let a = api::call("POST", &path, NO_BODY).await?;
     if a.ok() { Ok(()) } else { Err(a.error()) }
 }
 

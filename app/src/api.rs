@@ -1,16 +1,22 @@
 //! The server's JSON API (`/api/...`), for people and sign-in. The session cookie is HttpOnly: the app never
-//! sees it, the browser sends it with each same-origin request.
+//! sees it, the browser sends it with each same-origin request. Bodies are the shared types of
+//! [`mamori_shared::api`], the same the server answers with: requests are serialised from them, answers read
+//! into them with [`Answer::read`].
 
+use mamori_shared::api::ErrorBody;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// An answer from the API: the status and the JSON body (`Null` when there was none).
+/// An answer from the API: the status and the JSON body (`Null` when there was none). The body is read only
+/// through the shared types ([`Answer::read`], [`Answer::error_body`]).
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
-    pub body: Value,
+    body: Value,
 }
 
 impl Answer {
@@ -18,26 +24,49 @@ impl Answer {
         (200..300).contains(&self.status)
     }
 
+    /// The server's error body, when the answer is one (any status; `None` for a success's body).
+    pub fn error_body(&self) -> Option<ErrorBody> {
+        if self.ok() {
+            return None;
+        }
+        serde_json::from_value(self.body.clone()).ok()
+    }
+
     /// The server's message for the person, or a generic one.
     pub fn error(&self) -> String {
-        self.body["error"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                format!(
-                    "サーバーの応答: {} (server answered {})",
-                    self.status, self.status
-                )
-            })
+        self.error_body().map(|e| e.error).unwrap_or_else(|| {
+            format!(
+                "サーバーの応答: {} (server answered {})",
+                self.status, self.status
+            )
+        })
+    }
+
+    /// A successful answer as the route's shared type; otherwise the server's message (or, for a body that
+    /// does not read as `T`, what did not fit).
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, String> {
+        if !self.ok() {
+            return Err(self.error());
+        }
+        serde_json::from_value(self.body.clone())
+            .map_err(|e| format!("予期しない応答です (unexpected answer: {e})"))
     }
 }
 
-/// Calls the API. `Err` only when the server could not be reached (offline, server down).
-pub async fn call(method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+/// For [`call`] without a body (a `GET`, a `DELETE`, a `POST` that needs nothing).
+pub const NO_BODY: Option<&()> = None;
+
+/// Calls the API with `body` as JSON. `Err` only when the server could not be reached (offline, server down).
+pub async fn call<B: Serialize + ?Sized>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Answer, String> {
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
-        init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+        let text = serde_json::to_string(body).map_err(|e| e.to_string())?;
+        init.set_body(&wasm_bindgen::JsValue::from_str(&text));
     }
     send(path, &init, body.map(|_| "application/json")).await
 }

@@ -114,11 +114,11 @@ impl Connect {
             if self.registered.borrow().contains(&entry.id) {
                 continue;
             }
-            let body = serde_json::json!({
-                "doc_id": entry.id,
-                "form": entry.checklist.as_ref().map(|c| c.form),
-                "vendor_id": entry.checklist.as_ref().and_then(|c| c.vendor_id),
-            });
+            let body = mamori_shared::api::RegisterDocument {
+                doc_id: entry.id,
+                form: entry.checklist.as_ref().map(|c| c.form),
+                vendor_id: entry.checklist.as_ref().and_then(|c| c.vendor_id),
+            };
             match crate::api::call(
                 "POST",
                 &format!("/api/facilities/{facility}/documents"),
@@ -144,20 +144,18 @@ impl Connect {
 /// Tells the server whose each of this device's actors is (see `Directory::register_actors`); returns the
 /// person signed in, or `None` without a session.
 async fn register_actors() -> Option<PersonId> {
-    let actors: serde_json::Map<String, serde_json::Value> = use_settings()
-        .with_untracked(|s| s.actor_people.clone())
-        .into_iter()
-        .map(|(a, p)| (a, serde_json::json!(p)))
-        .collect();
-    let a = crate::api::call(
-        "POST",
-        "/api/actors",
-        Some(&serde_json::json!({ "actors": actors })),
-    )
-    .await
-    .ok()
-    .filter(|a| a.ok())?;
-    a.body["person_id"].as_str().and_then(PersonId::parse)
+    let body = mamori_shared::api::DeviceActors {
+        actors: use_settings()
+            .with_untracked(|s| s.actor_people.clone())
+            .into_iter()
+            .collect(),
+    };
+    let a = crate::api::call("POST", "/api/actors", Some(&body))
+        .await
+        .ok()?;
+    a.read::<mamori_shared::api::ActorsRegistered>()
+        .ok()
+        .map(|r| r.person_id)
 }
 
 /// Sends the documents opened offline to the access log; forgets them once the server has them.
@@ -166,9 +164,12 @@ async fn upload_offline_opens() {
     if opens.is_empty() {
         return;
     }
-    let body = serde_json::json!({
-        "opens": opens.iter().map(|(d, at)| serde_json::json!({ "document": d, "at": at })).collect::<Vec<_>>(),
-    });
+    let body = mamori_shared::api::DeviceOpens {
+        opens: opens
+            .iter()
+            .map(|&(document, at)| mamori_shared::api::DeviceOpen { document, at })
+            .collect(),
+    };
     if let Ok(a) = crate::api::call("POST", "/api/log/device-opens", Some(&body)).await
         && a.ok()
     {
@@ -179,8 +180,9 @@ async fn upload_offline_opens() {
 /// Whether the server requires sign-in and this browser has no live session.
 async fn sign_in_needed() -> bool {
     let required = matches!(
-        crate::api::call("GET", "/healthz", None).await,
-        Ok(a) if a.body["sign_in_required"] == serde_json::Value::Bool(true)
+        crate::api::call("GET", "/healthz", crate::api::NO_BODY).await,
+        Ok(a) if a.read::<mamori_shared::api::Health>().is_ok_and(|h| h.sign_in_required)
     );
-    required && matches!(crate::api::call("GET", "/api/me", None).await, Ok(a) if a.status == 401)
+    required
+        && matches!(crate::api::call("GET", "/api/me", crate::api::NO_BODY).await, Ok(a) if a.status == 401)
 }

@@ -10,20 +10,11 @@ use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use leptos::prelude::{GetUntracked, Update};
-use mamori_shared::model::{FacilityId, PersonId};
-use serde::Deserialize;
+use mamori_shared::api::DepartureStatus;
 
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::settings::use_settings;
 use crate::state::Workspace;
-
-#[derive(Debug, Deserialize)]
-struct Departure {
-    departed: bool,
-    person_id: Option<PersonId>,
-    #[serde(default)]
-    facilities: Vec<FacilityId>,
-}
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -42,11 +33,15 @@ pub async fn check(ws: Workspace) {
 }
 
 async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
-    let a = api::call("GET", "/api/device/departure", None).await?;
-    let Ok(d) = serde_json::from_value::<Departure>(a.body) else {
+    let a = api::call("GET", "/api/device/departure", NO_BODY).await?;
+    let Ok(DepartureStatus {
+        departed: true,
+        departure: Some(d),
+    }) = a.read::<DepartureStatus>()
+    else {
         return Ok(());
     };
-    if !d.departed || d.facilities.is_empty() {
+    if d.facilities.is_empty() {
         return Ok(());
     }
     let held = ws.saved_documents_of(&d.facilities);
@@ -82,7 +77,7 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
         .await?;
         // The server will never take these (the time to hand back has passed, or they were not this
         // person's to change): trying again cannot help, and the data goes anyway.
-        if a.status == 403 && a.body["hand_back_refused"] == serde_json::Value::Bool(true) {
+        if a.status == 403 && a.error_body().is_some_and(|e| e.hand_back_refused) {
             not_taken += 1;
             continue;
         }
@@ -103,9 +98,7 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
         if s.facility_index.is_some_and(|i| ids.contains(&i)) {
             s.facility_index = None;
         }
-        if let Some(p) = d.person_id {
-            s.known_people.retain(|k| k.person_id != p);
-        }
+        s.known_people.retain(|k| k.person_id != d.person_id);
         let refused = if not_taken == 0 {
             String::new()
         } else {

@@ -3,6 +3,7 @@
 //! JavaScript of our own is needed.
 
 use js_sys::{Function, JSON, Object, Promise, Reflect};
+use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -48,6 +49,15 @@ fn js_err(e: JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// The server's options as WebAuthn JSON wraps them (`webauthn-rs`' `CreationChallengeResponse` and
+/// `RequestChallengeResponse`): what is inside `publicKey` goes to the browser as it came, untyped here (the
+/// browser is what reads it).
+#[derive(Deserialize)]
+struct Wrapped {
+    #[serde(rename = "publicKey", default)]
+    public_key: Value,
+}
+
 /// Runs a ceremony: `parse` converts the server's `publicKey` options, `verb` is `create` or `get`.
 async fn ceremony(options: &Value, parse: &str, verb: &str) -> Result<Value, String> {
     if let Some(why) = unavailable_reason() {
@@ -59,7 +69,8 @@ async fn ceremony(options: &Value, parse: &str, verb: &str) -> Result<Value, Str
         .map_err(js_err)?
         .dyn_into()
         .map_err(js_err)?;
-    let json = JSON::parse(&options["publicKey"].to_string()).map_err(js_err)?;
+    let wrapped = Wrapped::deserialize(options).map_err(|e| e.to_string())?;
+    let json = JSON::parse(&wrapped.public_key.to_string()).map_err(js_err)?;
     let public_key = parse.call1(&pkc, &json).map_err(js_err)?;
     let arg = Object::new();
     Reflect::set(&arg, &"publicKey".into(), &public_key).map_err(js_err)?;

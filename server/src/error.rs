@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use mamori_shared::api::ErrorBody;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -40,13 +40,11 @@ pub struct ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if self.reauth {
-            body["reauth"] = true.into();
-        }
-        if self.final_refusal {
-            body["hand_back_refused"] = true.into();
-        }
+        let body = ErrorBody {
+            error: self.message,
+            reauth: self.reauth,
+            hand_back_refused: self.final_refusal,
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -2,8 +2,8 @@
 //! what they touch (for the 管理者 who decides on them). Pure: the caller brings both documents.
 
 use automerge::{AutoCommit, Change};
+use mamori_shared::api::HandBackSummary;
 use mamori_shared::schema::checklist;
-use serde_json::{Value, json};
 
 /// The changes the server lacks, in the device's order.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,40 +45,34 @@ pub fn unknown_changes(server: Option<&mut AutoCommit>, device: Vec<Change>) -> 
 
 /// What merging `unknown` into the server's copy would change, for people: the document's kind and, for a
 /// checklist, its form and year and the items whose current answer would differ.
-pub fn summary(server: Option<&AutoCommit>, unknown: &Unknown) -> Value {
+pub fn summary(server: Option<&AutoCommit>, unknown: &Unknown) -> HandBackSummary {
     let mut merged = match server {
         Some(s) => s.clone(),
         None => AutoCommit::new(),
     };
     if merged.apply_changes(unknown.changes.clone()).is_err() {
-        return json!({ "kind": "unreadable" });
+        return HandBackSummary::Unreadable;
     }
     let Ok(meta) = checklist::meta(&merged) else {
-        return json!({ "kind": "other" });
+        return HandBackSummary::Other;
     };
     let before = server
         .and_then(|s| checklist::answers(s).ok())
         .unwrap_or_default();
     let after = checklist::answers(&merged).unwrap_or_default();
-    let mut items: Vec<&str> = after
+    let mut items: Vec<_> = after
         .iter()
         .filter(|(id, a)| before.get(*id).map(|b| &b.current) != Some(&a.current))
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id.clone())
         .collect();
-    items.extend(
-        before
-            .keys()
-            .filter(|id| !after.contains_key(*id))
-            .map(|id| id.as_str()),
-    );
+    items.extend(before.keys().filter(|id| !after.contains_key(*id)).cloned());
     items.sort_unstable();
-    json!({
-        "kind": "checklist",
-        "form": meta.form,
-        "fiscal_year": meta.fiscal_year,
-        "vendor_name": meta.vendor_name,
-        "items": items,
-    })
+    HandBackSummary::Checklist {
+        form: meta.form,
+        fiscal_year: meta.fiscal_year,
+        vendor_name: meta.vendor_name,
+        items,
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +122,6 @@ mod tests {
         device.put(ROOT, "x", "y").unwrap();
         let unknown = unknown_changes(None, changes(&mut device));
         assert_eq!(unknown.count(), 1);
-        assert_eq!(summary(None, &unknown)["kind"], "other");
+        assert_eq!(summary(None, &unknown), HandBackSummary::Other);
     }
 }

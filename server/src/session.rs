@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -63,7 +63,7 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session,
 }
 
 /// A JSON answer that starts a session: the cookie is `HttpOnly` and `SameSite=Strict`, `Secure` under TLS.
-pub(crate) fn with_session_cookie(state: &AppState, token: &str, body: Value) -> Response {
+pub(crate) fn with_session_cookie(state: &AppState, token: &str, body: impl Serialize) -> Response {
     let secure = if state.config.https() { "; Secure" } else { "" };
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",

@@ -18,9 +18,11 @@
 //! - [`ledger`]: the 機器台帳 and 利用者ID台帳 columns, CSV import/export (UTF-8, Shift_JIS), checks for 2-①…2-⑩.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
+//! - [`api`]: the server's HTTP API (`/api/...`) as request and response types, shared by app and server.
 
 pub mod access;
 pub mod answer;
+pub mod api;
 pub mod calendar;
 pub mod contacts;
 pub mod edition;

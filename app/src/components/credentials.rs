@@ -4,17 +4,17 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
+use mamori_shared::api::{PasskeyInfo, Passkeys, RecoveryCodes, RecoveryCodesLeft};
 
 use crate::account::{self, KnownPerson};
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::settings::use_settings;
 use crate::state::format_time;
 use crate::tr;
 
 #[component]
 pub fn Credentials() -> impl IntoView {
-    let passkeys = RwSignal::new(Vec::<Value>::new());
+    let passkeys = RwSignal::new(Vec::<PasskeyInfo>::new());
     let remaining = RwSignal::new(None::<i64>);
     let codes = RwSignal::new(Vec::<String>::new());
     let message = RwSignal::new(None::<String>);
@@ -23,15 +23,15 @@ pub fn Credentials() -> impl IntoView {
 
     let load = move || {
         spawn_local(async move {
-            if let Ok(a) = api::call("GET", "/api/passkeys", None).await
+            if let Ok(a) = api::call("GET", "/api/passkeys", NO_BODY).await
                 && a.ok()
             {
-                passkeys.set(a.body["passkeys"].as_array().cloned().unwrap_or_default());
+                passkeys.set(a.read::<Passkeys>().map(|p| p.passkeys).unwrap_or_default());
             }
-            if let Ok(a) = api::call("GET", "/api/recovery-codes", None).await
+            if let Ok(a) = api::call("GET", "/api/recovery-codes", NO_BODY).await
                 && a.ok()
             {
-                remaining.set(a.body["remaining"].as_i64());
+                remaining.set(a.read::<RecoveryCodesLeft>().ok().map(|r| r.remaining));
             }
         });
     };
@@ -61,7 +61,7 @@ pub fn Credentials() -> impl IntoView {
     };
     let remove = move |id: String| {
         spawn_local(async move {
-            match account::sensitive("DELETE", &format!("/api/passkeys/{id}"), None).await {
+            match account::sensitive("DELETE", &format!("/api/passkeys/{id}"), NO_BODY).await {
                 Ok(a) if a.ok() => {
                     message.set(None);
                     load();
@@ -82,15 +82,12 @@ pub fn Credentials() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match account::sensitive("POST", "/api/recovery-codes", None).await {
+            match account::sensitive("POST", "/api/recovery-codes", NO_BODY).await {
                 Ok(a) if a.ok() => {
                     codes.set(
-                        a.body["codes"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|c| c.as_str().map(str::to_string))
-                            .collect(),
+                        a.read::<RecoveryCodes>()
+                            .map(|r| r.codes)
+                            .unwrap_or_default(),
                     );
                     message.set(None);
                     load();
@@ -109,10 +106,10 @@ pub fn Credentials() -> impl IntoView {
                 {move || {
                     let style = use_settings().with(|s| s.date_style);
                     passkeys.get().into_iter().enumerate().map(|(n, p)| {
-                        let id = p["id"].as_str().unwrap_or_default().to_string();
-                        let name = p["name"].as_str().filter(|s| !s.is_empty()).map(str::to_string)
+                        let id = p.id;
+                        let name = Some(p.name).filter(|s| !s.is_empty())
                             .unwrap_or_else(|| format!("パスキー {}", n + 1));
-                        let used = p["last_used_at"].as_i64().or(p["created_at"].as_i64()).unwrap_or_default();
+                        let used = p.last_used_at.unwrap_or(p.created_at);
                         view! {
                             <li class="passkey-row">
                                 <span class="name">{name}</span>

@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use mamori_shared::model::{DocumentId, FacilityId};
-use serde_json::Value;
+use mamori_shared::api::{HandBackSummary, Quarantine, QuarantinedSet};
+use mamori_shared::model::FacilityId;
 
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::settings::use_settings;
 use crate::state::{format_time, use_workspace};
 use crate::tr;
@@ -15,20 +15,17 @@ use crate::tr;
 #[component]
 pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
     let ws = use_workspace();
-    let sets = RwSignal::new(Vec::<Value>::new());
+    let sets = RwSignal::new(Vec::<QuarantinedSet>::new());
     let message = RwSignal::new(None::<String>);
     let load = move || {
         spawn_local(async move {
-            match api::call(
-                "GET",
-                &format!("/api/facilities/{facility}/quarantine"),
-                None,
-            )
-            .await
-            {
-                Ok(a) if a.ok() => {
-                    sets.set(a.body["quarantine"].as_array().cloned().unwrap_or_default())
-                }
+            let path = format!("/api/facilities/{facility}/quarantine");
+            match api::call("GET", &path, NO_BODY).await {
+                Ok(a) if a.ok() => sets.set(
+                    a.read::<Quarantine>()
+                        .map(|q| q.quarantine)
+                        .unwrap_or_default(),
+                ),
                 Ok(a) => message.set(Some(a.error())),
                 Err(e) => message.set(Some(e)),
             }
@@ -39,7 +36,7 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
         spawn_local(async move {
             let path = format!("/api/facilities/{facility}/quarantine/{id}/{verb}");
             // Accepting merges data for everyone: the server wants a fresh passkey proof (asked for here).
-            match crate::account::sensitive("POST", &path, None).await {
+            match crate::account::sensitive("POST", &path, NO_BODY).await {
                 Ok(a) if a.ok() => {
                     message.set(None);
                     load();
@@ -50,19 +47,20 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
         });
     };
     // What a set is about, from this device's index (the summary when the index does not list it).
-    let title = move |set: &Value| {
-        let doc = set["doc_id"].as_str().and_then(DocumentId::parse);
+    let title = move |set: &QuarantinedSet| {
         let listed = ws.index().and_then(|i| {
             i.documents
                 .values()
-                .find(|e| Some(e.id) == doc)
+                .find(|e| e.id == set.doc_id)
                 .and_then(|e| e.checklist.clone())
         });
         match listed {
             Some(meta) => crate::state::checklist_title(&meta),
-            None if set["summary"]["kind"] == "checklist" => crate::i18n::lang()
-                .pick("チェックリスト", "Checklist")
-                .to_string(),
+            None if matches!(set.summary, Some(HandBackSummary::Checklist { .. })) => {
+                crate::i18n::lang()
+                    .pick("チェックリスト", "Checklist")
+                    .to_string()
+            }
             None => crate::i18n::lang()
                 .pick("施設の情報", "Facility details")
                 .to_string(),
@@ -86,18 +84,22 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
                 view! {
                     <ul class="quarantine-list">
                         {all.into_iter().map(|set| {
-                            let id = set["id"].as_str().unwrap_or_default().to_string();
-                            let decision = set["decision"].as_str().map(str::to_string);
-                            let items: Vec<String> = set["summary"]["items"].as_array().into_iter().flatten()
-                                .filter_map(|i| i.as_str().map(str::to_string)).collect();
+                            let id = set.id.clone();
+                            let decision = set.decision.clone();
+                            let items: Vec<String> = match &set.summary {
+                                Some(HandBackSummary::Checklist { items, .. }) => {
+                                    items.iter().map(|i| i.as_str().to_string()).collect()
+                                }
+                                _ => Vec::new(),
+                            };
                             let (accept_id, discard_id) = (id.clone(), id.clone());
                             view! {
                                 <li class="quarantine-row" data-decision=decision.clone().unwrap_or_default()>
                                     <div class="what"><strong>{title(&set)}</strong></div>
                                     <div class="who muted small">
-                                        {set["person_name"].as_str().unwrap_or_default().to_string()}
-                                        " · " {format_time(set["received_at"].as_i64().unwrap_or_default(), style)}
-                                        " · " {set["changes"].as_i64().unwrap_or_default()} {tr!(" 件の変更", " changes")}
+                                        {set.person_name.clone()}
+                                        " · " {format_time(set.received_at, style)}
+                                        " · " {set.changes} {tr!(" 件の変更", " changes")}
                                     </div>
                                     {(!items.is_empty()).then(|| view! {
                                         <div class="items small">{tr!("変わる項目: ", "Items changed: ")}{items.join("、")}</div>

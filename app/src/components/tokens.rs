@@ -5,17 +5,18 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use mamori_shared::access::Role;
+use mamori_shared::api::{IssueToken, TokenInfo, TokenIssued, Tokens};
 use mamori_shared::model::FacilityId;
-use serde_json::{Value, json};
 
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::settings::use_settings;
 use crate::state::format_time;
 use crate::tr;
 
 #[component]
 pub fn TokenList(facility: FacilityId) -> impl IntoView {
-    let tokens = RwSignal::new(Vec::<Value>::new());
+    let tokens = RwSignal::new(Vec::<TokenInfo>::new());
     let message = RwSignal::new(None::<String>);
     let secret = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
@@ -23,9 +24,10 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
     let days = RwSignal::new("90".to_string());
     let load = move || {
         spawn_local(async move {
-            match api::call("GET", &format!("/api/facilities/{facility}/tokens"), None).await {
+            let path = format!("/api/facilities/{facility}/tokens");
+            match api::call("GET", &path, NO_BODY).await {
                 Ok(a) if a.ok() => {
-                    tokens.set(a.body["tokens"].as_array().cloned().unwrap_or_default())
+                    tokens.set(a.read::<Tokens>().map(|t| t.tokens).unwrap_or_default())
                 }
                 Ok(a) => message.set(Some(a.error())),
                 Err(e) => message.set(Some(e)),
@@ -36,7 +38,7 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
     let revoke = move |id: String| {
         spawn_local(async move {
             let path = format!("/api/facilities/{facility}/tokens/{id}");
-            match api::call("DELETE", &path, None).await {
+            match api::call("DELETE", &path, NO_BODY).await {
                 Ok(a) if a.ok() => {
                     message.set(None);
                     load();
@@ -47,17 +49,19 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
         });
     };
     let issue = move |_| {
-        let body = json!({
-            "name": name.get_untracked().trim(),
-            "role": role.get_untracked(),
-            "expires_in_days": days.get_untracked().trim().parse::<u32>().ok(),
-        });
+        let body = IssueToken {
+            name: name.get_untracked().trim().to_string(),
+            // The select offers 担当者 and 閲覧者 only.
+            role: Role::parse(&role.get_untracked()).unwrap_or(Role::Staff),
+            vendor_id: None,
+            expires_in_days: days.get_untracked().trim().parse::<u32>().ok(),
+        };
         spawn_local(async move {
             // Issuing grants access: the server wants a fresh passkey proof (asked for here).
             let path = format!("/api/facilities/{facility}/tokens");
             match crate::account::sensitive("POST", &path, Some(&body)).await {
                 Ok(a) if a.ok() => {
-                    secret.set(a.body["token"].as_str().map(str::to_string));
+                    secret.set(a.read::<TokenIssued>().ok().map(|t| t.token));
                     name.set(String::new());
                     message.set(None);
                     load();
@@ -67,11 +71,11 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
             }
         });
     };
-    let role_label = |r: &str| match r {
-        "staff" => tr!("担当者", "Staff"),
-        "viewer" => tr!("閲覧者", "Viewer"),
-        "vendor" => tr!("事業者", "Vendor"),
-        _ => tr!("不明", "Unknown"),
+    let role_label = |r: Role| match r {
+        Role::Staff => tr!("担当者", "Staff"),
+        Role::Viewer => tr!("閲覧者", "Viewer"),
+        Role::Vendor => tr!("事業者", "Vendor"),
+        Role::Admin => tr!("不明", "Unknown"),
     };
 
     view! {
@@ -97,15 +101,15 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
                 view! {
                     <ul class="token-list">
                         {all.into_iter().map(|t| {
-                            let id = t["id"].as_str().unwrap_or_default().to_string();
+                            let id = t.id;
                             let revoke_id = id.clone();
                             view! {
                                 <li class="token-row" data-token=id>
-                                    <strong>{t["name"].as_str().unwrap_or_default().to_string()}</strong>
-                                    " · " {role_label(t["role"].as_str().unwrap_or_default())}
+                                    <strong>{t.name}</strong>
+                                    " · " {role_label(t.role)}
                                     <div class="muted small">
-                                        {tr!("発行: ", "Issued by ")}{t["issued_by"].as_str().unwrap_or_default().to_string()}
-                                        " · " {tr!("期限: ", "Expires ")}{format_time(t["expires_at"].as_i64().unwrap_or_default(), style)}
+                                        {tr!("発行: ", "Issued by ")}{t.issued_by}
+                                        " · " {tr!("期限: ", "Expires ")}{format_time(t.expires_at, style)}
                                     </div>
                                     <button class="button secondary revoke-token" on:click=move |_| revoke(revoke_id.clone())>
                                         {tr!("取り消す", "Revoke")}</button>

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use mamori_shared::access::Role;
+use mamori_shared::api::InvitationInfo;
 
 use crate::account;
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::sync::use_sync;
 use crate::{passkey, tr};
 
@@ -17,21 +18,20 @@ pub fn InvitePage() -> impl IntoView {
     let ws = crate::state::use_workspace();
     let navigate = use_navigate();
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
-    let info = RwSignal::new(None::<Result<serde_json::Value, String>>);
+    let info = RwSignal::new(None::<Result<InvitationInfo, String>>);
     let name = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     {
         let token = token.clone();
         spawn_local(async move {
-            let answer = match api::call("GET", &format!("/api/invitations/{token}"), None).await {
-                Ok(a) if a.ok() => {
-                    name.set(a.body["name"].as_str().unwrap_or_default().to_string());
-                    Ok(a.body)
-                }
-                Ok(a) => Err(a.error()),
-                Err(e) => Err(e),
-            };
+            let path = format!("/api/invitations/{token}");
+            let answer = api::call("GET", &path, NO_BODY)
+                .await
+                .and_then(|a| a.read::<InvitationInfo>());
+            if let Ok(i) = &answer {
+                name.set(i.name.clone());
+            }
             info.set(Some(answer));
         });
     }
@@ -94,7 +94,7 @@ pub fn InvitePage() -> impl IntoView {
                     }
                     account::remember(known);
                     let vendor =
-                        info.with_untracked(|i| matches!(i, Some(Ok(i)) if i["role"] == "vendor"));
+                        info.with_untracked(|i| matches!(i, Some(Ok(i)) if i.role == Role::Vendor));
                     after_join(vendor);
                 }
                 Err(e) => message.set(Some(e)),
@@ -111,8 +111,8 @@ pub fn InvitePage() -> impl IntoView {
                 None => view! { <p class="loading">{tr!("確認中…", "Checking…")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error invite-problem" role="alert">{e}</p> }.into_any(),
                 Some(Ok(i)) => {
-                    let role = i["role"].as_str().and_then(Role::parse).unwrap_or(Role::Viewer);
-                    let facility = i["facility_name"].as_str().unwrap_or_default().to_string();
+                    let role = i.role;
+                    let facility = i.facility_name;
                     let join = join.clone();
                     let accept_as_me = accept_as_me.clone();
                     view! {

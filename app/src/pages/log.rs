@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
+use mamori_shared::api::{LogEntry, LogHead, LogKind};
 
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::state::use_workspace;
 use crate::tr;
 
@@ -31,10 +31,10 @@ fn local_time(ms: i64) -> String {
 pub fn LogPage() -> impl IntoView {
     let ws = use_workspace();
     let facility = Memo::new(move |_| ws.index().map(|i| i.facility.id));
-    let entries = RwSignal::new(Vec::<Value>::new());
-    let kinds = RwSignal::new(Vec::<Value>::new());
-    let head = RwSignal::new(Value::Null);
-    let last_review = RwSignal::new(Value::Null);
+    let entries = RwSignal::new(Vec::<LogEntry>::new());
+    let kinds = RwSignal::new(Vec::<LogKind>::new());
+    let head = RwSignal::new(None::<LogHead>);
+    let last_review = RwSignal::new(None::<LogEntry>);
     let message = RwSignal::new(None::<String>);
     let (kind, person, from, to) = (
         RwSignal::new(String::new()),
@@ -68,15 +68,18 @@ pub fn LogPage() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            match api::call("GET", &format!("/api/facilities/{f}/log?{q}"), None).await {
-                Ok(a) if a.ok() => {
-                    entries.set(a.body["entries"].as_array().cloned().unwrap_or_default());
-                    kinds.set(a.body["kinds"].as_array().cloned().unwrap_or_default());
-                    head.set(a.body["head"].clone());
-                    last_review.set(a.body["last_review"].clone());
+            let path = format!("/api/facilities/{f}/log?{q}");
+            match api::call("GET", &path, NO_BODY)
+                .await
+                .and_then(|a| a.read::<mamori_shared::api::LogPage>())
+            {
+                Ok(page) => {
+                    entries.set(page.entries);
+                    kinds.set(page.kinds);
+                    head.set(Some(page.head));
+                    last_review.set(page.last_review);
                     message.set(None);
                 }
-                Ok(a) => message.set(Some(a.error())),
                 Err(e) => message.set(Some(e)),
             }
         });
@@ -90,7 +93,8 @@ pub fn LogPage() -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            match api::call("POST", &format!("/api/facilities/{f}/log/review"), None).await {
+            let path = format!("/api/facilities/{f}/log/review");
+            match api::call("POST", &path, NO_BODY).await {
                 Ok(a) if a.ok() => load(),
                 Ok(a) => message.set(Some(a.error())),
                 Err(e) => message.set(Some(e)),
@@ -122,10 +126,10 @@ pub fn LogPage() -> impl IntoView {
     let people = move || {
         let mut seen: Vec<(String, String)> = Vec::new();
         for e in entries.get() {
-            if let (Some(id), Some(name)) = (e["person_id"].as_str(), e["name"].as_str())
-                && !seen.iter().any(|(i, _)| i == id)
+            if let Some(id) = e.person_id
+                && !seen.iter().any(|(i, _)| *i == id)
             {
-                seen.push((id.to_string(), name.to_string()));
+                seen.push((id, e.name));
             }
         }
         seen
@@ -144,8 +148,8 @@ pub fn LogPage() -> impl IntoView {
                     <select class="log-kind" on:change=move |ev| { kind.set(event_target_value(&ev)); load(); }>
                         <option value="">{tr!("すべて", "All")}</option>
                         {move || kinds.get().into_iter().map(|k| {
-                            let v = k["kind"].as_str().unwrap_or_default().to_string();
-                            view! { <option value=v.clone() selected=move || kind.get() == v>{k["label"].as_str().unwrap_or_default().to_string()}</option> }
+                            let v = k.kind.clone();
+                            view! { <option value=v.clone() selected=move || kind.get() == v>{k.label}</option> }
                         }).collect_view()}
                     </select>
                 </label>
@@ -179,9 +183,8 @@ pub fn LogPage() -> impl IntoView {
                 <button class="button primary mark-reviewed" on:click=review>{tr!("今月の確認を記録", "Record this month's review")}</button>
             </div>
             <p class="last-review">{tr!("最終確認: ", "Last review: ")}{move || {
-                let r = last_review.get();
-                match r["at"].as_i64() {
-                    Some(at) => format!("{} ({})", local_time(at), r["name"].as_str().unwrap_or_default()),
+                match last_review.get() {
+                    Some(r) => format!("{} ({})", local_time(r.at), r.name),
                     None => "—".to_string(),
                 }
             }}</p>
@@ -192,20 +195,23 @@ pub fn LogPage() -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     {move || entries.get().into_iter().map(|e| view! {
-                        <tr class="log-row" data-kind=e["kind"].as_str().unwrap_or_default().to_string()>
-                            <td>{e["seq"].as_i64().unwrap_or_default()}</td>
-                            <td>{local_time(e["at"].as_i64().unwrap_or_default())}</td>
-                            <td>{e["device_at"].as_i64().map(local_time).unwrap_or_default()}</td>
-                            <td class="who">{e["name"].as_str().unwrap_or_default().to_string()}</td>
-                            <td>{e["kind_ja"].as_str().unwrap_or_default().to_string()}</td>
-                            <td class="detail">{e["detail"].as_str().unwrap_or_default().to_string()}</td>
-                            <td class="device small">{e["device"].as_str().unwrap_or_default().chars().take(40).collect::<String>()}</td>
+                        <tr class="log-row" data-kind=e.kind>
+                            <td>{e.seq}</td>
+                            <td>{local_time(e.at)}</td>
+                            <td>{e.device_at.map(local_time).unwrap_or_default()}</td>
+                            <td class="who">{e.name}</td>
+                            <td>{e.kind_ja}</td>
+                            <td class="detail">{e.detail}</td>
+                            <td class="device small">{e.device.chars().take(40).collect::<String>()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
             <p class="log-head small">{tr!("チェーンの先頭: ", "Chain head: ")}
-                {move || format!("#{} {}", head.get()["seq"].as_i64().unwrap_or_default(), head.get()["hash"].as_str().unwrap_or_default())}
+                {move || {
+                    let (seq, hash) = head.get().map(|h| (h.seq, h.hash)).unwrap_or_default();
+                    format!("#{seq} {hash}")
+                }}
                 " · "{tr!("印刷日時: ", "Printed: ")}{local_time(js_sys::Date::now() as i64)}</p>
         </section>
     }

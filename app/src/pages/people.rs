@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mamori_shared::access::Role;
-use serde_json::{Value, json};
+use mamori_shared::api::{Invite, Invited, People, PersonInfo, SetRole};
+use mamori_shared::model::VendorId;
 
-use crate::api;
+use crate::api::{self, NO_BODY};
 use crate::components::quarantine::QuarantineList;
 use crate::components::tokens::TokenList;
 use crate::state::use_workspace;
@@ -15,7 +16,7 @@ use crate::tr;
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let ws = use_workspace();
-    let people = RwSignal::new(Vec::<Value>::new());
+    let people = RwSignal::new(Vec::<PersonInfo>::new());
     let message = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
@@ -28,11 +29,12 @@ pub fn PeoplePage() -> impl IntoView {
     let load = move || {
         let Some(f) = facility() else { return };
         spawn_local(async move {
-            match api::call("GET", &format!("/api/facilities/{f}/people"), None).await {
-                Ok(a) if a.ok() => {
-                    people.set(a.body["people"].as_array().cloned().unwrap_or_default())
-                }
-                Ok(a) => message.set(Some(a.error())),
+            let path = format!("/api/facilities/{f}/people");
+            match api::call("GET", &path, NO_BODY)
+                .await
+                .and_then(|a| a.read::<People>())
+            {
+                Ok(p) => people.set(p.people),
                 Err(e) => message.set(Some(e)),
             }
         });
@@ -43,11 +45,12 @@ pub fn PeoplePage() -> impl IntoView {
         let Some(f) = facility() else { return };
         let r = role.get_untracked();
         let v = vendor.get_untracked();
-        let body = json!({
-            "name": name.get_untracked().trim(),
-            "role": r,
-            "vendor_id": (r == Role::Vendor && !v.is_empty()).then_some(v),
-        });
+        let body = Invite {
+            name: name.get_untracked().trim().to_string(),
+            role: r,
+            // The select lists the index's vendors by id; none chosen is refused by the server with a message.
+            vendor_id: (r == Role::Vendor).then(|| VendorId::parse(&v)).flatten(),
+        };
         spawn_local(async move {
             // Inviting a 管理者 needs a fresh passkey proof (asked for when the server says so).
             match crate::account::sensitive(
@@ -58,7 +61,7 @@ pub fn PeoplePage() -> impl IntoView {
             .await
             {
                 Ok(a) if a.ok() => {
-                    link.set(a.body["link"].as_str().map(str::to_string));
+                    link.set(a.read::<Invited>().ok().map(|i| i.link));
                     message.set(None);
                 }
                 Ok(a) => message.set(Some(a.error())),
@@ -70,7 +73,10 @@ pub fn PeoplePage() -> impl IntoView {
     let change_role = move |person: String, to: Role| {
         let Some(f) = facility() else { return };
         spawn_local(async move {
-            let body = json!({ "role": to });
+            let body = SetRole {
+                role: to,
+                vendor_id: None,
+            };
             match crate::account::sensitive(
                 "POST",
                 &format!("/api/facilities/{f}/people/{person}/role"),
@@ -97,7 +103,7 @@ pub fn PeoplePage() -> impl IntoView {
             match crate::account::sensitive(
                 "POST",
                 &format!("/api/facilities/{f}/people/{person}/remove"),
-                None,
+                NO_BODY,
             )
             .await
             {
@@ -116,10 +122,10 @@ pub fn PeoplePage() -> impl IntoView {
                 <thead><tr><th>{tr!("氏名", "Name")}</th><th>{tr!("役割", "Role")}</th><th></th></tr></thead>
                 <tbody>
                     {move || people.get().into_iter().map(|p| {
-                        let id = p["person_id"].as_str().unwrap_or_default().to_string();
-                        let who = p["name"].as_str().unwrap_or_default().to_string();
-                        let r = p["role"].as_str().and_then(Role::parse).unwrap_or(Role::Viewer);
-                        let disabled = p["disabled"].as_bool().unwrap_or(false);
+                        let id = p.person_id.to_string();
+                        let who = p.name;
+                        let r = p.role;
+                        let disabled = p.disabled;
                         let label = who.clone();
                         view! {
                             <tr class="person-row" class:disabled=disabled>

@@ -7,12 +7,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use webauthn_rs::prelude::RegisterPublicKeyCredential;
+use mamori_shared::api::{
+    AddPasskey, CeremonyStart, PasskeyAdded, PasskeyInfo, PasskeyRemoved, Passkeys,
+    Reauthenticated, RecoveryCodeSignIn, RecoveryCodes, RecoveryCodesLeft, SignedInWithCode,
+};
 
 use super::passkey::{
-    AuthFinish, expired_ceremony, finish_registration, name_ok, prove_passkey, start_authentication,
+    AuthFinish, AuthStarted, RegisterFinish, RegisterStarted, expired_ceremony,
+    finish_registration, name_ok, prove_passkey, start_authentication,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -44,7 +46,7 @@ fn bad(status: StatusCode, message: &str) -> ApiError {
 async fn reauth_start(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthStarted>, ApiError> {
     let passkeys = state.directory.passkeys(session.person).await?;
     let client = format!("person:{}", session.person);
     start_authentication(&state, &client, &passkeys, |auth| Pending::Reauth {
@@ -58,7 +60,7 @@ async fn reauth_finish(
     SignedIn(session): SignedIn,
     headers: HeaderMap,
     Json(req): Json<AuthFinish>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Reauthenticated>, ApiError> {
     let Some(Pending::Reauth {
         person,
         state: auth,
@@ -78,35 +80,33 @@ async fn reauth_finish(
         .log
         .record(logged(Kind::Reauthenticated, &session, &headers))
         .await;
-    Ok(Json(json!({ "verified_at": now })))
+    Ok(Json(Reauthenticated { verified_at: now }))
 }
 
 async fn passkeys(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-) -> Result<Json<Value>, ApiError> {
-    let list: Vec<Value> = state
+) -> Result<Json<Passkeys>, ApiError> {
+    let passkeys = state
         .directory
         .passkey_list(session.person)
         .await?
         .into_iter()
-        .map(|p| {
-            json!({ "id": p.id, "name": p.name, "created_at": p.created_at, "last_used_at": p.last_used_at })
+        .map(|p| PasskeyInfo {
+            id: p.id,
+            name: p.name,
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
         })
         .collect();
-    Ok(Json(json!({ "passkeys": list })))
-}
-
-#[derive(Deserialize)]
-struct AddStart {
-    name: String,
+    Ok(Json(Passkeys { passkeys }))
 }
 
 async fn add_start(
     State(state): State<AppState>,
     RecentlyVerified(session): RecentlyVerified,
-    Json(req): Json<AddStart>,
-) -> Result<Json<Value>, ApiError> {
+    Json(req): Json<AddPasskey>,
+) -> Result<Json<RegisterStarted>, ApiError> {
     let name = name_ok(&req.name)?;
     // The authenticator refuses to make a second passkey where this person already has one.
     let existing = state
@@ -129,13 +129,7 @@ async fn add_start(
             state: reg,
         },
     )?;
-    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
-}
-
-#[derive(Deserialize)]
-struct RegisterFinish {
-    ceremony: String,
-    credential: RegisterPublicKeyCredential,
+    Ok(Json(CeremonyStart { ceremony, options }))
 }
 
 async fn add_finish(
@@ -143,7 +137,7 @@ async fn add_finish(
     RecentlyVerified(session): RecentlyVerified,
     headers: HeaderMap,
     Json(req): Json<RegisterFinish>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PasskeyAdded>, ApiError> {
     let Some(Pending::AddPasskey {
         person,
         name,
@@ -174,7 +168,7 @@ async fn add_finish(
         .log
         .record(logged(Kind::PasskeyAdded, &session, &headers).detail(name.clone()))
         .await;
-    Ok(Json(json!({ "added": name })))
+    Ok(Json(PasskeyAdded { added: name }))
 }
 
 async fn remove(
@@ -182,7 +176,7 @@ async fn remove(
     RecentlyVerified(session): RecentlyVerified,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PasskeyRemoved>, ApiError> {
     match state.directory.remove_passkey(session.person, &id).await? {
         RemovePasskey::Removed => {
             tracing::info!(person = %session.person, "passkey removed");
@@ -190,7 +184,7 @@ async fn remove(
                 .log
                 .record(logged(Kind::PasskeyRemoved, &session, &headers))
                 .await;
-            Ok(Json(json!({ "removed": id })))
+            Ok(Json(PasskeyRemoved { removed: id }))
         }
         RemovePasskey::Unknown => Err(bad(
             StatusCode::NOT_FOUND,
@@ -206,16 +200,16 @@ async fn remove(
 async fn codes_left(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-) -> Result<Json<Value>, ApiError> {
-    let left = state.directory.recovery_codes_left(session.person).await?;
-    Ok(Json(json!({ "remaining": left })))
+) -> Result<Json<RecoveryCodesLeft>, ApiError> {
+    let remaining = state.directory.recovery_codes_left(session.person).await?;
+    Ok(Json(RecoveryCodesLeft { remaining }))
 }
 
 async fn new_codes(
     State(state): State<AppState>,
     RecentlyVerified(session): RecentlyVerified,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RecoveryCodes>, ApiError> {
     let codes = state
         .directory
         .new_recovery_codes(session.person, now_ms())
@@ -225,12 +219,7 @@ async fn new_codes(
         .log
         .record(logged(Kind::RecoveryCodesMade, &session, &headers))
         .await;
-    Ok(Json(json!({ "codes": codes })))
-}
-
-#[derive(Deserialize)]
-struct CodeSignIn {
-    code: String,
+    Ok(Json(RecoveryCodes { codes }))
 }
 
 /// Signs in with a recovery code, on any device (the code names its person). The person's other sessions
@@ -240,7 +229,7 @@ async fn sign_in_with_code(
     State(state): State<AppState>,
     Limited(Client(client)): Limited,
     headers: HeaderMap,
-    Json(req): Json<CodeSignIn>,
+    Json(req): Json<RecoveryCodeSignIn>,
 ) -> Result<Response, ApiError> {
     if !state.attempts.allow(&format!("address:{client}")) {
         tracing::warn!(%client, "recovery-code attempts rate-limited");
@@ -301,6 +290,11 @@ async fn sign_in_with_code(
     Ok(with_session_cookie(
         &state,
         &token,
-        json!({ "person_id": person, "codes_left": left, "sessions_ended": ended, "add_passkey": true }),
+        SignedInWithCode {
+            person_id: person,
+            codes_left: left,
+            sessions_ended: ended,
+            add_passkey: true,
+        },
     ))
 }

@@ -6,12 +6,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::{Json, Router};
-use mamori_shared::model::{DocumentId, FacilityId, FacilityKind, PersonId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::api::{CeremonyStart, RegisterFacility, Registered};
+use mamori_shared::model::{FacilityKind, PersonId};
 
 use super::passkey::{
-    RegisterFinish, expired_ceremony, finish_registration, name_ok, start_registration,
+    RegisterFinish, RegisterStarted, expired_ceremony, finish_registration, name_ok,
+    start_registration,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -28,18 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/facilities/register/finish", post(register_finish))
 }
 
-#[derive(Deserialize)]
-struct RegisterStart {
-    facility_id: FacilityId,
-    facility_name: String,
-    kind: String,
-    index_doc: DocumentId,
-    person_name: String,
-    /// The one-time registration code from whoever runs the server.
-    #[serde(default)]
-    code: String,
-}
-
 fn no_code() -> ApiError {
     crate::directory::DirectoryError::NoRegistrationCode.into()
 }
@@ -47,8 +35,8 @@ fn no_code() -> ApiError {
 async fn register_start(
     State(state): State<AppState>,
     Limited(Client(client)): Limited,
-    Json(req): Json<RegisterStart>,
-) -> Result<Json<Value>, ApiError> {
+    Json(req): Json<RegisterFacility>,
+) -> Result<Json<RegisterStarted>, ApiError> {
     let person_name = name_ok(&req.person_name)?;
     let facility_name = name_ok(&req.facility_name)?;
     let kind = FacilityKind::parse(&req.kind).ok_or_else(|| {
@@ -92,7 +80,7 @@ async fn register_start(
             code: req.code,
         },
     )?;
-    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+    Ok(Json(CeremonyStart { ceremony, options }))
 }
 
 async fn register_finish(
@@ -151,6 +139,9 @@ async fn register_finish(
     Ok(with_session_cookie(
         &state,
         &token,
-        json!({ "person_id": person, "name": person_name }),
+        Registered {
+            person_id: person,
+            name: person_name,
+        },
     ))
 }

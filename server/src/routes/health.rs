@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::{Json, Router, routing::get};
-use serde_json::{Value, json};
+use mamori_shared::api::Health;
 
 use crate::AppState;
 
@@ -14,12 +14,12 @@ pub fn router() -> Router<AppState> {
 
 /// Also how busy the server is: open sync connections and documents in memory (for operators and the load
 /// benchmark; no document ids or people).
-async fn health(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "connections": state.connections.load(Ordering::Relaxed),
-        "documents_loaded": state.rooms.loaded(),
-        "sign_in_required": state.config.require_sign_in(),
-    }))
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        connections: state.connections.load(Ordering::Relaxed) as u64,
+        documents_loaded: state.rooms.loaded() as u64,
+        sign_in_required: state.config.require_sign_in(),
+    })
 }

@@ -9,12 +9,15 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use mamori_shared::access::Role;
-use mamori_shared::model::{FacilityId, PersonId, VendorId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::api::{
+    CeremonyStart, InvitationAccepted, InvitationInfo, InvitationStart, Invite, Invited,
+    Registered, Revoked,
+};
+use mamori_shared::model::{FacilityId, PersonId};
 
 use super::passkey::{
-    RegisterFinish, expired_ceremony, finish_registration, name_ok, start_registration,
+    RegisterFinish, RegisterStarted, expired_ceremony, finish_registration, name_ok,
+    start_registration,
 };
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -42,21 +45,16 @@ async fn invitation_info(
     State(state): State<AppState>,
     _limited: Limited,
     Path(token): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvitationInfo>, ApiError> {
     match state.directory.invitation(&token, now_ms()).await? {
-        Ok(i) => Ok(Json(json!({
-            "facility_name": i.facility_name,
-            "role": i.role,
-            "name": i.name,
-            "expires_at": i.expires_at,
-        }))),
+        Ok(i) => Ok(Json(InvitationInfo {
+            facility_name: i.facility_name,
+            role: i.role,
+            name: i.name,
+            expires_at: i.expires_at,
+        })),
         Err(problem) => Err(bad(StatusCode::GONE, problem.to_string())),
     }
-}
-
-#[derive(Deserialize)]
-struct InvitationStart {
-    person_name: String,
 }
 
 async fn invitation_start(
@@ -64,7 +62,7 @@ async fn invitation_start(
     Limited(Client(client)): Limited,
     Path(token): Path<String>,
     Json(req): Json<InvitationStart>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegisterStarted>, ApiError> {
     let person_name = name_ok(&req.person_name)?;
     if let Err(problem) = state.directory.invitation(&token, now_ms()).await? {
         return Err(bad(StatusCode::GONE, problem.to_string()));
@@ -80,7 +78,7 @@ async fn invitation_start(
             state: reg,
         },
     )?;
-    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+    Ok(Json(CeremonyStart { ceremony, options }))
 }
 
 async fn invitation_finish(
@@ -127,7 +125,10 @@ async fn invitation_finish(
     Ok(with_session_cookie(
         &state,
         &token,
-        json!({ "person_id": person, "name": person_name }),
+        Registered {
+            person_id: person,
+            name: person_name,
+        },
     ))
 }
 
@@ -137,7 +138,7 @@ async fn invitation_accept(
     SignedIn(session): SignedIn,
     Path(token): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InvitationAccepted>, ApiError> {
     let invitation = state
         .directory
         .accept_invitation_as(&token, session.person, now_ms())
@@ -157,16 +158,10 @@ async fn invitation_accept(
         .await;
     // Open connections pick up the new membership.
     let _ = state.people_changed.send(Subject::Person(session.person));
-    Ok(Json(
-        json!({ "person_id": session.person, "facility": invitation.facility }),
-    ))
-}
-
-#[derive(Deserialize)]
-struct Invite {
-    role: Role,
-    vendor_id: Option<VendorId>,
-    name: String,
+    Ok(Json(InvitationAccepted {
+        person_id: session.person,
+        facility: invitation.facility,
+    }))
 }
 
 async fn invite(
@@ -175,7 +170,7 @@ async fn invite(
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
     Json(req): Json<Invite>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Invited>, ApiError> {
     // Making a new 管理者 grants the most power there is: it needs a fresh passkey proof.
     let session = if req.role == Role::Admin {
         admin.verified(&state)?.session
@@ -215,11 +210,11 @@ async fn invite(
                 )),
         )
         .await;
-    Ok(Json(json!({
-        "id": id,
-        "token": token,
-        "link": format!("{}/invite/{token}", state.config.public_url.trim_end_matches('/')),
-    })))
+    let link = format!(
+        "{}/invite/{token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    Ok(Json(Invited { id, token, link }))
 }
 
 async fn revoke(
@@ -227,7 +222,7 @@ async fn revoke(
     Admin { session, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Revoked>, ApiError> {
     if !state
         .directory
         .revoke_invitation(facility, &id, now_ms())
@@ -247,5 +242,5 @@ async fn revoke(
                 .detail(format!("招待 {id}")),
         )
         .await;
-    Ok(Json(json!({ "revoked": id })))
+    Ok(Json(Revoked { revoked: id }))
 }

@@ -8,11 +8,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use mamori_shared::api::{
+    LogEntry, LogHash, LogHead, LogKind, LogPage, LogQuery, OpensLogged, Reviewed,
+};
 use mamori_shared::calendar::jst_timestamp;
 use mamori_shared::export;
-use mamori_shared::model::{DocumentId, FacilityId, PersonId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::model::FacilityId;
 
 use crate::AppState;
 use crate::access_log::{Entry, Filter, Kind};
@@ -30,49 +31,43 @@ pub fn router() -> Router<AppState> {
         .route("/api/log/hash/{seq}", get(hash_at))
 }
 
-#[derive(Deserialize, Default)]
-struct LogQuery {
-    person: Option<PersonId>,
-    document: Option<DocumentId>,
-    kind: Option<String>,
-    /// Unix milliseconds, inclusive.
-    from: Option<i64>,
-    /// Unix milliseconds, exclusive.
-    to: Option<i64>,
-    /// `utf8` (default, with BOM) or `sjis`.
-    encoding: Option<String>,
-}
-
-impl LogQuery {
-    fn filter(&self, facility: FacilityId) -> Result<Filter, ApiError> {
-        let kind = match self.kind.as_deref().filter(|k| !k.is_empty()) {
-            Some(k) => Some(Kind::parse(k).ok_or_else(|| {
-                ApiError::new(StatusCode::BAD_REQUEST, format!("unknown kind {k:?}"))
-            })?),
-            None => None,
-        };
-        Ok(Filter {
-            facility: Some(facility),
-            person: self.person,
-            document: self.document,
-            kind,
-            from: self.from,
-            to: self.to,
-            limit: None,
-        })
-    }
+/// The log's filter for a query at `facility` (an unknown kind is a 400).
+fn filter(q: &LogQuery, facility: FacilityId) -> Result<Filter, ApiError> {
+    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(k) => Some(Kind::parse(k).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("unknown kind {k:?}"))
+        })?),
+        None => None,
+    };
+    Ok(Filter {
+        facility: Some(facility),
+        person: q.person,
+        document: q.document,
+        kind,
+        from: q.from,
+        to: q.to,
+        limit: None,
+    })
 }
 
 fn label(kind: &str) -> &str {
     Kind::parse(kind).map(Kind::label_ja).unwrap_or(kind)
 }
 
-fn as_json(e: &Entry) -> Value {
-    json!({
-        "seq": e.seq, "at": e.at, "device_at": e.device_at, "person_id": e.person, "name": e.name,
-        "kind": e.kind, "kind_ja": label(&e.kind), "document": e.document, "detail": e.detail,
-        "device": e.device, "hash": e.hash,
-    })
+fn listed(e: &Entry) -> LogEntry {
+    LogEntry {
+        seq: e.seq,
+        at: e.at,
+        device_at: e.device_at,
+        person_id: e.person.clone(),
+        name: e.name.clone(),
+        kind: e.kind.clone(),
+        kind_ja: label(&e.kind).to_string(),
+        document: e.document.clone(),
+        detail: e.detail.clone(),
+        device: e.device.clone(),
+        hash: e.hash.clone(),
+    }
 }
 
 async fn list(
@@ -80,8 +75,8 @@ async fn list(
     _admin: Admin,
     Path(facility): Path<FacilityId>,
     Query(q): Query<LogQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let entries = state.log.read(&q.filter(facility)?).await?;
+) -> Result<Json<LogPage>, ApiError> {
+    let entries = state.log.read(&filter(&q, facility)?).await?;
     let reviewed = state
         .log
         .read(&Filter {
@@ -92,12 +87,18 @@ async fn list(
         })
         .await?;
     let (seq, hash) = state.log.head().await?;
-    Ok(Json(json!({
-        "entries": entries.iter().map(as_json).collect::<Vec<_>>(),
-        "head": { "seq": seq, "hash": hash },
-        "last_review": reviewed.first().map(as_json),
-        "kinds": Kind::ALL.iter().map(|k| json!({ "kind": k.as_str(), "label": k.label_ja() })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(LogPage {
+        entries: entries.iter().map(listed).collect(),
+        head: LogHead { seq, hash },
+        last_review: reviewed.first().map(listed),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| LogKind {
+                kind: k.as_str().to_string(),
+                label: k.label_ja().to_string(),
+            })
+            .collect(),
+    }))
 }
 
 /// The CSV header row: the columns an inspector reads.
@@ -157,7 +158,7 @@ async fn csv_export(
     Query(q): Query<LogQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let entries = state.log.read(&q.filter(facility)?).await?;
+    let entries = state.log.read(&filter(&q, facility)?).await?;
     let (_, head) = state.log.head().await?;
     let text = csv_text(&entries, &head)?;
     let sjis = q.encoding.as_deref() == Some("sjis");
@@ -197,7 +198,7 @@ async fn review(
     Admin { session: by, .. }: Admin,
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Reviewed>, ApiError> {
     let (seq, hash) = state.log.head().await?;
     state
         .log
@@ -207,19 +208,9 @@ async fn review(
                 .detail(format!("第{seq}番までを確認 (head {hash})")),
         )
         .await;
-    Ok(Json(json!({ "reviewed_through": seq })))
-}
-
-#[derive(Deserialize)]
-struct DeviceOpens {
-    /// Documents opened on the device while it could not reach the server, with the device's time.
-    opens: Vec<DeviceOpen>,
-}
-
-#[derive(Deserialize)]
-struct DeviceOpen {
-    document: DocumentId,
-    at: i64,
+    Ok(Json(Reviewed {
+        reviewed_through: seq,
+    }))
 }
 
 /// A device uploads the documents its person opened offline: each is logged with the device's time beside
@@ -228,8 +219,8 @@ async fn device_opens(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
     headers: HeaderMap,
-    Json(req): Json<DeviceOpens>,
-) -> Result<Json<Value>, ApiError> {
+    Json(req): Json<mamori_shared::api::DeviceOpens>,
+) -> Result<Json<OpensLogged>, ApiError> {
     if req.opens.len() > 1000 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -257,24 +248,25 @@ async fn device_opens(
             .await;
         count += 1;
     }
-    Ok(Json(json!({ "logged": count })))
+    Ok(Json(OpensLogged { logged: count }))
 }
 
 /// The chain's head, for 管理者 devices (hashes only: nothing of anyone's entries).
 async fn head(
     State(state): State<AppState>,
     _admin: AdminSomewhere,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LogHead>, ApiError> {
     let (seq, hash) = state.log.head().await?;
-    Ok(Json(json!({ "seq": seq, "hash": hash })))
+    Ok(Json(LogHead { seq, hash }))
 }
 
 async fn hash_at(
     State(state): State<AppState>,
     Path(seq): Path<i64>,
     _admin: AdminSomewhere,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "seq": seq, "hash": state.log.hash_at(seq).await? }),
-    ))
+) -> Result<Json<LogHash>, ApiError> {
+    Ok(Json(LogHash {
+        seq,
+        hash: state.log.hash_at(seq).await?,
+    }))
 }

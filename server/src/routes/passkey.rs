@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::http::StatusCode;
+use mamori_shared::api::{CeremonyFinish, CeremonyStart};
 use mamori_shared::model::PersonId;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use webauthn_rs::prelude::{
-    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    CreationChallengeResponse, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, RequestChallengeResponse,
 };
 
 use crate::AppState;
@@ -30,11 +30,14 @@ pub(crate) fn person_uuid(p: PersonId) -> uuid::Uuid {
     uuid::Uuid::parse_str(&p.to_string()).expect("person ids are UUIDs")
 }
 
-#[derive(Deserialize)]
-pub(crate) struct RegisterFinish {
-    pub ceremony: String,
-    pub credential: RegisterPublicKeyCredential,
-}
+/// The start of a registration ceremony as the server answers it (the options typed by `webauthn-rs`).
+pub(crate) type RegisterStarted = CeremonyStart<CreationChallengeResponse>;
+
+/// The browser's answer to a registration ceremony, its credential checked by `webauthn-rs` on arrival.
+pub(crate) type RegisterFinish = CeremonyFinish<RegisterPublicKeyCredential>;
+
+/// The start of an authentication ceremony as the server answers it.
+pub(crate) type AuthStarted = CeremonyStart<RequestChallengeResponse>;
 
 /// Checks the browser's answer to a registration ceremony: the new passkey.
 pub(crate) fn finish_registration(
@@ -58,13 +61,7 @@ pub(crate) fn start_registration(
     state: &AppState,
     person: PersonId,
     name: &str,
-) -> Result<
-    (
-        webauthn_rs::prelude::CreationChallengeResponse,
-        PasskeyRegistration,
-    ),
-    ApiError,
-> {
+) -> Result<(CreationChallengeResponse, PasskeyRegistration), ApiError> {
     state
         .webauthn
         .start_passkey_registration(person_uuid(person), name, name, None)
@@ -84,21 +81,17 @@ pub(crate) fn start_authentication(
     client: &str,
     passkeys: &[webauthn_rs::prelude::Passkey],
     pending: impl FnOnce(PasskeyAuthentication) -> Pending,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthStarted>, ApiError> {
     let (options, auth) = state
         .webauthn
         .start_passkey_authentication(passkeys)
         .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
     let ceremony = state.ceremonies.put(client, pending(auth))?;
-    Ok(Json(json!({ "ceremony": ceremony, "options": options })))
+    Ok(Json(CeremonyStart { ceremony, options }))
 }
 
 /// The browser's answer to an authentication ceremony (sign-in, re-authentication).
-#[derive(Deserialize)]
-pub(crate) struct AuthFinish {
-    pub ceremony: String,
-    pub credential: PublicKeyCredential,
-}
+pub(crate) type AuthFinish = CeremonyFinish<PublicKeyCredential>;
 
 /// Checks the browser's answer to an authentication ceremony and stores the passkey's new counter.
 pub(crate) async fn prove_passkey(

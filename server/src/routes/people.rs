@@ -7,10 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_shared::access::{DocumentInfo, Membership, Role};
-use mamori_shared::edition::FormKind;
-use mamori_shared::model::{DocumentId, FacilityId, PersonId, VendorId};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::api::{
+    ActorOwner, Actors, ActorsRegistered, DeviceActors, DocumentRegistered, IssueToken, People,
+    PersonInfo, PersonRemoved, RegisterDocument, Revoked, RoleSet, SetRole, TokenInfo, TokenIssued,
+    Tokens,
+};
+use mamori_shared::model::{FacilityId, PersonId};
 
 use crate::AppState;
 use crate::access_log::Kind;
@@ -56,17 +58,21 @@ async fn people(
     State(state): State<AppState>,
     _admin: Admin,
     Path(facility): Path<FacilityId>,
-) -> Result<Json<Value>, ApiError> {
-    let people: Vec<Value> = state
+) -> Result<Json<People>, ApiError> {
+    let people = state
         .directory
         .people_of(facility)
         .await?
         .into_iter()
-        .map(|(id, name, role, vendor, disabled)| {
-            json!({ "person_id": id, "name": name, "role": role, "vendor": vendor, "disabled": disabled })
+        .map(|(person_id, name, role, vendor, disabled)| PersonInfo {
+            person_id,
+            name,
+            role,
+            vendor,
+            disabled,
         })
         .collect();
-    Ok(Json(json!({ "people": people })))
+    Ok(Json(People { people }))
 }
 
 /// Who wrote what: the person (or API token) behind each Automerge actor of this facility, so the app can
@@ -75,7 +81,7 @@ async fn actors(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
     Path(facility): Path<FacilityId>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Actors>, ApiError> {
     let member = state
         .directory
         .memberships(session.person)
@@ -88,20 +94,14 @@ async fn actors(
             "この施設の利用者ではありません (not a member)",
         ));
     }
-    let actors: serde_json::Map<String, Value> = state
+    let actors = state
         .directory
         .actor_names(facility)
         .await?
         .into_iter()
-        .map(|(actor, name, token)| (actor, json!({ "name": name, "token": token })))
+        .map(|(actor, name, token)| (actor, ActorOwner { name, token }))
         .collect();
-    Ok(Json(json!({ "actors": actors })))
-}
-
-#[derive(Deserialize)]
-struct DeviceActors {
-    /// Actor (hex) → the person signed in on the device when the actor was made.
-    actors: std::collections::BTreeMap<String, PersonId>,
+    Ok(Json(Actors { actors }))
 }
 
 /// A device registers the actors it made and for whom (a shared tablet used in turns): the session's own
@@ -112,7 +112,7 @@ async fn register_actors(
     SignedIn(session): SignedIn,
     headers: HeaderMap,
     Json(req): Json<DeviceActors>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ActorsRegistered>, ApiError> {
     if req.actors.len() > 500
         || req
             .actors
@@ -148,15 +148,11 @@ async fn register_actors(
             now_ms(),
         )
         .await?;
-    Ok(Json(
-        json!({ "person_id": session.person, "registered": actors.len(), "conflicts": conflicts }),
-    ))
-}
-
-#[derive(Deserialize)]
-struct SetRole {
-    role: Role,
-    vendor_id: Option<VendorId>,
+    Ok(Json(ActorsRegistered {
+        person_id: session.person,
+        registered: actors.len() as u64,
+        conflicts,
+    }))
 }
 
 async fn set_role(
@@ -165,7 +161,7 @@ async fn set_role(
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
     Json(req): Json<SetRole>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleSet>, ApiError> {
     if (req.role == Role::Vendor) != req.vendor_id.is_some() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -197,7 +193,10 @@ async fn set_role(
         )
         .await;
     let _ = state.people_changed.send(Subject::Person(person));
-    Ok(Json(json!({ "person_id": person, "role": req.role })))
+    Ok(Json(RoleSet {
+        person_id: person,
+        role: req.role,
+    }))
 }
 
 async fn remove(
@@ -205,7 +204,7 @@ async fn remove(
     VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path((facility, person)): Path<(FacilityId, PersonId)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PersonRemoved>, ApiError> {
     let Some(revoked_tokens) = state
         .directory
         .remove_from_facility(facility, person, now_ms())
@@ -243,16 +242,10 @@ async fn remove(
             .await;
         let _ = state.people_changed.send(Subject::Token(id.clone()));
     }
-    Ok(Json(
-        json!({ "removed": person, "tokens_revoked": revoked_tokens }),
-    ))
-}
-
-#[derive(Deserialize)]
-struct RegisterDocument {
-    doc_id: DocumentId,
-    form: Option<FormKind>,
-    vendor_id: Option<VendorId>,
+    Ok(Json(PersonRemoved {
+        removed: person,
+        tokens_revoked: revoked_tokens,
+    }))
 }
 
 async fn register_document(
@@ -260,7 +253,7 @@ async fn register_document(
     SignedIn(session): SignedIn,
     Path(facility): Path<FacilityId>,
     Json(req): Json<RegisterDocument>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DocumentRegistered>, ApiError> {
     if !crate::gate::may_register_documents(
         &state.directory.memberships(session.person).await?,
         facility,
@@ -292,22 +285,13 @@ async fn register_document(
         .register_document(req.doc_id, &info, session.person, now_ms())
         .await
     {
-        Ok(()) => Ok(Json(json!({ "doc_id": req.doc_id }))),
+        Ok(()) => Ok(Json(DocumentRegistered { doc_id: req.doc_id })),
         Err(DirectoryError::DocumentElsewhere) => Err(refuse(
             StatusCode::CONFLICT,
             "この文書は別の施設のものです (belongs to another facility)",
         )),
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize)]
-struct IssueToken {
-    name: String,
-    role: Role,
-    vendor_id: Option<VendorId>,
-    /// Required: how many days the token lives (1 to 365).
-    expires_in_days: Option<u32>,
 }
 
 /// The longest a token may live: a year (the annual check is the latest anyone looks at it again).
@@ -321,7 +305,7 @@ async fn issue_token(
     Path(facility): Path<FacilityId>,
     headers: HeaderMap,
     Json(req): Json<IssueToken>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TokenIssued>, ApiError> {
     if (req.role == Role::Vendor) != req.vendor_id.is_some() || req.name.trim().is_empty() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -367,9 +351,11 @@ async fn issue_token(
                 )),
         )
         .await;
-    Ok(Json(
-        json!({ "id": id, "token": token, "expires_at": expires_at }),
-    ))
+    Ok(Json(TokenIssued {
+        id,
+        token,
+        expires_at,
+    }))
 }
 
 /// The facility's live tokens (never their secrets), for 利用者の管理.
@@ -377,20 +363,23 @@ async fn tokens(
     State(state): State<AppState>,
     _admin: Admin,
     Path(facility): Path<FacilityId>,
-) -> Result<Json<Value>, ApiError> {
-    let listed: Vec<Value> = state
+) -> Result<Json<Tokens>, ApiError> {
+    let tokens = state
         .directory
         .tokens_of(facility, now_ms())
         .await?
         .into_iter()
-        .map(|t| {
-            json!({
-                "id": t.id, "name": t.name, "role": t.role.as_str(), "vendor_id": t.vendor,
-                "issued_by": t.issued_by, "created_at": t.created_at, "expires_at": t.expires_at,
-            })
+        .map(|t| TokenInfo {
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            vendor_id: t.vendor,
+            issued_by: t.issued_by,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
         })
         .collect();
-    Ok(Json(json!({ "tokens": listed })))
+    Ok(Json(Tokens { tokens }))
 }
 
 async fn revoke_token(
@@ -398,7 +387,7 @@ async fn revoke_token(
     Admin { session: by, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Revoked>, ApiError> {
     if !state
         .directory
         .revoke_token(facility, &id, now_ms())
@@ -419,5 +408,5 @@ async fn revoke_token(
         )
         .await;
     let _ = state.people_changed.send(Subject::Token(id.clone()));
-    Ok(Json(json!({ "revoked": id })))
+    Ok(Json(Revoked { revoked: id }))
 }

@@ -10,11 +10,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_shared::access::DocumentInfo;
+use mamori_shared::api::{
+    Departed, DepartureStatus, HandBackAccepted, HandBackDiscarded, HandBackQuery, HandBackSummary,
+    HandedBack, Quarantine, QuarantinedSet,
+};
 use mamori_shared::model::{DocumentId, FacilityId};
 use mamori_shared::schema::checklist;
 use mamori_shared::sync::ingest::read_changes;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::access_log::{Event, Kind};
@@ -62,29 +64,23 @@ async fn departed(state: &AppState, headers: &HeaderMap) -> Result<Option<Depart
 async fn departure(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(match departed(&state, &headers).await? {
-        // Every facility left is listed (the device deletes their data whenever it learns of it); handing
-        // back is open only until `hand_back_until`.
-        Some(d) => json!({
-            "departed": true,
-            "person_id": d.person,
-            "disabled": d.disabled,
-            "facilities": d.facilities(),
-            "hand_back_until": d.left.iter().map(|(_, at)| at + window_ms(&state)).max(),
-        }),
-        None => json!({ "departed": false }),
+) -> Result<Json<DepartureStatus>, ApiError> {
+    // Every facility left is listed (the device deletes their data whenever it learns of it); handing back
+    // is open only until `hand_back_until`.
+    let departure = departed(&state, &headers).await?.map(|d| Departed {
+        person_id: d.person,
+        disabled: d.disabled,
+        facilities: d.facilities(),
+        hand_back_until: d.left.iter().map(|(_, at)| at + window_ms(&state)).max(),
+    });
+    Ok(Json(DepartureStatus {
+        departed: departure.is_some(),
+        departure,
     }))
 }
 
 fn window_ms(state: &AppState) -> i64 {
     state.config.hand_back_days as i64 * 24 * 3600 * 1000
-}
-
-#[derive(Deserialize)]
-struct HandBackQuery {
-    /// The facility a document the server never registered belongs to (made offline, never synced).
-    facility: Option<FacilityId>,
 }
 
 async fn hand_back(
@@ -94,7 +90,7 @@ async fn hand_back(
     Query(q): Query<HandBackQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HandedBack>, ApiError> {
     let refuse = || {
         ApiError::new(
             StatusCode::FORBIDDEN,
@@ -127,7 +123,10 @@ async fn hand_back(
     let unknown = unknown_changes(server.as_mut(), device);
     if unknown.count() == 0 {
         // Nothing the server lacks (a read-only copy, say): nothing to decide.
-        return Ok(Json(json!({ "quarantined": 0 })));
+        return Ok(Json(HandedBack {
+            quarantined: 0,
+            id: None,
+        }));
     }
     let window = std::time::Duration::from_millis(window_ms(&state) as u64);
     if let Err(why) = may_hand_back(&state, &departure, &info, &unknown.changes, window).await? {
@@ -135,7 +134,8 @@ async fn hand_back(
         // Said as such, so the device knows that trying again will not help (it deletes its copy anyway).
         return Err(ApiError::new(StatusCode::FORBIDDEN, why.message()).refused_hand_back());
     }
-    let summary = summary(server.as_ref(), &unknown).to_string();
+    let summary =
+        serde_json::to_string(&summary(server.as_ref(), &unknown)).expect("a summary serialises");
     let id = state
         .directory
         .quarantine(
@@ -168,7 +168,10 @@ async fn hand_back(
                 .detail(format!("{} 件の変更を隔離", unknown.count())),
         )
         .await;
-    Ok(Json(json!({ "quarantined": unknown.count(), "id": id })))
+    Ok(Json(HandedBack {
+        quarantined: unknown.count() as u64,
+        id: Some(id),
+    }))
 }
 
 /// A document the server never registered, as its changes describe it (a checklist names its form and
@@ -191,22 +194,25 @@ async fn list(
     State(state): State<AppState>,
     _admin: Admin,
     Path(facility): Path<FacilityId>,
-) -> Result<Json<Value>, ApiError> {
-    let sets: Vec<Value> = state
+) -> Result<Json<Quarantine>, ApiError> {
+    let quarantine = state
         .directory
         .quarantined(facility)
         .await?
         .into_iter()
-        .map(|q| {
-            json!({
-                "id": q.id, "doc_id": q.doc, "person_id": q.person, "person_name": q.person_name,
-                "device": q.device, "received_at": q.received_at, "changes": q.change_count,
-                "summary": serde_json::from_str::<Value>(&q.summary).unwrap_or(Value::Null),
-                "decision": q.decision,
-            })
+        .map(|q| QuarantinedSet {
+            summary: serde_json::from_str::<HandBackSummary>(&q.summary).ok(),
+            id: q.id,
+            doc_id: q.doc,
+            person_id: q.person,
+            person_name: q.person_name,
+            device: q.device,
+            received_at: q.received_at,
+            changes: q.change_count,
+            decision: q.decision,
         })
         .collect();
-    Ok(Json(json!({ "quarantine": sets })))
+    Ok(Json(Quarantine { quarantine }))
 }
 
 fn no_such_set() -> ApiError {
@@ -221,7 +227,7 @@ async fn accept(
     VerifiedAdmin { session: by, .. }: VerifiedAdmin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HandBackAccepted>, ApiError> {
     let (doc, chunks) = state
         .directory
         .quarantined_changes(facility, &id)
@@ -274,7 +280,10 @@ async fn accept(
                 .detail(id.clone()),
         )
         .await;
-    Ok(Json(json!({ "accepted": id, "doc_id": doc })))
+    Ok(Json(HandBackAccepted {
+        accepted: id,
+        doc_id: doc,
+    }))
 }
 
 async fn discard(
@@ -282,7 +291,7 @@ async fn discard(
     Admin { session: by, .. }: Admin,
     Path((facility, id)): Path<(FacilityId, String)>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HandBackDiscarded>, ApiError> {
     if !state
         .directory
         .decide_quarantined(facility, &id, false, by.person, now_ms())
@@ -299,5 +308,5 @@ async fn discard(
                 .detail(id.clone()),
         )
         .await;
-    Ok(Json(json!({ "discarded": id })))
+    Ok(Json(HandBackDiscarded { discarded: id }))
 }

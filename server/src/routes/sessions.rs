@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use mamori_shared::api::{SessionEnded, SessionInfo, Sessions};
 
 use crate::AppState;
 use crate::access_log::Kind;
@@ -26,20 +26,24 @@ async fn sessions(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Sessions>, ApiError> {
     let current = session_token(&state, &headers)
         .map(|t| crate::directory::hash_secret(&t)[..16].to_string())
         .unwrap_or_default();
-    let list: Vec<Value> = state
+    let sessions = state
         .directory
         .sessions_of(session.person)
         .await?
         .into_iter()
-        .map(|(id, device, created, seen)| {
-            json!({ "current": id == current, "id": id, "device": device, "signed_in_at": created, "last_used_at": seen })
+        .map(|(id, device, created, seen)| SessionInfo {
+            current: id == current,
+            id,
+            device,
+            signed_in_at: created,
+            last_used_at: seen,
         })
         .collect();
-    Ok(Json(json!({ "sessions": list })))
+    Ok(Json(Sessions { sessions }))
 }
 
 async fn end_session(
@@ -47,7 +51,7 @@ async fn end_session(
     SignedIn(session): SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SessionEnded>, ApiError> {
     if !state
         .directory
         .end_session_by_id(session.person, &id, now_ms())
@@ -67,5 +71,5 @@ async fn end_session(
                 .detail(format!("別の端末のセッション {id} を終了")),
         )
         .await;
-    Ok(Json(json!({ "ended": id })))
+    Ok(Json(SessionEnded { ended: id }))
 }

@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mamori_shared::access::Role;
-use mamori_shared::model::PersonId;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use mamori_shared::api::{Me, MyMembership, SignInStart, SignedIn as SignedInAnswer, SignedOut};
 
-use super::passkey::{AuthFinish, expired_ceremony, prove_passkey, start_authentication};
+use super::passkey::{
+    AuthFinish, AuthStarted, expired_ceremony, prove_passkey, start_authentication,
+};
 use crate::AppState;
 use crate::access_log::{Event, Kind};
 use crate::ceremonies::{MAX_ATTEMPTS_PER_CLIENT, Pending};
@@ -29,16 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/me", get(me))
 }
 
-#[derive(Deserialize)]
-struct SignInStart {
-    person_id: PersonId,
-}
-
 async fn signin_start(
     State(state): State<AppState>,
     Limited(Client(client)): Limited,
     Json(req): Json<SignInStart>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthStarted>, ApiError> {
     // Counted per person *from this client*, and per client: a stranger elsewhere cannot use up a person's
     // attempts and lock them out (a passkey cannot be guessed anyway; this bounds the work).
     let by_account = state
@@ -134,7 +129,7 @@ async fn signin_finish(
     Ok(with_session_cookie(
         &state,
         &token,
-        json!({ "person_id": person }),
+        SignedInAnswer { person_id: person },
     ))
 }
 
@@ -153,7 +148,7 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
             .record(logged(Kind::SignOut, &session, &headers))
             .await;
     }
-    let mut response = Json(json!({ "signed_out": true })).into_response();
+    let mut response = Json(SignedOut { signed_out: true }).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, clear_session_cookie(&state));
@@ -163,7 +158,7 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 async fn me(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let memberships = state.directory.memberships(session.person).await?;
     let mut listed = Vec::new();
     for m in memberships {
@@ -182,18 +177,18 @@ async fn me(
                 Vec::new(),
             ),
         };
-        listed.push(json!({
-            "facility": m.facility,
-            "role": m.role,
-            "vendor": m.vendor,
-            "facility_name": state.directory.facility_name(m.facility).await?,
-            "index_doc": index,
-            "documents": documents,
-        }));
+        listed.push(MyMembership {
+            facility: m.facility,
+            role: m.role,
+            vendor: m.vendor,
+            facility_name: state.directory.facility_name(m.facility).await?,
+            index_doc: index,
+            documents,
+        });
     }
-    Ok(Json(json!({
-        "person_id": session.person,
-        "name": session.name,
-        "memberships": listed,
-    })))
+    Ok(Json(Me {
+        person_id: session.person,
+        name: session.name,
+        memberships: listed,
+    }))
 }
