@@ -11,6 +11,7 @@ use mamori_shared::model::{DocumentId, Facility, FacilityId, PersonId};
 use serde::Serialize;
 
 use crate::api::{self, Answer, NO_BODY};
+use crate::error::AppError;
 use crate::passkey;
 
 pub use crate::settings::KnownPerson;
@@ -18,7 +19,7 @@ pub use crate::settings::KnownPerson;
 pub use mamori_shared::api::{Me, MyMembership};
 
 /// Who is signed in: `Ok(None)` when no one (or the session ended), `Err` when the server is unreachable.
-pub async fn me() -> Result<Option<Me>, String> {
+pub async fn me() -> Result<Option<Me>, AppError> {
     let a = api::call("GET", "/api/me", NO_BODY).await?;
     if a.status == 401 {
         return Ok(None);
@@ -32,13 +33,17 @@ async fn ceremony(
     body: &impl Serialize,
     finish: &str,
     sign_in: bool,
-) -> Result<Answer, String> {
+) -> Result<Answer, AppError> {
     let s: CeremonyStart = api::call("POST", start, Some(body)).await?.read()?;
     finish_ceremony(s, finish, sign_in).await
 }
 
 /// The browser's part of a started ceremony, then its `finish`; the finish answer on success.
-async fn finish_ceremony(s: CeremonyStart, finish: &str, sign_in: bool) -> Result<Answer, String> {
+async fn finish_ceremony(
+    s: CeremonyStart,
+    finish: &str,
+    sign_in: bool,
+) -> Result<Answer, AppError> {
     let credential = if sign_in {
         passkey::get(&s.options).await?
     } else {
@@ -49,7 +54,7 @@ async fn finish_ceremony(s: CeremonyStart, finish: &str, sign_in: bool) -> Resul
         credential,
     };
     let f = api::call("POST", finish, Some(&body)).await?;
-    if f.ok() { Ok(f) } else { Err(f.error()) }
+    if f.ok() { Ok(f) } else { Err(f.refused()) }
 }
 
 fn known_person(answer: &Answer, name: &str) -> Option<KnownPerson> {
@@ -66,7 +71,7 @@ pub async fn register_facility(
     index_doc: DocumentId,
     person_name: &str,
     code: &str,
-) -> Result<Option<KnownPerson>, String> {
+) -> Result<Option<KnownPerson>, AppError> {
     let body = RegisterFacility {
         facility_id: facility.id,
         facility_name: facility.name.clone(),
@@ -89,7 +94,7 @@ pub async fn register_facility(
 pub async fn accept_invitation(
     token: &str,
     person_name: &str,
-) -> Result<Option<KnownPerson>, String> {
+) -> Result<Option<KnownPerson>, AppError> {
     let a = ceremony(
         &format!("/api/invitations/{token}/start"),
         &InvitationStart {
@@ -103,7 +108,7 @@ pub async fn accept_invitation(
 }
 
 /// Signs in with a passkey.
-pub async fn sign_in(person: PersonId) -> Result<(), String> {
+pub async fn sign_in(person: PersonId) -> Result<(), AppError> {
     ceremony(
         "/api/signin/start",
         &SignInStart { person_id: person },
@@ -115,7 +120,7 @@ pub async fn sign_in(person: PersonId) -> Result<(), String> {
 }
 
 /// Proves a passkey again (the server asks before sensitive changes).
-pub async fn reauthenticate() -> Result<(), String> {
+pub async fn reauthenticate() -> Result<(), AppError> {
     // The start takes no body; `{}` is what it has always been sent.
     let nothing = serde_json::Map::new();
     ceremony("/api/reauth/start", &nothing, "/api/reauth/finish", true)
@@ -129,7 +134,7 @@ pub async fn sensitive<B: Serialize + ?Sized>(
     method: &str,
     path: &str,
     body: Option<&B>,
-) -> Result<Answer, String> {
+) -> Result<Answer, AppError> {
     let a = api::call(method, path, body).await?;
     if a.status == 403 && a.error_body().is_some_and(|e| e.reauth) {
         reauthenticate().await?;
@@ -139,7 +144,7 @@ pub async fn sensitive<B: Serialize + ?Sized>(
 }
 
 /// Adds a passkey (this device's, or a security key) to the signed-in person.
-pub async fn add_passkey(name: &str) -> Result<(), String> {
+pub async fn add_passkey(name: &str) -> Result<(), AppError> {
     // The start needs a recent proof; ask for it first if the server says so.
     let body = AddPasskey {
         name: name.to_string(),
@@ -153,7 +158,7 @@ pub async fn add_passkey(name: &str) -> Result<(), String> {
 }
 
 /// Signs in with a one-time recovery code; the person's id on success.
-pub async fn sign_in_with_code(code: &str) -> Result<PersonId, String> {
+pub async fn sign_in_with_code(code: &str) -> Result<PersonId, AppError> {
     let body = RecoveryCodeSignIn {
         code: code.to_string(),
     };
@@ -163,7 +168,7 @@ pub async fn sign_in_with_code(code: &str) -> Result<PersonId, String> {
     Ok(a.person_id)
 }
 
-pub async fn sign_out() -> Result<(), String> {
+pub async fn sign_out() -> Result<(), AppError> {
     api::call("POST", "/api/signout", NO_BODY).await.map(|_| ())
 }
 
@@ -181,10 +186,12 @@ pub fn remember(person: Option<KnownPerson>) {
 }
 
 /// The name typed for a new passkey, or the message to show when it is missing.
-pub fn entered_name(raw: &str) -> Result<String, String> {
+pub fn entered_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() {
-        Err("お名前を入力してください (enter your name)".into())
+        Err(AppError::Invalid(
+            "お名前を入力してください (enter your name)".into(),
+        ))
     } else {
         Ok(name.to_string())
     }
@@ -328,10 +335,10 @@ pub fn current() -> Option<Me> {
 
 /// Accepts an invitation with the account signed in on this device (a vendor's user invited by another
 /// facility keeps one account).
-pub async fn accept_invitation_as_me(token: &str) -> Result<(), String> {
+pub async fn accept_invitation_as_me(token: &str) -> Result<(), AppError> {
     let path = format!("/api/invitations/{token}/accept");
     let a = api::call("POST", &path, NO_BODY).await?;
-    if a.ok() { Ok(()) } else { Err(a.error()) }
+    if a.ok() { Ok(()) } else { Err(a.refused()) }
 }
 
 /// The signed-in person's role at a facility (reactive).

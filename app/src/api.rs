@@ -4,6 +4,8 @@
 //! into them with [`Answer::read`].
 
 use mamori_shared::api::ErrorBody;
+
+use crate::error::AppError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -44,35 +46,43 @@ impl Answer {
 
     /// A successful answer as the route's shared type; otherwise the server's message (or, for a body that
     /// does not read as `T`, what did not fit).
-    pub fn read<T: DeserializeOwned>(&self) -> Result<T, String> {
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, AppError> {
         if !self.ok() {
-            return Err(self.error());
+            return Err(self.refused());
         }
-        serde_json::from_value(self.body.clone())
-            .map_err(|e| format!("予期しない応答です (unexpected answer: {e})"))
+        serde_json::from_value(self.body.clone()).map_err(|e| AppError::Unexpected(e.to_string()))
+    }
+
+    /// A refusal as an error, with the server's message.
+    pub fn refused(&self) -> AppError {
+        AppError::Refused {
+            status: self.status,
+            message: self.error(),
+        }
     }
 }
 
 /// For [`call`] without a body (a `GET`, a `DELETE`, a `POST` that needs nothing).
 pub const NO_BODY: Option<&()> = None;
 
-/// Calls the API with `body` as JSON. `Err` only when the server could not be reached (offline, server down).
+/// Calls the API with `body` as JSON. `Err` only when the server could not be reached (offline, server down):
+/// a refusal is an answer ([`Answer::ok`] is false; [`Answer::read`] turns it into [`AppError::Refused`]).
 pub async fn call<B: Serialize + ?Sized>(
     method: &str,
     path: &str,
     body: Option<&B>,
-) -> Result<Answer, String> {
+) -> Result<Answer, AppError> {
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
-        let text = serde_json::to_string(body).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(body).map_err(|e| AppError::Unexpected(e.to_string()))?;
         init.set_body(&wasm_bindgen::JsValue::from_str(&text));
     }
     send(path, &init, body.map(|_| "application/json")).await
 }
 
 /// Posts raw bytes (a whole Automerge document).
-pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<Answer, String> {
+pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<Answer, AppError> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&js_sys::Uint8Array::from(bytes).into());
@@ -83,17 +93,18 @@ async fn send(
     path: &str,
     init: &RequestInit,
     content_type: Option<&str>,
-) -> Result<Answer, String> {
-    let request = Request::new_with_str_and_init(path, init).map_err(|e| format!("{e:?}"))?;
+) -> Result<Answer, AppError> {
+    let request = Request::new_with_str_and_init(path, init)
+        .map_err(|e| AppError::Unexpected(format!("{e:?}")))?;
     if let Some(t) = content_type {
         let _ = request.headers().set("content-type", t);
     }
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|_| "サーバーに接続できません (cannot reach the server)".to_string())?
+        .map_err(|_| AppError::Unreachable)?
         .dyn_into()
-        .map_err(|_| "unexpected fetch result".to_string())?;
+        .map_err(|_| AppError::Unexpected("a fetch that gave no response".into()))?;
     let status = response.status();
     let body = match response.text() {
         Ok(p) => JsFuture::from(p)

@@ -13,6 +13,7 @@ use leptos::prelude::{GetUntracked, Update};
 use mamori_shared::api::DepartureStatus;
 
 use crate::api::{self, NO_BODY};
+use crate::error::AppError;
 use crate::settings::use_settings;
 use crate::state::Workspace;
 
@@ -32,7 +33,7 @@ pub async fn check(ws: Workspace) {
     RUNNING.with(|r| r.set(false));
 }
 
-async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
+async fn hand_back_and_delete(ws: Workspace) -> Result<(), AppError> {
     let a = api::call("GET", "/api/device/departure", NO_BODY).await?;
     let Ok(DepartureStatus {
         departed: true,
@@ -82,11 +83,11 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), String> {
             continue;
         }
         if !a.ok() {
-            return Err(a.error());
+            return Err(a.refused());
         }
     }
     let ids: BTreeSet<_> = held.iter().map(|(id, _, _)| *id).collect();
-    ws.forget(&ids).await.map_err(|e| e.to_string())?;
+    ws.forget(&ids).await?;
     // The emergency copy holds that facility's contacts too: gone now, rewritten with what is left.
     crate::emergency::forget().await;
     let names = if facility_names.is_empty() {

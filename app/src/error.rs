@@ -17,6 +17,24 @@ pub enum AppError {
     /// The device's storage failed.
     #[error("この端末の保存領域で問題が起きました (storage on this device failed): {0}")]
     Storage(#[from] StorageError),
+    /// No answer from the server: offline, or the server is down.
+    #[error("サーバーに接続できません (cannot reach the server)")]
+    Unreachable,
+    /// The server refused, with its own message for the person (Japanese first).
+    #[error("{message}")]
+    Refused { status: u16, message: String },
+    /// An answer this version of the app does not understand.
+    #[error("予期しない応答です (unexpected answer: {0})")]
+    Unexpected(String),
+    /// The browser's passkey ceremony did not complete (cancelled, timed out, not supported here).
+    #[error("{0}")]
+    Passkey(String),
+    /// What was entered cannot be used (the message says what to change).
+    #[error("{0}")]
+    Invalid(String),
+    /// The spreadsheet worker could not read a file or answer.
+    #[error("{0}")]
+    Sheet(String),
 }
 
 impl AppError {
@@ -27,6 +45,15 @@ impl AppError {
                 ("この文書を開けません", "This document cannot be opened")
             }
             AppError::Storage(_) => ("この端末に保存できません", "Cannot save on this device"),
+            AppError::Unreachable => ("サーバーに接続できません", "Cannot reach the server"),
+            AppError::Refused { .. } => ("受け付けられませんでした", "Not accepted"),
+            AppError::Unexpected(_) => ("予期しない応答です", "Unexpected answer"),
+            AppError::Passkey(_) => (
+                "パスキーで確認できませんでした",
+                "The passkey did not confirm",
+            ),
+            AppError::Invalid(_) => ("入力を確かめてください", "Check what was entered"),
+            AppError::Sheet(_) => ("ファイルを読み込めません", "The file cannot be read"),
         }
     }
 }

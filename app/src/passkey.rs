@@ -2,6 +2,7 @@
 //! browser converts them (`PublicKeyCredential.parseCreationOptionsFromJSON`, `credential.toJSON()`), so no
 //! JavaScript of our own is needed.
 
+use crate::error::AppError;
 use js_sys::{Function, JSON, Object, Promise, Reflect};
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,7 +32,11 @@ pub fn unavailable_reason() -> Option<&'static str> {
     None
 }
 
-fn js_err(e: JsValue) -> String {
+fn js_err(e: JsValue) -> AppError {
+    AppError::Passkey(js_message(e))
+}
+
+fn js_message(e: JsValue) -> String {
     let name = Reflect::get(&e, &"name".into())
         .ok()
         .and_then(|n| n.as_string())
@@ -59,17 +64,17 @@ struct Wrapped {
 }
 
 /// Runs a ceremony: `parse` converts the server's `publicKey` options, `verb` is `create` or `get`.
-async fn ceremony(options: &Value, parse: &str, verb: &str) -> Result<Value, String> {
+async fn ceremony(options: &Value, parse: &str, verb: &str) -> Result<Value, AppError> {
     if let Some(why) = unavailable_reason() {
-        return Err(why.into());
+        return Err(AppError::Passkey(why.into()));
     }
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or_else(|| AppError::Passkey("no window".into()))?;
     let pkc = Reflect::get(&window, &"PublicKeyCredential".into()).map_err(js_err)?;
     let parse: Function = Reflect::get(&pkc, &parse.into())
         .map_err(js_err)?
         .dyn_into()
         .map_err(js_err)?;
-    let wrapped = Wrapped::deserialize(options).map_err(|e| e.to_string())?;
+    let wrapped = Wrapped::deserialize(options).map_err(|e| AppError::Unexpected(e.to_string()))?;
     let json = JSON::parse(&wrapped.public_key.to_string()).map_err(js_err)?;
     let public_key = parse.call1(&pkc, &json).map_err(js_err)?;
     let arg = Object::new();
@@ -91,15 +96,15 @@ async fn ceremony(options: &Value, parse: &str, verb: &str) -> Result<Value, Str
         .map_err(js_err)?;
     let out = to_json.call0(&credential).map_err(js_err)?;
     let text = JSON::stringify(&out).map_err(js_err)?;
-    serde_json::from_str(&String::from(text)).map_err(|e| e.to_string())
+    serde_json::from_str(&String::from(text)).map_err(|e| AppError::Unexpected(e.to_string()))
 }
 
 /// Creates a passkey from the server's creation options; returns the credential as JSON.
-pub async fn create(options: &Value) -> Result<Value, String> {
+pub async fn create(options: &Value) -> Result<Value, AppError> {
     ceremony(options, "parseCreationOptionsFromJSON", "create").await
 }
 
 /// Signs in with a passkey from the server's request options; returns the assertion as JSON.
-pub async fn get(options: &Value) -> Result<Value, String> {
+pub async fn get(options: &Value) -> Result<Value, AppError> {
     ceremony(options, "parseRequestOptionsFromJSON", "get").await
 }

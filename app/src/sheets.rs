@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use crate::error::AppError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -33,37 +34,39 @@ fn next_message(w: &web_sys::Worker) -> js_sys::Promise {
 
 /// The running worker; a new one is started and waited for until it says it is listening (messages sent
 /// before that would be lost while its wasm loads).
-async fn worker() -> Result<web_sys::Worker, String> {
+async fn worker() -> Result<web_sys::Worker, AppError> {
     if let Some(w) = WORKER.with_borrow(|w| w.clone()) {
         return Ok(w);
     }
-    let w = web_sys::Worker::new(LOADER)
-        .map_err(|_| "表計算の処理を開始できません (could not start the worker)".to_string())?;
-    JsFuture::from(next_message(&w))
-        .await
-        .map_err(|_| "表計算の処理を読み込めません (the worker did not start)".to_string())?;
+    let w = web_sys::Worker::new(LOADER).map_err(|_| {
+        AppError::Sheet("表計算の処理を開始できません (could not start the worker)".into())
+    })?;
+    JsFuture::from(next_message(&w)).await.map_err(|_| {
+        AppError::Sheet("表計算の処理を読み込めません (the worker did not start)".into())
+    })?;
     WORKER.with_borrow_mut(|slot| *slot = Some(w.clone()));
     Ok(w)
 }
 
 /// Sends one request and waits for its answer `[kind, value]`.
-async fn ask(request: js_sys::Array) -> Result<(String, JsValue), String> {
+async fn ask(request: js_sys::Array) -> Result<(String, JsValue), AppError> {
     if BUSY.with_borrow(|b| *b) {
-        return Err(
+        return Err(AppError::Sheet(
             "前の取り込み・書き出しが終わるまでお待ちください (still working on the last file)"
                 .into(),
-        );
+        ));
     }
     BUSY.with_borrow_mut(|b| *b = true);
-    let result: Result<(String, JsValue), String> = async {
+    let result: Result<(String, JsValue), AppError> = async {
         let w = worker().await?;
         let answer = next_message(&w);
-        w.post_message(&request)
-            .map_err(|_| "表計算の処理に渡せません (could not send to the worker)".to_string())?;
+        w.post_message(&request).map_err(|_| {
+            AppError::Sheet("表計算の処理に渡せません (could not send to the worker)".into())
+        })?;
         let data = JsFuture::from(answer).await.map_err(|_| {
             // A worker that failed (out of memory on a huge sheet) is started afresh next time.
             WORKER.with_borrow_mut(|w| *w = None);
-            "表計算の処理が失敗しました (the worker failed)".to_string()
+            AppError::Sheet("表計算の処理が失敗しました (the worker failed)".into())
         })?;
         let reply = js_sys::Array::from(&data);
         Ok((reply.get(0).as_string().unwrap_or_default(), reply.get(1)))
@@ -72,23 +75,24 @@ async fn ask(request: js_sys::Array) -> Result<(String, JsValue), String> {
     BUSY.with_borrow_mut(|b| *b = false);
     let (kind, value) = result?;
     if kind == "error" {
-        return Err(value.as_string().unwrap_or_default());
+        return Err(AppError::Sheet(value.as_string().unwrap_or_default()));
     }
     Ok((kind, value))
 }
 
 /// A ledger file (.xlsx or CSV) as a table of strings, the header row first.
-pub async fn read(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+pub async fn read(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
     let request = js_sys::Array::of3(
         &JsValue::from_str("read"),
         &JsValue::from_str(name),
         &js_sys::Uint8Array::from(bytes),
     );
     let (_, value) = ask(request).await?;
-    serde_json::from_str(&value.as_string().unwrap_or_default()).map_err(|e| e.to_string())
+    serde_json::from_str(&value.as_string().unwrap_or_default())
+        .map_err(|e| AppError::Sheet(e.to_string()))
 }
 
-async fn make(op: &str, json: String) -> Result<Vec<u8>, String> {
+async fn make(op: &str, json: String) -> Result<Vec<u8>, AppError> {
     let (_, value) = ask(js_sys::Array::of2(
         &JsValue::from_str(op),
         &JsValue::from_str(&json),
@@ -98,19 +102,19 @@ async fn make(op: &str, json: String) -> Result<Vec<u8>, String> {
 }
 
 /// An .xlsx workbook of one sheet.
-pub async fn xlsx(sheet: &str, table: &[Vec<String>]) -> Result<Vec<u8>, String> {
+pub async fn xlsx(sheet: &str, table: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
     make(
         "xlsx",
-        serde_json::to_string(&(sheet, table)).map_err(|e| e.to_string())?,
+        serde_json::to_string(&(sheet, table)).map_err(|e| AppError::Sheet(e.to_string()))?,
     )
     .await
 }
 
 /// CSV: UTF-8 with a BOM, or Shift_JIS.
-pub async fn csv(shift_jis: bool, table: &[Vec<String>]) -> Result<Vec<u8>, String> {
+pub async fn csv(shift_jis: bool, table: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
     make(
         "csv",
-        serde_json::to_string(&(shift_jis, table)).map_err(|e| e.to_string())?,
+        serde_json::to_string(&(shift_jis, table)).map_err(|e| AppError::Sheet(e.to_string()))?,
     )
     .await
 }

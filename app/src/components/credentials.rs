@@ -54,7 +54,7 @@ pub fn Credentials() -> impl IntoView {
                     message.set(Some("パスキーを追加しました (passkey added)".into()));
                     load();
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
             busy.set(false);
         });
@@ -67,7 +67,7 @@ pub fn Credentials() -> impl IntoView {
                     load();
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -93,7 +93,7 @@ pub fn Credentials() -> impl IntoView {
                     load();
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -175,7 +175,7 @@ pub fn RecoverySignIn(on_done: Callback<()>) -> impl IntoView {
                     ));
                     on_done.run(());
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };

@@ -27,7 +27,7 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
                         .unwrap_or_default(),
                 ),
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -42,7 +42,7 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
                     load();
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };

@@ -30,7 +30,7 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
                     tokens.set(a.read::<Tokens>().map(|t| t.tokens).unwrap_or_default())
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -44,7 +44,7 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
                     load();
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -67,7 +67,7 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
                     load();
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };

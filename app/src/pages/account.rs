@@ -34,7 +34,7 @@ pub fn AccountPage() -> impl IntoView {
                     checked.set(true);
                 }
                 Err(e) => {
-                    message.set(Some(e));
+                    message.set(Some(e.to_string()));
                     checked.set(true);
                 }
             }
@@ -48,7 +48,7 @@ pub fn AccountPage() -> impl IntoView {
         };
         let person = match account::entered_name(&name.get_untracked()) {
             Ok(n) => n,
-            Err(e) => return message.set(Some(e)),
+            Err(e) => return message.set(Some(e.to_string())),
         };
         let code = code.get_untracked().trim().to_string();
         if code.is_empty() {
@@ -70,7 +70,7 @@ pub fn AccountPage() -> impl IntoView {
                     sync.reconnect();
                     refresh();
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
             busy.set(false);
         });
@@ -88,7 +88,7 @@ pub fn AccountPage() -> impl IntoView {
                     sync.reconnect();
                     refresh();
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
             busy.set(false);
         });

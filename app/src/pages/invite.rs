@@ -9,6 +9,7 @@ use mamori_shared::api::InvitationInfo;
 
 use crate::account;
 use crate::api::{self, NO_BODY};
+use crate::error::AppError;
 use crate::sync::use_sync;
 use crate::{passkey, tr};
 
@@ -18,7 +19,7 @@ pub fn InvitePage() -> impl IntoView {
     let ws = crate::state::use_workspace();
     let navigate = use_navigate();
     let token = use_params_map().with_untracked(|p| p.get("token").unwrap_or_default());
-    let info = RwSignal::new(None::<Result<InvitationInfo, String>>);
+    let info = RwSignal::new(None::<Result<InvitationInfo, AppError>>);
     let name = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
@@ -72,7 +73,7 @@ pub fn InvitePage() -> impl IntoView {
             spawn_local(async move {
                 match account::accept_invitation_as_me(&token).await {
                     Ok(()) => after_join(vendor),
-                    Err(e) => message.set(Some(e)),
+                    Err(e) => message.set(Some(e.to_string())),
                 }
                 busy.set(false);
             });
@@ -82,7 +83,7 @@ pub fn InvitePage() -> impl IntoView {
         let (token, after_join) = (token.clone(), after_join.clone());
         let person = match account::entered_name(&name.get_untracked()) {
             Ok(n) => n,
-            Err(e) => return message.set(Some(e)),
+            Err(e) => return message.set(Some(e.to_string())),
         };
         busy.set(true);
         message.set(None);
@@ -97,7 +98,7 @@ pub fn InvitePage() -> impl IntoView {
                         info.with_untracked(|i| matches!(i, Some(Ok(i)) if i.role == Role::Vendor));
                     after_join(vendor);
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
             busy.set(false);
         });
@@ -109,7 +110,7 @@ pub fn InvitePage() -> impl IntoView {
             {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
             {move || match info.get() {
                 None => view! { <p class="loading">{tr!("確認中…", "Checking…")}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error invite-problem" role="alert">{e}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error invite-problem" role="alert">{e.to_string()}</p> }.into_any(),
                 Some(Ok(i)) => {
                     let role = i.role;
                     let facility = i.facility_name;

@@ -212,7 +212,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                         Err(e) => error.set(Some(e.to_string())),
                     }
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     };
@@ -241,7 +241,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                     mime,
                     &format!("{ja}-{}{ext}", today().iso()),
                 ),
-                Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     };

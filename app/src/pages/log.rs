@@ -80,7 +80,7 @@ pub fn LogPage() -> impl IntoView {
                     last_review.set(page.last_review);
                     message.set(None);
                 }
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -97,7 +97,7 @@ pub fn LogPage() -> impl IntoView {
             match api::call("POST", &path, NO_BODY).await {
                 Ok(a) if a.ok() => load(),
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };

@@ -35,7 +35,7 @@ pub fn PeoplePage() -> impl IntoView {
                 .and_then(|a| a.read::<People>())
             {
                 Ok(p) => people.set(p.people),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -65,7 +65,7 @@ pub fn PeoplePage() -> impl IntoView {
                     message.set(None);
                 }
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -86,7 +86,7 @@ pub fn PeoplePage() -> impl IntoView {
             {
                 Ok(a) if a.ok() => load(),
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
@@ -109,7 +109,7 @@ pub fn PeoplePage() -> impl IntoView {
             {
                 Ok(a) if a.ok() => load(),
                 Ok(a) => message.set(Some(a.error())),
-                Err(e) => message.set(Some(e)),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
