@@ -53,6 +53,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sessions::router())
         .merge(routes::credentials::router())
         .merge(routes::people::router())
+        .merge(routes::documents::router())
+        .merge(routes::tokens::router())
         .merge(routes::quarantine::router())
         .merge(routes::log::router())
         .merge(routes::service_worker::router())

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod credentials;
+pub mod documents;
 pub mod facilities;
 pub mod health;
 pub mod invitations;
@@ -14,3 +15,4 @@ pub mod service_worker;
 pub mod sessions;
 pub mod signin;
 pub mod sync;
+pub mod tokens;
