@@ -365,7 +365,7 @@ mod tests {
         let import = |bytes: &[u8]| {
             let table = read(bytes).unwrap();
             let m = map_headers(&cols, &table[0]);
-            let p = preview(&cols, &table, m, &cx, &[]).unwrap();
+            let p = preview(&cols, &table, 0, m, &cx, &[]).unwrap();
             assert!(p.rows.iter().all(|r| r.problems.is_empty()), "{:?}", p.rows);
             p.rows
                 .into_iter()
@@ -385,7 +385,7 @@ mod tests {
         let import = |bytes: &[u8]| {
             let table = read(bytes).unwrap();
             let m = map_headers(&cols, &table[0]);
-            preview(&cols, &table, m, &cx, &[])
+            preview(&cols, &table, 0, m, &cx, &[])
                 .unwrap()
                 .rows
                 .into_iter()

@@ -203,8 +203,10 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             match crate::sheets::read(&file.name(), &bytes).await {
                 Ok(table) => {
                     let columns = R::columns(facility_kind(ws));
-                    let mapping = map_headers(&columns, &table[0]);
-                    match make_preview::<R>(ws, &table, mapping) {
+                    // Title rows, a date or blank rows often sit above the headers.
+                    let header = import::find_header_row(&columns, &table).unwrap_or(0);
+                    let mapping = map_headers(&columns, &table[header]);
+                    match make_preview::<R>(ws, &table, header, mapping) {
                         Ok(p) => {
                             error.set(None);
                             preview.set(Some((table, p)));
@@ -322,6 +324,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
 fn make_preview<R: LedgerKind>(
     ws: Workspace,
     table: &[Vec<String>],
+    header: usize,
     mapping: Mapping,
 ) -> Result<Preview<R>, ImportError> {
     let columns = R::columns(facility_kind(ws));
@@ -330,7 +333,7 @@ fn make_preview<R: LedgerKind>(
         .values()
         .map(|r| r.number().to_string())
         .collect();
-    import::preview(&columns, table, mapping, &context(ws), &existing)
+    import::preview(&columns, table, header, mapping, &context(ws), &existing)
 }
 
 /// What the import would do, row by row; nothing is written until 取り込む.
@@ -343,7 +346,8 @@ fn ImportPreview<R: LedgerKind>(
     let ws = use_workspace();
     let error = RwSignal::new(None::<String>);
     let columns = R::columns(facility_kind(ws));
-    let headers = table[0].clone();
+    let header = p.header;
+    let headers = table[header].clone();
     let mapping = p.mapping.clone();
     let with_problems = p.with_problems();
     let total = p.rows.len();
@@ -375,8 +379,8 @@ fn ImportPreview<R: LedgerKind>(
         move |at: usize, to: Option<usize>| {
             let mut m = mapping.clone();
             m.columns[at] = to;
-            m.unknown.retain(|h| *h != table[0][at]);
-            match make_preview::<R>(ws, &table, m) {
+            m.unknown.retain(|h| *h != table[header][at]);
+            match make_preview::<R>(ws, &table, header, m) {
                 Ok(p) => close.set(Some((table.clone(), p))),
                 Err(e) => error.set(Some(e.to_string())),
             }

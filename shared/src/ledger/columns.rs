@@ -49,39 +49,56 @@ pub struct Column<R> {
     pub set: fn(&mut R, &str, &Context) -> Result<(), CellProblem>,
 }
 
-/// Header and cell comparison form: full-width ASCII made half-width, spaces and a few marks removed,
-/// lower case.
+/// Header and cell comparison form: Unicode NFKC (full-width ASCII made half-width, half-width kana made
+/// full-width, ① made 1), spaces and a few marks removed, lower case.
 pub fn normalise(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| {
-            let c = match c {
-                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-                '\u{3000}' => ' ',
-                c => c,
-            };
-            (!c.is_whitespace() && !matches!(c, '・' | '_' | '-' | '（' | '）' | '(' | ')'))
-                .then(|| c.to_lowercase())
-        })
-        .flatten()
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '_' | '-' | '(' | ')'))
+        .flat_map(char::to_lowercase)
         .collect()
 }
 
-/// A date as people type it in a ledger: 2020/12/1, 2020-12-01, 2020.12.1, 2020年12月1日.
+/// The Japanese eras a ledger may date by (和暦), with the Western year before each era's first year.
+const ERAS: [(&str, &str, i32); 4] = [
+    ("令和", "r", 2018),
+    ("平成", "h", 1988),
+    ("昭和", "s", 1925),
+    ("大正", "t", 1911),
+];
+
+/// A date as people type it in a ledger: 2020/12/1, 2020-12-01, 2020.12.1, 2020年12月1日, and in the Japanese
+/// calendar 令和2年6月23日, 令和元年5月1日, R2.6.23, H30/4/1 (full-width digits too).
 pub fn parse_date(s: &str) -> Result<Option<Date>, CellProblem> {
-    let t = s.trim();
-    if t.is_empty() {
+    use unicode_normalization::UnicodeNormalization;
+    let raw = s.trim();
+    if raw.is_empty() {
         return Ok(None);
     }
-    let parts: Vec<&str> = t
+    let bad = || CellProblem::BadDate(raw.to_string());
+    let t: String = raw.nfkc().collect::<String>().to_lowercase();
+    // An era name or letter first: the year counts from the era's start (元年 is its first).
+    let (offset, rest) = ERAS
+        .iter()
+        .find_map(|(name, letter, base)| {
+            t.strip_prefix(name)
+                .or_else(|| t.strip_prefix(letter))
+                .map(|rest| (*base, rest.replacen("元", "1", 1)))
+        })
+        .unwrap_or((0, t.clone()));
+    let parts: Vec<&str> = rest
         .split(['/', '-', '.', '年', '月', '日'])
         .filter(|p| !p.trim().is_empty())
         .collect();
-    let bad = || CellProblem::BadDate(t.to_string());
     if parts.len() != 3 {
         return Err(bad());
     }
     let n = |p: &str| p.trim().parse::<i32>().map_err(|_| bad());
     let (y, m, d) = (n(parts[0])?, n(parts[1])?, n(parts[2])?);
+    if offset != 0 && !(1..=99).contains(&y) {
+        return Err(bad());
+    }
+    let y = y + offset;
     if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return Err(bad());
     }
@@ -131,14 +148,14 @@ pub fn device_columns() -> Vec<Column<Device>> {
             Device,
             "number",
             "管理番号",
-            ["機器番号", "資産番号", "管理no", "no"],
+            ["機器番号", "資産番号", "管理no", "no", "no."],
             number
         ),
         text!(
             Device,
             "maker",
             "メーカー",
-            ["メーカー名", "製造元", "製造者"],
+            ["メーカー名", "製造元", "製造者", "製造会社"],
             maker
         ),
         text!(Device, "os", "OS", ["オペレーティングシステム", "os名"], os),
@@ -167,14 +184,23 @@ pub fn device_columns() -> Vec<Column<Device>> {
             Device,
             "computer_name",
             "コンピュータ名",
-            ["コンピューター名", "ホスト名", "端末名", "pc名"],
+            [
+                "コンピューター名",
+                "ホスト名",
+                "端末名",
+                "pc名",
+                "機器名",
+                "機器名称",
+                "端末名称",
+                "hostname"
+            ],
             computer_name
         ),
         text!(
             Device,
             "location",
             "設置場所",
-            ["場所", "設置部署", "所在"],
+            ["場所", "設置部署", "所在", "設置場所名", "部屋"],
             location
         ),
         text!(Device, "user", "利用者", ["使用者", "利用者名"], user),
@@ -182,7 +208,7 @@ pub fn device_columns() -> Vec<Column<Device>> {
             Device,
             "registered_on",
             "登録日",
-            ["導入日", "登録年月日"],
+            ["導入日", "登録年月日", "購入日", "導入年月日", "購入年月日"],
             registered_on
         ),
         text!(Device, "status", "状態", ["ステータス", "稼働状況"], status),

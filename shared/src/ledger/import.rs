@@ -32,7 +32,7 @@ pub enum ImportError {
     #[error("行が多すぎます: {rows}行（上限 {max}行）(too many rows)")]
     TooManyRows { rows: usize, max: usize },
     #[error(
-        "見出し行に、この台帳の列がひとつもありません (no column of this ledger in the header row)"
+        "この台帳の列の見出し（管理番号・コンピュータ名・設置場所など）が、1〜20行目のどの行にも見つかりません。見出しの行を表の上のほうに置いてください (no header of this ledger in the first 20 rows)"
     )]
     NoKnownColumns,
     #[error("表計算ファイルを読めません: {0} (not a spreadsheet)")]
@@ -161,6 +161,8 @@ pub struct PreviewRow<R> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview<R> {
+    /// The header row's index in the table (title rows and blank rows above it are not data).
+    pub header: usize,
     pub rows: Vec<PreviewRow<R>>,
     /// Vendors the file names that the facility has not registered (imported with the rows).
     pub new_vendors: Vec<Vendor>,
@@ -194,17 +196,41 @@ pub trait Importable: Default + Clone {
     fn set_vendor(&mut self, _vendor: VendorId) {}
 }
 
-/// Reads every data row through the mapping. `existing` are the numbers already in the ledger.
+/// How far down a sheet the header row is looked for: hand-made workbooks put a title, a date, blank rows
+/// or notes above it.
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+/// The row of the first [`HEADER_SEARCH_ROWS`] that names the most of this ledger's columns (the first such
+/// row on a tie); `None` when no row names any.
+pub fn find_header_row<R>(columns: &[Column<R>], table: &[Vec<String>]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, row) in table.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let mut named = std::collections::BTreeSet::new();
+        for cell in row {
+            if let Some(c) = recognise(columns, cell) {
+                named.insert(c);
+            }
+        }
+        if !named.is_empty() && best.is_none_or(|(_, n)| named.len() > n) {
+            best = Some((i, named.len()));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+/// Reads every data row below `header` through the mapping. `existing` are the numbers already in the
+/// ledger.
 pub fn preview<R: Importable>(
     columns: &[Column<R>],
     table: &[Vec<String>],
+    header: usize,
     mapping: Mapping,
     context: &Context,
     existing: &[String],
 ) -> Result<Preview<R>, ImportError> {
-    if table.len() > MAX_ROWS + 1 {
+    if table.len() > MAX_ROWS + header + 1 {
         return Err(ImportError::TooManyRows {
-            rows: table.len() - 1,
+            rows: table.len() - header - 1,
             max: MAX_ROWS,
         });
     }
@@ -218,7 +244,7 @@ pub fn preview<R: Importable>(
     }
     let mut new_vendors: Vec<Vendor> = Vec::new();
     let mut rows = Vec::new();
-    for (i, cells) in table.iter().enumerate().skip(1) {
+    for (i, cells) in table.iter().enumerate().skip(header + 1) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -308,6 +334,7 @@ pub fn preview<R: Importable>(
         }
     }
     Ok(Preview {
+        header,
         rows,
         new_vendors,
         mapping,

@@ -33,7 +33,7 @@ fn devices_from(csv: &str) -> Vec<Device> {
     let table = parse_csv(&decode(csv.as_bytes()).unwrap()).unwrap();
     let cols = device_columns();
     let mapping = map_headers(&cols, &table[0]);
-    let p = preview(&cols, &table, mapping, &Context::default(), &[]).unwrap();
+    let p = preview(&cols, &table, 0, mapping, &Context::default(), &[]).unwrap();
     p.rows.into_iter().map(|r| r.row).collect()
 }
 
@@ -92,7 +92,7 @@ fn a_password_column_is_refused_and_never_read() {
     let cols = account_columns(false);
     let m = map_headers(&cols, &table[0]);
     assert_eq!(m.refused, ["パスワード", "Password"]);
-    let p = preview(&cols, &table, m, &Context::default(), &[]).unwrap();
+    let p = preview(&cols, &table, 0, m, &Context::default(), &[]).unwrap();
     let row = format!("{:?}", p.rows[0].row);
     assert!(!row.contains("secret"), "no secret stored: {row}");
     assert_eq!(p.rows[0].row.user_id, "yamada");
@@ -132,7 +132,7 @@ fn broken_quoting_and_too_many_rows_are_clear_errors() {
     let cols = device_columns();
     let m = map_headers(&cols, &unrelated[0]);
     assert_eq!(
-        preview(&cols, &unrelated, m, &Context::default(), &[]),
+        preview(&cols, &unrelated, 0, m, &Context::default(), &[]),
         Err(ImportError::NoKnownColumns)
     );
 }
@@ -143,7 +143,15 @@ fn each_rows_problems_are_shown_and_nothing_typed_is_lost() {
     let table = parse_csv(csv).unwrap();
     let cols = device_columns();
     let m = map_headers(&cols, &table[0]);
-    let p = preview(&cols, &table, m, &Context::default(), &["002".to_string()]).unwrap();
+    let p = preview(
+        &cols,
+        &table,
+        0,
+        m,
+        &Context::default(),
+        &["002".to_string()],
+    )
+    .unwrap();
     assert_eq!(p.rows.len(), 3);
     let first = &p.rows[0];
     assert!(first.problems.contains(&Problem::BadDate {
@@ -203,7 +211,7 @@ fn export_then_import_gives_back_identical_rows_in_utf8_and_shift_jis() {
     let table = parse_csv(ACCOUNTS_CSV).unwrap();
     let cols = account_columns(false);
     let m = map_headers(&cols, &table[0]);
-    let accounts: Vec<Account> = preview(&cols, &table, m, &cx, &[])
+    let accounts: Vec<Account> = preview(&cols, &table, 0, m, &cx, &[])
         .unwrap()
         .rows
         .into_iter()
@@ -212,7 +220,7 @@ fn export_then_import_gives_back_identical_rows_in_utf8_and_shift_jis() {
     let bytes = export_csv(&cols, &accounts, &cx, false).unwrap();
     let table2 = parse_csv(&decode(&bytes).unwrap()).unwrap();
     let m2 = map_headers(&cols, &table2[0]);
-    let again: Vec<Account> = preview(&cols, &table2, m2, &cx, &[])
+    let again: Vec<Account> = preview(&cols, &table2, 0, m2, &cx, &[])
         .unwrap()
         .rows
         .into_iter()
@@ -318,7 +326,7 @@ fn the_checks_name_the_rows_behind_them() {
     let table = parse_csv(ACCOUNTS_CSV).unwrap();
     let cols = account_columns(false);
     let m = map_headers(&cols, &table[0]);
-    let mut accounts: Vec<Account> = preview(&cols, &table, m, &Context::default(), &[])
+    let mut accounts: Vec<Account> = preview(&cols, &table, 0, m, &Context::default(), &[])
         .unwrap()
         .rows
         .into_iter()
@@ -341,4 +349,78 @@ fn the_checks_name_the_rows_behind_them() {
             .contains("あと4か月")
     );
     assert!(checks::months_until_r9(d("2027-04-01")).ok);
+}
+
+#[test]
+fn the_header_row_is_found_below_title_and_blank_rows() {
+    let cols = device_columns();
+    let t = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let table = t(&[
+        &["みどり薬局グループ 機器台帳（令和8年11月更新）", "", ""],
+        &["", "", ""],
+        &["作成: 薬局長", "", ""],
+        &["No.", "機器名", "設置場所"],
+        &["※ 記入例", "受付PC", "受付"],
+        &["1", "調剤PC1", "調剤室"],
+    ]);
+    assert_eq!(
+        crate::ledger::import::find_header_row(&cols, &table),
+        Some(3)
+    );
+    let m = map_headers(&cols, &table[3]);
+    let p = preview(&cols, &table, 3, m, &Context::default(), &[]).unwrap();
+    assert_eq!(p.header, 3);
+    assert_eq!(p.rows.len(), 2, "the rows below the header only");
+    assert_eq!(p.rows[1].row.computer_name, "調剤PC1");
+    assert_eq!(p.rows[1].line, 6, "lines count from the file's first row");
+    // Nothing like a header in the first 20 rows: said so.
+    let none = t(&[&["題名"], &["何か"]]);
+    assert_eq!(crate::ledger::import::find_header_row(&cols, &none), None);
+}
+
+#[test]
+fn headers_match_in_the_forms_clinics_write_them() {
+    let cols = device_columns();
+    for (header, key) in [
+        ("機器名", "computer_name"),
+        ("ﾎｽﾄ名", "computer_name"),
+        ("ＩＰアドレス", "ip_address"),
+        ("購入日", "registered_on"),
+        ("保守会社", "vendor"),
+        ("Ｏ Ｓ", "os"),
+    ] {
+        let found = crate::ledger::columns::recognise(&cols, header).map(|i| cols[i].key);
+        assert_eq!(found, Some(key), "{header}");
+    }
+    // A header that only resembles a column is not taken for it.
+    assert_eq!(crate::ledger::columns::recognise(&cols, "管理者"), None);
+}
+
+#[test]
+fn japanese_era_dates_parse() {
+    use crate::calendar::Date;
+    use crate::ledger::columns::parse_date;
+    for (text, (y, m, d)) in [
+        ("令和2年6月23日", (2020, 6, 23)),
+        ("令和元年5月1日", (2019, 5, 1)),
+        ("R2.6.23", (2020, 6, 23)),
+        ("r02/06/23", (2020, 6, 23)),
+        ("H30/4/1", (2018, 4, 1)),
+        ("平成31年4月30日", (2019, 4, 30)),
+        ("Ｒ２．６．２３", (2020, 6, 23)),
+        ("2020/06/23", (2020, 6, 23)),
+    ] {
+        assert_eq!(
+            parse_date(text).unwrap(),
+            Some(Date::new(y, m, d).unwrap()),
+            "{text}"
+        );
+    }
+    for bad in ["令和2年13月1日", "R100.1.1", "H30/4", "令和"] {
+        assert!(parse_date(bad).is_err(), "{bad}");
+    }
 }
