@@ -60,10 +60,13 @@ impl AppError {
 
 /// A screen inside its own error boundary. (Inside the screen, not around the router: Leptos gives a
 /// boundary the errors of views made while it is being built, and the router builds a screen later.)
-pub fn guarded<V: IntoView + 'static>(
-    screen: impl FnOnce() -> V + Send + 'static,
-) -> impl IntoView {
-    view! { <ErrorBoundary fallback=fallback>{screen()}</ErrorBoundary> }
+pub fn guarded<V: IntoView + 'static>(screen: impl FnOnce() -> V + Send + 'static) -> AnyView {
+    boundary(Box::new(move || screen().into_any()))
+}
+
+/// One boundary for every screen (not one copy of Leptos's boundary per screen type: the wasm is smaller).
+fn boundary(screen: Box<dyn FnOnce() -> AnyView + Send>) -> AnyView {
+    view! { <ErrorBoundary fallback=fallback>{screen()}</ErrorBoundary> }.into_any()
 }
 
 /// What the error boundary shows in place of a screen that failed: each error's title and message, and a

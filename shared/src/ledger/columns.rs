@@ -49,14 +49,69 @@ pub struct Column<R> {
     pub set: fn(&mut R, &str, &Context) -> Result<(), CellProblem>,
 }
 
-/// Header and cell comparison form: Unicode NFKC (full-width ASCII made half-width, half-width kana made
-/// full-width, ① made 1), spaces and a few marks removed, lower case.
+/// Header and cell comparison form: widths folded ([`fold_width`]), spaces and a few marks removed, lower
+/// case.
 pub fn normalise(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfkc()
+    fold_width(s)
+        .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '_' | '-' | '(' | ')'))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Half-width katakana U+FF66–U+FF9D as full-width katakana (ｦ ｧｨｩｪｫ ｬｭｮ ｯ ｰ ｱ…ﾝ).
+const HALF_WIDTH_KANA: &str = "ヲァィゥェォャュョッーアイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン";
+
+/// The width forms Japanese spreadsheets mix, folded as NFKC folds them: full-width ASCII and the ideographic
+/// space to ASCII, half-width katakana (with its separate voiced marks ﾞ ﾟ) and punctuation to full-width.
+/// Written out rather than taken from a Unicode normalisation crate: its compatibility tables would add
+/// 121 KB to the app's wasm (62 KB gzip, measured) for these few ranges.
+pub fn fold_width(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '｡' => '。',
+            '｢' => '「',
+            '｣' => '」',
+            '､' => '、',
+            '･' => '・',
+            '\u{FF66}'..='\u{FF9D}' => HALF_WIDTH_KANA
+                .chars()
+                .nth((c as u32 - 0xFF66) as usize)
+                .unwrap_or(c),
+            'ﾞ' | 'ﾟ' => {
+                // The voiced marks join the kana before them: ｶﾞ is ガ, ﾊﾟ is パ, ｳﾞ is ヴ.
+                let voiced = c == 'ﾞ';
+                let joined = out.chars().last().and_then(|last| {
+                    let step = if voiced && last == 'ウ' {
+                        return Some('ヴ');
+                    } else if voiced && "カキクケコサシスセソタチツテト".contains(last)
+                    {
+                        1
+                    } else if "ハヒフヘホ".contains(last) {
+                        if voiced { 1 } else { 2 }
+                    } else {
+                        return None;
+                    };
+                    char::from_u32(last as u32 + step)
+                });
+                match joined {
+                    Some(j) => {
+                        out.pop();
+                        out.push(j);
+                        continue;
+                    }
+                    None if voiced => '\u{3099}',
+                    None => '\u{309A}',
+                }
+            }
+            c => c,
+        };
+        out.push(c);
+    }
+    out
 }
 
 /// The Japanese eras a ledger may date by (和暦), with the Western year before each era's first year.
@@ -70,13 +125,12 @@ const ERAS: [(&str, &str, i32); 4] = [
 /// A date as people type it in a ledger: 2020/12/1, 2020-12-01, 2020.12.1, 2020年12月1日, and in the Japanese
 /// calendar 令和2年6月23日, 令和元年5月1日, R2.6.23, H30/4/1 (full-width digits too).
 pub fn parse_date(s: &str) -> Result<Option<Date>, CellProblem> {
-    use unicode_normalization::UnicodeNormalization;
     let raw = s.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     let bad = || CellProblem::BadDate(raw.to_string());
-    let t: String = raw.nfkc().collect::<String>().to_lowercase();
+    let t: String = fold_width(raw).to_lowercase();
     // An era name or letter first: the year counts from the era's start (元年 is its first).
     let (offset, rest) = ERAS
         .iter()

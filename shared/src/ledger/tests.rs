@@ -424,3 +424,18 @@ fn japanese_era_dates_parse() {
         assert!(parse_date(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn widths_fold_as_nfkc_folds_them() {
+    use crate::ledger::columns::fold_width;
+    for (from, to) in [
+        ("ﾎｽﾄ名", "ホスト名"),
+        ("ｶﾞｰｾﾞ ﾊﾟｿｺﾝ ｳﾞｪﾙﾃﾞ ﾂﾞ ﾃﾞｰﾀ", "ガーゼ パソコン ヴェルデ ヅ データ"),
+        ("ＩＰアドレス　ＰＣ１", "IPアドレス PC1"),
+        ("｢ｷｬﾉﾝ｣､ｯ", "「キャノン」、ッ"),
+        ("ｱﾞ", "ア\u{3099}"),
+        ("コンピュータ名", "コンピュータ名"),
+    ] {
+        assert_eq!(fold_width(from), to, "{from}");
+    }
+}
