@@ -1,6 +1,7 @@
 //! A 機器台帳 as clinics make it by hand: a merged title cell, a blank row and a notes row above the headers,
 //! headers in the words clinics use (機器名, 購入日, ﾎｽﾄ名 in half-width kana), real Excel dates and 和暦 dates
-//! typed as text. The header row is found without help, 機器名 fills コンピュータ名, and every date reads.
+//! typed as text. The header row is found without help, 機器名 fills コンピュータ名, every date reads, and the
+//! rows come in natural order of 管理番号 (2 before 10).
 
 use mamori_tests::{Browser, TestServer};
 
@@ -71,6 +72,12 @@ async fn a_hand_made_workbook_imports_with_its_title_rows_and_era_dates() {
     b.wait_until(
         "three devices in the ledger",
         "document.querySelector('.ledger-count')?.textContent === '3 / 3'",
+    )
+    .await;
+    // 管理番号 in natural order: 2 before 10.
+    b.wait_until(
+        "rows by number",
+        "[...document.querySelectorAll('.ledger-row')].map(r => r.querySelector('td')?.textContent.trim()).join(',') === '1,2,10'",
     )
     .await;
     for (search, shows) in [

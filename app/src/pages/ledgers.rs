@@ -12,6 +12,7 @@ use mamori_shared::ledger::checks::Finding;
 use mamori_shared::ledger::columns::{
     CellProblem, Column, Context, account_columns, device_columns,
 };
+use mamori_shared::ledger::columns::{natural_cmp, natural_key};
 use mamori_shared::ledger::import::{self, ImportError, Importable, Mapping, Preview, map_headers};
 use mamori_shared::model::FacilityKind;
 use mamori_shared::schema::ledger::{Account, Device, Row};
@@ -141,10 +142,14 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             })
             .collect();
         let (col, desc) = sort.get();
-        out.sort_by(|a, b| {
-            let o = a.1.get(col).cmp(&b.1.get(col)).then_with(|| a.0.cmp(&b.0));
-            if desc { o.reverse() } else { o }
+        // Natural order (管理番号 2 before 10, dates by date), each row's key made once.
+        out.sort_by_cached_key(|r| {
+            let cell = r.1.get(col).map_or("", String::as_str);
+            (natural_key(cell), cell.to_string(), r.0.clone())
         });
+        if desc {
+            out.reverse();
+        }
         Arc::new(out)
     });
     // The states present in the ledger, for the filter.
@@ -221,7 +226,9 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     // Export: the table is made here, the file by the spreadsheet worker.
     let export = move |format: &'static str| {
         let columns = R::columns(facility_kind(ws));
-        let rows: Vec<R> = rows.get_untracked().values().cloned().collect();
+        // In the ledger's order: by number, as people read it.
+        let mut rows: Vec<R> = rows.get_untracked().values().cloned().collect();
+        rows.sort_by(|a, b| natural_cmp(a.number(), b.number()));
         let table = import::export_table(&columns, &rows, &context(ws));
         leptos::task::spawn_local(async move {
             let (made, ext, mime) = match format {

@@ -439,3 +439,21 @@ fn widths_fold_as_nfkc_folds_them() {
         assert_eq!(fold_width(from), to, "{from}");
     }
 }
+
+#[test]
+fn numbers_and_dates_sort_as_people_read_them() {
+    use crate::ledger::columns::natural_cmp;
+    let mut numbers = vec![
+        "10", "PC-10", "2", "PC-2", "1", "PC-002", "ＰＣ-3", "100", "",
+    ];
+    numbers.sort_by(|a, b| natural_cmp(a, b));
+    assert_eq!(
+        numbers,
+        [
+            "", "1", "2", "10", "100", "PC-002", "PC-2", "ＰＣ-3", "PC-10"
+        ]
+    );
+    let mut dates = vec!["2024/04/01", "2018/12/31", "2020/06/23"];
+    dates.sort_by(|a, b| natural_cmp(a, b));
+    assert_eq!(dates, ["2018/12/31", "2020/06/23", "2024/04/01"]);
+}
