@@ -1,7 +1,7 @@
 //! A 機器台帳 as clinics make it by hand: a merged title cell, a blank row and a notes row above the headers,
 //! headers in the words clinics use (機器名, 購入日, ﾎｽﾄ名 in half-width kana), real Excel dates and 和暦 dates
 //! typed as text. The header row is found without help, 機器名 fills コンピュータ名, every date reads, and the
-//! rows come in natural order of 管理番号 (2 before 10).
+//! rows come in natural order of 管理番号 (2 before 10). A file with no number or name column is not imported.
 
 use mamori_tests::{Browser, TestServer};
 
@@ -61,6 +61,20 @@ async fn a_hand_made_workbook_imports_with_its_title_rows_and_era_dates() {
     let file = dir.path().join("機器台帳.xlsx");
     std::fs::write(&file, hand_made_workbook()).unwrap();
     b.goto(&format!("{}/ledgers/devices", server.url)).await;
+
+    // A file without a number or a name: the preview says so and 取り込む stays off.
+    let nameless = dir.path().join("場所だけ.csv");
+    std::fs::write(&nameless, "設置場所,OS\n受付,Windows 11\n").unwrap();
+    let input = b.wait(".import-file").await;
+    input.send_keys(nameless.to_str().unwrap()).await.unwrap();
+    b.wait(".no-identifier").await;
+    b.wait_until(
+        "取り込む is off",
+        "document.querySelector('.confirm-import').disabled === true",
+    )
+    .await;
+    b.click(".cancel-import").await;
+
     let input = b.wait(".import-file").await;
     input.send_keys(file.to_str().unwrap()).await.unwrap();
     let summary = b.wait(".import-summary").await.text().await.unwrap();

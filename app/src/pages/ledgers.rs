@@ -357,6 +357,8 @@ fn ImportPreview<R: LedgerKind>(
     let headers = table[header].clone();
     let mapping = p.mapping.clone();
     let with_problems = p.with_problems();
+    // Rows nobody can tell apart are not imported: a number or a name must be among the columns.
+    let identified = p.mapping.identifies(&columns);
     let total = p.rows.len();
     let rows: Vec<R> = p.rows.iter().map(|r| r.row.clone()).collect();
     let new_vendors = p.new_vendors.clone();
@@ -409,6 +411,12 @@ fn ImportPreview<R: LedgerKind>(
                         mapping.refused.join("、")
                     )}</p>
                 })}
+                {(!identified).then(|| view! {
+                    <p class="banner banner-error no-identifier" role="alert">{tr!(
+                        "管理番号（またはコンピュータ名・ユーザーID）の列を下で選んでください。どの行がどの機器か分からないままでは取り込めません。",
+                        "Choose the column with the number (or computer name, user ID) below: rows that cannot be told apart are not imported."
+                    )}</p>
+                })}
                 <ul class="column-map">
                     {headers.iter().enumerate().map(|(i, h)| {
                         let current = mapping.columns[i];
@@ -444,7 +452,7 @@ fn ImportPreview<R: LedgerKind>(
                 </ol>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="row-actions">
-                    <button class="button primary confirm-import" disabled=move || importing.get() on:click=confirm>{move || if importing.get() {
+                    <button class="button primary confirm-import" disabled=move || importing.get() || !identified on:click=confirm>{move || if importing.get() {
                         format!("{}（{total}行）", tr!("取り込み中…", "Importing…")())
                     } else {
                         format!("{}（{total}行）", tr!("取り込む", "Import")())

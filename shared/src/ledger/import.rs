@@ -93,6 +93,21 @@ pub struct Mapping {
     pub unknown: Vec<String>,
 }
 
+/// The columns that say which row is which (管理番号 or コンピュータ名 in the 機器台帳, No. or ユーザーID in the
+/// 利用者ID台帳): an import maps at least one, or its rows could not be told apart or found again.
+pub const IDENTIFYING: &[&str] = &["number", "computer_name", "no", "user_id"];
+
+impl Mapping {
+    /// Whether one of the file's columns fills an identifying column ([`IDENTIFYING`]).
+    pub fn identifies<R>(&self, columns: &[Column<R>]) -> bool {
+        self.columns.iter().flatten().any(|c| {
+            columns
+                .get(*c)
+                .is_some_and(|c| IDENTIFYING.contains(&c.key))
+        })
+    }
+}
+
 /// Recognises a header row; the person may change the result before previewing.
 pub fn map_headers<R>(columns: &[Column<R>], headers: &[String]) -> Mapping {
     let mut mapping = Mapping {

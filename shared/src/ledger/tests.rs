@@ -457,3 +457,14 @@ fn numbers_and_dates_sort_as_people_read_them() {
     dates.sort_by(|a, b| natural_cmp(a, b));
     assert_eq!(dates, ["2018/12/31", "2020/06/23", "2024/04/01"]);
 }
+
+#[test]
+fn an_import_needs_a_column_that_tells_rows_apart() {
+    let cols = device_columns();
+    let headers = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(!map_headers(&cols, &headers(&["設置場所", "OS"])).identifies(&cols));
+    assert!(map_headers(&cols, &headers(&["設置場所", "機器名"])).identifies(&cols));
+    assert!(map_headers(&cols, &headers(&["管理番号"])).identifies(&cols));
+    let accounts = crate::ledger::columns::account_columns(false);
+    assert!(map_headers(&accounts, &headers(&["ユーザーID"])).identifies(&accounts));
+}
