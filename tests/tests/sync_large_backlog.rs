@@ -37,14 +37,26 @@ async fn a_backlog_over_the_cap_goes_in_batches_and_arrives_whole() {
         .iter()
         .map(|c| c.raw_bytes().to_vec())
         .collect();
+    let attacked = DocumentId::generate();
     let mut raw = Attacker::connect(&server.url, None, None).await;
-    let answer = raw
-        .send(DocumentId::generate(), sync_message(doc.get_heads(), all))
-        .await;
+    let answer = raw.send(attacked, sync_message(doc.get_heads(), all)).await;
     assert!(
         matches!(&answer, Answer::Error(e) if e.contains("several messages")),
         "{answer:?}"
     );
+    // Nothing of it was kept: another peer asking for that document finds none.
+    let mut probe = Attacker::connect(&server.url, None, None).await;
+    let answer = probe
+        .send(attacked, sync_message(Vec::new(), Vec::new()))
+        .await;
+    assert!(
+        matches!(answer, Answer::Unavailable | Answer::Sync(_)),
+        "{answer:?}"
+    );
+    if let Answer::Sync(reply) = answer {
+        let reply = automerge::sync::Message::decode(&reply).unwrap();
+        assert!(reply.heads.is_empty(), "the refused changes were kept");
+    }
 
     // The sync core sends it in batches: every change arrives, and a second device gets the document.
     let id = DocumentId::generate();
