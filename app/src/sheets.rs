@@ -1,11 +1,13 @@
 //! The spreadsheet worker (`app/sheets`), started the first time someone imports or exports a ledger
-//! file: reading .xlsx and CSV (UTF-8 or Shift_JIS) into a table of strings, and writing .xlsx or CSV from
+//! file: reading .xlsx, .xls and CSV (UTF-8 or Shift_JIS) into a table of strings, and writing .xlsx or CSV from
 //! one. The main app never carries calamine, rust_xlsxwriter, the CSV reader or Shift_JIS tables; the
 //! worker is precached by the service worker like every file of the build, so it works offline.
 
 use std::cell::RefCell;
 
 use crate::error::AppError;
+use mamori_shared::export::Cell;
+use mamori_shared::ledger::import::Sheet;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -80,8 +82,8 @@ async fn ask(request: js_sys::Array) -> Result<(String, JsValue), AppError> {
     Ok((kind, value))
 }
 
-/// A ledger file (.xlsx or CSV) as a table of strings, the header row first.
-pub async fn read(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, AppError> {
+/// A ledger file's sheets (.xlsx, .xls, or CSV as one sheet), each a table of strings.
+pub async fn read(name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, AppError> {
     let request = js_sys::Array::of3(
         &JsValue::from_str("read"),
         &JsValue::from_str(name),
@@ -101,8 +103,8 @@ async fn make(op: &str, json: String) -> Result<Vec<u8>, AppError> {
     Ok(js_sys::Uint8Array::new(&value).to_vec())
 }
 
-/// An .xlsx workbook of one sheet.
-pub async fn xlsx(sheet: &str, table: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+/// An .xlsx workbook of one sheet, numbers and dates typed.
+pub async fn xlsx(sheet: &str, table: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
     make(
         "xlsx",
         serde_json::to_string(&(sheet, table)).map_err(|e| AppError::Sheet(e.to_string()))?,
@@ -111,7 +113,7 @@ pub async fn xlsx(sheet: &str, table: &[Vec<String>]) -> Result<Vec<u8>, AppErro
 }
 
 /// CSV: UTF-8 with a BOM, or Shift_JIS.
-pub async fn csv(shift_jis: bool, table: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+pub async fn csv(shift_jis: bool, table: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
     make(
         "csv",
         serde_json::to_string(&(shift_jis, table)).map_err(|e| AppError::Sheet(e.to_string()))?,

@@ -23,7 +23,7 @@ mod persistence;
 mod set_aside;
 pub use checklists::{AnswerProblem, ChecklistView, checklist_title};
 pub use incidents::ChartView;
-pub use ledgers::{account_finding, device_finding};
+pub use ledgers::{Imported, account_finding, device_finding};
 
 /// Whether what is on screen is on the device.
 #[derive(Debug, Clone, PartialEq)]

@@ -66,6 +66,10 @@ pub enum SchemaError {
     DifferentForms,
     #[error("could not encode a row: {0}")]
     Encode(String),
+    #[error(
+        "取り込みの間にこの端末で台帳が変更されたため、取り込みませんでした。もう一度取り込んでください (the document was changed here during the import)"
+    )]
+    ChangedMeanwhile,
 }
 
 /// A protocol frame that cannot be accepted.

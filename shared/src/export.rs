@@ -7,6 +7,43 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Date;
+
+/// One cell of a typed export: a workbook keeps numbers as numbers and dates as Excel dates, as the file
+/// the ledger came from had them; CSV writes all three as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Date(Date),
+}
+
+impl Cell {
+    /// Text that reads as a plain number written the way a spreadsheet writes it ("42", "3.5"; not "007",
+    /// "2.0", "1e3" or an IP address) is a number; everything else stays text, neutralised ([`neutralise`]).
+    pub fn from_text(text: &str) -> Cell {
+        let canonical = text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && n.abs() < 1e15 && n.to_string() == text);
+        match canonical {
+            Some(n) => Cell::Number(n),
+            None => Cell::Text(neutralise(text).into_owned()),
+        }
+    }
+
+    /// The cell as CSV writes it (dates as 2020/12/01, which Excel reads as a date).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => format!("{:04}/{:02}/{:02}", d.year(), d.month(), d.day()),
+        }
+    }
+}
+
 /// The characters a spreadsheet may read as the start of a formula.
 const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 

@@ -28,12 +28,6 @@ impl import::Importable for Device {
         self.description = join_note(&self.description, note);
     }
 
-    fn vendor_cell(columns: &[Option<usize>], cells: &[String], keys: &[&str]) -> Option<String> {
-        let vendor = keys.iter().position(|k| *k == "vendor")?;
-        let at = columns.iter().position(|c| *c == Some(vendor))?;
-        cells.get(at).cloned()
-    }
-
     fn set_vendor(&mut self, vendor: VendorId) {
         self.vendor_id = Some(vendor);
     }

@@ -1,4 +1,5 @@
-//! Excel workbooks (.xlsx) as the ledgers see them: a table of strings in, a table of strings out.
+//! Excel workbooks (.xlsx, and .xls for older files) as the ledgers see them: sheets of strings in, a typed
+//! table out.
 //!
 //! Reading and writing spreadsheets takes more code than the rest of the app's features together
 //! (calamine, rust_xlsxwriter and a zip implementation), so it lives in its own wasm module that the app
@@ -8,31 +9,50 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Reader, Xls, Xlsx};
+use mamori_shared::export::Cell;
+pub use mamori_shared::ledger::import::Sheet;
 use thiserror::Error;
 
 /// More rows than any ledger import takes (the import refuses it with a clear message, before the sheet
 /// is copied row by row).
 pub const MAX_ROWS: usize = 20_001;
+/// The most rows all of a workbook's sheets may hold together: a workbook keeps the ledger beside a few
+/// other sheets (a history, a list of rooms), never dozens of full ones.
+pub const MAX_WORKBOOK_ROWS: usize = 3 * MAX_ROWS;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SheetError {
     #[error("Excel ファイル（.xlsx）として読めません: {0} (not an .xlsx workbook)")]
     NotAWorkbook(String),
+    #[error("古い形式の Excel ファイル（.xls）として読めません: {0} (not an .xls workbook)")]
+    NotAnXls(String),
     #[error("ブックにシートがありません (the workbook has no sheet)")]
     NoSheet,
     #[error("行が多すぎます: {rows}行（上限 {max}行）(too many rows)")]
     TooManyRows { rows: usize, max: usize },
+    #[error(
+        "シート「{sheet}」の行が多すぎます（{rows}行、上限 {max}行）。台帳のシートだけを別のファイルに保存して取り込んでください (a sheet has too many rows)"
+    )]
+    SheetTooLarge {
+        sheet: String,
+        rows: usize,
+        max: usize,
+    },
+    #[error(
+        "ブック全体の行が多すぎます（上限 {max}行）。台帳のシートだけを別のファイルに保存して取り込んでください (the workbook has too many rows)"
+    )]
+    WorkbookTooLarge { max: usize },
     #[error("Excel ファイルを書き出せません: {0} (could not write the workbook)")]
     Write(String),
 }
 
-/// The first sheet's cells as text, the way a person reads them: dates as 2024/04/01, whole numbers
-/// without a decimal point.
-pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
-    // A sheet declares its size up front (<dimension ref="A1:L100001"/>): refuse an oversized one before
+/// Every sheet of an .xlsx workbook, in the workbook's order.
+pub fn read(bytes: &[u8]) -> Result<Vec<Sheet>, SheetError> {
+    // Each sheet declares its size up front (<dimension ref="A1:L100001"/>): refuse an oversized one before
     // the workbook's shared strings (all of them, for every sheet) are read into memory.
-    if let Some(rows) = declared_rows(bytes)
+    let declared = declared_rows(bytes);
+    if let Some(rows) = declared.iter().copied().max()
         && rows > MAX_ROWS
     {
         return Err(SheetError::TooManyRows {
@@ -40,65 +60,140 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
             max: MAX_ROWS - 1,
         });
     }
+    if declared.iter().sum::<usize>() > MAX_WORKBOOK_ROWS {
+        return Err(SheetError::WorkbookTooLarge {
+            max: MAX_WORKBOOK_ROWS,
+        });
+    }
     let bad = |e: calamine::XlsxError| SheetError::NotAWorkbook(e.to_string());
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(bad)?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or(SheetError::NoSheet)?;
-    // Cell by cell, so a sheet of a hundred thousand rows is refused as soon as it passes the limit
-    // instead of being held whole in a tablet's memory first.
-    let mut cells = book.worksheet_cells_reader(&sheet).map_err(bad)?;
-    let mut table: Vec<Vec<String>> = Vec::new();
-    while let Some(cell) = cells.next_cell().map_err(bad)? {
-        let (row, col) = cell.get_position();
-        let (row, col) = (row as usize, col as usize);
-        if row >= MAX_ROWS {
-            return Err(SheetError::TooManyRows {
-                rows: row,
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NoSheet);
+    }
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut total = 0;
+    for name in names {
+        // Cell by cell, so a sheet of a hundred thousand rows is refused as soon as it passes the limit
+        // instead of being held whole in a tablet's memory first.
+        let mut cells = book.worksheet_cells_reader(&name).map_err(bad)?;
+        let mut table: Vec<Vec<String>> = Vec::new();
+        while let Some(cell) = cells.next_cell().map_err(bad)? {
+            let (row, col) = cell.get_position();
+            let (row, col) = (row as usize, col as usize);
+            if row >= MAX_ROWS {
+                return Err(SheetError::SheetTooLarge {
+                    sheet: name,
+                    rows: row,
+                    max: MAX_ROWS - 1,
+                });
+            }
+            if table.len() <= row {
+                if total + row + 1 > MAX_WORKBOOK_ROWS {
+                    return Err(SheetError::WorkbookTooLarge {
+                        max: MAX_WORKBOOK_ROWS,
+                    });
+                }
+                table.resize_with(row + 1, Vec::new);
+            }
+            let line = &mut table[row];
+            if line.len() <= col {
+                line.resize(col + 1, String::new());
+            }
+            line[col] = text(&Data::from(cell.get_value().clone()));
+        }
+        drop(cells);
+        total += table.len();
+        sheets.push(Sheet { name, rows: table });
+    }
+    Ok(sheets)
+}
+
+/// Every sheet of an .xls workbook (the binary format of Excel 97–2003, which clinics still keep). Its
+/// format caps a sheet at 65,536 rows, so each is read whole and then measured.
+pub fn read_xls(bytes: &[u8]) -> Result<Vec<Sheet>, SheetError> {
+    let bad = |e: calamine::XlsError| SheetError::NotAnXls(e.to_string());
+    let mut book = Xls::new(Cursor::new(bytes)).map_err(bad)?;
+    let names = book.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NoSheet);
+    }
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut total = 0;
+    for name in names {
+        let range = book.worksheet_range(&name).map_err(bad)?;
+        let (height, width) = match (range.start(), range.end()) {
+            (Some(_), Some((rows, cols))) => (rows as usize + 1, cols as usize + 1),
+            _ => (0, 0),
+        };
+        if height > MAX_ROWS {
+            return Err(SheetError::SheetTooLarge {
+                sheet: name,
+                rows: height - 1,
                 max: MAX_ROWS - 1,
             });
         }
-        if table.len() <= row {
-            table.resize_with(row + 1, Vec::new);
+        total += height;
+        if total > MAX_WORKBOOK_ROWS {
+            return Err(SheetError::WorkbookTooLarge {
+                max: MAX_WORKBOOK_ROWS,
+            });
         }
-        let line = &mut table[row];
-        if line.len() <= col {
-            line.resize(col + 1, String::new());
+        // Absolute positions, as for .xlsx: a sheet whose data starts at C3 keeps its blank rows and
+        // columns, so line numbers and column letters match what the person sees in Excel.
+        let mut table = vec![Vec::new(); height];
+        for (row, col, cell) in range.used_cells() {
+            let (row, col) = (
+                row + range.start().map_or(0, |s| s.0 as usize),
+                col + range.start().map_or(0, |s| s.1 as usize),
+            );
+            let line = &mut table[row];
+            if line.len() <= col {
+                line.resize((col + 1).min(width), String::new());
+            }
+            line[col] = text(cell);
         }
-        line[col] = text(&Data::from(cell.get_value().clone()));
+        sheets.push(Sheet { name, rows: table });
     }
-    Ok(table)
+    Ok(sheets)
 }
 
-/// The last row the first worksheet part declares in its `<dimension>`, if it says.
-fn declared_rows(bytes: &[u8]) -> Option<usize> {
+/// The last row each worksheet part declares in its `<dimension>`, for those that say.
+fn declared_rows(bytes: &[u8]) -> Vec<usize> {
     use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut names: Vec<String> = zip
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
         .filter(|n| n.starts_with("xl/worksheets/sheet") && n.ends_with(".xml"))
         .map(|n| n.into_owned())
         .collect();
-    names.sort_by_key(|n| (n.len(), n.clone()));
-    let mut head = vec![0u8; 4096];
-    let mut part = zip.by_name(names.first()?).ok()?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match part.read(&mut head[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => filled += n,
+    let mut out = Vec::new();
+    for name in names {
+        let Ok(mut part) = zip.by_name(&name) else {
+            continue;
+        };
+        let mut head = vec![0u8; 4096];
+        let mut filled = 0;
+        while filled < head.len() {
+            match part.read(&mut head[filled..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => filled += n,
+            }
         }
+        let head = String::from_utf8_lossy(&head[..filled]);
+        let rows: Option<usize> = head.find("<dimension ref=\"").and_then(|at| {
+            let reference = head[at + "<dimension ref=\"".len()..].split('"').next()?;
+            let last = reference.rsplit(':').next()?;
+            last.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .parse()
+                .ok()
+        });
+        out.extend(rows);
     }
-    let head = String::from_utf8_lossy(&head[..filled]);
-    let at = head.find("<dimension ref=\"")? + "<dimension ref=\"".len();
-    let reference = head[at..].split('"').next()?;
-    let last = reference.rsplit(':').next()?;
-    last.trim_start_matches(|c: char| c.is_ascii_alphabetic())
-        .parse()
-        .ok()
+    out
 }
 
 fn text(cell: &Data) -> String {
@@ -131,11 +226,25 @@ fn serial_date(serial: f64) -> String {
     }
 }
 
-/// A ledger file's table, whatever it is: an .xlsx workbook (by its zip signature or name), else CSV text in
-/// UTF-8 or Shift_JIS. Errors are the person's to read.
-pub fn read_any(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    if bytes.starts_with(b"PK\x03\x04") || name.to_lowercase().ends_with(".xlsx") {
+/// The signature every OLE2 compound file (an .xls workbook) starts with.
+const OLE2: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// A ledger file's sheets, whatever it is: an .xlsx workbook (by its zip signature), an .xls workbook (by
+/// its OLE2 signature), else CSV text in UTF-8 or Shift_JIS, as one sheet named after the file. A file
+/// named .xls or .xlsx that is neither is refused, never read as text. Errors are the person's to read.
+pub fn read_any(name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+    let lower = name.to_lowercase();
+    if bytes.starts_with(b"PK\x03\x04") {
         return read(bytes).map_err(|e| e.to_string());
+    }
+    if bytes.starts_with(OLE2) {
+        return read_xls(bytes).map_err(|e| e.to_string());
+    }
+    if lower.ends_with(".xlsx") {
+        return Err(SheetError::NotAWorkbook("no zip signature".into()).to_string());
+    }
+    if lower.ends_with(".xls") {
+        return Err(SheetError::NotAnXls("no OLE2 signature".into()).to_string());
     }
     use mamori_shared::ledger::import::{decode, parse_csv};
     let table = decode(bytes)
@@ -144,27 +253,47 @@ pub fn read_any(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     if table.is_empty() {
         return Err(mamori_shared::ledger::import::ImportError::Empty.to_string());
     }
-    Ok(table)
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    Ok(vec![Sheet {
+        name: stem.to_string(),
+        rows: table,
+    }])
 }
 
-/// A workbook with one sheet holding `rows` as text (the first row is the header row), so reading it back
-/// gives exactly the same table.
-pub fn write(sheet: &str, rows: &[Vec<String>]) -> Result<Vec<u8>, SheetError> {
+/// A workbook with one sheet holding `rows` (the first row is the header row, bold and frozen), numbers as
+/// numbers and dates as Excel dates, so reading it back gives the same table.
+pub fn write(sheet: &str, rows: &[Vec<Cell>]) -> Result<Vec<u8>, SheetError> {
     let err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(sheet).map_err(err)?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy/mm/dd");
     for (r, row) in rows.iter().enumerate() {
-        for (c, value) in row.iter().enumerate() {
-            if value.is_empty() {
-                continue;
-            }
-            if r == 0 {
-                ws.write_string_with_format(r as u32, c as u16, value, &bold)
+        let r = r as u32;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(t) if t.is_empty() => {}
+                Cell::Text(t) if r == 0 => {
+                    ws.write_string_with_format(r, c, t, &bold).map_err(err)?;
+                }
+                Cell::Text(t) => {
+                    ws.write_string(r, c, t).map_err(err)?;
+                }
+                Cell::Number(n) => {
+                    ws.write_number(r, c, *n).map_err(err)?;
+                }
+                Cell::Date(d) => {
+                    let d = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        d.year() as u16,
+                        d.month(),
+                        d.day(),
+                    )
                     .map_err(err)?;
-            } else {
-                ws.write_string(r as u32, c as u16, value).map_err(err)?;
+                    ws.write_datetime_with_format(r, c, &d, &date)
+                        .map_err(err)?;
+                }
             }
         }
     }
@@ -189,8 +318,12 @@ mod tests {
                 "メンテナンス, \"予備\"".into(),
             ],
         ];
-        let bytes = write("機器台帳", &rows).unwrap();
-        let back = read(&bytes).unwrap();
+        let cells: Vec<Vec<Cell>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect())
+            .collect();
+        let bytes = write("機器台帳", &cells).unwrap();
+        let back = read(&bytes).unwrap().remove(0).rows;
         // Trailing empty cells are not stored; pad as the importer does.
         let pad = |t: Vec<Vec<String>>| -> Vec<Vec<String>> {
             t.into_iter()
@@ -363,7 +496,7 @@ mod tests {
 
         let cols = device_columns();
         let import = |bytes: &[u8]| {
-            let table = read(bytes).unwrap();
+            let table = read(bytes).unwrap().remove(0).rows;
             let m = map_headers(&cols, &table[0]);
             let p = preview(&cols, &table, 0, m, &cx, &[]).unwrap();
             assert!(p.rows.iter().all(|r| r.problems.is_empty()), "{:?}", p.rows);
@@ -383,7 +516,7 @@ mod tests {
 
         let cols = account_columns(false);
         let import = |bytes: &[u8]| {
-            let table = read(bytes).unwrap();
+            let table = read(bytes).unwrap().remove(0).rows;
             let m = map_headers(&cols, &table[0]);
             preview(&cols, &table, 0, m, &cx, &[])
                 .unwrap()
@@ -403,9 +536,11 @@ mod tests {
 
     #[test]
     fn a_sheet_over_the_row_limit_is_refused() {
-        let rows: Vec<Vec<String>> = (0..=MAX_ROWS).map(|i| vec![i.to_string()]).collect();
+        let rows: Vec<Vec<Cell>> = (0..=MAX_ROWS)
+            .map(|i| vec![Cell::Number(i as f64)])
+            .collect();
         let bytes = write("big", &rows).unwrap();
-        assert_eq!(declared_rows(&bytes), Some(MAX_ROWS + 1));
+        assert_eq!(declared_rows(&bytes), [MAX_ROWS + 1]);
         assert!(matches!(read(&bytes), Err(SheetError::TooManyRows { .. })));
     }
 
@@ -419,5 +554,194 @@ mod tests {
             read(b"not a zip at all"),
             Err(SheetError::NotAWorkbook(_))
         ));
+    }
+
+    /// A workbook as clinics make them: a notes sheet first, then the ledger under a merged title cell, a
+    /// date line and a blank row, headers in full-width characters and Japanese synonyms, a notes row under
+    /// them, numbers and real Excel dates, and columns the ledger does not have. Previewed and imported
+    /// right; exported with its numbers, dates and order kept; imported again, the same rows.
+    #[test]
+    fn a_hand_made_workbook_is_read_and_round_trips_with_types() {
+        use mamori_shared::ledger::columns::{Context, device_columns, natural_cmp};
+        use mamori_shared::ledger::import::{
+            Target, export_table, find_sheet, map_headers, preview,
+        };
+        use mamori_shared::schema::ledger::Device;
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+        let mut book = Workbook::new();
+        let notes = book.add_worksheet();
+        notes.set_name("更新履歴").unwrap();
+        notes.write_string(0, 0, "2026/11/01 作成").unwrap();
+        let ws = book.add_worksheet();
+        ws.set_name("機器台帳").unwrap();
+        ws.merge_range(
+            0,
+            0,
+            0,
+            6,
+            "みどり薬局グループ 機器台帳（令和8年11月更新）",
+            &Format::new(),
+        )
+        .unwrap();
+        ws.write_string(1, 0, "作成: 薬局長").unwrap();
+        let headers = [
+            "Ｎｏ．",
+            "機器名",
+            "種別",
+            "型番",
+            "設置場所",
+            "ＯＳ",
+            "管理者",
+            "購入日",
+            "保守業者",
+            "資産区分",
+        ];
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string(3, c as u16, *h).unwrap();
+        }
+        ws.write_string(4, 0, "※ 1台につき1行").unwrap();
+        let date = Format::new().set_num_format("yyyy/m/d");
+        type Row<'a> = (f64, &'a str, &'a str, (u16, u8, u8));
+        let rows: [Row; 3] = [
+            (10.0, "調剤PC10", "Win11", (2024, 4, 1)),
+            (2.0, "受付PC2", "Windows 8", (2014, 10, 1)),
+            (1.0, "レセコン1", "Win10", (2020, 6, 23)),
+        ];
+        for (i, (n, name, os, (y, m, d))) in rows.iter().enumerate() {
+            let r = 5 + i as u32;
+            ws.write_number(r, 0, *n).unwrap();
+            ws.write_string(r, 1, *name).unwrap();
+            ws.write_string(r, 2, "端末PC").unwrap();
+            ws.write_string(r, 3, "OptiPlex 3000").unwrap();
+            ws.write_string(r, 4, "調剤室").unwrap();
+            ws.write_string(r, 5, *os).unwrap();
+            ws.write_string(r, 6, "薬局長").unwrap();
+            let when = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+            ws.write_datetime_with_format(r, 7, &when, &date).unwrap();
+            ws.write_string(r, 8, "さくら保守").unwrap();
+            ws.write_string(r, 9, "リース").unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+
+        let cols = device_columns();
+        let cx = Context::default();
+        let import = |bytes: &[u8]| {
+            let sheets = read_any("台帳.xlsx", bytes).unwrap();
+            let tables: Vec<&[Vec<String>]> = sheets.iter().map(|s| s.rows.as_slice()).collect();
+            let (sheet, header) = find_sheet(&cols, &tables);
+            let table = &sheets[sheet].rows;
+            let m = map_headers(&cols, &table[header]);
+            (
+                sheet,
+                header,
+                m.clone(),
+                preview(&cols, table, header, m, &cx, &[]).unwrap(),
+            )
+        };
+        let (sheet, header, m, p) = import(&bytes);
+        assert_eq!((sheet, header), (1, 3), "the second sheet, the fourth row");
+        assert_eq!(p.notes_rows, [5]);
+        let key = |t: Target| match t {
+            Target::Column(i) => Some(cols[i].key),
+            _ => None,
+        };
+        assert_eq!(key(m.targets[0]), Some("number"), "Ｎｏ． folds to No.");
+        assert_eq!(key(m.targets[1]), Some("computer_name"));
+        assert_eq!(key(m.targets[3]), Some("model"));
+        assert_eq!(key(m.targets[5]), Some("os"), "ＯＳ");
+        assert_eq!(m.targets[6], Target::Extra, "管理者 is not 利用者…");
+        assert_eq!(
+            m.guesses[6].map(|i| cols[i].key),
+            Some("user"),
+            "…but offered"
+        );
+        assert_eq!(m.extras(), ["管理者", "資産区分"]);
+        let first: Vec<Device> = p.rows.iter().map(|r| r.row.clone()).collect();
+        assert_eq!(first.len(), 3);
+        assert_eq!(first[0].number, "10");
+        assert_eq!(first[1].computer_name, "受付PC2");
+        assert_eq!(first[1].registered_on.unwrap().iso(), "2014-10-01");
+        assert_eq!(first[2].model, "OptiPlex 3000");
+        assert_eq!(first[2].extra["資産区分"], "リース");
+        assert_eq!(first[2].extra["管理者"], "薬局長");
+        assert_eq!(p.new_vendors.len(), 1);
+
+        // Exported in the ledger's order (管理番号 1, 2, 10), numbers and dates typed.
+        let mut ordered = first.clone();
+        ordered.sort_by(|a, b| natural_cmp(&a.number, &b.number));
+        let out = write("機器台帳", &export_table(&cols, &ordered, &cx)).unwrap();
+        let mut xlsx = Xlsx::new(Cursor::new(out.as_slice())).unwrap();
+        let range = xlsx.worksheet_range("機器台帳").unwrap();
+        let registered = cols.iter().position(|c| c.key == "registered_on").unwrap();
+        assert_eq!(
+            range.get((1, 0)),
+            Some(&Data::Float(1.0)),
+            "a number stays a number"
+        );
+        assert_eq!(
+            range.get((3, 0)),
+            Some(&Data::Float(10.0)),
+            "in the ledger's order"
+        );
+        assert!(
+            matches!(range.get((1, registered)), Some(Data::DateTime(_))),
+            "a date stays a date: {:?}",
+            range.get((1, registered))
+        );
+        let strip = |rows: Vec<Device>| -> Vec<Device> {
+            rows.into_iter()
+                .map(|r| Device {
+                    id: String::new(),
+                    vendor_id: None,
+                    ..r
+                })
+                .collect()
+        };
+        let (_, header, _, again) = import(&out);
+        assert_eq!(header, 0);
+        let again: Vec<Device> = again.rows.into_iter().map(|r| r.row).collect();
+        assert_eq!(
+            strip(again),
+            strip(ordered),
+            "the same rows, extras included"
+        );
+    }
+
+    /// An .xls workbook (Excel 97–2003, made by `tests/fixtures/make-xls.py`) is read as a workbook: its
+    /// sheets, a real date, a whole number, 和暦 dates as text that the ledger then reads.
+    #[test]
+    fn an_xls_workbook_is_read_as_a_workbook() {
+        use mamori_shared::ledger::columns::{Context, device_columns};
+        use mamori_shared::ledger::import::{find_sheet, map_headers, preview};
+        let bytes = include_bytes!("../../../tests/fixtures/devices.xls");
+        let sheets = read_any("devices.xls", bytes).unwrap();
+        let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["メモ", "機器台帳"]);
+        let table = &sheets[1].rows;
+        assert_eq!(table[3][0], "1", "a whole number without a decimal point");
+        assert_eq!(table[3][4], "2015/04/01", "a real date");
+        let cols = device_columns();
+        let tables: Vec<&[Vec<String>]> = sheets.iter().map(|s| s.rows.as_slice()).collect();
+        assert_eq!(find_sheet(&cols, &tables), (1, 2));
+        let m = map_headers(&cols, &table[2]);
+        let p = preview(&cols, table, 2, m, &Context::default(), &[]).unwrap();
+        let dates: Vec<String> = p
+            .rows
+            .iter()
+            .map(|r| r.row.registered_on.unwrap().iso())
+            .collect();
+        assert_eq!(dates, ["2015-04-01", "2020-06-23", "2018-04-01"]);
+        assert_eq!(p.rows[2].row.model, "PowerEdge T30");
+    }
+
+    #[test]
+    fn a_file_named_as_a_workbook_that_is_not_one_is_refused_not_read_as_text() {
+        let e = read_any("台帳.xls", "管理番号,機器名\n1,PC".as_bytes()).unwrap_err();
+        assert!(e.contains(".xls"), "{e}");
+        let e = read_any("台帳.xlsx", b"plain text").unwrap_err();
+        assert!(e.contains(".xlsx"), "{e}");
+        let csv = read_any("台帳.csv", "管理番号,機器名\n1,PC".as_bytes()).unwrap();
+        assert_eq!(csv[0].name, "台帳");
     }
 }

@@ -13,13 +13,15 @@ use mamori_shared::ledger::columns::{
     CellProblem, Column, Context, account_columns, device_columns,
 };
 use mamori_shared::ledger::columns::{natural_cmp, natural_key};
-use mamori_shared::ledger::import::{self, ImportError, Importable, Mapping, Preview, map_headers};
+use mamori_shared::ledger::import::{
+    self, ImportError, Importable, Mapping, Preview, Sheet, Target, map_headers,
+};
 use mamori_shared::model::FacilityKind;
 use mamori_shared::schema::ledger::{Account, Device, Row};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::state::{Workspace, today, use_workspace};
+use crate::state::{Imported, Workspace, today, use_workspace};
 use crate::tr;
 
 /// Height of one table row, in pixels: rows are drawn only where the table is scrolled to.
@@ -27,8 +29,69 @@ const ROW_PX: f64 = 44.0;
 /// Rows drawn beyond the visible ones, above and below.
 const OVERSCAN: usize = 8;
 
-/// A file's table and the import it would make, while the person checks it.
-type Pending<R> = Option<(Vec<Vec<String>>, Preview<R>)>;
+/// A file being imported, while the person checks it: its sheets, the sheet and header row chosen, what each
+/// of its columns becomes, and the import that would make (or why there is none).
+#[derive(Clone)]
+pub struct Pending<R> {
+    sheets: Arc<Vec<Sheet>>,
+    sheet: usize,
+    header: usize,
+    mapping: Mapping,
+    preview: Result<Preview<R>, String>,
+}
+
+impl<R: LedgerKind> Pending<R> {
+    /// The import of `sheets` with the choices given; what is not given is found (the sheet holding the
+    /// ledger, its header row, the columns its headers name).
+    fn new(
+        ws: Workspace,
+        sheets: Arc<Vec<Sheet>>,
+        sheet: Option<usize>,
+        header: Option<usize>,
+        mapping: Option<Mapping>,
+    ) -> Self {
+        let columns = R::columns(facility_kind(ws));
+        let (sheet, header) = match (sheet, header) {
+            (None, _) => {
+                let tables: Vec<&[Vec<String>]> =
+                    sheets.iter().map(|s| s.rows.as_slice()).collect();
+                import::find_sheet(&columns, &tables)
+            }
+            (Some(s), None) => (
+                s,
+                import::find_header_row(&columns, &sheets[s].rows).unwrap_or(0),
+            ),
+            (Some(s), Some(h)) => (s, h),
+        };
+        let table = &sheets[sheet].rows;
+        let mapping = mapping.unwrap_or_else(|| {
+            map_headers(&columns, table.get(header).map_or(&[][..], Vec::as_slice))
+        });
+        let preview = make_preview::<R>(ws, table, header, mapping.clone()).map_err(|e| match e {
+            ImportError::NoKnownColumns => tr!(
+                "この行には台帳の列の見出し（管理番号・コンピュータ名・設置場所など）がありません。上で見出しの行を選ぶか、下で列ごとに取り込み先を選んでください。",
+                "This row names no column of the ledger (number, computer name, location…): choose the header row above, or what each column fills below."
+            )()
+            .to_string(),
+            e => e.to_string(),
+        });
+        Pending {
+            sheets,
+            sheet,
+            header,
+            mapping,
+            preview,
+        }
+    }
+
+    fn headers(&self) -> Vec<String> {
+        self.sheets[self.sheet]
+            .rows
+            .get(self.header)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
 
 /// What a ledger page needs to know about its rows.
 pub trait LedgerKind: Row + Importable + PartialEq + Send + Sync + 'static {
@@ -96,7 +159,9 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let sort = RwSignal::new((0usize, false));
     let scroll = RwSignal::new(0.0f64);
     let editing = RwSignal::new(None::<R>);
-    let preview = RwSignal::new(Pending::<R>::None);
+    let preview = RwSignal::new(None::<Pending<R>>);
+    // What the last import did (shown until the next one).
+    let note = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let (ja, en) = R::title();
     let read_only = move || {
@@ -106,11 +171,17 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     };
 
     let rows = Memo::new(move |_| ws.ledger_rows::<R>());
+    // The extra columns the rows carry (kept from imported files), after the ledger's own.
+    let extras = Memo::new(move |_| {
+        let all: Vec<R> = rows.get().values().cloned().collect();
+        import::extra_headers(&all)
+    });
     // The rows a checklist suggestion points at (`?check=2-⑥`).
     let check = move || query.with(|q| q.get("check"));
     let shown = Memo::new(move |_| {
         let all = rows.get();
         let columns = R::columns(facility_kind(ws));
+        let extras = extras.get();
         let cx = context(ws);
         let needle = search.with(|s| s.trim().to_lowercase());
         let wanted = status.get();
@@ -128,7 +199,15 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             .map(|r| {
                 (
                     r.id().to_string(),
-                    columns.iter().map(|c| (c.get)(r, &cx)).collect::<Vec<_>>(),
+                    columns
+                        .iter()
+                        .map(|c| (c.get)(r, &cx))
+                        .chain(
+                            extras
+                                .iter()
+                                .map(|h| r.extra().get(h).cloned().unwrap_or_default()),
+                        )
+                        .collect::<Vec<_>>(),
                 )
             })
             .filter(|(_, cells)| {
@@ -172,7 +251,8 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let headers = move || {
         R::columns(facility_kind(ws))
             .iter()
-            .map(|c| c.header)
+            .map(|c| c.header.to_string())
+            .chain(extras.get())
             .collect::<Vec<_>>()
     };
 
@@ -206,18 +286,13 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                 }
             };
             match crate::sheets::read(&file.name(), &bytes).await {
-                Ok(table) => {
-                    let columns = R::columns(facility_kind(ws));
-                    // Title rows, a date or blank rows often sit above the headers.
-                    let header = import::find_header_row(&columns, &table).unwrap_or(0);
-                    let mapping = map_headers(&columns, &table[header]);
-                    match make_preview::<R>(ws, &table, header, mapping) {
-                        Ok(p) => {
-                            error.set(None);
-                            preview.set(Some((table, p)));
-                        }
-                        Err(e) => error.set(Some(e.to_string())),
-                    }
+                Ok(sheets) if sheets.iter().all(|s| s.rows.is_empty()) => {
+                    error.set(Some(ImportError::Empty.to_string()))
+                }
+                Ok(sheets) => {
+                    error.set(None);
+                    note.set(None);
+                    preview.set(Some(Pending::new(ws, Arc::new(sheets), None, None, None)));
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -274,7 +349,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                     }>{tr!("＋ 行を追加", "+ Add a row")}</button>
                     <label class="button import-csv">
                         {tr!("Excel・CSVを取り込む", "Import Excel or CSV")}
-                        <input class="import-file" type="file" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" hidden on:change=on_file />
+                        <input class="import-file" type="file" accept=".xlsx,.xls,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel" hidden on:change=on_file />
                     </label>
                 </Show>
                 <button class="button export-xlsx" on:click=move |_| export("xlsx")>{tr!("Excel（.xlsx）", "Excel (.xlsx)")}</button>
@@ -286,6 +361,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                     " "<a href=R::PATH>{tr!("すべて表示", "Show all")}</a></p>
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || note.get().map(|n| view! { <p class="banner import-note" role="status">{n}</p> })}
             <div class="ledger-scroll" on:scroll=move |ev| {
                 if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
                     scroll.set(el.scroll_top() as f64);
@@ -323,7 +399,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                 </table>
             </div>
             {move || editing.get().map(|r| view! { <RowSheet<R> row=r close=editing read_only=read_only() /> })}
-            {move || preview.get().map(|(table, p)| view! { <ImportPreview<R> table p close=preview /> })}
+            {move || preview.get().map(|p| view! { <ImportPreview<R> p close=preview note /> })}
         </section>
     }
 }
@@ -343,56 +419,116 @@ fn make_preview<R: LedgerKind>(
     import::preview(&columns, table, header, mapping, &context(ws), &existing)
 }
 
-/// What the import would do, row by row; nothing is written until 取り込む.
+/// How many rows of the file the preview shows as they will be imported.
+const SAMPLE_ROWS: usize = 5;
+/// How many line numbers a group of problems names before 「ほか」.
+const GROUP_LINES: usize = 12;
+
+/// What the import would do; nothing is written until 取り込む. The person can pick the sheet and the
+/// header row, say what each column fills (a guess is offered, never taken silently), see the first rows
+/// as they will be imported and every problem grouped; then the rows are written a slice at a time with a
+/// progress bar, and キャンセル leaves the ledger as it was.
 #[component]
 fn ImportPreview<R: LedgerKind>(
-    table: Vec<Vec<String>>,
-    p: Preview<R>,
-    close: RwSignal<Pending<R>>,
+    p: Pending<R>,
+    close: RwSignal<Option<Pending<R>>>,
+    note: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let ws = use_workspace();
     let error = RwSignal::new(None::<String>);
     let columns = R::columns(facility_kind(ws));
-    let header = p.header;
-    let headers = table[header].clone();
+    let cx = context(ws);
+    let headers = p.headers();
     let mapping = p.mapping.clone();
-    let with_problems = p.with_problems();
     // Rows nobody can tell apart are not imported: a number or a name must be among the columns.
-    let identified = p.mapping.identifies(&columns);
-    let total = p.rows.len();
-    let rows: Vec<R> = p.rows.iter().map(|r| r.row.clone()).collect();
-    let new_vendors = p.new_vendors.clone();
-    // Thousands of rows take seconds on a slow tablet: say so first, then write them in one change.
-    let importing = RwSignal::new(false);
-    let confirm = move |_| {
-        if importing.get_untracked() {
-            return;
-        }
-        importing.set(true);
-        let (rows, new_vendors) = (rows.clone(), new_vendors.clone());
-        leptos::task::spawn_local(async move {
-            crate::sync::sleep_ms(50).await;
-            match ws.import_rows(&rows, &new_vendors) {
-                Ok(()) => close.set(None),
-                Err(e) => {
-                    importing.set(false);
-                    error.set(Some(e.to_string()))
-                }
-            }
-        });
+    let identified = mapping.identifies(&columns);
+    let (total, with_problems, groups, rows, new_vendors) = match &p.preview {
+        Ok(preview) => (
+            preview.rows.len(),
+            preview.with_problems(),
+            preview.groups(),
+            preview
+                .rows
+                .iter()
+                .map(|r| r.row.clone())
+                .collect::<Vec<R>>(),
+            preview.new_vendors.clone(),
+        ),
+        Err(_) => (0, 0, Vec::new(), Vec::new(), Vec::new()),
     };
-    // The person maps a column the import did not recognise; the preview is made again.
-    let remap = {
-        let table = table.clone();
-        let mapping = mapping.clone();
-        move |at: usize, to: Option<usize>| {
-            let mut m = mapping.clone();
-            m.columns[at] = to;
-            m.unknown.retain(|h| *h != table[header][at]);
-            match make_preview::<R>(ws, &table, header, m) {
-                Ok(p) => close.set(Some((table.clone(), p))),
-                Err(e) => error.set(Some(e.to_string())),
+    let ready = p.preview.is_ok() && identified && total > 0;
+    let importing = RwSignal::new(false);
+    let done = RwSignal::new(0usize);
+    // Read by the import between slices; a plain cell, since the import may outlive this dialog.
+    let cancel = std::rc::Rc::new(std::cell::Cell::new(false));
+    let confirm = {
+        let cancel = cancel.clone();
+        move |_| {
+            if importing.get_untracked() {
+                return;
             }
+            importing.set(true);
+            cancel.set(false);
+            let (rows, new_vendors, cancel) = (rows.clone(), new_vendors.clone(), cancel.clone());
+            leptos::task::spawn_local(async move {
+                let outcome = ws
+                    .import_rows(rows, new_vendors, done, move || cancel.get())
+                    .await;
+                match outcome {
+                    Ok(Imported::Done) => {
+                        note.set(Some(format!(
+                            "{total}{}",
+                            tr!("行を取り込みました。", " rows imported.")()
+                        )));
+                        close.set(None);
+                    }
+                    Ok(Imported::Cancelled) => {
+                        note.set(Some(
+                            tr!(
+                                "取り込みを中止しました。台帳は変わっていません。",
+                                "Import cancelled: the ledger is as it was."
+                            )()
+                            .to_string(),
+                        ));
+                        close.set(None);
+                    }
+                    Err(e) => {
+                        importing.set(false);
+                        error.set(Some(e.to_string()))
+                    }
+                }
+            });
+        }
+    };
+    let cancel_or_close = move |_| {
+        if importing.get_untracked() {
+            cancel.set(true);
+        } else {
+            close.set(None);
+        }
+    };
+    // Another sheet, another header row or another column choice: the preview is made again.
+    let sheets = p.sheets.clone();
+    let (sheet, header) = (p.sheet, p.header);
+    let redo = {
+        let sheets = sheets.clone();
+        move |sheet: usize, header: Option<usize>, mapping: Option<Mapping>| {
+            close.set(Some(Pending::new(
+                ws,
+                sheets.clone(),
+                Some(sheet),
+                header,
+                mapping,
+            )))
+        }
+    };
+    let remap = {
+        let redo = redo.clone();
+        let mapping = mapping.clone();
+        move |at: usize, to: Target| {
+            let mut m = mapping.clone();
+            m.set(at, to);
+            redo(sheet, Some(header), Some(m));
         }
     };
     let options: Vec<(usize, &'static str)> = columns
@@ -400,18 +536,111 @@ fn ImportPreview<R: LedgerKind>(
         .enumerate()
         .map(|(i, c)| (i, c.header))
         .collect();
+    // The first rows as they will be imported: the file's columns that are kept, in the file's order.
+    let kept: Vec<(String, Option<usize>, String)> = mapping
+        .targets
+        .iter()
+        .zip(&mapping.names)
+        .filter_map(|(t, name)| match t {
+            Target::Column(c) => Some((columns[*c].header.to_string(), Some(*c), String::new())),
+            Target::Extra => Some((name.clone(), None, name.clone())),
+            Target::Skip => None,
+        })
+        .collect();
+    let sample: Vec<Vec<String>> = p
+        .preview
+        .as_ref()
+        .map(|preview| {
+            preview
+                .rows
+                .iter()
+                .take(SAMPLE_ROWS)
+                .map(|r| {
+                    kept.iter()
+                        .map(|(_, c, extra)| match c {
+                            Some(c) => (columns[*c].get)(&r.row, &cx),
+                            None => r.row.extra().get(extra).cloned().unwrap_or_default(),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let header_choices: Vec<(usize, String)> = sheets[sheet]
+        .rows
+        .iter()
+        .take(import::HEADER_SEARCH_ROWS)
+        .enumerate()
+        .map(|(i, row)| {
+            let cells: Vec<&str> = row
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .take(4)
+                .collect();
+            (i, format!("{}行目: {}", i + 1, cells.join(" / ")))
+        })
+        .collect();
+    let notes_rows = p
+        .preview
+        .as_ref()
+        .map(|p| p.notes_rows.clone())
+        .unwrap_or_default();
+    let summary = format!(
+        "{total}行（問題のある行: {with_problems}・お知らせ: {}）",
+        groups
+            .iter()
+            .filter(|g| !g.problem)
+            .map(|g| g.lines.len())
+            .sum::<usize>()
+    );
     view! {
         <div class="sheet-backdrop">
             <div class="sheet card import-preview" role="dialog">
                 <h2>{tr!("取り込みの確認", "Check the import")}</h2>
-                <p class="import-summary">{format!("{total}行（問題のある行: {with_problems}）")}</p>
+                <p class="import-summary">{summary}</p>
+                <div class="import-source">
+                    {(sheets.len() > 1).then(|| {
+                        let redo = redo.clone();
+                        view! {
+                            <label class="field">
+                                <span>{tr!("シート", "Sheet")}</span>
+                                <select class="pick-sheet" on:change=move |ev| {
+                                    if let Ok(s) = event_target_value(&ev).parse::<usize>() { redo(s, None, None) }
+                                }>
+                                    {sheets.iter().enumerate().map(|(i, s)| view! {
+                                        <option value=i.to_string() selected=i == sheet>{s.name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })}
+                    <label class="field">
+                        <span>{tr!("見出しの行", "Header row")}</span>
+                        <select class="pick-header" on:change={
+                            let redo = redo.clone();
+                            move |ev| if let Ok(h) = event_target_value(&ev).parse::<usize>() { redo(sheet, Some(h), None) }
+                        }>
+                            {header_choices.into_iter().map(|(i, label)| view! {
+                                <option value=i.to_string() selected=i == header>{label}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                {(!notes_rows.is_empty()).then(|| view! {
+                    <p class="notes-rows">{format!(
+                        "{}行目は記入のための注記として取り込みません。",
+                        notes_rows.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("・")
+                    )}</p>
+                })}
                 {(!mapping.refused.is_empty()).then(|| view! {
                     <p class="banner banner-error refused-columns">{format!(
                         "パスワード等の秘密情報の列は取り込みません: {}。台帳にパスワードを記録しないでください（ID台帳はIDと権限を管理するもので、パスワードは各システムで本人が管理します）。",
                         mapping.refused.join("、")
                     )}</p>
                 })}
-                {(!identified).then(|| view! {
+                {p.preview.as_ref().err().map(|e| view! { <p class="banner banner-error no-columns" role="alert">{e.clone()}</p> })}
+                {(p.preview.is_ok() && !identified).then(|| view! {
                     <p class="banner banner-error no-identifier" role="alert">{tr!(
                         "管理番号（またはコンピュータ名・ユーザーID）の列を下で選んでください。どの行がどの機器か分からないままでは取り込めません。",
                         "Choose the column with the number (or computer name, user ID) below: rows that cannot be told apart are not imported."
@@ -419,45 +648,102 @@ fn ImportPreview<R: LedgerKind>(
                 })}
                 <ul class="column-map">
                     {headers.iter().enumerate().map(|(i, h)| {
-                        let current = mapping.columns[i];
-                        let refused = mapping.refused.contains(h);
+                        let current = mapping.targets.get(i).copied().unwrap_or(Target::Extra);
+                        let refused = current == Target::Skip && mapping.refused.contains(h);
+                        let guess = mapping.guesses.get(i).copied().flatten().filter(|_| current == Target::Extra);
+                        let name = mapping.names.get(i).cloned().unwrap_or_default();
                         let remap = remap.clone();
+                        let take = remap.clone();
                         let options = options.clone();
                         view! {
-                            <li data-column=h.clone()>
-                                <span class="file-header">{h.clone()}</span>" → "
+                            <li data-column=name.clone()>
+                                <span class="file-header">{name.clone()}</span>" → "
                                 {if refused {
                                     view! { <strong class="refused">{tr!("取り込まない（秘密情報）", "not imported (secret)")}</strong> }.into_any()
                                 } else {
                                     view! {
                                         <select class="map-column" on:change=move |ev| {
                                             let v = event_target_value(&ev);
-                                            remap(i, v.parse().ok());
+                                            remap(i, match v.as_str() {
+                                                "skip" => Target::Skip,
+                                                "extra" => Target::Extra,
+                                                n => n.parse().map(Target::Column).unwrap_or(Target::Extra),
+                                            });
                                         }>
-                                            <option value="" selected=current.is_none()>{tr!("取り込まない", "not imported")}</option>
+                                            <option value="extra" selected=current == Target::Extra>{tr!("追加の列として残す", "keep as an extra column")}</option>
+                                            <option value="skip" selected=current == Target::Skip>{tr!("取り込まない", "not imported")}</option>
                                             {options.iter().map(|(j, name)| view! {
-                                                <option value=j.to_string() selected=current == Some(*j)>{*name}</option>
+                                                <option value=j.to_string() selected=current == Target::Column(*j)>{*name}</option>
                                             }).collect_view()}
                                         </select>
                                     }.into_any()
                                 }}
+                                {guess.map(|g| {
+                                    let label = columns[g].header;
+                                    view! {
+                                        <button type="button" class="button take-guess" on:click=move |_| take(i, Target::Column(g))>
+                                            {format!("「{label}」{}", tr!("として取り込む？", "? Use it")())}
+                                        </button>
+                                    }
+                                })}
                             </li>
                         }
                     }).collect_view()}
                 </ul>
-                <ol class="row-problems">
-                    {p.rows.iter().filter(|r| !r.problems.is_empty()).take(200).map(|r| view! {
-                        <li data-line=r.line.to_string()>{format!("{}行目: ", r.line)}{r.problems.iter().map(|x| x.message_ja()).collect::<Vec<_>>().join(" / ")}</li>
-                    }).collect_view()}
-                </ol>
+                {(!sample.is_empty()).then(|| view! {
+                    <div class="import-sample-wrap">
+                        <p class="suggestion-title">{tr!("最初の行（取り込まれる形で）", "The first rows, as they will be imported")}</p>
+                        <table class="import-sample">
+                            <thead><tr>{kept.iter().map(|(h, c, _)| view! {
+                                <th class:extra-column=c.is_none()>{h.clone()}</th>
+                            }).collect_view()}</tr></thead>
+                            <tbody>{sample.into_iter().map(|cells| view! {
+                                <tr>{cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}</tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    </div>
+                })}
+                {(!groups.is_empty()).then(|| view! {
+                    <ul class="import-groups">
+                        {groups.into_iter().map(|g| {
+                            let kind = if g.problem { "problem" } else { "notice" };
+                            let count = g.lines.len();
+                            let mut lines: Vec<String> = g.lines.iter().take(GROUP_LINES).map(|l| l.to_string()).collect();
+                            if count > GROUP_LINES {
+                                lines.push(format!("ほか{}行", count - GROUP_LINES));
+                            }
+                            let (ja, en) = (g.ja.clone(), g.en.clone());
+                            view! {
+                                <li class=format!("import-group {kind}") data-kind=kind data-count=count.to_string()>
+                                    <strong>{move || crate::i18n::lang().pick(ja.clone(), en.clone())}</strong>
+                                    {format!("（{count}{}）", tr!("行", " rows")())}
+                                    {(!g.examples.is_empty()).then(|| view! {
+                                        <span class="examples">{format!(" 例: {}", g.examples.iter().map(|e| format!("「{e}」")).collect::<String>())}</span>
+                                    })}
+                                    <span class="lines">{format!(" {}行目", lines.join("・"))}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <Show when=move || importing.get()>
+                    <div class="import-progress-wrap" role="status">
+                        <progress class="import-progress" max=total.to_string() prop:value=move || done.get() as f64></progress>
+                        <span class="import-progress-text">{move || format!("{} {}/{total}", tr!("取り込み中…", "Importing…")(), done.get())}</span>
+                    </div>
+                </Show>
                 <div class="row-actions">
-                    <button class="button primary confirm-import" disabled=move || importing.get() || !identified on:click=confirm>{move || if importing.get() {
+                    <button class="button primary confirm-import" disabled=move || importing.get() || !ready on:click=confirm>{move || if importing.get() {
                         format!("{}（{total}行）", tr!("取り込み中…", "Importing…")())
                     } else {
                         format!("{}（{total}行）", tr!("取り込む", "Import")())
                     }}</button>
-                    <button class="button cancel-import" on:click=move |_| close.set(None)>{tr!("キャンセル", "Cancel")}</button>
+                    <button class="button cancel-import" on:click=cancel_or_close>{move || if importing.get() {
+                        tr!("取り込みを中止", "Stop the import")()
+                    } else {
+                        tr!("キャンセル", "Cancel")()
+                    }}</button>
                 </div>
             </div>
         </div>
@@ -474,16 +760,40 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
         .iter()
         .map(|c| RwSignal::new((c.get)(&row, &cx)))
         .collect();
+    // The ledger's extra columns (kept from imported files), edited like the others.
+    let all: Vec<R> = ws.ledger_rows::<R>().values().cloned().collect();
+    let mut extra_headers = import::extra_headers(&all);
+    for h in row.extra().keys() {
+        if !extra_headers.contains(h) {
+            extra_headers.push(h.clone());
+        }
+    }
+    let extras: Vec<(String, RwSignal<String>)> = extra_headers
+        .into_iter()
+        .map(|h| {
+            let v = RwSignal::new(row.extra().get(&h).cloned().unwrap_or_default());
+            (h, v)
+        })
+        .collect();
     let error = RwSignal::new(None::<String>);
     let existing = ws.ledger_rows::<R>().contains_key(row.id());
     let save = {
         let row = row.clone();
         let values = values.clone();
+        let extras = extras.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let columns = R::columns(facility_kind(ws));
             let cx = context(ws);
             let mut updated = row.clone();
+            for (h, v) in &extras {
+                let text = v.get_untracked().trim().to_string();
+                if text.is_empty() {
+                    updated.extra_mut().remove(h);
+                } else {
+                    updated.extra_mut().insert(h.clone(), text);
+                }
+            }
             let mut problems = Vec::new();
             for (c, v) in columns.iter().zip(&values) {
                 let text = v.get_untracked();
@@ -544,6 +854,12 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
                             <input name=c.key type="text" list=list disabled=read_only prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
                         </label>
                     }
+                }).collect_view()}
+                {extras.into_iter().map(|(h, v)| view! {
+                    <label class="field extra-field">
+                        <span>{h.clone()}</span>
+                        <input name=format!("extra:{h}") type="text" disabled=read_only prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
+                    </label>
                 }).collect_view()}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="row-actions">

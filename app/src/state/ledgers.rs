@@ -33,6 +33,18 @@ thread_local! {
 /// Rows imported in one change: about 19,000 operations, well under what one sync message may carry.
 pub const ROWS_PER_CHANGE: usize = 1_000;
 
+/// How long an import works before it lets the page paint and take input again (a tablet at 4x slower than
+/// this machine stays under the 100 ms that makes a page feel stuck; measured by `scripts/bench.sh app`).
+const IMPORT_SLICE_MS: f64 = 12.0;
+
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    Done,
+    /// The person cancelled it: the ledger is as it was.
+    Cancelled,
+}
+
 impl Workspace {
     fn ledger_id_in(&self, index: &FacilityIndex, kind: DocKind) -> Option<DocumentId> {
         self.docs.with_value(|docs| {
@@ -57,11 +69,7 @@ impl Workspace {
         let Some(id) = self.ledger_id::<R>() else {
             return Arc::new(BTreeMap::new());
         };
-        let heads = self
-            .docs
-            .try_update_value(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
-            .flatten()
-            .unwrap_or_default();
+        let heads = self.heads_of(id);
         let key = R::KIND.as_str();
         let cached: Option<(Vec<ChangeHash>, Rows<R>)> = CACHE.with_borrow(|c| {
             c.get(key)
@@ -146,6 +154,14 @@ impl Workspace {
         Some(Arc::new(rows))
     }
 
+    /// A document's heads on this device (none when it is not here).
+    fn heads_of(&self, id: DocumentId) -> Vec<ChangeHash> {
+        self.docs
+            .try_update_value(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// Makes the facility's ledger of rows `R`, unless it has one.
     pub fn ensure_ledger<R: Row>(&self) -> Result<DocumentId, SchemaError> {
         let index_id = self.require_index()?;
@@ -168,20 +184,144 @@ impl Workspace {
         self.change(id, |doc| ledger::remove_row(doc, row))
     }
 
-    /// Imports confirmed rows, and the vendors they name that were not registered, in changes of at most
-    /// [`ROWS_PER_CHANGE`] rows: the server takes at most
+    /// Imports confirmed rows, and the vendors they name that were not registered, a slice at a time so the
+    /// page keeps painting and answering (`done` counts the rows written), and all or nothing: the rows are
+    /// written into a fork of the ledger (or a new ledger) and only a finished import takes its place, so a
+    /// cancelled (`cancelled()`) or failed one leaves the ledger, the vendors and the device's storage as
+    /// they were. Changes hold at most [`ROWS_PER_CHANGE`] rows: the server takes at most
     /// [`MAX_OPS_PER_MESSAGE`](mamori_shared::sync::chunks::MAX_OPS_PER_MESSAGE) operations in one message,
     /// a row is about 19, and one change cannot be split over messages.
-    pub fn import_rows<R: Row>(
+    pub async fn import_rows<R: Row + Send + Sync + 'static>(
         &self,
-        rows: &[R],
-        new_vendors: &[Vendor],
-    ) -> Result<(), SchemaError> {
-        for v in new_vendors {
-            self.put_vendor(v.clone())?;
+        rows: Vec<R>,
+        new_vendors: Vec<Vendor>,
+        done: RwSignal<usize>,
+        cancelled: impl Fn() -> bool,
+    ) -> Result<Imported, SchemaError> {
+        let index_id = self.require_index()?;
+        let idx = self.index_untracked().ok_or(SchemaError::NoFacility)?;
+        let existing = self.ledger_id_in(&idx, R::KIND);
+        if existing.is_some_and(|id| self.too_new.with_untracked(|t| t.contains(&id))) {
+            return Err(SchemaError::TooNew {
+                found: 0,
+                supported: mamori_shared::schema::SCHEMA_VERSION,
+            });
         }
-        let id = self.ensure_ledger::<R>()?;
-        self.change_in_steps(id, rows.chunks(ROWS_PER_CHANGE), ledger::put_rows)
+        let actor = self.actor.get_value();
+        let (mut work, base) = match existing {
+            Some(id) => self
+                .docs
+                .try_update_value(|docs| docs.get_mut(&id).map(|d| (d.fork(), d.get_heads())))
+                .flatten()
+                .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?,
+            None => (ledger::create::<R>(idx.facility.id, now_ms())?, Vec::new()),
+        };
+        work.set_actor(actor.clone());
+        let mut at = 0;
+        while at < rows.len() {
+            let started = js_sys::Date::now();
+            while at < rows.len() && js_sys::Date::now() - started < IMPORT_SLICE_MS {
+                // A few rows at a time, never across a change's boundary.
+                let end = (at + 20)
+                    .min(rows.len())
+                    .min((at / ROWS_PER_CHANGE + 1) * ROWS_PER_CHANGE);
+                ledger::put_rows(&mut work, &rows[at..end])?;
+                at = end;
+                if at % ROWS_PER_CHANGE == 0 {
+                    work.commit();
+                }
+            }
+            done.set(at);
+            crate::sync::sleep_ms(0).await;
+            if cancelled() {
+                return Ok(Imported::Cancelled);
+            }
+        }
+        work.commit();
+        // From here on nothing awaits: no other change can come between the check and the swap.
+        if let Some(id) = existing {
+            let clash = self
+                .docs
+                .try_update_value(|docs| {
+                    let real = docs.get_mut(&id)?;
+                    // This tab wrote to the ledger meanwhile under the same actor: its changes and the
+                    // import's would share sequence numbers. Refused; the person imports again.
+                    Some(
+                        real.get_changes(&base)
+                            .iter()
+                            .any(|c| c.actor_id() == &actor),
+                    )
+                })
+                .flatten()
+                .unwrap_or(true);
+            if clash {
+                return Err(SchemaError::ChangedMeanwhile);
+            }
+        }
+        for v in new_vendors {
+            self.put_vendor(v)?;
+        }
+        let id = match existing {
+            Some(id) => {
+                let merged = self
+                    .docs
+                    .try_update_value(|docs| {
+                        let real = docs.get_mut(&id)?;
+                        let quiet = real.get_heads() == base;
+                        // What others sent meanwhile (usually nothing) joins the import; then it takes
+                        // the ledger's place. Nothing is re-applied, so a large import costs no second pass.
+                        Some(work.merge(real).map(|_| {
+                            std::mem::swap(real, &mut work);
+                            quiet
+                        }))
+                    })
+                    .flatten();
+                match merged {
+                    Some(Ok(true)) => self.seed_rows(id, &base, rows),
+                    Some(Ok(false)) => {}
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Err(SchemaError::UnknownDocument(id.to_string())),
+                }
+                self.revision.update(|r| *r += 1);
+                self.persist(id, true);
+                id
+            }
+            None => {
+                let id = self.add_document(index_id, work, R::KIND, now_ms())?;
+                self.seed_rows(id, &base, rows);
+                id
+            }
+        };
+        let _ = id;
+        Ok(Imported::Done)
+    }
+
+    /// After an import: the cached rows, if they were read at `base`, gain the imported rows at the
+    /// ledger's new state, so the table does not read thousands of rows back from the document.
+    fn seed_rows<R: Row + Send + Sync + 'static>(
+        &self,
+        id: DocumentId,
+        base: &[ChangeHash],
+        rows: Vec<R>,
+    ) {
+        let heads = self.heads_of(id);
+        let key = R::KIND.as_str();
+        CACHE.with_borrow_mut(|c| {
+            let before: BTreeMap<String, R> = match c.get(key) {
+                Some((doc, h, cached)) if *doc == id && h.as_slice() == base => cached
+                    .clone()
+                    .downcast::<BTreeMap<String, R>>()
+                    .map(|r| (*r).clone())
+                    .unwrap_or_default(),
+                _ if base.is_empty() => BTreeMap::new(),
+                _ => return,
+            };
+            let mut all = before;
+            for r in rows {
+                all.insert(r.id().to_string(), r);
+            }
+            c.insert(key, (id, heads, Arc::new(all)));
+        });
     }
 }
 

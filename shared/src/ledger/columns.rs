@@ -36,6 +36,13 @@ impl Context {
     }
 }
 
+/// What a column holds, for a typed export (a date column is written as an Excel date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Date,
+}
+
 /// One column of a ledger.
 pub struct Column<R> {
     /// Stable key (mapping choices are saved by it).
@@ -44,6 +51,7 @@ pub struct Column<R> {
     pub header: &'static str,
     /// Other headers meaning the same (compared after [`normalise`]).
     pub aliases: &'static [&'static str],
+    pub kind: Kind,
     pub get: fn(&R, &Context) -> String,
     /// Sets the field from a cell; `Err` leaves the field as it was.
     pub set: fn(&mut R, &str, &Context) -> Result<(), CellProblem>,
@@ -203,6 +211,7 @@ macro_rules! text {
             key: $key,
             header: $header,
             aliases: &[$($alias),*],
+            kind: Kind::Text,
             get: |r: &$ty, _: &Context| r.$field.clone(),
             set: |r: &mut $ty, v: &str, _: &Context| {
                 r.$field = v.trim().to_string();
@@ -218,6 +227,7 @@ macro_rules! date {
             key: $key,
             header: $header,
             aliases: &[$($alias),*],
+            kind: Kind::Date,
             get: |r: &$ty, _: &Context| write_date(r.$field),
             set: |r: &mut $ty, v: &str, _: &Context| {
                 r.$field = parse_date(v)?;
@@ -306,10 +316,26 @@ pub fn device_columns() -> Vec<Column<Device>> {
             ["機器種別", "区分", "分類"],
             category
         ),
+        text!(
+            Device,
+            "model",
+            "型番",
+            [
+                "モデル",
+                "モデル名",
+                "型式",
+                "機種",
+                "機種名",
+                "品番",
+                "model"
+            ],
+            model
+        ),
         Column {
             key: "vendor",
             header: "保守事業者",
             aliases: &["事業者", "保守業者", "保守会社", "ベンダー"],
+            kind: Kind::Text,
             get: |r: &Device, cx: &Context| cx.vendor_name(r.vendor_id),
             // Resolved by import (an unknown vendor becomes a new vendor entity there).
             set: |r: &mut Device, v: &str, cx: &Context| {
@@ -321,6 +347,7 @@ pub fn device_columns() -> Vec<Column<Device>> {
             key: "remote",
             header: "リモートメンテナンス",
             aliases: &["リモート保守", "リモートメンテナンス有無", "遠隔保守"],
+            kind: Kind::Text,
             get: |r: &Device, _: &Context| r.remote.label_ja().to_string(),
             set: |r: &mut Device, v: &str, _: &Context| {
                 r.remote =
@@ -434,4 +461,64 @@ pub fn recognise<R>(columns: &[Column<R>], header: &str) -> Option<usize> {
                 .iter()
                 .position(|c| c.aliases.iter().any(|a| normalise(a) == h))
         })
+}
+
+/// Words that sit near a column without meaning it (管理者 is not 利用者, 設置日 may or may not be 登録日): a
+/// header with one of them is offered as a guess in the preview, never mapped without the person choosing.
+const NEAR: &[(&str, &[&str])] = &[
+    ("number", &["番号", "資産", "台帳番号"]),
+    ("computer_name", &["名称", "品名", "製品名", "端末"]),
+    ("location", &["フロア", "階", "部門", "診療科", "設置先"]),
+    (
+        "user",
+        &["管理者", "担当者", "責任者", "使用部署", "主担当"],
+    ),
+    (
+        "registered_on",
+        &["設置日", "納品日", "取得日", "日付", "年月日"],
+    ),
+    ("software", &["用途", "業務"]),
+    ("status", &["使用状況", "稼働"]),
+    ("description", &["摘要", "コメント", "注記"]),
+    ("vendor", &["販売店", "購入先", "業者", "保守"]),
+    ("os_support_end_on", &["サポート終了", "保守期限"]),
+    ("department", &["科", "部門", "所属先"]),
+    ("family_name", &["氏名", "名前", "利用者名"]),
+    ("privilege", &["管理者権限", "権限区分"]),
+    ("user_id", &["ユーザ", "ログイン", "アカウント名"]),
+];
+
+/// The column a header only resembles, if any: it contains a column's header or alias (of two characters or
+/// more), or a word [`NEAR`] one. Shown as a guess; [`recognise`] is what maps.
+pub fn resemble<R>(columns: &[Column<R>], header: &str) -> Option<usize> {
+    let h = normalise(header);
+    if h.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, usize)> = None;
+    let mut consider = |i: usize, needle: &str| {
+        let n = normalise(needle);
+        if n.chars().count() >= 2 && h.contains(&n) && best.is_none_or(|(_, len)| n.len() > len) {
+            best = Some((i, n.len()));
+        }
+    };
+    for (i, c) in columns.iter().enumerate() {
+        consider(i, c.header);
+        for a in c.aliases {
+            consider(i, a);
+        }
+    }
+    if best.is_none() {
+        for (key, words) in NEAR {
+            if let Some(i) = columns.iter().position(|c| c.key == *key) {
+                for w in *words {
+                    let n = normalise(w);
+                    if h.contains(&n) && best.is_none_or(|(_, len)| n.len() > len) {
+                        best = Some((i, n.len()));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(i, _)| i)
 }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use super::checks::{self, STALE_DAYS};
 use super::columns::{Context, account_columns, device_columns, parse_date};
 use super::import::{
-    ImportError, MAX_ROWS, Problem, decode, export_csv, map_headers, parse_csv, preview,
+    ImportError, MAX_ROWS, Problem, Target, decode, export_csv, map_headers, parse_csv, preview,
 };
 use crate::calendar::Date;
 use crate::model::{Vendor, VendorId};
@@ -48,8 +48,11 @@ fn the_manuals_headers_and_common_variants_are_recognised() {
         .map(String::from)
         .collect();
     let m = map_headers(&cols, &headers);
-    assert!(m.columns.iter().all(Option::is_some), "{m:?}");
-    assert!(m.unknown.is_empty() && m.refused.is_empty());
+    assert!(
+        m.targets.iter().all(|t| matches!(t, Target::Column(_))),
+        "{m:?}"
+    );
+    assert!(m.extras().is_empty() && m.refused.is_empty());
     // Variants: full-width letters, spaces, other words for the same column.
     let variants: Vec<String> = [
         "機器番号",
@@ -64,7 +67,14 @@ fn the_manuals_headers_and_common_variants_are_recognised() {
     .map(String::from)
     .collect();
     let m = map_headers(&cols, &variants);
-    let keys: Vec<Option<&str>> = m.columns.iter().map(|c| c.map(|i| cols[i].key)).collect();
+    let keys: Vec<Option<&str>> = m
+        .targets
+        .iter()
+        .map(|t| match t {
+            Target::Column(i) => Some(cols[*i].key),
+            _ => None,
+        })
+        .collect();
     assert_eq!(
         keys,
         [
@@ -77,12 +87,17 @@ fn the_manuals_headers_and_common_variants_are_recognised() {
             None
         ]
     );
-    assert_eq!(m.unknown, ["謎の列"]);
+    assert_eq!(m.extras(), ["謎の列"], "kept as an extra column");
     // Pharmacies write 利用者属性 where institutions write 所属部署: both read as the same column.
     let acols = account_columns(true);
     let m = map_headers(&acols, &["利用者属性".to_string(), "所属部署".to_string()]);
-    assert_eq!(m.columns[0].map(|i| acols[i].key), Some("department"));
-    assert_eq!(m.columns[1], None, "one file column per ledger column");
+    assert_eq!(m.targets[0], Target::Column(1));
+    assert_eq!(acols[1].key, "department");
+    assert_eq!(
+        m.targets[1],
+        Target::Extra,
+        "one file column per ledger column"
+    );
 }
 
 #[test]
@@ -374,9 +389,14 @@ fn the_header_row_is_found_below_title_and_blank_rows() {
     let m = map_headers(&cols, &table[3]);
     let p = preview(&cols, &table, 3, m, &Context::default(), &[]).unwrap();
     assert_eq!(p.header, 3);
-    assert_eq!(p.rows.len(), 2, "the rows below the header only");
-    assert_eq!(p.rows[1].row.computer_name, "調剤PC1");
-    assert_eq!(p.rows[1].line, 6, "lines count from the file's first row");
+    assert_eq!(
+        p.notes_rows,
+        [5],
+        "a notes row under the headers is no device"
+    );
+    assert_eq!(p.rows.len(), 1, "the rows below the header only");
+    assert_eq!(p.rows[0].row.computer_name, "調剤PC1");
+    assert_eq!(p.rows[0].line, 6, "lines count from the file's first row");
     // Nothing like a header in the first 20 rows: said so.
     let none = t(&[&["題名"], &["何か"]]);
     assert_eq!(crate::ledger::import::find_header_row(&cols, &none), None);
@@ -467,4 +487,148 @@ fn an_import_needs_a_column_that_tells_rows_apart() {
     assert!(map_headers(&cols, &headers(&["管理番号"])).identifies(&cols));
     let accounts = crate::ledger::columns::account_columns(false);
     assert!(map_headers(&accounts, &headers(&["ユーザーID"])).identifies(&accounts));
+}
+
+#[test]
+fn a_header_that_only_resembles_a_column_is_a_guess_kept_as_extra() {
+    let cols = device_columns();
+    let headers: Vec<String> = ["機器名", "管理者", "設置場所（部屋）", "価格", "", "型番"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let m = map_headers(&cols, &headers);
+    let key = |i: usize| cols[i].key;
+    assert_eq!(m.targets[0], Target::Column(6), "機器名 is コンピュータ名");
+    assert_eq!(key(6), "computer_name");
+    // 管理者 is not 利用者: kept, with 利用者 offered.
+    assert_eq!(m.targets[1], Target::Extra);
+    assert_eq!(m.guesses[1].map(key), Some("user"));
+    assert_eq!(m.targets[2], Target::Extra);
+    assert_eq!(m.guesses[2].map(key), Some("location"));
+    assert_eq!((m.targets[3], m.guesses[3]), (Target::Extra, None));
+    assert_eq!(m.names[4], "列E", "a blank header is named by its letter");
+    assert!(matches!(m.targets[5], Target::Column(i) if key(i) == "model"));
+    // The person takes the guess; a ledger column chosen twice keeps the earlier file column as extra.
+    let mut m = m;
+    m.set(1, Target::Column(m.guesses[1].unwrap()));
+    assert!(matches!(m.targets[1], Target::Column(i) if key(i) == "user"));
+    m.set(3, Target::Column(6));
+    assert_eq!(
+        (m.targets[0], m.targets[3]),
+        (Target::Extra, Target::Column(6))
+    );
+}
+
+#[test]
+fn extra_columns_are_kept_and_exported_with_types_and_order() {
+    let csv = "管理番号,機器名,資産区分,購入日,台数,備考2\n10,PC10,リース,2020/06/23,3,=cmd\n2,PC2,,R2.6.1,1,\n";
+    let table = parse_csv(csv).unwrap();
+    let cols = device_columns();
+    let m = map_headers(&cols, &table[0]);
+    assert_eq!(m.extras(), ["資産区分", "台数", "備考2"]);
+    let p = preview(&cols, &table, 0, m, &Context::default(), &[]).unwrap();
+    let mut rows: Vec<Device> = p.rows.into_iter().map(|r| r.row).collect();
+    assert_eq!(rows[0].extra["資産区分"], "リース");
+    assert_eq!(rows[0].extra["備考2"], "=cmd");
+    assert!(
+        !rows[1].extra.contains_key("資産区分"),
+        "empty cells add nothing"
+    );
+    rows.sort_by(|a, b| super::columns::natural_cmp(&a.number, &b.number));
+    let t = super::import::export_table(&cols, &rows, &Context::default());
+    use crate::export::Cell;
+    let header: Vec<String> = t[0].iter().map(Cell::text).collect();
+    assert_eq!(&header[header.len() - 3..], ["備考2", "台数", "資産区分"]);
+    assert_eq!(t[1][0], Cell::Number(2.0), "管理番号 2 first, as a number");
+    let registered = cols.iter().position(|c| c.key == "registered_on").unwrap();
+    assert_eq!(t[2][registered], Cell::Date(d("2020-06-23")));
+    assert_eq!(
+        t[2][header.len() - 3],
+        Cell::Text("'=cmd".into()),
+        "never a formula"
+    );
+    // Read back: the same rows, extras included.
+    let csv = String::from_utf8(
+        export_csv(&cols, &rows, &Context::default(), false).unwrap()[3..].to_vec(),
+    )
+    .unwrap();
+    let again = devices_from(&csv);
+    let strip = |r: &Device| Device {
+        id: String::new(),
+        ..r.clone()
+    };
+    assert_eq!(
+        again.iter().map(strip).collect::<Vec<_>>(),
+        rows.iter().map(strip).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn plain_numbers_become_numbers_and_the_rest_stays_text() {
+    use crate::export::Cell;
+    for (text, number) in [("42", Some(42.0)), ("3.5", Some(3.5)), ("-7", Some(-7.0))] {
+        assert_eq!(
+            Cell::from_text(text),
+            Cell::Number(number.unwrap()),
+            "{text}"
+        );
+    }
+    for text in [
+        "007",
+        "2.0",
+        "1e3",
+        "192.168.0.1",
+        "",
+        "03-1111-0001",
+        "+5",
+        "Win11",
+    ] {
+        assert!(matches!(Cell::from_text(text), Cell::Text(_)), "{text}");
+    }
+}
+
+#[test]
+fn problems_and_notices_are_grouped_with_their_lines() {
+    let mut csv = String::from("管理番号,機器名,購入日,保守業者\n");
+    for i in 1..=140 {
+        csv.push_str(&format!("{i},PC{i},2020/01/01,さくら保守\n"));
+    }
+    csv.push_str("1,PC-dup,いつか,\n7,PC-dup2,2020/13/1,\n");
+    let table = parse_csv(&csv).unwrap();
+    let cols = device_columns();
+    let m = map_headers(&cols, &table[0]);
+    let p = preview(&cols, &table, 0, m, &Context::default(), &[]).unwrap();
+    let groups = p.groups();
+    assert_eq!(
+        p.with_problems(),
+        4,
+        "the new vendor is a notice, not a problem"
+    );
+    assert!(groups[0].problem && groups[1].problem);
+    let dates = groups.iter().find(|g| g.ja.contains("日付")).unwrap();
+    assert_eq!(dates.lines, [142, 143]);
+    assert_eq!(dates.examples, ["いつか", "2020/13/1"]);
+    let dup = groups.iter().find(|g| g.ja.contains("重複")).unwrap();
+    assert_eq!(dup.lines, [2, 8, 142, 143]);
+    let vendor = groups.last().unwrap();
+    assert!(!vendor.problem && vendor.ja.contains("さくら保守"));
+    assert_eq!(vendor.lines.len(), 140, "one group, not 140 lines");
+}
+
+#[test]
+fn the_sheet_holding_the_ledger_is_found() {
+    let cols = device_columns();
+    let t = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let notes = t(&[&["更新履歴"], &["2026/11/01", "作成"]]);
+    let ledger = t(&[
+        &["機器台帳"],
+        &["管理番号", "機器名", "OS"],
+        &["1", "PC1", "Win11"],
+    ]);
+    assert_eq!(super::import::find_sheet(&cols, &[&notes, &ledger]), (1, 1));
+    assert_eq!(super::import::find_sheet(&cols, &[&notes]), (0, 0));
 }

@@ -58,6 +58,11 @@ pub struct Device {
     pub last_patch_on: Option<Date>,
     #[autosurgeon(with = "super::date_repr")]
     pub os_support_end_on: Option<Date>,
+    /// 型番: the model, as the maker names it.
+    pub model: String,
+    /// Columns of an imported file that match none of the ledger's, by their header: kept, shown, edited and
+    /// exported, never dropped.
+    pub extra: BTreeMap<String, String>,
 }
 
 /// One account of the 利用者ID台帳. Never a password.
@@ -84,6 +89,8 @@ pub struct Account {
     pub planned_end_on: Option<Date>,
     #[autosurgeon(with = "super::date_repr")]
     pub last_used_on: Option<Date>,
+    /// Columns of an imported file that match none of the ledger's (see [`Device::extra`]).
+    pub extra: BTreeMap<String, String>,
 }
 
 /// A row type a ledger document holds. Its serde form is its document form (the same field names, dates
@@ -91,6 +98,9 @@ pub struct Account {
 pub trait Row: Reconcile + Hydrate + Serialize + DeserializeOwned + Clone {
     const KIND: DocKind;
     fn id(&self) -> &str;
+    /// The row's extra columns, by header.
+    fn extra(&self) -> &BTreeMap<String, String>;
+    fn extra_mut(&mut self) -> &mut BTreeMap<String, String>;
 }
 
 impl Row for Device {
@@ -98,12 +108,24 @@ impl Row for Device {
     fn id(&self) -> &str {
         &self.id
     }
+    fn extra(&self) -> &BTreeMap<String, String> {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.extra
+    }
 }
 
 impl Row for Account {
     const KIND: DocKind = DocKind::UserLedger;
     fn id(&self) -> &str {
         &self.id
+    }
+    fn extra(&self) -> &BTreeMap<String, String> {
+        &self.extra
+    }
+    fn extra_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.extra
     }
 }
 
@@ -225,6 +247,17 @@ pub fn put_rows<R: Row>(doc: &mut AutoCommit, new: &[R]) -> Result<(), SchemaErr
         };
         let obj = doc.put_object(&rows, row.id(), ObjType::Map)?;
         for (key, value) in fields {
+            if let serde_json::Value::Object(extra) = value {
+                // The extra columns: a map of text.
+                let map = doc.put_object(&obj, key.as_str(), ObjType::Map)?;
+                for (header, cell) in extra {
+                    let serde_json::Value::String(cell) = cell else {
+                        return Err(SchemaError::Encode(format!("{key}.{header} is not text")));
+                    };
+                    doc.put(&map, header.as_str(), cell)?;
+                }
+                continue;
+            }
             let scalar = match value {
                 serde_json::Value::String(s) => ScalarValue::Str(s.into()),
                 serde_json::Value::Null => ScalarValue::Null,
@@ -316,6 +349,8 @@ mod tests {
             vendor_id: Some(VendorId::generate()),
             remote: Remote::Yes,
             location: "Room1".into(),
+            model: "OptiPlex 3000".into(),
+            extra: [("資産区分".to_string(), "リース".to_string())].into(),
             ..device("001")
         };
         put_rows(&mut fast, std::slice::from_ref(&row)).unwrap();

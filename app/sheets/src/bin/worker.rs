@@ -1,7 +1,7 @@
 //! The spreadsheet web worker: started by the app only when someone imports or exports a ledger file, so
 //! the main app never loads calamine, rust_xlsxwriter, the CSV reader or Shift_JIS tables. Requests are
-//! arrays: `["read", file name, Uint8Array]` → `["table", JSON rows]`; `["xlsx", JSON [sheet, rows]]` and
-//! `["csv", JSON [shift_jis, rows]]` → `["bytes", Uint8Array]`; any failure → `["error", message]`. Once
+//! arrays: `["read", file name, Uint8Array]` → `["table", JSON sheets]` (`Sheet`s of text); `["xlsx", JSON
+//! [sheet, rows]]` and `["csv", JSON [shift_jis, rows]]` (rows of typed `Cell`s) → `["bytes", Uint8Array]`; any failure → `["error", message]`. Once
 //! listening, the worker says `["ready"]` (messages sent before that would be lost while its wasm loads).
 
 #[cfg(target_arch = "wasm32")]
@@ -30,7 +30,7 @@ fn main() {
                             .map_err(|e| e.to_string())
                     })
                 }
-                "xlsx" => serde_json::from_str::<(String, Vec<Vec<String>>)>(
+                "xlsx" => serde_json::from_str::<(String, Vec<Vec<mamori_shared::export::Cell>>)>(
                     &msg.get(1).as_string().unwrap_or_default(),
                 )
                 .map_err(|e| e.to_string())
@@ -38,7 +38,7 @@ fn main() {
                     mamori_sheets::write(&sheet, &rows).map_err(|e| e.to_string())
                 })
                 .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()).into()),
-                "csv" => serde_json::from_str::<(bool, Vec<Vec<String>>)>(
+                "csv" => serde_json::from_str::<(bool, Vec<Vec<mamori_shared::export::Cell>>)>(
                     &msg.get(1).as_string().unwrap_or_default(),
                 )
                 .map_err(|e| e.to_string())
