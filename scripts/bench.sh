@@ -2,6 +2,7 @@
 # Prints Mamori's benchmark figures. Figures, not pass/fail.
 #   bash scripts/bench.sh         everything: app sizes and load times, on-device storage, then sync under load
 #   bash scripts/bench.sh app     only the app part (headless Chromium)
+#   bash scripts/bench.sh ledger  the sizes and the 機器台帳 import and typing figures only
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
 #                                 sync server, same generator, one run (about 10 minutes)
 #   bash scripts/bench.sh attacks crafted sync messages (inflation bombs, declared operations) beside honest
@@ -13,6 +14,10 @@ bash scripts/setup.sh --bench
 if [ "$PART" = all ] || [ "$PART" = app ]; then
   bash scripts/build-app.sh
   cargo run --profile server -q -p mamori-tests --bin bench
+fi
+if [ "$PART" = ledger ]; then
+  bash scripts/build-app.sh
+  cargo run --profile server -q -p mamori-tests --bin bench -- ledger
 fi
 if [ "$PART" = all ] || [ "$PART" = sync ]; then
   [ -f app/dist/index.html ] || bash scripts/build-app.sh

@@ -12,6 +12,7 @@ pub mod load;
 pub mod passkeys;
 pub mod server;
 pub mod sync_client;
+pub mod wasm_sizes;
 
 pub use browser::Browser;
 pub use server::TestServer;

@@ -251,6 +251,48 @@ async fn ledger_figures(b: &Browser, origin: &str) {
     );
 }
 
+/// Where the wasm's bytes go, per crate and the largest functions (#23: every change can say what it costs).
+/// Read from the modules cargo built before wasm-bindgen and wasm-opt, which keep their function names.
+fn size_report() {
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
+        |_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    for (module, crates, functions) in [("mamori-app", 20, 15), ("mamori-sheets", 10, 5)] {
+        let path = target.join(format!("wasm32-unknown-unknown/release/{module}.wasm"));
+        let Ok(wasm) = std::fs::read(&path) else {
+            println!("\n(no {} to measure)", path.display());
+            continue;
+        };
+        let sizes = match mamori_tests::wasm_sizes::measure(&wasm) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("\n({module}.wasm does not parse: {e})");
+                continue;
+            }
+        };
+        println!(
+            "\n== where {module}'s bytes go (before wasm-bindgen and wasm-opt -Oz): {} in all, code {}, data {}",
+            kb(sizes.total),
+            kb(sizes.code),
+            kb(sizes.data)
+        );
+        for c in sizes.crates.iter().take(crates) {
+            println!(
+                "  {:<32} {:>9}  {:>5.1}%",
+                c.name,
+                kb(c.bytes),
+                c.bytes as f64 * 100.0 / sizes.code.max(1) as f64
+            );
+        }
+        println!("  largest functions:");
+        for f in sizes.functions.iter().take(functions) {
+            let name: String = f.name.chars().take(100).collect();
+            println!("  {:>9}  {name}", kb(f.bytes));
+        }
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // Sizes.
@@ -294,6 +336,20 @@ async fn main() {
         kb(total.1),
         kb(total.2)
     );
+
+    size_report();
+    // `bench ledger`: the sizes and the 機器台帳 figures only.
+    if std::env::args().nth(1).as_deref() == Some("ledger") {
+        let mut server = TestServer::start().await;
+        let b = Browser::start().await;
+        b.set_up_facility(&server.url, "ベンチ病院", "hospital", "ベンチ 太郎")
+            .await;
+        b.wait_for_service_worker().await;
+        b.set_offline(true).await;
+        server.stop().await;
+        ledger_figures(&b, &server.url).await;
+        return;
+    }
 
     // First visit: a fresh browser profile, nothing cached.
     let mut server = TestServer::start().await;
