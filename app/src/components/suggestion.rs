@@ -213,8 +213,8 @@ fn headline(f: &Finding, lang: crate::i18n::Lang) -> Option<String> {
             format!("Device ledger: {in_use} devices, all with location, user and version."),
         ),
         ("2-①", About::Devices { in_use, .. }) => lang.pick(
-            format!("稼働中の機器 {in_use}台のうち、記入漏れのある項目:"),
-            format!("Of {in_use} devices in use, fields left empty:"),
+            format!("機器 {in_use}台（廃棄を除く）のうち、記入漏れのある項目:"),
+            format!("Of {in_use} devices (retired ones aside), fields left empty:"),
         ),
         ("2-②", About::Devices { remote, .. }) if f.ok => lang.pick(
             format!(
@@ -305,10 +305,10 @@ fn part_view(
                 {part.rows.iter().take(NAMED_ROWS).map(|e| view! {
                     <li data-row=e.id.clone()>{entry_line(part.issue, e, style, lang)}</li>
                 }).collect_view()}
-                {(more > 0).then(|| view! {
-                    <li class="finding-more">{lang.pick(format!("ほか {}", count(part.issue, more, lang)), format!("and {more} more"))}</li>
-                })}
             </ol>
+            {(more > 0).then(|| view! {
+                <p class="finding-more">{lang.pick(format!("ほか {}", count(part.issue, more, lang)), format!("and {more} more"))}</p>
+            })}
         }
     });
     view! {
