@@ -128,6 +128,9 @@ mod tests {
         assert_eq!(names, ["automerge", "leptos"], "largest first");
         assert!(sizes.crates[0].bytes > sizes.crates[1].bytes);
         assert!(sizes.data >= "hello, world".len());
-        assert_eq!(sizes.code, sizes.crates.iter().map(|c| c.bytes).sum::<usize>());
+        assert_eq!(
+            sizes.code,
+            sizes.crates.iter().map(|c| c.bytes).sum::<usize>()
+        );
     }
 }

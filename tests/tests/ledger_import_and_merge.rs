@@ -1,9 +1,9 @@
 //! The 機器台帳 in real browsers: a large hospital's 4,000 devices imported from an .xlsx offline (preview
 //! first, nothing imported until confirmed; the spreadsheet worker loads only then); one device edits a
 //! row's 設置場所 and another the same row's 利用者 while apart, and after sync both edits are on both;
-//! checklist item 2-⑥ names the fixture's Windows 8 PC. Bad files (an .xlsx that is not a spreadsheet, one
-//! of 100,000 rows, a CSV with broken quoting, text in no known encoding) are refused with a clear error and
-//! import nothing; a Shift_JIS CSV as Japanese Excel writes it imports too.
+//! checklist item 2-⑥ names the fixture's Windows 8 PC by its コンピュータ名. Bad files (an .xlsx that is not
+//! a spreadsheet, one of 100,000 rows, a CSV with broken quoting, text in no known encoding) are refused with
+//! a clear error and import nothing; a Shift_JIS CSV as Japanese Excel writes it imports too.
 
 use mamori_tests::fixtures::device_workbook;
 use mamori_tests::{Browser, TestServer};
@@ -179,7 +179,11 @@ async fn four_thousand_devices_import_offline_and_edits_of_one_row_merge() {
         .text()
         .await
         .unwrap();
-    assert!(finding.contains("PC-0003（Win8）"), "{finding}");
+    // Named by its コンピュータ名, with its OS, support end and place.
+    assert!(
+        finding.contains("病棟3のPC3（Win8、サポート終了 平成28年1月12日、病棟3）"),
+        "{finding}"
+    );
     a.click(r#"li[data-item="2-⑥"] .finding-link"#).await;
     a.wait_until(
         "only the rows behind 2-⑥",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use mamori_shared::calendar::Date;
-use mamori_shared::ledger::checks::Finding;
+use mamori_shared::ledger::checks::{Finding, Issue};
 use mamori_shared::ledger::columns::{
     CellProblem, Column, Context, account_columns, device_columns,
 };
@@ -21,6 +21,7 @@ use mamori_shared::schema::ledger::{Account, Device, Row};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::components::suggestion::{count, issue_name};
 use crate::state::{Imported, Workspace, today, use_workspace};
 use crate::tr;
 
@@ -176,8 +177,21 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         let all: Vec<R> = rows.get().values().cloned().collect();
         import::extra_headers(&all)
     });
-    // The rows a checklist suggestion points at (`?check=2-⑥`).
+    // The rows a checklist suggestion points at: all behind an item (`?check=2-⑥`) or one part of it
+    // (`?check=2-⑥&part=unsupported`).
     let check = move || query.with(|q| q.get("check"));
+    let part = move || query.with(|q| q.get("part"));
+    let only = Memo::new(move |_| {
+        let item = check()?;
+        let list: Vec<R> = rows.get().values().cloned().collect();
+        let ids = R::finding(ws, &item, &list, today()).map(|f| {
+            f.rows_for(part().as_deref())
+                .into_iter()
+                .map(String::from)
+                .collect::<std::collections::HashSet<String>>()
+        });
+        Some(ids.unwrap_or_default())
+    });
     let shown = Memo::new(move |_| {
         let all = rows.get();
         let columns = R::columns(facility_kind(ws));
@@ -186,16 +200,10 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         let needle = search.with(|s| s.trim().to_lowercase());
         let wanted = status.get();
         let status_col = columns.iter().position(|c| c.key == "status");
-        let only: Option<Vec<String>> = check().and_then(|item| {
-            let list: Vec<R> = all.values().cloned().collect();
-            R::finding(ws, &item, &list, today()).map(|f| f.rows)
-        });
+        let only = only.get();
         let mut out: Vec<(String, Vec<String>)> = all
             .values()
-            .filter(|r| {
-                only.as_ref()
-                    .is_none_or(|ids| ids.iter().any(|id| id == r.id()))
-            })
+            .filter(|r| only.as_ref().is_none_or(|ids| ids.contains(r.id())))
             .map(|r| {
                 (
                     r.id().to_string(),
@@ -356,9 +364,27 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                 <button class="button export-utf8" on:click=move |_| export("utf8")>{tr!("CSV（UTF-8）", "CSV (UTF-8)")}</button>
                 <button class="button export-sjis" on:click=move |_| export("sjis")>{tr!("CSV（Shift_JIS）", "CSV (Shift_JIS)")}</button>
             </div>
-            {move || check().map(|item| view! {
-                <p class="banner banner-warn ledger-check">{format!("{item} {}", tr!("の確認対象の行だけを表示しています。", ": showing only the rows behind this check.")())}
-                    " "<a href=R::PATH>{tr!("すべて表示", "Show all")}</a></p>
+            {move || check().map(|item| {
+                let n = only.get().map_or(0, |ids| ids.len());
+                let lang = crate::i18n::lang();
+                let issue = part().and_then(|k| Issue::from_key(&k));
+                let text = match issue {
+                    Some(issue) => {
+                        let (ja, en) = issue_name(issue);
+                        lang.pick(
+                            format!("{item}「{ja}」の{}だけを表示しています。", count(issue, n, lang)),
+                            format!("{item} “{en}”: showing only these {n} rows."),
+                        )
+                    }
+                    None => lang.pick(
+                        format!("{item} の確認対象の行（{n}件）だけを表示しています。"),
+                        format!("{item}: showing only the {n} rows behind this check."),
+                    ),
+                };
+                view! {
+                    <p class="banner banner-warn ledger-check" data-check=item data-part=part().unwrap_or_default()>{text}
+                        " "<a href=R::PATH>{tr!("すべて表示", "Show all")}</a></p>
+                }
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || note.get().map(|n| view! { <p class="banner import-note" role="status">{n}</p> })}

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::checks::{self, STALE_DAYS};
+use super::checks::{self, About, Issue, STALE_DAYS};
 use super::columns::{Context, account_columns, device_columns, parse_date};
 use super::import::{
     ImportError, MAX_ROWS, Problem, Target, decode, export_csv, map_headers, parse_csv, preview,
@@ -293,17 +293,34 @@ fn the_checks_name_the_rows_behind_them() {
     assert!(checks::inventory(&devices).ok);
     devices[1].user.clear();
     let f = checks::inventory(&devices);
-    assert_eq!(f.rows, [devices[1].id.clone()]);
+    assert_eq!(f.rows_for(None), [devices[1].id.as_str()]);
+    assert_eq!(f.parts.len(), 1);
+    assert_eq!(f.parts[0].issue, Issue::NoUser);
     // 2-⑥: the Windows 8 PC of the example (and Windows 10 after 2025-10-14); a patch 90 days old.
     devices[0].last_patch_on = Some(d("2026-08-01"));
     let f = checks::outdated(&devices, today);
-    assert!(f.rows.contains(&devices[2].id), "Win8");
-    assert!(
-        f.rows.contains(&devices[0].id),
+    assert_eq!(
+        f.rows_for(Some("unsupported")),
+        [devices[2].id.as_str()],
+        "Win8"
+    );
+    assert_eq!(
+        f.rows_for(Some("unpatched")),
+        [devices[0].id.as_str()],
         "unpatched for {STALE_DAYS} days"
     );
-    assert!(!f.rows.contains(&devices[3].id));
-    assert!(f.summary_ja.contains("003（Win8）"), "{}", f.summary_ja);
+    assert!(!f.rows_for(None).contains(&devices[3].id.as_str()));
+    let win8 = &f.parts[0].rows[0];
+    assert_eq!(
+        (
+            win8.name.as_str(),
+            win8.detail.as_str(),
+            win8.location.as_str()
+        ),
+        ("Room2のPC1", "Win8", "Room2"),
+        "named by コンピュータ名, with its OS and place"
+    );
+    assert_eq!(win8.date, Some(d("2016-01-12")));
     let win10 = Device {
         os: "Windows 10 Pro".into(),
         ..Device::default()
@@ -313,8 +330,8 @@ fn the_checks_name_the_rows_behind_them() {
     // 2-②: a vendor-maintained device with remote maintenance unknown.
     devices[3].vendor_id = Some(VendorId::generate());
     assert_eq!(
-        checks::remote_maintenance(&devices).rows,
-        [devices[3].id.clone()]
+        checks::remote_maintenance(&devices).rows_for(None),
+        [devices[3].id.as_str()]
     );
     devices[3].remote = Remote::Yes;
     assert!(checks::remote_maintenance(&devices).ok);
@@ -336,7 +353,9 @@ fn the_checks_name_the_rows_behind_them() {
         vendors.insert(v.id.to_string(), v);
     }
     let f = checks::mds_sds(&vendors);
-    assert!(!f.ok && f.summary_ja.contains("B社") && !f.summary_ja.contains("A社"));
+    assert!(!f.ok);
+    let named: Vec<&str> = f.parts[0].rows.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(named, ["B社"]);
     // 2-④, 2-⑤ on the user-ID example.
     let table = parse_csv(ACCOUNTS_CSV).unwrap();
     let cols = account_columns(false);
@@ -348,20 +367,43 @@ fn the_checks_name_the_rows_behind_them() {
         .map(|r| r.row)
         .collect();
     let f = checks::admins(&accounts);
-    assert_eq!(f.rows, [accounts[0].id.clone()]);
-    assert!(f.ok && f.summary_ja.contains("山田"));
+    assert_eq!(f.rows_for(None), [accounts[0].id.as_str()]);
+    assert!(f.ok);
+    assert_eq!(f.parts[0].rows[0].name, "山田 太郎");
+    assert_eq!(f.parts[0].rows[0].detail, "yamada@clinic");
+    // A shared administrator account with no person's name is flagged on its own.
+    let mut shared = accounts.clone();
+    shared[1].family_name.clear();
+    shared[1].given_name.clear();
+    shared[1].privilege = "Admin".into();
+    let f = checks::admins(&shared);
+    assert!(!f.ok);
+    assert_eq!(f.rows_for(Some("unnamed")), [shared[1].id.as_str()]);
+    assert_eq!(
+        f.part(Issue::UnnamedAdmin).unwrap().rows[0].name,
+        "sato@clinic"
+    );
     accounts[2].planned_end_on = Some(d("2023-03-31"));
     accounts[3].last_used_on = Some(d("2026-06-01"));
     accounts[1].last_used_on = Some(d("2026-11-20"));
     let f = checks::stale_accounts(&accounts, today);
-    assert_eq!(f.rows, [accounts[2].id.clone(), accounts[3].id.clone()]);
+    assert_eq!(f.rows_for(Some("ended")), [accounts[2].id.as_str()]);
+    assert_eq!(f.rows_for(Some("unused")), [accounts[3].id.as_str()]);
+    assert_eq!(
+        f.part(Issue::PastPlannedEnd).unwrap().rows[0].date,
+        Some(d("2023-03-31"))
+    );
     accounts[2].status = "停止".into();
-    assert_eq!(checks::stale_accounts(&accounts, today).rows.len(), 1);
+    assert_eq!(
+        checks::stale_accounts(&accounts, today)
+            .rows_for(None)
+            .len(),
+        1
+    );
     // 2-⑩.
-    assert!(
-        checks::months_until_r9(today)
-            .summary_ja
-            .contains("あと4か月")
+    assert_eq!(
+        checks::months_until_r9(today).about,
+        About::MonthsToR9 { months: 4 }
     );
     assert!(checks::months_until_r9(d("2027-04-01")).ok);
 }
@@ -631,4 +673,122 @@ fn the_sheet_holding_the_ledger_is_found() {
     ]);
     assert_eq!(super::import::find_sheet(&cols, &[&notes, &ledger]), (1, 1));
     assert_eq!(super::import::find_sheet(&cols, &[&notes]), (0, 0));
+}
+
+/// The pharmacist's ledger of issue 19: 200 devices, Windows 7 and Windows 8 hidden among Windows 10 and 11,
+/// only the software version left empty.
+fn two_hundred_devices() -> Vec<Device> {
+    (1..=200)
+        .map(|i| {
+            let os = match i {
+                17 => "Windows 8",
+                33 => "Windows 7 Professional",
+                _ if i % 5 == 0 => "Windows 10 Pro",
+                _ => "Windows 11 Pro",
+            };
+            Device {
+                id: format!("row-{i}"),
+                number: format!("{i}"),
+                os: os.into(),
+                computer_name: if i == 33 {
+                    String::new()
+                } else {
+                    format!("PC-{i:03}")
+                },
+                location: format!("調剤室{}", i % 4),
+                user: "薬剤師".into(),
+                status: "稼働".into(),
+                // Patched recently, except three Windows 11 PCs and the Windows 8 one.
+                last_patch_on: Some(if [2, 3, 4, 17].contains(&i) {
+                    d("2026-05-01")
+                } else {
+                    d("2026-11-01")
+                }),
+                ..Device::default()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn unsupported_systems_come_first_earliest_end_first_then_the_rest_as_a_count() {
+    let today = d("2026-11-25");
+    let devices = two_hundred_devices();
+    let f = checks::outdated(&devices, today);
+    assert!(!f.ok);
+    let issues: Vec<Issue> = f.parts.iter().map(|p| p.issue).collect();
+    assert_eq!(issues, [Issue::UnsupportedOs, Issue::Unpatched]);
+    let unsupported = &f.parts[0].rows;
+    // Windows 8 (2016-01-12), then Windows 7 (2020-01-14), then the 40 Windows 10 (2025-10-14) by name.
+    assert_eq!(unsupported.len(), 42);
+    assert_eq!(unsupported[0].name, "PC-017");
+    assert_eq!(unsupported[0].detail, "Windows 8");
+    assert_eq!(unsupported[0].date, Some(d("2016-01-12")));
+    assert_eq!(unsupported[0].location, "調剤室1");
+    assert_eq!(
+        unsupported[1].name, "33",
+        "no コンピュータ名: named by 管理番号"
+    );
+    assert_eq!(unsupported[1].date, Some(d("2020-01-14")));
+    assert_eq!(unsupported[2].name, "PC-005");
+    assert_eq!(unsupported[41].name, "PC-200");
+    assert!(
+        unsupported.windows(2).all(|w| w[0].date <= w[1].date),
+        "earliest support end first"
+    );
+    // The rest: the three unpatched Windows 11 PCs (Windows 8 is already listed above).
+    assert_eq!(f.rows_for(Some("unpatched")), ["row-2", "row-3", "row-4"]);
+    assert_eq!(f.rows_for(None).len(), 45);
+    assert_eq!(f.rows_for(Some("nonsense")), Vec::<&str>::new());
+    // A device past its end but retired (廃棄) is not named.
+    let mut retired = devices.clone();
+    retired[16].status = "廃棄".into();
+    assert_eq!(
+        checks::outdated(&retired, today).parts[0].rows[0].name,
+        "33"
+    );
+}
+
+#[test]
+fn the_inventory_names_only_the_fields_that_are_empty() {
+    let mut devices = two_hundred_devices();
+    for dev in &mut devices {
+        dev.software_version.clear();
+    }
+    let f = checks::inventory(&devices);
+    assert!(!f.ok);
+    assert_eq!(
+        f.parts.len(),
+        1,
+        "only the version is missing: {:?}",
+        f.parts.iter().map(|p| p.issue).collect::<Vec<_>>()
+    );
+    assert_eq!(f.parts[0].issue, Issue::NoVersion);
+    assert_eq!(f.parts[0].rows.len(), 200);
+    assert_eq!(
+        f.about,
+        About::Devices {
+            in_use: 200,
+            remote: 0
+        }
+    );
+    // Two fields empty somewhere: a count for each, a device counted under each field it lacks.
+    devices[9].location.clear();
+    devices[9].user.clear();
+    devices[10].user.clear();
+    let f = checks::inventory(&devices);
+    let counts: Vec<(&str, usize)> = f
+        .parts
+        .iter()
+        .map(|p| (p.issue.key(), p.rows.len()))
+        .collect();
+    assert_eq!(counts, [("location", 1), ("user", 2), ("version", 200)]);
+    assert_eq!(f.rows_for(Some("user")), ["row-10", "row-11"]);
+    for dev in &mut devices {
+        dev.software_version = "1.0".into();
+    }
+    devices[9].location = "受付".into();
+    devices[9].user = "事務".into();
+    devices[10].user = "事務".into();
+    assert!(checks::inventory(&devices).ok);
 }
