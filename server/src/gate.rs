@@ -516,6 +516,7 @@ mod tests {
         let doc = DocumentInfo {
             facility,
             form: None,
+            kind: None,
             vendor: None,
             shared_with: Vec::new(),
         };
