@@ -218,6 +218,29 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
     synced(&mut raw, from_a).await;
     assert!(raw.refused.is_empty(), "{:?}", raw.refused);
 
+    // A contribution registered for it but still empty on the server: writing first, the vendor cannot make
+    // it another kind of document (a 機器台帳 of its own making); the facility's contribution then goes in.
+    let early = DocumentId::generate();
+    let r = register(json!({ "doc_id": early.to_string(), "form": null, "kind": "vendor_devices", "vendor_id": vendor_a })).await;
+    assert_eq!(status(&r), 200, "{r}");
+    let mut as_ledger = mamori_shared::schema::ledger::create::<
+        mamori_shared::schema::ledger::Device,
+    >(FacilityId::parse(&facility).unwrap(), 1)
+    .unwrap();
+    put_device(&mut as_ledger, "row-x", "900", "forged");
+    raw.add(early, as_ledger).await;
+    let start = Instant::now();
+    while !raw.refused.iter().any(|(doc, _)| *doc == early) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the vendor's document of another kind was taken"
+        );
+        raw.pump_once(Duration::from_millis(20)).await;
+    }
+    tablet.add(early, contribution(&facility, &vendor_a)).await;
+    synced(&mut tablet, early).await;
+    assert!(tablet.refused.is_empty(), "{:?}", tablet.refused);
+
     // By document id, nothing else opens: the ledgers, the index, vendor B's contribution.
     for (other, what) in [
         (devices, "機器台帳"),
