@@ -35,6 +35,8 @@ async fn add_ledger_row(b: &Browser, url: &str, number: &str, os: &str, vendor: 
         ),
     )
     .await;
+    // On the device before the page is left (a change is sent only once saved).
+    b.wait_saved().await;
 }
 
 /// Pumps until the device holds `id` with content, or it was told the document is unavailable.
@@ -81,10 +83,18 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
         ))
         .await;
     let row = format!(r#".vendor-row[data-vendor="{vendor_id}"]"#);
+    admin
+        .wait_until(
+            "the ledger's device of this vendor is counted",
+            &format!("document.querySelector('{row}').textContent.includes('1台')"),
+        )
+        .await;
     admin.click(&format!("{row} .ask-devices")).await;
     admin
         .wait(&format!("{row} .vendor-proposals .no-proposals"))
         .await;
+    // On the device before the page is left (a change is sent only once saved).
+    admin.wait_saved().await;
 
     // Step 3: it invites the vendor's user (事業者, tied to that vendor), who joins in its own browser.
     admin.goto(&format!("{url}/people")).await;
@@ -243,6 +253,7 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
         .await;
     admin.click(&format!("{added} .reject-row")).await;
     admin.wait(&format!("{row} .no-proposals")).await;
+    admin.wait_saved().await;
     let counts = admin
         .eval_string(&format!(
             "return document.querySelector('{row} .proposal-counts').textContent"
@@ -293,7 +304,8 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
     // Step 10: by URL in the app, the vendor sees nothing of the ledgers.
     for page in ["/ledgers/devices", "/ledgers/accounts"] {
         vendor.goto(&format!("{url}{page}")).await;
-        vendor.wait(".page").await;
+        // It is told the ledgers are not shown to a vendor's account, instead of an empty table to add to.
+        vendor.wait(".vendor-no-ledger").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let text = vendor.eval_string("return document.body.textContent").await;
         assert!(

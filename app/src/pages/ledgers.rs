@@ -88,19 +88,25 @@ pub fn AccountLedgerPage() -> impl IntoView {
 }
 
 /// A vendor's user has no facility ledger on its device (the server never sends it one): instead of an
-/// empty table offering to add rows, it is told so and sent to its own devices' rows.
-fn facility_only<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
+/// empty table offering to add rows, it is told so and sent to its own devices' rows. Decided once the
+/// account is known (a memo, so the page is built again only if the answer changes, never on an edit).
+fn facility_only<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
     let ws = use_workspace();
-    let vendor_only = ws.index_untracked().is_none()
-        && crate::account::current().is_some_and(|me| {
-            !me.memberships.is_empty()
-                && me
-                    .memberships
-                    .iter()
-                    .all(|m| m.role == mamori_shared::access::Role::Vendor)
-        });
-    if vendor_only {
-        return view! {
+    let vendor_only = Memo::new(move |_| {
+        ws.index().is_none()
+            && crate::account::current().is_some_and(|me| {
+                !me.memberships.is_empty()
+                    && me
+                        .memberships
+                        .iter()
+                        .all(|m| m.role == mamori_shared::access::Role::Vendor)
+            })
+    });
+    move || {
+        if !vendor_only.get() {
+            return page().into_any();
+        }
+        view! {
             <section class="page ledger-page vendor-no-ledger">
                 <p class="banner banner-warn">{tr!(
                     "事業者のアカウントでは施設の台帳は表示されません。保守している機器の記入は「事業者確認用」の画面から行えます。",
@@ -109,9 +115,8 @@ fn facility_only<V: IntoView + 'static>(page: fn() -> V) -> AnyView {
                 <a class="button" href="/vendor">{tr!("事業者の画面へ", "To your vendor screen")}</a>
             </section>
         }
-        .into_any();
+        .into_any()
     }
-    page().into_any()
 }
 
 fn ledger_page<R: LedgerKind>() -> impl IntoView {
