@@ -7,3 +7,4 @@ pub mod quarantine;
 pub mod status_bar;
 pub mod suggestion;
 pub mod tokens;
+pub mod vendor_proposals;

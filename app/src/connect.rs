@@ -117,7 +117,18 @@ impl Connect {
             let body = mamori_shared::api::RegisterDocument {
                 doc_id: entry.id,
                 form: entry.checklist.as_ref().map(|c| c.form),
-                vendor_id: entry.checklist.as_ref().and_then(|c| c.vendor_id),
+                kind: match &entry.checklist {
+                    Some(_) => Some(mamori_shared::schema::DocKind::Checklist),
+                    None => entry
+                        .kind
+                        .as_deref()
+                        .and_then(mamori_shared::schema::DocKind::parse),
+                },
+                vendor_id: entry
+                    .checklist
+                    .as_ref()
+                    .and_then(|c| c.vendor_id)
+                    .or(entry.vendor_id),
             };
             match crate::api::call(
                 "POST",

@@ -183,6 +183,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/incidents") view=|| guarded(pages::incidents::IncidentsPage) />
                             <Route path=path!("/incidents/:id") view=|| guarded(pages::incidents::IncidentPage) />
                             <Route path=path!("/vendor") view=|| guarded(pages::vendor_home::VendorHomePage) />
+                            <Route path=path!("/vendor/devices/:id") view=|| guarded(pages::vendor_devices::VendorDevicesPage) />
                             <Route path=path!("/checklists/:id") view=|| guarded(ChecklistPage) />
                             <Route path=path!("/checklists/:id/section/:section") view=|| guarded(ChecklistPage) />
                             <Route path=path!("/checklists/:id/print") view=|| guarded(PrintPage) />

@@ -17,5 +17,6 @@ pub mod print;
 pub mod set_aside;
 pub mod settings;
 pub mod setup;
+pub mod vendor_devices;
 pub mod vendor_home;
 pub mod vendors;

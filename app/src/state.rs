@@ -21,9 +21,11 @@ mod incidents;
 mod ledgers;
 mod persistence;
 mod set_aside;
+mod vendor_devices;
 pub use checklists::{AnswerProblem, ChecklistView, checklist_title};
 pub use incidents::ChartView;
 pub use ledgers::{Imported, account_finding, device_finding};
+pub use vendor_devices::AcceptProblem;
 
 /// Whether what is on screen is on the device.
 #[derive(Debug, Clone, PartialEq)]

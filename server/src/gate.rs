@@ -282,6 +282,23 @@ impl Gate {
         Ok(self.frozen(state, doc, level))
     }
 
+    /// The kind the registry records for `doc` (none on an open development server): what a still empty
+    /// document may become, so the first to write a vendor's contribution cannot make it another kind.
+    pub async fn registered_kind(
+        &self,
+        state: &AppState,
+        doc: DocumentId,
+    ) -> Result<Option<mamori_shared::schema::DocKind>, DirectoryError> {
+        Ok(match self.principal {
+            Principal::Open => None,
+            Principal::Person { .. } | Principal::Token { .. } => state
+                .directory
+                .document(doc)
+                .await?
+                .and_then(|info| info.kind),
+        })
+    }
+
     /// `level` as it stands now that `doc` may have been frozen (checked on every message: a freeze takes
     /// effect on open connections at once).
     pub fn frozen(&self, state: &AppState, doc: DocumentId, level: Access) -> Access {
@@ -516,6 +533,7 @@ mod tests {
         let doc = DocumentInfo {
             facility,
             form: None,
+            kind: None,
             vendor: None,
             shared_with: Vec::new(),
         };

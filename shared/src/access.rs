@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::edition::FormKind;
 use crate::model::{FacilityId, VendorId};
+use crate::schema::DocKind;
 
 /// A person's role at one facility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -71,9 +72,12 @@ pub struct Membership {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentInfo {
     pub facility: FacilityId,
-    /// The checklist form, for checklists; `None` for other documents (the facility index, later ledgers).
+    /// The checklist form, for checklists; `None` for other documents (the facility index, ledgers …).
     pub form: Option<FormKind>,
-    /// The vendor a 事業者確認用 is about.
+    /// The kind the document was registered as (`None` for documents registered before kinds were recorded,
+    /// and checklists may leave it out): only [`DocKind::VendorDevices`] grants anything by it.
+    pub kind: Option<DocKind>,
+    /// The vendor a 事業者確認用 is about, or whose contribution to the 機器台帳 a `vendor_devices` is.
     pub vendor: Option<VendorId>,
     /// Vendors the facility explicitly shares this document with.
     pub shared_with: Vec<VendorId>,
@@ -89,6 +93,9 @@ pub enum Access {
 
 /// The access a person with `memberships` (all of theirs, at any facility) has to `doc`. A disabled person
 /// has no memberships that count: the caller passes none.
+///
+/// A 事業者 writes its own 事業者確認用 and its own contribution to the 機器台帳 (`vendor_devices` registered
+/// with its vendor), reads what is shared with its vendor, and nothing else: not the index, not the ledgers.
 pub fn access(memberships: &[Membership], doc: &DocumentInfo) -> Access {
     memberships
         .iter()
@@ -98,6 +105,10 @@ pub fn access(memberships: &[Membership], doc: &DocumentInfo) -> Access {
             Role::Viewer => Access::Read,
             Role::Vendor => match m.vendor {
                 Some(v) if doc.form == Some(FormKind::Vendor) && doc.vendor == Some(v) => {
+                    Access::Write
+                }
+                // Its own contribution to the 機器台帳: its rows, never the ledger itself.
+                Some(v) if doc.kind == Some(DocKind::VendorDevices) && doc.vendor == Some(v) => {
                     Access::Write
                 }
                 Some(v) if doc.shared_with.contains(&v) => Access::Read,

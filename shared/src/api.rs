@@ -214,7 +214,8 @@ pub struct MyMembership {
     /// The facility's index document; `None` for a vendor's user, who never sees the index (it lists every
     /// document) and gets `documents` instead.
     pub index_doc: Option<DocumentId>,
-    /// For a vendor's user: the documents it may open there (its 事業者確認用 and what was shared with it).
+    /// For a vendor's user: the documents it may open there (its 事業者確認用, its contribution to the 機器台帳
+    /// and what was shared with it).
     #[serde(default)]
     pub documents: Vec<DocumentId>,
 }
@@ -399,11 +400,15 @@ pub struct ActorsRegistered {
 // ---------------------------------------------------------------------------------------------------------
 
 /// A device registers a document it made for the facility, so the server knows whose it is before its first
-/// change arrives (a checklist names its form, and for a 事業者確認用 the vendor).
+/// change arrives (a checklist names its form, and for a 事業者確認用 the vendor; a vendor's contribution to
+/// the 機器台帳 is `kind: vendor_devices` with the vendor, which then may write it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterDocument {
     pub doc_id: DocumentId,
     pub form: Option<FormKind>,
+    /// The document's kind; absent from older devices (then nothing is granted by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::schema::DocKind>,
     pub vendor_id: Option<VendorId>,
 }
 

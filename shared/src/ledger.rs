@@ -1,10 +1,12 @@
 //! Ledgers as people use them: the columns of the 機器台帳 and 利用者ID台帳 ([`columns`]), importing the files
 //! clinics already keep and exporting them back ([`import`]), and what the ledgers tell checklist items
-//! 2-①…2-⑥ and 2-⑩ ([`checks`]). The documents themselves are [`crate::schema::ledger`].
+//! 2-①…2-⑥ and 2-⑩ ([`checks`]), and what a vendor's contribution proposes to the 機器台帳 ([`proposals`]). The
+//! documents themselves are [`crate::schema::ledger`] and [`crate::schema::vendor_devices`].
 
 pub mod checks;
 pub mod columns;
 pub mod import;
+pub mod proposals;
 
 use crate::model::VendorId;
 use crate::schema::ledger::{Account, Device};

@@ -1,13 +1,14 @@
 //! How Mamori's data lives in Automerge documents.
 //!
-//! Six kinds of document so far, each with `schema` (version) and `kind` at the root:
+//! Seven kinds of document so far, each with `schema` (version) and `kind` at the root:
 //! - the **facility index** ([`index`]): the facility, its vendors and the list of its other documents, so a
 //!   second device can find everything from one id;
 //! - a **checklist** ([`checklist`]): one facility, one form, one edition, one fiscal year (and, for
 //!   事業者確認用, one vendor), with answers keyed by official item id;
 //! - the **contact chart** ([`contact_chart`], 連絡体制図): one per facility, who to call in an incident;
 //! - an **incident log** ([`incident`], インシデント対応記録): one per incident, entries from any device;
-//! - the **ledgers** ([`ledger`], 機器台帳 and 利用者ID台帳): one of each per facility, rows keyed by id.
+//! - the **ledgers** ([`ledger`], 機器台帳 and 利用者ID台帳): one of each per facility, rows keyed by id;
+//! - a **vendor's contribution** ([`vendor_devices`]): the 機器台帳 rows one vendor proposes for its devices.
 //!
 //! Structs map to documents with autosurgeon, except answers: each is put whole as a fresh map (see
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
@@ -20,6 +21,7 @@ pub mod incident;
 pub mod index;
 pub mod ledger;
 pub mod migrate;
+pub mod vendor_devices;
 
 use automerge::{ReadDoc, ScalarValue, Value};
 
@@ -91,8 +93,9 @@ pub mod date_repr {
     }
 }
 
-/// The `kind` written at the root of every Mamori document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `kind` written at the root of every Mamori document (its serde form is the same string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DocKind {
     FacilityIndex,
     Checklist,
@@ -100,6 +103,7 @@ pub enum DocKind {
     Incident,
     DeviceLedger,
     UserLedger,
+    VendorDevices,
 }
 
 impl DocKind {
@@ -111,6 +115,7 @@ impl DocKind {
             DocKind::Incident => "incident",
             DocKind::DeviceLedger => "device_ledger",
             DocKind::UserLedger => "user_ledger",
+            DocKind::VendorDevices => "vendor_devices",
         }
     }
 
@@ -122,6 +127,7 @@ impl DocKind {
             DocKind::Incident,
             DocKind::DeviceLedger,
             DocKind::UserLedger,
+            DocKind::VendorDevices,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -144,7 +150,8 @@ pub fn facility_of<D: ReadDoc>(doc: &D) -> Option<FacilityId> {
         | DocKind::ContactChart
         | DocKind::Incident
         | DocKind::DeviceLedger
-        | DocKind::UserLedger => "meta",
+        | DocKind::UserLedger
+        | DocKind::VendorDevices => "meta",
     };
     let key = if holder == "facility" {
         "id"

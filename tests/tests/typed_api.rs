@@ -204,6 +204,7 @@ async fn every_route_answers_in_its_shared_type() {
         Some(&RegisterDocument {
             doc_id: checklist_id,
             form: Some(FormKind::Pharmacy),
+            kind: Some(mamori_shared::schema::DocKind::Checklist),
             vendor_id: None,
         }),
     )

@@ -143,12 +143,44 @@ fn facility_kind(ws: Workspace) -> FacilityKind {
 
 #[component]
 pub fn DeviceLedgerPage() -> impl IntoView {
-    ledger_page::<Device>()
+    facility_only(ledger_page::<Device>)
 }
 
 #[component]
 pub fn AccountLedgerPage() -> impl IntoView {
-    ledger_page::<Account>()
+    facility_only(ledger_page::<Account>)
+}
+
+/// A vendor's user has no facility ledger on its device (the server never sends it one): instead of an
+/// empty table offering to add rows, it is told so and sent to its own devices' rows. Decided once the
+/// account is known (a memo, so the page is built again only if the answer changes, never on an edit).
+fn facility_only<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
+    let ws = use_workspace();
+    let vendor_only = Memo::new(move |_| {
+        ws.index().is_none()
+            && crate::account::current().is_some_and(|me| {
+                !me.memberships.is_empty()
+                    && me
+                        .memberships
+                        .iter()
+                        .all(|m| m.role == mamori_shared::access::Role::Vendor)
+            })
+    });
+    move || {
+        if !vendor_only.get() {
+            return page().into_any();
+        }
+        view! {
+            <section class="page ledger-page vendor-no-ledger">
+                <p class="banner banner-warn">{tr!(
+                    "事業者のアカウントでは施設の台帳は表示されません。保守している機器の記入は「事業者確認用」の画面から行えます。",
+                    "A vendor's account does not show the facility's ledgers. Fill in the devices you maintain from your vendor screen."
+                )}</p>
+                <a class="button" href="/vendor">{tr!("事業者の画面へ", "To your vendor screen")}</a>
+            </section>
+        }
+        .into_any()
+    }
 }
 
 fn ledger_page<R: LedgerKind>() -> impl IntoView {

@@ -1,5 +1,6 @@
 //! `/vendor`: a vendor's user (事業者) serving several facilities from one account sees every facility's
-//! 事業者確認用 side by side. The forms come from the server's list for this account (`/api/me`), fetched onto
+//! 事業者確認用 side by side, and the devices each facility asked it to fill in for its 機器台帳
+//! (`/vendor/devices/:id`). The forms come from the server's list for this account (`/api/me`), fetched onto
 //! the device like any document, so they stay readable and editable offline; a form that has not arrived yet
 //! says so. The facilities' names are remembered on the device for offline use.
 
@@ -18,8 +19,17 @@ use crate::state::checklist_title;
 use crate::state::use_workspace;
 use crate::tr;
 
-/// One facility's forms for this vendor: its name and each form (its meta once it is on the device).
-type Group = (String, Vec<(DocumentId, Option<ChecklistMeta>)>);
+/// One document a facility asked this vendor to fill in.
+#[derive(Clone)]
+enum Asked {
+    /// A 事業者確認用 (its meta once it is on the device; until then, any document not yet arrived).
+    Form(Option<ChecklistMeta>),
+    /// Its devices' rows for the facility's 機器台帳.
+    Devices,
+}
+
+/// One facility's documents for this vendor: its name and each document.
+type Group = (String, Vec<(DocumentId, Asked)>);
 
 #[component]
 pub fn VendorHomePage() -> impl IntoView {
@@ -27,6 +37,7 @@ pub fn VendorHomePage() -> impl IntoView {
     let settings = use_settings();
     let groups = move || {
         let forms = ws.vendor_forms();
+        let contributions = ws.contributions();
         let names = settings.with(|s| s.facility_names.clone());
         let name_of = |f: FacilityId| {
             names
@@ -49,20 +60,33 @@ pub fn VendorHomePage() -> impl IntoView {
                 )
             });
             for doc in &m.documents {
-                let meta = forms
-                    .iter()
-                    .find(|(id, _)| id == doc)
-                    .map(|(_, m)| m.clone());
-                group.1.push((*doc, meta));
+                let asked = match contributions.iter().find(|(id, _)| id == doc) {
+                    Some(_) => Asked::Devices,
+                    None => Asked::Form(
+                        forms
+                            .iter()
+                            .find(|(id, _)| id == doc)
+                            .map(|(_, m)| m.clone()),
+                    ),
+                };
+                group.1.push((*doc, asked));
             }
         }
-        // Offline, or forms the server no longer lists: whatever the device holds.
-        for (id, meta) in forms {
+        // Offline, or documents the server no longer lists: whatever the device holds.
+        let held = forms
+            .into_iter()
+            .map(|(id, m)| (id, m.facility_id, Asked::Form(Some(m))))
+            .chain(
+                contributions
+                    .into_iter()
+                    .map(|(id, c)| (id, c.facility_id, Asked::Devices)),
+            );
+        for (id, facility, asked) in held {
             let group = groups
-                .entry(meta.facility_id)
-                .or_insert_with(|| (name_of(meta.facility_id), Vec::new()));
+                .entry(facility)
+                .or_insert_with(|| (name_of(facility), Vec::new()));
             if !group.1.iter().any(|(d, _)| *d == id) {
-                group.1.push((id, Some(meta)));
+                group.1.push((id, asked));
             }
         }
         groups
@@ -85,7 +109,10 @@ pub fn VendorHomePage() -> impl IntoView {
                         <article class="vendor-facility" data-facility=facility.to_string()>
                             <h2 class="facility-name">{name}</h2>
                             <ul class="checklist-list">
-                                {forms.into_iter().map(|(id, meta)| view! { <VendorFormRow id meta /> }).collect_view()}
+                                {forms.into_iter().map(|(id, asked)| match asked {
+                                    Asked::Form(meta) => view! { <VendorFormRow id meta /> }.into_any(),
+                                    Asked::Devices => view! { <DevicesRow id /> }.into_any(),
+                                }).collect_view()}
                             </ul>
                         </article>
                     }).collect_view().into_any()
@@ -121,4 +148,33 @@ fn VendorFormRow(id: DocumentId, meta: Option<ChecklistMeta>) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// A facility's request for this vendor's devices: how many rows, and how many wait for the facility.
+#[component]
+fn DevicesRow(id: DocumentId) -> impl IntoView {
+    let ws = use_workspace();
+    let counts = move || {
+        ws.contribution(id).ok().map(|c| {
+            let pending = c
+                .rows
+                .keys()
+                .filter(|r| {
+                    mamori_shared::ledger::proposals::state_of(&c, r)
+                        == mamori_shared::ledger::proposals::State::Pending
+                })
+                .count();
+            (c.rows.len(), pending)
+        })
+    };
+    view! {
+        <li class="devices-row" data-doc=id.to_string()>
+            <A href=format!("/vendor/devices/{id}") attr:class="devices-link">
+                <span class="checklist-title">{tr!("機器台帳への記入（保守している機器）", "Devices you maintain, for the ledger")}</span>
+                {move || counts().map(|(all, pending)| view! {
+                    <span class="progress-count">{format!("{all}台 / 確認待ち {pending}")}</span>
+                })}
+            </A>
+        </li>
+    }
 }

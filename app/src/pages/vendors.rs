@@ -1,6 +1,7 @@
 //! 事業者 — the vendor register: one entity per vendor, referenced by id from checklists, the contact chart
 //! (its emergency number lives here) and the 機器台帳 (the devices it maintains). Each vendor shows its
-//! remote maintenance, its MDS/SDS, the devices it supports and where its 事業者確認用 stands.
+//! remote maintenance, its MDS/SDS, the devices it supports, where its 事業者確認用 stands, and the rows it
+//! proposes for the 機器台帳 (`components::vendor_proposals`).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,6 +10,7 @@ use mamori_shared::edition::FormKind;
 use mamori_shared::model::{Remote, Vendor};
 use mamori_shared::schema::ledger::Device;
 
+use crate::components::vendor_proposals::VendorProposals;
 use crate::pages::home::progress_of;
 use crate::state::use_workspace;
 use crate::tr;
@@ -102,6 +104,7 @@ fn VendorRow(vendor: Vendor, editing: RwSignal<Option<Vendor>>) -> impl IntoView
                     }
                 }}</dd>
             </dl>
+            <VendorProposals vendor=id />
         </li>
     }
 }

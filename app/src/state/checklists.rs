@@ -116,6 +116,7 @@ impl Workspace {
             created_at_ms: meta.created_at_ms,
             checklist: Some(meta),
             kind: None,
+            vendor_id: None,
         };
         self.change(index_id, |doc| index::put_document(doc, &entry))?;
         Ok(id)

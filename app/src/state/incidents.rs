@@ -112,6 +112,7 @@ impl Workspace {
             created_at_ms: now,
             checklist: None,
             kind: Some(kind.as_str().to_string()),
+            vendor_id: None,
         };
         self.change(index_id, |doc| index::put_document(doc, &entry))?;
         Ok(id)

@@ -11,6 +11,7 @@ use mamori_shared::api::{
     ActorOwner, Actors, ActorsRegistered, DeviceActors, DocumentRegistered, RegisterDocument,
 };
 use mamori_shared::model::{FacilityId, PersonId};
+use mamori_shared::schema::DocKind;
 
 use crate::AppState;
 use crate::clock::now_ms;
@@ -54,9 +55,18 @@ async fn register_document(
             ),
         ));
     }
+    // A vendor's contribution names its vendor and is no checklist: whatever else would be a document its
+    // vendor could write without the facility having meant it.
+    if req.kind == Some(DocKind::VendorDevices) && (req.vendor_id.is_none() || req.form.is_some()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "事業者の機器台帳への記入には事業者の指定が必要です (a vendor_devices document names its vendor and no form)",
+        ));
+    }
     let info = DocumentInfo {
         facility,
         form: req.form,
+        kind: req.kind,
         vendor: req.vendor_id,
         shared_with: Vec::new(),
     };

@@ -185,6 +185,9 @@ fn described(facility: FacilityId, changes: &[automerge::Change]) -> DocumentInf
     DocumentInfo {
         facility,
         form: meta.as_ref().map(|m| m.form),
+        // Never a vendor's contribution: a contribution grants its vendor access only once the facility
+        // registered it.
+        kind: None,
         vendor: meta.and_then(|m| m.vendor_id),
         shared_with: Vec::new(),
     }

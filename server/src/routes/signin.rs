@@ -165,13 +165,21 @@ async fn me(
         // A vendor's user never sees the facility index (it lists every document): it gets the list of
         // documents it may open there instead.
         let (index, documents) = match (m.role, m.vendor) {
-            (Role::Vendor, Some(vendor)) => (
-                None,
-                state
+            (Role::Vendor, Some(vendor)) => {
+                let mut open = Vec::new();
+                for doc in state
                     .directory
                     .documents_for_vendor(m.facility, vendor)
-                    .await?,
-            ),
+                    .await?
+                {
+                    // The rules decide, as when the document is opened on a socket.
+                    let info = state.directory.document(doc).await?;
+                    if info.is_some_and(|i| crate::gate::may_open(std::slice::from_ref(&m), &i)) {
+                        open.push(doc);
+                    }
+                }
+                (None, open)
+            }
             _ => (
                 state.directory.facility_index(m.facility).await?,
                 Vec::new(),

@@ -107,6 +107,8 @@ struct Connection {
     gate: Gate,
     /// What this connection may do with each document it has open.
     access: HashMap<DocumentId, Access>,
+    /// The kind the registry records for each open document (a still empty one must become that kind).
+    kinds: HashMap<DocumentId, mamori_shared::schema::DocKind>,
     /// Each open document's facility, read once for the access log (it never changes).
     facilities: HashMap<DocumentId, Option<mamori_shared::model::FacilityId>>,
     remote: Option<PeerId>,
@@ -183,6 +185,7 @@ pub async fn handle_socket(mut socket: WebSocket, state: AppState, gate: Gate) {
         state,
         gate,
         access: HashMap::new(),
+        kinds: HashMap::new(),
         facilities: HashMap::new(),
         remote: None,
         peer: PeerSync::default(),
@@ -416,6 +419,17 @@ impl Connection {
                 };
                 self.rooms.insert(id, room.clone());
                 self.access.insert(id, level);
+                if let Some(kind) =
+                    self.gate
+                        .registered_kind(&self.state, id)
+                        .await
+                        .map_err(|e| {
+                            tracing::error!(doc = %id, error = %e, "cannot read the directory");
+                            Fatal("the server could not check access".into())
+                        })?
+                {
+                    self.kinds.insert(id, kind);
+                }
                 self.log_open(id).await;
                 room
             }
@@ -455,6 +469,7 @@ impl Connection {
             access: self.gate.frozen(&self.state, id, level),
             owners: owners.as_ref(),
             schema: checked,
+            kind: self.kinds.get(&id).copied(),
         };
         let template = self.change_event(id).await;
         let verdict = ingest::decide_and_apply(

@@ -12,8 +12,16 @@ fn doc(facility: FacilityId, form: Option<FormKind>, vendor: Option<VendorId>) -
     DocumentInfo {
         facility,
         form,
+        kind: None,
         vendor,
         shared_with: Vec::new(),
+    }
+}
+
+fn of_kind(facility: FacilityId, kind: DocKind, vendor: Option<VendorId>) -> DocumentInfo {
+    DocumentInfo {
+        kind: Some(kind),
+        ..doc(facility, None, vendor)
     }
 }
 
@@ -114,4 +122,49 @@ fn managing_people_and_creating_documents() {
     ));
     assert_eq!(Role::parse("viewer"), Some(Role::Viewer));
     assert_eq!(Role::parse("root"), None);
+}
+
+#[test]
+fn a_vendor_writes_its_own_contribution_to_the_device_ledger_and_no_ledger() {
+    let (f, elsewhere) = (FacilityId::generate(), FacilityId::generate());
+    let (mine, other) = (VendorId::generate(), VendorId::generate());
+    let me = [member(f, Role::Vendor, Some(mine))];
+    assert_eq!(
+        access(&me, &of_kind(f, DocKind::VendorDevices, Some(mine))),
+        Access::Write,
+        "its own contribution"
+    );
+    assert_eq!(
+        access(&me, &of_kind(f, DocKind::VendorDevices, Some(other))),
+        Access::None,
+        "another vendor's contribution"
+    );
+    assert_eq!(
+        access(&me, &of_kind(f, DocKind::VendorDevices, None)),
+        Access::None,
+        "a contribution registered without a vendor is no vendor's"
+    );
+    assert_eq!(
+        access(&me, &of_kind(elsewhere, DocKind::VendorDevices, Some(mine))),
+        Access::None,
+        "its vendor id at another facility is another membership"
+    );
+    for ledger in [DocKind::DeviceLedger, DocKind::UserLedger] {
+        assert_eq!(
+            access(&me, &of_kind(f, ledger, Some(mine))),
+            Access::None,
+            "{ledger:?}, even registered with its vendor id"
+        );
+        assert_eq!(access(&me, &of_kind(f, ledger, None)), Access::None);
+    }
+    // The facility's people see every contribution: 管理者 and 担当者 decide, 閲覧者 reads.
+    let contribution = of_kind(f, DocKind::VendorDevices, Some(mine));
+    assert_eq!(
+        access(&[member(f, Role::Staff, None)], &contribution),
+        Access::Write
+    );
+    assert_eq!(
+        access(&[member(f, Role::Viewer, None)], &contribution),
+        Access::Read
+    );
 }

@@ -10,7 +10,7 @@ use autosurgeon::Hydrate;
 
 use super::{
     DocKind, SCHEMA_VERSION, checklist, contact_chart, incident, index, kind_of, ledger,
-    schema_version,
+    schema_version, vendor_devices,
 };
 use crate::answer::Answer;
 
@@ -36,11 +36,17 @@ pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, Strin
         DocKind::Incident => incident::read(doc).map(|_| ()),
         DocKind::DeviceLedger => ledger::rows::<ledger::Device>(doc).map(|_| ()),
         DocKind::UserLedger => ledger::rows::<ledger::Account>(doc).map(|_| ()),
+        DocKind::VendorDevices => vendor_devices::meta(doc).map(|_| ()),
     };
     read.map_err(|e| e.to_string())?;
     match kind {
         DocKind::Checklist => every_answer_reads(doc)?,
-        DocKind::DeviceLedger | DocKind::UserLedger => every_row_reads(doc, kind)?,
+        DocKind::DeviceLedger | DocKind::UserLedger => every_row_reads(doc, kind, "rows")?,
+        DocKind::VendorDevices => {
+            every_row_reads(doc, kind, "rows")?;
+            every_row_reads(doc, kind, "base")?;
+            every_decision_reads(doc)?;
+        }
         _ => {}
     }
     Ok(kind)
@@ -66,20 +72,37 @@ fn every_answer_reads(doc: &AutoCommit) -> Result<(), String> {
     Ok(())
 }
 
-fn every_row_reads(doc: &AutoCommit, kind: DocKind) -> Result<(), String> {
-    let rows = match doc.get(ROOT, "rows").map_err(|e| e.to_string())? {
+fn every_row_reads(doc: &AutoCommit, kind: DocKind, key: &str) -> Result<(), String> {
+    let rows = match doc.get(ROOT, key).map_err(|e| e.to_string())? {
         Some((Value::Object(ObjType::Map), id)) => id,
         None => return Ok(()),
-        Some(_) => return Err("rows is not a map".into()),
+        Some(_) => return Err(format!("{key} is not a map")),
     };
     let count = doc.length(&rows);
     let read = match kind {
-        DocKind::DeviceLedger => ledger::rows::<ledger::Device>(doc).map(|r| r.len()),
-        _ => ledger::rows::<ledger::Account>(doc).map(|r| r.len()),
+        DocKind::UserLedger => ledger::read_map::<ledger::Account>(doc, key).map(|r| r.len()),
+        _ => ledger::read_map::<ledger::Device>(doc, key).map(|r| r.len()),
     }
     .map_err(|e| e.to_string())?;
     if read != count {
-        return Err(format!("{} of {count} rows do not read", count - read));
+        return Err(format!("{} of {count} {key} do not read", count - read));
+    }
+    Ok(())
+}
+
+fn every_decision_reads(doc: &AutoCommit) -> Result<(), String> {
+    let decisions = match doc.get(ROOT, "decisions").map_err(|e| e.to_string())? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        None => return Ok(()),
+        Some(_) => return Err("decisions is not a map".into()),
+    };
+    for key in doc.keys(&decisions) {
+        autosurgeon::hydrate_prop::<_, vendor_devices::Decision, _, _>(
+            doc,
+            &decisions,
+            key.as_str(),
+        )
+        .map_err(|e| format!("the decision on {key}: {e}"))?;
     }
     Ok(())
 }

@@ -5,7 +5,8 @@
 //!   facility: { id, kind, name, address, has_vendor_contract },
 //!   vendors:   { <vendor id>: { id, name, systems } },
 //!   documents: { <document id>: { id, created_at_ms, checklist: { …ChecklistMeta } | null,
-//!                                 kind: "contact_chart" | "incident" | absent } },
+//!                                 kind: "contact_chart" | "incident" | "vendor_devices" | … | absent,
+//!                                 vendor_id: <vendor id> | absent } },
 //!   actors:    { <actor id hex>: { device, user, since_ms } } }
 //! ```
 //! Vendors and documents are maps keyed by id, written one entry at a time: two devices adding different
@@ -54,6 +55,9 @@ pub struct DocumentEntry {
     /// entries written before other kinds existed.
     #[autosurgeon(missing = "Default::default")]
     pub kind: Option<String>,
+    /// The vendor whose contribution to the 機器台帳 this is (`vendor_devices`); absent otherwise.
+    #[autosurgeon(missing = "Default::default")]
+    pub vendor_id: Option<VendorId>,
 }
 
 impl FacilityIndex {
@@ -66,6 +70,14 @@ impl FacilityIndex {
             .collect();
         all.sort_by_key(|e| (e.created_at_ms, e.id.to_string()));
         all
+    }
+
+    /// The document of `vendor`'s contribution to the 機器台帳, if the facility asked for one (the oldest).
+    pub fn contribution_of(&self, vendor: VendorId) -> Option<DocumentId> {
+        self.documents_of(DocKind::VendorDevices)
+            .into_iter()
+            .find(|e| e.vendor_id == Some(vendor))
+            .map(|e| e.id)
     }
 
     pub fn vendor(&self, id: VendorId) -> Option<&Vendor> {

@@ -153,6 +153,10 @@ pub struct Authority<'a> {
     /// Whether the document must still read as a Mamori document after the changes (not on an open
     /// development server, whose tests and benchmarks sync plain documents).
     pub schema: bool,
+    /// The kind the server's registry records for the document, if any: a document still empty must become
+    /// exactly that kind (so the first writer of a vendor's contribution cannot make it something else). A
+    /// document with content keeps the kind it has.
+    pub kind: Option<crate::schema::DocKind>,
 }
 
 /// The most changes (and their bytes) that may wait in one document for dependencies that have not arrived.
@@ -309,7 +313,7 @@ pub fn decide_and_apply<T: Clone>(
             ));
         }
     }
-    let kind_before = crate::schema::kind_of(doc);
+    let kind_before = crate::schema::kind_of(doc).or(authority.kind);
     let heads_before = doc.get_heads();
     let state = peer.states.entry(id).or_default();
     let incoming = if new.is_empty() {

@@ -50,6 +50,7 @@ fn step(
                 access,
                 owners: Some(owners),
                 schema: false,
+                kind: None,
             },
             inbound,
             pending,
@@ -296,6 +297,7 @@ fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
             access: Access::Write,
             owners: Some(&owners),
             schema: true,
+            kind: None,
         },
         inbound,
         &mut pending,
@@ -512,6 +514,7 @@ fn a_change_under_a_migration_actor_that_is_no_migration_of_this_build_is_refuse
             access: Access::Write,
             owners: Some(&owners),
             schema: true,
+            kind: None,
         },
         inbound,
         &mut pending,
@@ -522,4 +525,62 @@ fn a_change_under_a_migration_actor_that_is_no_migration_of_this_build_is_refuse
         matches!(&verdict, Verdict::Refused { reason, document_changed: true } if reason.contains("migration")),
         "{verdict:?}"
     );
+}
+
+#[test]
+fn an_empty_document_becomes_the_kind_it_was_registered_as() {
+    // A vendor's contribution, registered but still empty on the server: the vendor's device offers a
+    // document of another kind first.
+    let facility = crate::model::FacilityId::generate();
+    let ledger =
+        crate::schema::ledger::create::<crate::schema::ledger::Device>(facility, 1).unwrap();
+    let contribution =
+        crate::schema::vendor_devices::create(facility, crate::model::VendorId::generate(), 1)
+            .unwrap();
+    for (offered, registered, refused) in [
+        (ledger, Some(crate::schema::DocKind::VendorDevices), true),
+        (
+            contribution.clone(),
+            Some(crate::schema::DocKind::VendorDevices),
+            false,
+        ),
+        (contribution, None, false),
+    ] {
+        let mut offered = offered;
+        let chunks = vec![offered.save()];
+        let mut doc = AutoCommit::new();
+        let mut peer = PeerSync::default();
+        let mut pending = Pending::new(PendingLimits::default());
+        let inbound = parse(
+            &message(offered.get_heads(), chunks),
+            &ChunkLimits::default(),
+        )
+        .unwrap();
+        // Every actor of the offered document is the sender's.
+        let owners: HashMap<ActorId, Owner> = offered
+            .get_changes(&[])
+            .iter()
+            .map(|c| (c.actor_id().clone(), Owner::Sender))
+            .collect();
+        let verdict = decide_and_apply(
+            &mut peer,
+            DocumentId::generate(),
+            &mut doc,
+            &Authority {
+                access: Access::Write,
+                owners: Some(&owners),
+                schema: true,
+                kind: registered,
+            },
+            inbound,
+            &mut pending,
+            0u8,
+        )
+        .unwrap();
+        assert_eq!(
+            matches!(verdict, Verdict::Refused { .. }),
+            refused,
+            "{registered:?}: {verdict:?}"
+        );
+    }
 }
