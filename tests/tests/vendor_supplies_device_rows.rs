@@ -71,6 +71,7 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
     let admin = registered_admin(&server, "さくら内科", "佐藤 花子").await;
     admin.add_vendor(url, VENDOR, "電子カルテ", "").await;
     admin.add_vendor(url, OTHER, "VPN", "").await;
+    admin.wait_saved().await;
     add_ledger_row(&admin, url, "PC-001", "Windows 10", VENDOR).await;
     add_ledger_row(&admin, url, "NW-002", "RTX1300", OTHER).await;
 

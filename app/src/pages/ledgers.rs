@@ -168,7 +168,9 @@ fn facility_only<V: IntoView + 'static>(page: fn() -> V) -> impl IntoView {
     });
     move || {
         if !vendor_only.get() {
-            return page().into_any();
+            // Built untracked: what the page reads while it is built must not rebuild it (and lose an open
+            // form sheet) when it changes.
+            return untrack(|| page().into_any());
         }
         view! {
             <section class="page ledger-page vendor-no-ledger">
