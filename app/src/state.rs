@@ -52,6 +52,8 @@ pub struct Workspace {
     dirty: RwSignal<BTreeSet<DocumentId>>,
     /// The number of the latest write started per document, to know when the newest one has landed.
     save_seq: StoredValue<BTreeMap<DocumentId, u64>>,
+    /// Writes of changes made here on their way, per document (the sync client waits for them).
+    saving: StoredValue<Saving>,
     pending: RwSignal<u32>,
     pub revision: RwSignal<u64>,
     pub save: RwSignal<SaveState>,
@@ -77,6 +79,62 @@ pub enum ToSync {
     Changed(DocumentId),
     /// The device wants a document it does not hold yet.
     Want(DocumentId),
+}
+
+/// Writes of changes made here that are on their way to IndexedDB, per document: the sync client offers a
+/// document only when none is (see [`SyncDocs`]). Writes of what came from the network are not counted: the
+/// server has those changes already, and any change made here has a write of its own.
+#[derive(Debug, Default)]
+struct Saving(BTreeMap<DocumentId, u32>);
+
+impl Saving {
+    fn started(&mut self, id: DocumentId) {
+        *self.0.entry(id).or_insert(0) += 1;
+    }
+
+    /// A write of `id` landed (or failed: a full disk must not also cut the facility off from its other
+    /// copy): whether it was the last on its way, so the sync client may offer the document now.
+    fn landed(&mut self, id: DocumentId) -> bool {
+        match self.0.get_mut(&id) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            _ => {
+                self.0.remove(&id);
+                true
+            }
+        }
+    }
+}
+
+/// The documents as the sync client sees them ([`Workspace::with_sync_docs`]): every one, but one with a write
+/// on its way is not offered to the server until the write lands. A sync message carries the whole document
+/// in memory whatever prompted it (an earlier write landing, the server's answer, a reconnect), and what the
+/// server holds a reload must not lose: a facility index listing a new checklist that reached the server
+/// before either was saved here came back after a reload listing a checklist no one had.
+pub struct SyncDocs<'a> {
+    docs: &'a mut BTreeMap<DocumentId, AutoCommit>,
+    saving: &'a mut Saving,
+}
+
+impl mamori_shared::sync::Documents for SyncDocs<'_> {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.docs.keys().copied().collect()
+    }
+
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.docs.get_mut(&id)
+    }
+
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.docs.entry(id).or_default()
+    }
+
+    fn may_offer(&mut self, id: DocumentId) -> bool {
+        // Offered again when the last write lands (`Workspace::persist`).
+        !self.saving.0.contains_key(&id)
+    }
 }
 
 /// A named point on the page's performance timeline (devtools and the tests read the order of events
@@ -128,6 +186,7 @@ impl Workspace {
             device: StoredValue::new_local(None),
             dirty: RwSignal::new(BTreeSet::new()),
             save_seq: StoredValue::new(BTreeMap::new()),
+            saving: StoredValue::new(Saving::default()),
             pending: RwSignal::new(0),
             revision: RwSignal::new(0),
             save: RwSignal::new(SaveState::Saved),
@@ -255,6 +314,16 @@ impl Workspace {
         f: impl FnOnce(&mut BTreeMap<DocumentId, AutoCommit>) -> R,
     ) -> Option<R> {
         self.docs.try_update_value(f)
+    }
+
+    /// Runs `f` on the documents as the sync client may offer them ([`SyncDocs`]).
+    pub fn with_sync_docs<R>(&self, f: impl FnOnce(&mut SyncDocs<'_>) -> R) -> Option<R> {
+        self.saving
+            .try_update_value(|saving| {
+                self.docs
+                    .try_update_value(|docs| f(&mut SyncDocs { docs, saving }))
+            })
+            .flatten()
     }
 
     /// A document arrived or changed from elsewhere (the server, another tab): show it and keep it.

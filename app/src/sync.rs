@@ -226,7 +226,7 @@ impl SyncHandle {
     pub fn reset(self, id: DocumentId) {
         let effects = self
             .inner
-            .try_update_value(|inner| self.ws.with_docs(|docs| inner.core.reset(id, docs)))
+            .try_update_value(|inner| self.ws.with_sync_docs(|docs| inner.core.reset(id, docs)))
             .flatten()
             .unwrap_or_default();
         self.perform(effects);
@@ -268,7 +268,10 @@ impl SyncHandle {
     fn handle(self, event: Event<'_>) {
         let effects = self
             .inner
-            .try_update_value(|inner| self.ws.with_docs(|docs| inner.core.handle(event, docs)))
+            .try_update_value(|inner| {
+                self.ws
+                    .with_sync_docs(|docs| inner.core.handle(event, docs))
+            })
             .flatten()
             .unwrap_or_default();
         self.perform(effects);

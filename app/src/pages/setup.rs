@@ -81,7 +81,15 @@ pub fn SetupPage() -> impl IntoView {
             })
         };
         match result {
-            Ok(()) => navigate("/", Default::default()),
+            Ok(()) => {
+                // Home shows the facility and its checklist once they are on this device (a few ms), so a
+                // reload as soon as it shows keeps them.
+                let navigate = navigate.clone();
+                leptos::task::spawn_local(async move {
+                    ws.settled(5_000).await;
+                    navigate("/", Default::default());
+                });
+            }
             Err(e) => error.set(Some(e.to_string())),
         }
     };

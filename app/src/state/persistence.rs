@@ -74,6 +74,9 @@ impl Workspace {
             *n += 1;
             seq = *n;
         });
+        if local {
+            self.saving.update_value(|s| s.started(id));
+        }
         self.pending.update(|p| *p += 1);
         self.save.set(SaveState::Saving);
         let this = *self;
@@ -113,7 +116,14 @@ impl Workspace {
             }
             this.pending.update(|p| *p -= 1);
             mark(&format!("mamori-saved:{id}"));
-            if local {
+            // The sync client offers a document only with no write of a change made here on its way: told
+            // when the last one lands, it offers everything the device now keeps.
+            if local
+                && this
+                    .saving
+                    .try_update_value(|s| s.landed(id))
+                    .unwrap_or(true)
+            {
                 this.notify_sync(id);
             }
             match result {
@@ -133,6 +143,15 @@ impl Workspace {
                 this.save.set(SaveState::Saved);
             }
         });
+    }
+
+    /// Waits (at most `max_ms`) until every write started so far has landed or failed.
+    pub async fn settled(self, max_ms: i32) {
+        let mut waited = 0;
+        while self.pending.get_untracked() > 0 && waited < max_ms {
+            crate::sync::sleep_ms(20).await;
+            waited += 20;
+        }
     }
 
     /// Tells the sync client that a document changed here (and is on the device).

@@ -63,7 +63,7 @@ impl Server {
 /// Passes frames both ways until both sides are quiet; returns the client's non-send effects.
 fn run_until_quiet(
     client: &mut Client,
-    docs: &mut Docs,
+    docs: &mut impl Documents,
     server: &mut Server,
     first: Vec<Effect>,
 ) -> Vec<Effect> {
@@ -151,6 +151,88 @@ fn join_then_sync_every_document_both_ways() {
     assert_eq!(
         docs.get_mut(&id).unwrap().get_heads(),
         server.docs.get_mut(&id).unwrap().get_heads()
+    );
+}
+
+/// The app's view of its documents: some still being saved to the device, which the core must not offer.
+#[derive(Default)]
+struct Saving {
+    docs: Docs,
+    saving: std::collections::BTreeSet<DocumentId>,
+}
+
+impl Documents for Saving {
+    fn ids(&self) -> Vec<DocumentId> {
+        self.docs.ids()
+    }
+    fn get_mut(&mut self, id: DocumentId) -> Option<&mut AutoCommit> {
+        self.docs.get_mut(&id)
+    }
+    fn create_empty(&mut self, id: DocumentId) -> &mut AutoCommit {
+        self.docs.create_empty(id)
+    }
+    fn may_offer(&mut self, id: DocumentId) -> bool {
+        !self.saving.contains(&id)
+    }
+}
+
+#[test]
+fn a_document_is_offered_only_once_its_save_has_landed() {
+    let (index, checklist) = (DocumentId::generate(), DocumentId::generate());
+    let mut docs = Saving::default();
+    docs.docs.insert(index, doc_with("facility", "さくら"));
+    docs.docs.insert(checklist, doc_with("form", "institution"));
+    docs.saving.insert(checklist);
+    let mut server = Server {
+        me: PeerId::new("server"),
+        docs: Docs::default(),
+        peer: PeerSync::default(),
+    };
+    let mut client = Client::new(PeerId::new("tab-4"), None, Limits::default());
+
+    // Step 1: at connect, the saved index is offered and the checklist, still being saved, is not.
+    let first = client.handle(Event::Opened, &mut docs);
+    run_until_quiet(&mut client, &mut docs, &mut server, first);
+    assert!(server.docs.contains_key(&index));
+    assert!(!server.docs.contains_key(&checklist));
+
+    // Step 2: the index lists the checklist, and is being saved; the server's answer about the index (a
+    // change from elsewhere) does not carry the listing out before it is saved.
+    docs.docs
+        .get_mut(&index)
+        .unwrap()
+        .put(ROOT, "lists", "checklist")
+        .unwrap();
+    docs.saving.insert(index);
+    let sdoc = server.docs.get_mut(&index).unwrap();
+    sdoc.put(ROOT, "address", "東京").unwrap();
+    let data = server.peer.generate(index, sdoc).unwrap();
+    let frame = Message::Sync {
+        document_id: index,
+        sender_id: PeerId::new("server"),
+        target_id: PeerId::new("tab-4"),
+        data,
+    }
+    .encode();
+    let effects = client.handle(Event::Frame(&frame), &mut docs);
+    assert!(effects.contains(&Effect::DocChanged(index)));
+    run_until_quiet(&mut client, &mut docs, &mut server, effects);
+    assert!(server.docs[&index].get(ROOT, "lists").unwrap().is_none());
+
+    // Step 3: the saves land (the checklist's first): each is offered when told, and both arrive.
+    for id in [checklist, index] {
+        docs.saving.remove(&id);
+        let effects = client.handle(Event::LocalChange(id), &mut docs);
+        run_until_quiet(&mut client, &mut docs, &mut server, effects);
+    }
+    assert!(server.docs[&index].get(ROOT, "lists").unwrap().is_some());
+    assert_eq!(
+        docs.docs.get_mut(&checklist).unwrap().get_heads(),
+        server.docs.get_mut(&checklist).unwrap().get_heads()
+    );
+    assert_eq!(
+        docs.docs.get_mut(&index).unwrap().get_heads(),
+        server.docs.get_mut(&index).unwrap().get_heads()
     );
 }
 
