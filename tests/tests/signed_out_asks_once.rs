@@ -80,7 +80,9 @@ async fn a_signed_out_tour_asks_the_server_once() {
         b.goto(&url).await;
         b.wait(".save-state").await;
         // Where the data is: the same words on every screen, never 「オフライン」 while online.
-        b.wait(r#".save-state[data-where="device-only"]"#).await;
+        // (A screen may save first: a ledger is made on its first visit.)
+        b.wait(r#".save-state[data-state="saved"][data-where="device-only"]"#)
+            .await;
         let status = b
             .eval_string("return document.querySelector('.save-state').textContent")
             .await;
