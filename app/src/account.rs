@@ -18,9 +18,29 @@ pub use crate::settings::KnownPerson;
 /// The signed-in person and their memberships, as `/api/me` answers.
 pub use mamori_shared::api::{Me, MyMembership};
 
+thread_local! {
+    /// The server's last answer to `/api/me` on this page was 401 (no session).
+    static ANSWERED_SIGNED_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the app already knows this browser has no session: the server said so on this page, or said so
+/// before and no one has signed in here since (`signed_out` in settings).
+pub fn known_signed_out() -> bool {
+    use leptos::prelude::WithUntracked;
+    ANSWERED_SIGNED_OUT.with(|a| a.get())
+        || crate::settings::use_settings().with_untracked(|s| s.signed_out)
+}
+
 /// Who is signed in: `Ok(None)` when no one (or the session ended), `Err` when the server is unreachable.
+/// When the server said there is no session and no one signed in since, answers `None` without asking it
+/// again (a call that could only fail).
 pub async fn me() -> Result<Option<Me>, AppError> {
+    use leptos::prelude::WithUntracked;
+    if crate::settings::use_settings().with_untracked(|s| s.signed_out) {
+        return Ok(None);
+    }
     let a = api::call("GET", "/api/me", NO_BODY).await?;
+    ANSWERED_SIGNED_OUT.with(|s| s.set(a.status == 401));
     if a.status == 401 {
         return Ok(None);
     }
@@ -218,6 +238,11 @@ pub fn provide() {
 pub fn now_signed_in(ws: crate::state::Workspace, person: PersonId) {
     use leptos::prelude::{Update, WithUntracked};
     let settings = crate::settings::use_settings();
+    // Someone is signed in: the server may be asked again.
+    ANSWERED_SIGNED_OUT.with(|s| s.set(false));
+    if settings.with_untracked(|s| s.signed_out) {
+        settings.update(|s| s.signed_out = false);
+    }
     if settings.with_untracked(|s| s.last_person) == Some(person) {
         return;
     }
@@ -229,12 +254,33 @@ pub fn now_signed_in(ws: crate::state::Workspace, person: PersonId) {
 /// Asks the server who is signed in, and with which roles. When a different person is now signed in on this
 /// tab, its changes from here on carry a new actor id (one person's actor is never reused by another).
 pub fn refresh_me(ws: crate::state::Workspace) {
-    use leptos::prelude::Set;
     leptos::task::spawn_local(async move {
-        let Ok(now) = me().await else {
+        let answer = me().await;
+        take_me(ws, answer).await;
+    });
+}
+
+/// Asks the server who is signed in, once, and takes the answer in the background; returns when the
+/// answer is in (the sync client starts after it, so that a signed-out device asks `/api/me` only once).
+pub async fn refresh_me_first(ws: crate::state::Workspace) {
+    let answer = me().await;
+    leptos::task::spawn_local(take_me(ws, answer));
+}
+
+/// What follows from `/api/me`'s answer: a new actor for a new person, a departed person's data handed
+/// back and deleted, vendors' forms fetched, names of facilities and actors kept, the log head checked.
+async fn take_me(ws: crate::state::Workspace, answer: Result<Option<Me>, AppError>) {
+    use leptos::prelude::{Set, WithUntracked};
+    {
+        let Ok(now) = answer else {
             return; // Offline: keep what we knew.
         };
-        crate::departure::check(ws).await;
+        // Only a device someone signed in on can have a person who left (and the call needs their
+        // ended session); a device the server already called signed out was checked then.
+        let settings = crate::settings::use_settings();
+        if settings.with_untracked(|s| s.last_person.is_some() && !s.signed_out) {
+            crate::departure::check(ws).await;
+        }
         let signal = ME.with(|m| m.get().copied());
         let Some(signal) = signal else { return };
         if let Some(person) = now.as_ref().map(|m| m.person_id) {
@@ -272,7 +318,7 @@ pub fn refresh_me(ws: crate::state::Workspace) {
             check_log_head().await;
         }
         signal.set(now);
-    });
+    }
 }
 
 /// Asks the server who each of a facility's Automerge actors is, and keeps the names on the device (the

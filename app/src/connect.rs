@@ -14,7 +14,7 @@ use mamori_shared::model::{DocumentId, PersonId};
 
 use crate::settings::use_settings;
 use crate::state::Workspace;
-use crate::sync::{LocalFuture, Session, SyncHandle};
+use crate::sync::{LocalFuture, Refusal, Session, SyncHandle};
 
 /// The session work of one page, for every connection it makes.
 struct Connect {
@@ -71,15 +71,19 @@ impl Session for Connect {
         crate::account::refresh_me(self.ws);
     }
 
-    fn upgrade_failed(self: Rc<Self>) -> LocalFuture<bool> {
+    fn upgrade_failed(self: Rc<Self>) -> LocalFuture<Option<Refusal>> {
         let ws = self.ws;
         Box::pin(async move {
-            let needed = sign_in_needed().await;
-            if needed {
+            let refusal = refusal().await;
+            if refusal == Some(Refusal::SignInNeeded) {
+                // Said once: until someone signs in here, no socket or `/api/me` that can only fail.
+                use_settings().update(|s| s.signed_out = true);
                 // Perhaps because this person left the facility: hand back, then delete.
-                crate::departure::check(ws).await;
+                if use_settings().with_untracked(|s| s.last_person.is_some()) {
+                    crate::departure::check(ws).await;
+                }
             }
-            needed
+            refusal
         })
     }
 }
@@ -188,12 +192,26 @@ async fn upload_offline_opens() {
     }
 }
 
-/// Whether the server requires sign-in and this browser has no live session.
-async fn sign_in_needed() -> bool {
-    let required = matches!(
-        crate::api::call("GET", "/healthz", crate::api::NO_BODY).await,
-        Ok(a) if a.read::<mamori_shared::api::Health>().is_ok_and(|h| h.sign_in_required)
-    );
-    required
-        && matches!(crate::api::call("GET", "/api/me", crate::api::NO_BODY).await, Ok(a) if a.status == 401)
+/// Why the server refused the sync upgrade: this page's address is not the server's public one, or the
+/// server requires sign-in and this browser has no live session (`/api/me` is asked only when the app does
+/// not know that already). `None` when the server cannot be reached or the reason is not one of these.
+async fn refusal() -> Option<Refusal> {
+    let health = crate::api::call("GET", "/healthz", crate::api::NO_BODY)
+        .await
+        .ok()?
+        .read::<mamori_shared::api::Health>()
+        .ok()?;
+    let here = window().location().origin().unwrap_or_default();
+    if !health.public_origin.is_empty() && health.public_origin != here {
+        return Some(Refusal::OtherOrigin {
+            here,
+            expected: health.public_origin,
+        });
+    }
+    if !health.sign_in_required {
+        return None;
+    }
+    let signed_out =
+        crate::account::known_signed_out() || matches!(crate::account::me().await, Ok(None));
+    signed_out.then_some(Refusal::SignInNeeded)
 }

@@ -46,6 +46,10 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), AppError> {
         return Ok(());
     }
     let held = ws.saved_documents_of(&d.facilities);
+    // Already handed back and deleted (an earlier check on this device): nothing to do, nothing to say.
+    if held.is_empty() {
+        return Ok(());
+    }
     let set_aside: Vec<_> = ws
         .set_aside
         .get_untracked()

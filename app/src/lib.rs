@@ -121,8 +121,9 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
+        // Who is signed in first (one `/api/me`), then the sync socket: signed out, neither is asked again.
+        account::refresh_me_first(workspace).await;
         sync.begin();
-        account::refresh_me(workspace);
     });
 
     // The server's first set-up link carries a registration code: keep it for the registration, and take it

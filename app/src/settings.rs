@@ -18,8 +18,11 @@ pub struct Settings {
     pub user_name: String,
     /// The facility index this device opens.
     pub facility_index: Option<DocumentId>,
-    /// A random name for this device, recorded with each answer.
+    /// A random id for this device, recorded with each answer.
     pub device: String,
+    /// What people call this device (受付PC, 調剤室のiPad), given in 設定: recorded with incident entries
+    /// instead of the id, and used for this device's older entries in the incident log's CSV and print.
+    pub device_name: String,
     /// People who signed in on this device, newest first (offered on the sign-in screen).
     pub known_people: Vec<KnownPerson>,
     /// The person last signed in on this device (offline edits are theirs).
@@ -44,6 +47,11 @@ pub struct Settings {
     pub chart_synced: std::collections::BTreeMap<String, i64>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
+    /// The server requires sign-in and had no session for this browser when last asked: the app then makes
+    /// no call that can only fail (no sync socket, no `/api/me`) until someone signs in here.
+    pub signed_out: bool,
+    /// This device has synced with the server at least once (before that, its data is この端末のみ).
+    pub synced_before: bool,
     /// A registration code from the set-up link the server printed (`…/account?code=…`), kept until this
     /// device's facility is registered with it.
     pub registration_code: Option<String>,
@@ -57,6 +65,25 @@ impl Settings {
             s.store();
         }
         s
+    }
+
+    /// The device as people know it: the name given in 設定, else its id.
+    pub fn device_label(&self) -> String {
+        let name = self.device_name.trim();
+        if name.is_empty() {
+            self.device.clone()
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The names this device knows for device ids (its own, once named).
+    pub fn device_names(&self) -> std::collections::BTreeMap<String, String> {
+        let name = self.device_name.trim();
+        (!name.is_empty())
+            .then(|| (self.device.clone(), name.to_string()))
+            .into_iter()
+            .collect()
     }
 
     pub fn store(&self) {

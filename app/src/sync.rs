@@ -27,25 +27,42 @@ pub enum NetStatus {
     Connected,
     /// The server syncs only for signed-in people, and no one is signed in on this device.
     SignInNeeded,
+    /// The server refused this device for a reason signing in does not change ([`SyncHandle::refusal`]
+    /// says which); the app stops asking until the page is reloaded or someone signs in.
+    Refused,
 }
 
-/// One document's sync state, as shown to people.
+/// Why the server refused this device's connection, as far as the app can find out (browsers do not show a
+/// page why a WebSocket upgrade failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server requires sign-in and this browser has no session.
+    SignInNeeded,
+    /// The page was opened at an address the server does not accept pages and sync from (its public URL).
+    OtherOrigin { here: String, expected: String },
+}
+
+/// Where a document's data is, in the one vocabulary every screen uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocSync {
     /// 同期済み: the server has every change this device has.
     Synced,
-    /// 未送信の変更あり: changes on this device the server has not confirmed.
+    /// 同期待ち: the device has synced before, and changes (or the confirmation that there are none) wait
+    /// for a connection.
     Pending,
-    /// オフライン: no connection now.
-    Offline,
+    /// この端末のみ: never synced from this device, or no one is signed in to sync it.
+    DeviceOnly,
+    /// サインインが必要: the device synced before, and the server now wants someone to sign in.
+    SignInNeeded,
 }
 
 impl DocSync {
     pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
         match self {
             DocSync::Synced => lang.pick("同期済み", "Synced"),
-            DocSync::Pending => lang.pick("未送信の変更あり", "Changes not yet sent"),
-            DocSync::Offline => lang.pick("オフライン", "Offline"),
+            DocSync::Pending => lang.pick("同期待ち", "Waiting to sync"),
+            DocSync::DeviceOnly => lang.pick("この端末のみ", "On this device only"),
+            DocSync::SignInNeeded => lang.pick("サインインが必要", "Sign-in needed"),
         }
     }
 
@@ -53,7 +70,17 @@ impl DocSync {
         match self {
             DocSync::Synced => "synced",
             DocSync::Pending => "pending",
-            DocSync::Offline => "offline",
+            DocSync::DeviceOnly => "device-only",
+            DocSync::SignInNeeded => "sign-in",
+        }
+    }
+
+    /// Where data is when there is no connection, from what the device knows of its past.
+    pub fn unconnected(status: NetStatus, synced_before: bool) -> DocSync {
+        match (status, synced_before) {
+            (NetStatus::SignInNeeded, true) => DocSync::SignInNeeded,
+            (_, false) => DocSync::DeviceOnly,
+            _ => DocSync::Pending,
         }
     }
 }
@@ -82,8 +109,9 @@ pub trait Session {
     fn changed(self: Rc<Self>) -> Option<LocalFuture<Vec<DocumentId>>>;
     /// The connection is about to be made again, for a new session.
     fn reconnecting(self: Rc<Self>);
-    /// The WebSocket upgrade failed before any message: whether that was for want of a session.
-    fn upgrade_failed(self: Rc<Self>) -> LocalFuture<bool>;
+    /// The WebSocket upgrade failed before any message: why, when the server refused this device (`None`:
+    /// unreachable or unknown, try again later).
+    fn upgrade_failed(self: Rc<Self>) -> LocalFuture<Option<Refusal>>;
 }
 
 /// A future of the page's single thread.
@@ -94,6 +122,10 @@ pub struct SyncHandle {
     inner: StoredValue<Inner, LocalStorage>,
     ws: Workspace,
     pub status: RwSignal<NetStatus>,
+    /// Why the server refused this device, while [`NetStatus::Refused`].
+    pub refusal: RwSignal<Option<Refusal>>,
+    /// Documents the server said it cannot give this device (unknown there, or not this person's).
+    pub unavailable: RwSignal<std::collections::BTreeSet<DocumentId>>,
     /// Moves whenever something sync-related happened, so views re-read [`SyncHandle::doc_state`].
     pub tick: RwSignal<u64>,
 }
@@ -120,6 +152,8 @@ pub fn provide(ws: Workspace) -> SyncHandle {
         }),
         ws,
         status: RwSignal::new(NetStatus::Offline),
+        refusal: RwSignal::new(None),
+        unavailable: RwSignal::new(Default::default()),
         tick: RwSignal::new(0),
     };
     provide_context(handle);
@@ -165,12 +199,16 @@ impl SyncHandle {
     }
 
     /// Drops the connection and connects again at once: after signing in or out, the socket must carry the
-    /// new session.
+    /// new session. An earlier refusal is forgotten: this is someone asking to try again.
     pub fn reconnect(self) {
+        use_settings().update(|s| s.signed_out = false);
+        self.refusal.set(None);
+        self.unavailable.set(Default::default());
         if let Some(session) = self.session() {
             session.reconnecting();
         }
         self.disconnect();
+        self.status.set(NetStatus::Offline);
         self.inner.update_value(|i| i.attempt = 0);
         self.connect();
     }
@@ -190,8 +228,8 @@ impl SyncHandle {
                         return;
                     }
                 }
-                // Not signed in: nothing will sync.
-                NetStatus::SignInNeeded => return,
+                // Not signed in, or refused: nothing will sync.
+                NetStatus::SignInNeeded | NetStatus::Refused => return,
                 // Connecting, or not yet (a page just loaded): wait for it.
                 _ => {}
             }
@@ -249,8 +287,9 @@ impl SyncHandle {
     pub fn doc_state(self, id: DocumentId) -> DocSync {
         self.tick.track();
         self.ws.revision.track();
-        if self.status.get() != NetStatus::Connected {
-            return DocSync::Offline;
+        let status = self.status.get();
+        if status != NetStatus::Connected {
+            return DocSync::unconnected(status, use_settings().with(|s| s.synced_before));
         }
         let heads = self
             .ws
@@ -259,6 +298,29 @@ impl SyncHandle {
             .unwrap_or_default();
         let has = self.inner.with_value(|i| i.core.server_has(id, &heads));
         if has {
+            DocSync::Synced
+        } else {
+            DocSync::Pending
+        }
+    }
+
+    /// Where a set of documents is, together (reactive): the least settled of them, or, with none, where
+    /// this device's data would be.
+    pub fn overall(self, ids: &[DocumentId]) -> DocSync {
+        self.tick.track();
+        self.ws.revision.track();
+        let status = self.status.get();
+        if self.refusal.with(Option::is_some) {
+            return DocSync::Pending;
+        }
+        if ids.is_empty() || status != NetStatus::Connected {
+            if status == NetStatus::Connected {
+                return DocSync::Synced;
+            }
+            return DocSync::unconnected(status, use_settings().with(|s| s.synced_before));
+        }
+        let states: Vec<DocSync> = ids.iter().map(|id| self.doc_state(*id)).collect();
+        if states.iter().all(|s| *s == DocSync::Synced) {
             DocSync::Synced
         } else {
             DocSync::Pending
@@ -289,13 +351,16 @@ impl SyncHandle {
                 }),
                 Effect::Connected(_) => {
                     self.status.set(NetStatus::Connected);
+                    self.refusal.set(None);
+                    if !use_settings().with_untracked(|s| s.synced_before) {
+                        use_settings().update(|s| s.synced_before = true);
+                    }
                     self.inner.update_value(|i| i.attempt = 0);
                     // Documents the index lists that this device still lacks (one that was not on the
                     // server yet when the index arrived, a fetch cut off by a reload) are asked for at every
                     // connect, not only when the index changes.
                     recheck_listed = self.ws.index_id();
                 }
-                Effect::DocChanged(id) => changed.push(id),
                 Effect::Refused { document, reason } => {
                     leptos::logging::warn!("the server refused changes to {document}: {reason}");
                     let ws = self.ws;
@@ -310,8 +375,18 @@ impl SyncHandle {
                     });
                 }
                 Effect::Unavailable(id) => {
-                    leptos::logging::warn!("document {id} is not available on the server")
+                    leptos::logging::warn!("document {id} is not available on the server");
+                    self.unavailable.update(|u| {
+                        u.insert(id);
+                    });
                 }
+                Effect::DocChanged(id) if self.unavailable.with_untracked(|u| u.contains(&id)) => {
+                    self.unavailable.update(|u| {
+                        u.remove(&id);
+                    });
+                    changed.push(id);
+                }
+                Effect::DocChanged(id) => changed.push(id),
                 Effect::ServerError(m) => {
                     leptos::logging::warn!("sync server error: {m}");
                     self.disconnect();
@@ -370,6 +445,14 @@ impl SyncHandle {
         if self.inner.with_value(|i| i.socket.is_some()) || !window().navigator().on_line() {
             return;
         }
+        // A refusal stands until someone acts (signs in, reloads): asking again could only fail.
+        if self.status.get_untracked() == NetStatus::Refused {
+            return;
+        }
+        if use_settings().with_untracked(|s| s.signed_out) {
+            self.status.set(NetStatus::SignInNeeded);
+            return;
+        }
         let Ok(socket) = WebSocket::new(&Self::url()) else {
             self.schedule_reconnect();
             return;
@@ -398,17 +481,23 @@ impl SyncHandle {
         let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             let never_connected = self.status.get_untracked() == NetStatus::Connecting;
             self.drop_socket();
-            self.schedule_reconnect();
-            if never_connected {
-                // Browsers do not say why an upgrade failed: ask whether it was for want of a session.
-                if let Some(session) = self.session() {
-                    leptos::task::spawn_local(async move {
-                        if session.upgrade_failed().await {
-                            self.status.set(NetStatus::SignInNeeded);
-                        }
-                    });
+            let session = self.session().filter(|_| never_connected);
+            let Some(session) = session else {
+                self.schedule_reconnect();
+                return;
+            };
+            // Browsers do not say why an upgrade failed: find out whether the server refused this device.
+            // A refusal is said once and not asked again; anything else is tried again with back-off.
+            leptos::task::spawn_local(async move {
+                match session.upgrade_failed().await {
+                    Some(Refusal::SignInNeeded) => self.status.set(NetStatus::SignInNeeded),
+                    Some(refusal) => {
+                        self.refusal.set(Some(refusal));
+                        self.status.set(NetStatus::Refused);
+                    }
+                    None => self.schedule_reconnect(),
                 }
-            }
+            });
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -436,7 +525,12 @@ impl SyncHandle {
                 drop(keep.take());
             });
         }
-        self.status.set(NetStatus::Offline);
+        if !matches!(
+            self.status.get_untracked(),
+            NetStatus::Refused | NetStatus::SignInNeeded
+        ) {
+            self.status.set(NetStatus::Offline);
+        }
         self.handle(Event::Closed);
     }
 
@@ -454,7 +548,7 @@ impl SyncHandle {
             i.attempt = i.attempt.saturating_add(1);
             i.attempt
         });
-        let base = (500.0 * 2f64.powi(attempt.unwrap_or(1).min(6) as i32 - 1)).min(30_000.0);
+        let base = (500.0 * 2f64.powi(attempt.unwrap_or(1).min(7) as i32 - 1)).min(30_000.0);
         let delay = base * (0.75 + js_sys::Math::random() * 0.5);
         let cb = Closure::once_into_js(move || self.connect());
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(

@@ -52,13 +52,10 @@ pub struct Config {
     #[arg(long, env = "MAMORI_PONG_TIMEOUT_MS", default_value_t = 10_000)]
     pub pong_timeout_ms: u64,
     /// The address people open Mamori at. Passkeys are bound to its host name (WebAuthn refuses bare IP
-    /// addresses: use a name such as `mamori.clinic.lan`, or `localhost` on one machine).
-    #[arg(
-        long,
-        env = "MAMORI_PUBLIC_URL",
-        default_value = "http://localhost:8080"
-    )]
-    pub public_url: String,
+    /// addresses: use a name such as `mamori.clinic.lan`, or `localhost` on one machine). Without it,
+    /// `http://localhost:<the port it listens on>` (`https://` with `--tls-cert`): the one machine case.
+    #[arg(long, env = "MAMORI_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Lets every peer sync every document without signing in. Only for development, tests of sync itself
     /// and the load benchmark (the reference server it is compared with has no access control either):
     /// never for real data. By default only signed-in people (or API tokens) sync, each only what their
@@ -142,6 +139,24 @@ impl Config {
         !self.open_sync
     }
 
+    /// The address people open Mamori at: `--public-url`, or else `localhost` at the port this server
+    /// listens on (see [`Config::listening_on`]), so a server started on another port accepts its own pages.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if self.tls() { "https" } else { "http" };
+                format!("{scheme}://localhost:{}", self.addr.port())
+            }
+        }
+    }
+
+    /// Notes the address the server was bound to (a port of 0 becomes the one the system chose), which the
+    /// default public URL follows.
+    pub fn listening_on(&mut self, addr: SocketAddr) {
+        self.addr = addr;
+    }
+
     /// Whether this server speaks HTTPS itself.
     pub fn tls(&self) -> bool {
         self.tls_cert.is_some() && self.tls_key.is_some()
@@ -150,7 +165,7 @@ impl Config {
     /// Whether browsers reach Mamori over HTTPS (its own TLS, or a proxy's in front of it, as the public URL
     /// says): then the session cookie is `__Host-` and `Secure`, and responses carry HSTS.
     pub fn https(&self) -> bool {
-        self.tls() || self.public_url.starts_with("https://")
+        self.tls() || self.public_url().starts_with("https://")
     }
 
     /// The client's address: the peer's, or behind a trusted proxy the last address in `X-Forwarded-For`
@@ -244,4 +259,28 @@ pub enum Command {
         #[arg(long, default_value_t = 24)]
         valid_hours: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_follows_the_port_listened_on() {
+        // Started on another port without --public-url: its own pages must be its origin.
+        let mut config = Config::parse_from(["mamori-server", "--addr", "127.0.0.1:9123"]);
+        assert_eq!(config.public_url(), "http://localhost:9123");
+        // Bound to port 0, the port the system chose.
+        config.listening_on(([127, 0, 0, 1], 41234).into());
+        assert_eq!(config.public_url(), "http://localhost:41234");
+        // Given, it is kept whatever the port.
+        let config = Config::parse_from([
+            "mamori-server",
+            "--addr",
+            "0.0.0.0:9123",
+            "--public-url",
+            "https://mamori.clinic.lan",
+        ]);
+        assert_eq!(config.public_url(), "https://mamori.clinic.lan");
+    }
 }

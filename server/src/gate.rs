@@ -107,7 +107,7 @@ impl Gate {
         query: Option<&str>,
     ) -> Result<Gate, Refusal> {
         if let Some(origin) = headers.get(header::ORIGIN) {
-            let expected = public_origin(&state.config.public_url);
+            let expected = public_origin(&state.config.public_url());
             if origin.to_str().ok() != Some(expected.as_str()) {
                 return Err(Refusal(
                     StatusCode::FORBIDDEN,

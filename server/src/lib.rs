@@ -105,6 +105,9 @@ pub async fn run_with(
     frozen: Arc<gate::Frozen>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
+    let mut config = config;
+    // Without --public-url, the public URL is localhost at the port actually bound.
+    config.listening_on(listener.local_addr()?);
     let state = AppState::new(config, store, directory, frozen)?;
     // Runs beside the server and stops with it.
     let unloader = state

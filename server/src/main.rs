@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{code}");
             eprintln!(
                 "登録コード (registration code), valid {valid_hours} h, once: open {}/account?code={code}",
-                config.public_url.trim_end_matches('/')
+                config.public_url().trim_end_matches('/')
             );
             return Ok(());
         }
@@ -111,8 +111,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--open-sync: anyone who can reach this server may read and change every document"
         );
     }
-    if !config.public_url.contains(&format!(":{}", addr.port())) {
-        tracing::warn!(public_url = %config.public_url, "passkeys and sync work only at the public URL (--public-url); this server listens on port {}", addr.port());
+    if let Some(url) = &config.public_url
+        && !url.contains(&format!(":{}", addr.port()))
+    {
+        tracing::warn!(public_url = %url, "passkeys and sync work only at the public URL (--public-url); this server listens on port {}", addr.port());
     }
     mamori_server::run(listener, config, shutdown_signal()).await?;
     Ok(())

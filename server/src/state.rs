@@ -50,7 +50,7 @@ impl AppState {
         directory: Directory,
         frozen: Arc<crate::gate::Frozen>,
     ) -> Result<AppState, AppError> {
-        let webauthn = relying_party(&config.public_url)?;
+        let webauthn = relying_party(&config.public_url())?;
         let log = Arc::new(crate::access_log::AccessLog::new(directory.pool()));
         Ok(AppState {
             config: Arc::new(config),

@@ -61,6 +61,10 @@ pub struct Health {
     /// Documents held in memory.
     pub documents_loaded: u64,
     pub sign_in_required: bool,
+    /// The origin the server accepts pages and sync from (its public URL's): a page opened at another
+    /// address is refused, and the app says so.
+    #[serde(default)]
+    pub public_origin: String,
 }
 
 // ---------------------------------------------------------------------------------------------------------

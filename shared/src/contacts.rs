@@ -15,6 +15,17 @@ use crate::schema::contact_chart::{Contact, ContactChart, Group, Phone, Template
 /// The MHLW office the manual names for suspected cyber attacks.
 pub const MHLW_OFFICE: &str = "厚生労働省 医政局特定医薬品開発支援・医療情報担当参事官室";
 pub const MHLW_PHONE: &str = "03-6812-7837";
+/// The template's note on the police contact: an instruction to whoever fills the chart in, never shown on
+/// the 緊急連絡 screen.
+pub const POLICE_INSTRUCTION: &str = "都道府県警察のサイバー犯罪相談窓口の番号を記入してください。";
+/// Notes the templates carry that tell people what to enter (not something entered).
+const INSTRUCTIONS: &[&str] = &[POLICE_INSTRUCTION];
+
+/// Whether a note is one of the templates' data-entry instructions.
+pub fn is_instruction(notes: &str) -> bool {
+    INSTRUCTIONS.contains(&notes.trim())
+}
+
 /// The group vendors of the facility index are shown in.
 pub const VENDOR_GROUP: &str = "vendors";
 
@@ -55,7 +66,7 @@ pub fn template(template: Template) -> (Vec<Group>, Vec<Contact>) {
         label: "警察相談専用電話".into(),
         number: "#9110".into(),
     }];
-    police.notes = "都道府県警察のサイバー犯罪相談窓口の番号を記入してください。".into();
+    police.notes = POLICE_INSTRUCTION.into();
     let mut mhlw = contact(
         "t-mhlw",
         "ministry",
@@ -203,6 +214,43 @@ impl Shown {
             &self.group_name
         } else {
             &self.role
+        }
+    }
+
+    /// The group's name, when it says something the label and title do not already say (the police's
+    /// organisation is 都道府県警察, so is its group).
+    pub fn group_tag(&self) -> Option<&str> {
+        let g = self.group_name.as_str();
+        (!g.is_empty() && g != self.label() && g != self.title()).then_some(g)
+    }
+
+    /// Notes worth showing in an emergency: what was entered, never a template's instruction.
+    pub fn notes_entered(&self) -> Option<&str> {
+        let n = self.notes.trim();
+        (!n.is_empty() && !is_instruction(n)).then_some(n)
+    }
+}
+
+/// Whether someone entered anything into a contact: a vendor's contact always counts (the vendor register
+/// is entered), a template contact only when it differs from how the template made it.
+fn entered(c: &Contact, template: &[Contact]) -> bool {
+    if c.vendor_id.is_some() {
+        return true;
+    }
+    match template.iter().find(|t| t.id == c.id) {
+        Some(t) => {
+            c.name != t.name
+                || c.organisation != t.organisation
+                || c.phones != t.phones
+                || c.email != t.email
+                || c.hours != t.hours
+                || c.notes != t.notes
+        }
+        None => {
+            !c.name.trim().is_empty()
+                || !c.organisation.trim().is_empty()
+                || c.phones.iter().any(|p| !p.number.trim().is_empty())
+                || !c.email.trim().is_empty()
         }
     }
 }
@@ -383,12 +431,18 @@ pub struct ChartCheck {
     /// Contacts (by role) with no number at all.
     pub without_phone: Vec<String>,
     pub contacts: usize,
+    /// Contacts someone entered (the facility's vendors included); the template's own placeholders, and the
+    /// numbers it fills in, do not count.
+    pub entered: usize,
 }
 
 impl ChartCheck {
-    /// Whether nothing is missing.
+    /// Whether nothing is missing (a chart still as the template made it is not done).
     pub fn complete(&self) -> bool {
-        self.exists && self.vendors_without_phone.is_empty() && self.without_phone.is_empty()
+        self.exists
+            && self.entered > 0
+            && self.vendors_without_phone.is_empty()
+            && self.without_phone.is_empty()
     }
 }
 
@@ -404,8 +458,19 @@ pub fn check(chart: Option<&ContactChart>, vendors: &BTreeMap<String, Vendor>) -
                 .collect(),
             without_phone: Vec::new(),
             contacts: 0,
+            entered: 0,
         };
     };
+    let (_, template_contacts) = template(chart.meta.template);
+    let entered_here = chart
+        .contacts
+        .values()
+        .filter(|c| entered(c, &template_contacts))
+        .count();
+    let vendors_apart = vendors
+        .values()
+        .filter(|v| chart.vendor_contact(v.id).is_none())
+        .count();
     let shown = resolve(chart, vendors);
     let dialable = |s: &Shown| s.phones.iter().any(|p| tel_href(&p.number).is_some());
     ChartCheck {
@@ -422,6 +487,7 @@ pub fn check(chart: Option<&ContactChart>, vendors: &BTreeMap<String, Vendor>) -
             .map(|s| s.role.clone())
             .collect(),
         contacts: shown.len(),
+        entered: entered_here + vendors_apart,
     }
 }
 

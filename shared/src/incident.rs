@@ -1,6 +1,8 @@
 //! Incident response as people carry it out: the first-response steps offered as one-tap entries (the
 //! template item 3-③ points to), and the log's export for the police, the MHLW report and the review.
 
+use std::collections::BTreeMap;
+
 use crate::calendar::jst_timestamp;
 use crate::export;
 use crate::schema::incident::{EntryKind, Incident};
@@ -54,44 +56,58 @@ pub const FIRST_RESPONSE: &[Step] = &[
     },
 ];
 
-/// The log as CSV (UTF-8 with a BOM, so Japanese Excel opens it as such), times in JST.
-pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
+/// The columns of [`csv`], header first.
+pub const CSV_HEADER: [&str; 10] = [
+    "施設",
+    "インシデント",
+    "日時 (JST)",
+    "記録日時 (JST)",
+    "種別",
+    "内容",
+    "連絡先",
+    "回答",
+    "記録者",
+    "端末",
+];
+
+/// The log as CSV (UTF-8 with a BOM, so Japanese Excel opens it as such): the header on the first row, then
+/// one row per event, 開始 and 終了 included, each with the facility and the incident's title so a row
+/// read alone still says whose it is; times in JST, said in the header. `device_names` gives the names
+/// people gave devices, by the id an entry recorded (an entry that recorded a name keeps it).
+pub fn csv(
+    incident: &Incident,
+    facility: &str,
+    device_names: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, csv::Error> {
+    let device = |d: &str| {
+        device_names
+            .get(d)
+            .cloned()
+            .unwrap_or_else(|| d.to_string())
+    };
+    let title = incident.meta.title.as_str();
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(CSV_HEADER)?;
         // Every text typed by someone is written so that no spreadsheet reads it as a formula.
+        let started = jst_timestamp(incident.meta.started_at_ms);
         w.write_record(export::row([
-            "インシデント",
-            &incident.meta.title,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]))?;
-        w.write_record(export::row([
+            facility,
+            title,
+            &started,
+            &started,
             "開始",
-            &jst_timestamp(incident.meta.started_at_ms),
+            "",
+            "",
+            "",
             &incident.meta.started_by,
-            "",
-            "",
-            "",
-            "",
-            "",
+            &device(&incident.meta.device),
         ]))?;
-        w.write_record([
-            "日時",
-            "記録日時",
-            "種別",
-            "内容",
-            "連絡先",
-            "回答",
-            "記録者",
-            "端末",
-        ])?;
         for e in incident.timeline() {
             w.write_record(export::row([
+                facility,
+                title,
                 jst_timestamp(e.at_ms).as_str(),
                 &jst_timestamp(e.recorded_at_ms),
                 e.kind.label_ja(),
@@ -99,19 +115,13 @@ pub fn csv(incident: &Incident) -> Result<Vec<u8>, csv::Error> {
                 &e.called,
                 &e.answer,
                 &e.by,
-                &e.device,
+                &device(&e.device),
             ]))?;
         }
         if let Some(c) = &incident.closed {
+            let at = jst_timestamp(c.at_ms);
             w.write_record(export::row([
-                "終了",
-                &jst_timestamp(c.at_ms),
-                &c.by,
-                &c.summary,
-                "",
-                "",
-                "",
-                "",
+                facility, title, &at, &at, "終了", &c.summary, "", "", &c.by, "",
             ]))?;
         }
         w.flush()?;
@@ -132,7 +142,7 @@ mod tests {
             title: "電子カルテ停止".into(),
             started_at_ms: 0,
             started_by: "山田".into(),
-            device: "受付".into(),
+            device: "device-1d278bff".into(),
         })
         .unwrap();
         for (id, at, text) in [
@@ -155,7 +165,8 @@ mod tests {
             )
             .unwrap();
         }
-        let bytes = csv(&read(&doc).unwrap()).unwrap();
+        let names = BTreeMap::from([("device-1d278bff".to_string(), "受付PC".to_string())]);
+        let bytes = csv(&read(&doc).unwrap(), "さくら薬局", &names).unwrap();
         assert!(bytes.starts_with("\u{feff}".as_bytes()));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         let mut r = csv::ReaderBuilder::new()
@@ -163,9 +174,21 @@ mod tests {
             .flexible(true)
             .from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        assert_eq!(&rows[2][0], "日時");
-        assert_eq!(&rows[3][0], "1970-01-01 09:01:00");
-        assert_eq!(&rows[3][3], "画面に\"脅迫文\", 表示");
-        assert_eq!(&rows[4][3], "二行目");
+        // The header first, times said to be JST; every row names the facility and the incident.
+        assert_eq!(&rows[0][0], "施設");
+        assert_eq!(&rows[0][2], "日時 (JST)");
+        assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|r| &r[0] == "さくら薬局" && &r[1] == "電子カルテ停止")
+        );
+        assert_eq!(&rows[1][4], "開始");
+        assert_eq!(&rows[2][2], "1970-01-01 09:01:00");
+        assert_eq!(&rows[2][5], "画面に\"脅迫文\", 表示");
+        assert_eq!(&rows[3][5], "二行目");
+        // Devices by the names people gave them; an entry that recorded a name keeps it.
+        assert_eq!(&rows[1][9], "受付PC");
+        assert_eq!(&rows[2][9], "受付");
     }
 }

@@ -99,7 +99,7 @@ impl TestServer {
             .expect("bind localhost");
         let port = listener.local_addr().unwrap().port();
         let mut config = Config::for_assets(dist, data.path());
-        config.public_url = format!("http://localhost:{port}");
+        config.public_url = Some(format!("http://localhost:{port}"));
         config.open_sync = true;
         configure(&mut config);
         let (tx, rx) = oneshot::channel();

@@ -102,6 +102,13 @@ async fn the_contact_chart_opens_offline_from_a_cold_start_with_the_session_ende
         .await;
     let scripts = b.eval("return document.scripts.length").await;
     assert_eq!(scripts, 0, "the static copy runs no script at all");
+    // Only what was entered: no template instruction, and the police named once (not again as its group).
+    let text = b.eval_string("return document.body.textContent").await;
+    assert!(!text.contains("記入してください"), "{text}");
+    let police = b
+        .eval_string("return document.querySelector('.call[data-contact=\"t-police\"] .call-who').textContent")
+        .await;
+    assert_eq!(police.matches("都道府県警察").count(), 1, "{police}");
     assert_eq!(
         b.eval("return document.querySelectorAll('.call').length")
             .await

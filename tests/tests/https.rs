@@ -95,7 +95,10 @@ async fn https_with_hsts_secure_cookies_and_a_certificate_renewed_in_place() {
         c.tls_cert = Some(cert_path.clone());
         c.tls_key = Some(key_path.clone());
         c.tls_reload_ms = 100;
-        c.public_url = c.public_url.replace("http://", "https://");
+        c.public_url = c
+            .public_url
+            .as_ref()
+            .map(|u| u.replace("http://", "https://"));
     })
     .await;
 

@@ -1,5 +1,7 @@
 //! Two devices log entries of one incident while apart (offline); once they meet again through the server
-//! both show every entry, in time order, the same on both. The log exports as CSV in that order.
+//! both show every entry, in time order, the same on both. The log exports as CSV in that order, header
+//! first, every row naming the facility, times said to be JST, devices by the names people gave them; the
+//! printed page names the facility and the time zone.
 
 use mamori_tests::{Browser, TestServer};
 
@@ -33,6 +35,15 @@ async fn entries_logged_apart_merge_in_time_order_on_both_devices() {
     let join = a.join_link(&server.url).await;
     b.goto(&join).await;
     b.wait(".checklist-row").await;
+
+    // A's device is named 受付PC in 設定 (B's is not named).
+    a.goto(&format!("{}/settings", server.url)).await;
+    a.fill("input[name=device_name]", "受付PC").await;
+    a.wait_until(
+        "the name is kept",
+        "JSON.parse(localStorage.getItem('mamori.settings')).device_name === '受付PC'",
+    )
+    .await;
 
     // A starts the incident; B sees it.
     a.goto(&format!("{}/incidents", server.url)).await;
@@ -95,7 +106,36 @@ async fn entries_logged_apart_merge_in_time_order_on_both_devices() {
     let first = csv.find("電子カルテが応答しない").expect("entry in CSV");
     let last = csv.find("LANケーブルを抜いた").expect("entry in CSV");
     assert!(first < last, "CSV in time order");
-    assert!(csv.contains("日時,記録日時,種別,内容"), "{csv}");
+    // The header is the first row; times are said to be JST.
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("施設,インシデント,日時 (JST),記録日時 (JST),種別,内容,連絡先,回答,記録者,端末"),
+        "{csv}"
+    );
+    // Every row names the facility; A's entries carry the device's name, not its id.
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.iter().all(|r| r.starts_with("ひかりクリニック,")),
+        "{csv}"
+    );
+    let cut = rows
+        .iter()
+        .find(|r| r.contains("LANケーブルを抜いた"))
+        .unwrap();
+    assert!(cut.ends_with(",受付PC"), "{cut}");
+    // The printed page names the facility and the time zone of its times.
+    let facility = a
+        .eval_string("return document.querySelector('.incident-facility').textContent")
+        .await;
+    assert_eq!(facility, "ひかりクリニック");
+    let zone = a
+        .eval_string("return document.querySelector('.time-zone').textContent")
+        .await;
+    assert!(
+        zone.contains("時間帯") && zone.len() > "時刻はこの端末の時間帯: ".len(),
+        "{zone}"
+    );
     a.close().await;
     b.close().await;
 }

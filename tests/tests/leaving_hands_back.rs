@@ -52,7 +52,8 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
         .await;
     staff.wait(r#"li[data-item="2-⑥"][data-answer="no"]"#).await;
     staff.wait_saved().await;
-    assert!(staff.eval_async(STORED_DOCUMENTS).await.as_i64().unwrap() >= 2);
+    let stored = staff.eval_async(STORED_DOCUMENTS).await.as_i64().unwrap();
+    assert!(stored >= 2);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while staff.eval_async(EMERGENCY_COPY).await != serde_json::json!(true) {
         assert!(
@@ -78,6 +79,8 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
         .await;
     assert!(notice.contains("みなと薬局"), "{notice}");
     assert!(notice.contains("削除"), "{notice}");
+    // It counts the documents it deleted (every one of the facility's on this device).
+    assert!(notice.contains(&format!("({stored} 件の文書)")), "{notice}");
     assert_eq!(staff.eval_async(STORED_DOCUMENTS).await, 0);
     assert_eq!(
         staff.eval_async(EMERGENCY_COPY).await,
@@ -87,6 +90,12 @@ async fn a_departed_device_hands_back_then_deletes_and_the_administrator_decides
     // Nothing of the facility is shown any more, even after a reload.
     staff.goto(&url).await;
     staff.wait(".departure-notice").await;
+    // A later check finds nothing left to delete and leaves the notice as it was (not 「0 件の文書」).
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let again = staff
+        .eval_string("return document.querySelector('.departure-notice').textContent")
+        .await;
+    assert_eq!(again, notice);
     assert_eq!(
         staff
             .eval("return document.querySelectorAll('li.item:not([data-answer=\"none\"])').length")

@@ -50,7 +50,7 @@ async fn two_tablets_co_edit_through_the_server() {
     b.wait(r#".save-state[data-network="offline"]"#).await;
     answer(&b, "2-⑥", "no").await;
     answer(&a, "2-①", "yes").await;
-    b.wait(r#".sync-state[data-sync="offline"]"#).await;
+    b.wait(r#".sync-state[data-sync="pending"]"#).await;
     b.set_offline(false).await;
     a.wait(r#"li[data-item="2-⑥"][data-answer="no"]"#).await;
     b.wait(r#"li[data-item="2-①"][data-answer="yes"]"#).await;

@@ -49,16 +49,29 @@ pub fn ItemCard(
     };
     let show = move |d: Date| d.display(settings.with(|s| s.date_style));
 
-    // Writes `next` (a whole answer), showing a refusal in plain words.
-    let write = {
+    // A refused date is said beside the date box, which goes back to the stored date.
+    let date_error = RwSignal::new(None::<String>);
+    // Writes `next` (a whole answer); the refusal in plain words, if any.
+    let try_write = {
         let item_id = item_id.clone();
-        move |mut next: Answer| {
+        move |mut next: Answer| -> Option<String> {
             next.entry = ws.entry(form == FormKind::Vendor && on_behalf.get_untracked());
             match ws.answer(doc, &item_id, next) {
-                Ok(()) => error.set(None),
-                Err(AnswerProblem::Rule(rule)) => error.set(Some(rule_message(&rule))),
-                Err(AnswerProblem::Schema(e)) => error.set(Some(e.to_string())),
+                Ok(()) => None,
+                Err(AnswerProblem::Rule(rule)) => Some(rule_message(&rule)),
+                Err(AnswerProblem::Schema(e)) => Some(e.to_string()),
             }
+        }
+    };
+    // Writes `next`, showing a refusal below the item.
+    let write = {
+        let try_write = try_write.clone();
+        move |next: Answer| {
+            let refused = try_write(next);
+            if refused.is_none() {
+                date_error.set(None);
+            }
+            error.set(refused);
         }
     };
     let choose = {
@@ -84,26 +97,49 @@ pub fn ItemCard(
             write(next);
         }
     };
+    // Sets a date from its box; the box then shows what is stored (the old date, when refused) and the
+    // refusal is said beside it.
     let set_date = {
-        let write = write.clone();
-        move |target: bool, value: String| {
-            let Some(prev) = current() else { return };
+        let try_write = try_write.clone();
+        move |target: bool, ev: leptos::ev::Event| {
+            let input = event_target::<web_sys::HtmlInputElement>(&ev);
+            let value = input.value();
+            let Some(prev) = answers.get_untracked().map(|a| a.current) else {
+                return;
+            };
             let parsed = if value.is_empty() {
                 Ok(None)
             } else {
                 Date::parse_iso(&value).map(Some)
             };
-            match parsed {
-                Ok(date) if target => write(Answer {
+            let refused = match parsed {
+                Ok(date) if target => try_write(Answer {
                     target_on: date,
                     ..prev
                 }),
-                Ok(date) => write(Answer {
+                Ok(date) => try_write(Answer {
                     checked_on: date,
                     ..prev
                 }),
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => Some(e.to_string()),
+            };
+            if refused.is_some() {
+                let stored = answers
+                    .get_untracked()
+                    .and_then(|a| {
+                        if target {
+                            a.current.target_on
+                        } else {
+                            a.current.checked_on
+                        }
+                    })
+                    .map(|d| d.iso())
+                    .unwrap_or_default();
+                input.set_value(&stored);
+            } else {
+                error.set(None);
             }
+            date_error.set(refused);
         }
     };
     let set_text = {
@@ -156,9 +192,13 @@ pub fn ItemCard(
                         <p class="item-en">{item.text_en}</p>
                     </Show>
                     {(!item.confirmed).then(|| view! {
-                        <p class="badge unconfirmed" title=tr!("公式様式の文言を確認できていない項目です", "The official form's wording for this item is not confirmed")>
-                            {tr!("様式の文言は未確認", "Form wording unconfirmed")}
-                        </p>
+                        <details class="unconfirmed">
+                            <summary class="badge unconfirmed">{tr!("様式の文言は未確認", "Form wording unconfirmed")}" ⓘ"</summary>
+                            <p class="unconfirmed-why">{tr!(
+                                "この項目の文言は、厚生労働省の「チェックリストマニュアル」本文から作っています。この様式（薬局用・事業者確認用など）の公式の用紙そのものとはまだ照らし合わせていないため、言い回しが公式の用紙と少し違うことがあります。確認する内容は同じなので、そのまま回答して構いません。提出や保存に使う公式の様式は、厚生労働省のウェブサイト「医療分野のサイバーセキュリティ対策について」にあります。",
+                                "This item's wording comes from the body of the MHLW checklist manual. It has not yet been compared with the official sheet of this form (pharmacy, vendor …), so the wording may differ a little from the official sheet. What is checked is the same: answer as usual. The official forms to submit and keep are on the MHLW website, on the page 「医療分野のサイバーセキュリティ対策について」."
+                            )}</p>
+                        </details>
                     })}
                     {item.evidence.map(|e| view! {
                         <p class="evidence">{tr!("立入検査で現物を確認: ", "Inspectors ask to see: ")}{e}</p>
@@ -191,7 +231,7 @@ pub fn ItemCard(
                                     <span>{tr!("確認日", "Checked on")}</span>
                                     <input type="date" name="checked_on" max=today().iso() disabled=read_only
                                         prop:value=a.checked_on.map(|d| d.iso()).unwrap_or_default()
-                                        on:change=move |ev| sd1(false, event_target_value(&ev)) />
+                                        on:change=move |ev| sd1(false, ev) />
                                     <span class="date-display">{a.checked_on.map(show)}</span>
                                 </label>
                             })}
@@ -201,10 +241,11 @@ pub fn ItemCard(
                                     <input type="date" name="target_on" disabled=read_only
                                         min=a.checked_on.map(|d| d.iso()).unwrap_or_default()
                                         prop:value=a.target_on.map(|d| d.iso()).unwrap_or_default()
-                                        on:change=move |ev| sd2(true, event_target_value(&ev)) />
+                                        on:change=move |ev| sd2(true, ev) />
                                     <span class="date-display">{a.target_on.map(show)}</span>
                                 </label>
                             })}
+                            {move || date_error.get().map(|e| view! { <p class="error date-error" role="alert">{e}</p> })}
                             {(a.choice == Choice::NotApplicable).then(|| view! {
                                 <label class="field">
                                     <span>{tr!("対象外の理由", "Why not applicable")}</span>

@@ -9,7 +9,7 @@ use crate::pwa::{safari_may_evict, use_pwa};
 use crate::settings::use_settings;
 use crate::state::{SaveState, use_workspace};
 use crate::storage::StorageError;
-use crate::sync::NetStatus;
+use crate::sync::{NetStatus, Refusal};
 use crate::tr;
 
 #[component]
@@ -19,6 +19,14 @@ pub fn StatusBar() -> impl IntoView {
     let pwa = use_pwa();
     let sync = crate::sync::use_sync();
     let facility = move || ws.index().map(|i| i.facility.name).unwrap_or_default();
+    // Where this device's data is, all documents together, in the words every screen uses.
+    let where_now = move || {
+        let ids: Vec<mamori_shared::model::DocumentId> = ws
+            .with_docs(|docs| docs.keys().copied().collect())
+            .unwrap_or_default();
+        sync.overall(&ids)
+    };
+    let refused = move || sync.status.get() == NetStatus::Refused;
     let toggle_lang = move |_| {
         settings.update(|s| {
             s.lang = if s.lang == Lang::Ja {
@@ -45,13 +53,24 @@ pub fn StatusBar() -> impl IntoView {
                 SaveState::Saving => "saving",
                 SaveState::Failed(_) => "failed",
             } data-network=move || if pwa.online.get() { "online" } else { "offline" }
+              data-where=move || if refused() { "refused" } else { where_now().code() }
               role="status" aria-live="polite">
                 <span class="net-dot" aria-hidden="true"></span>
-                {move || match (ws.save.get(), pwa.online.get()) {
-                    (SaveState::Saving, _) => tr!("保存中…", "Saving…")(),
-                    (SaveState::Failed(_), _) => tr!("未保存", "Not saved")(),
-                    (SaveState::Saved, true) => tr!("この端末に保存済み", "Saved on this device")(),
-                    (SaveState::Saved, false) => tr!("オフライン — この端末に保存済み", "Offline — saved on this device")(),
+                {move || match ws.save.get() {
+                    SaveState::Saving => tr!("保存中…", "Saving…")().to_string(),
+                    SaveState::Failed(_) => tr!("未保存", "Not saved")().to_string(),
+                    SaveState::Saved => {
+                        let place = if refused() {
+                            tr!("同期できません", "Cannot sync")()
+                        } else {
+                            where_now().label(crate::i18n::lang())
+                        };
+                        if pwa.online.get() {
+                            place.to_string()
+                        } else {
+                            format!("{} — {place}", tr!("オフライン", "Offline")())
+                        }
+                    }
                 }}
             </span>
             <A href="/settings" attr:class="icon-button" attr:aria-label=tr!("設定", "Settings")>"⚙"</A>
@@ -67,6 +86,20 @@ pub fn StatusBar() -> impl IntoView {
                 </button>
             </div>
         </Show>
+        {move || sync.refusal.get().and_then(|r| match r {
+            Refusal::OtherOrigin { here, expected } => Some(view! {
+                <div class="banner banner-error no-print refused-banner" role="alert">
+                    <p>{format!(
+                        "サーバーがこの端末からの同期を拒否しました。このサーバーは {expected} で開くように設定されているため、このアドレス（{here}）からは同期もサインインもできません。{expected} を開いてください。正しいアドレスを開いているのにこの表示が出る場合は、サーバーを起動した人に公開URL（--public-url）の設定を確認してもらってください。入力した内容はこの端末に保存されていますが、サーバーには届いていません。"
+                    )}</p>
+                    <p lang="en" class="small">{format!(
+                        "The server refused to sync with this device: it is set up to be opened at {expected}, so from this address ({here}) nothing syncs and no one can sign in. Open {expected}. If that is the address you opened, ask whoever runs the server to check its public URL (--public-url). What you enter is kept on this device but has not reached the server."
+                    )}</p>
+                    <a href=expected.clone() class="button">{format!("{expected} を開く")}</a>
+                </div>
+            }),
+            Refusal::SignInNeeded => None,
+        })}
         {move || (sync.status.get() == NetStatus::SignInNeeded).then(|| view! {
             <div class="banner banner-warn no-print sign-in-banner" role="status">
                 <span>{tr!(

@@ -35,8 +35,13 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
                         let mut lines: Vec<String> = Vec::new();
                         if !check.exists {
                             lines.push(tr!("連絡体制図はまだありません。", "There is no contact chart yet.")().into());
+                        } else if check.entered == 0 {
+                            lines.push(tr!(
+                                "連絡体制図はひな形のままです。連絡先の名前と電話番号を入力してください。",
+                                "The contact chart is still the template: enter the contacts' names and numbers."
+                            )().into());
                         } else {
-                            lines.push(format!("{}（{}{}）", tr!("連絡体制図があります", "The contact chart exists")(), check.contacts, tr!("件の連絡先", " contacts")()));
+                            lines.push(format!("{}（{}{}）", tr!("連絡体制図があります", "The contact chart exists")(), check.entered, tr!("件の連絡先を入力済み", " contacts entered")()));
                             lines.push(match check.reviewed_on {
                                 Some(d) => format!("{} {}", tr!("最終見直し:", "Last reviewed:")(), d.display(style)),
                                 None => tr!("見直しの記録がありません。", "No review recorded.")().into(),

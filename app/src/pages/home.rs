@@ -139,7 +139,7 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
                 <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷", "Print")}</A>
                 <Show when=move || !has_next()>
                     <button class="button small" on:click=start_next.clone()>
-                        {move || format!("{} {}", lang().pick(next_fy.label_ja(), next_fy.label_en()), tr!("を前年度から開始", "from this one")())}
+                        {move || next_year_label(lang(), &next_fy.label_ja(), &next_fy.label_en())}
                     </button>
                 </Show>
             </div>
@@ -212,4 +212,13 @@ fn NewChecklist() -> impl IntoView {
             </div>
         </details>
     }
+}
+
+/// The button that starts next year's checklist from this one: no space inside the Japanese
+/// (「令和9年度を前年度から開始」), one in the English ("Start FY2027 from this one").
+fn next_year_label(lang: crate::i18n::Lang, year_ja: &str, year_en: &str) -> String {
+    lang.pick(
+        format!("{year_ja}を前年度から開始"),
+        format!("Start {year_en} from this one"),
+    )
 }

@@ -128,9 +128,25 @@ pub fn IncidentPage() -> impl IntoView {
     }
 }
 
+/// The device's time zone as people read it: `JST` in Japan, else its IANA name (`Europe/Berlin`).
+fn time_zone_label() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let zone = js_sys::Reflect::get(&options, &wasm_bindgen::JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match zone.as_str() {
+        "Asia/Tokyo" => "JST (日本時間)".to_string(),
+        "" => "?".to_string(),
+        z => z.to_string(),
+    }
+}
+
 #[component]
 fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
     let ws = use_workspace();
+    let facility_name = move || ws.index().map(|i| i.facility.name).unwrap_or_default();
     let settings = use_settings();
     let style = move || settings.with(|s| s.date_style);
     let error = RwSignal::new(None::<String>);
@@ -191,7 +207,11 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
     };
     let export = {
         let incident = incident.clone();
-        move |_| match mamori_shared::incident::csv(&incident) {
+        move |_| match mamori_shared::incident::csv(
+            &incident,
+            &facility_name(),
+            &settings.with_untracked(|s| s.device_names()),
+        ) {
             Ok(bytes) => crate::download::save_file(
                 &bytes,
                 "text/csv;charset=utf-8",
@@ -211,12 +231,21 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
         })
         .unwrap_or_default();
     let timeline: Vec<_> = incident.timeline().into_iter().cloned().collect();
+    let device_names = settings.with_untracked(|s| s.device_names());
+    let device_of = move |d: &str| {
+        device_names
+            .get(d)
+            .cloned()
+            .unwrap_or_else(|| d.to_string())
+    };
     let closed_at = closed.as_ref().map(|c| c.at_ms);
 
     view! {
         <section class="page incident-page">
             <p class="no-print"><A href="/incidents">{tr!("← 一覧", "← All incidents")}</A>" "<A href="/emergency">{tr!("緊急連絡", "Emergency contacts")}</A></p>
+            <p class="incident-facility">{facility_name}</p>
             <h1>{format!("インシデント対応記録: {}", incident.meta.title)}</h1>
+            <p class="muted time-zone">{move || format!("{} {}", tr!("時刻はこの端末の時間帯:", "Times in this device's time zone:")(), time_zone_label())}</p>
             <p class="incident-meta">{move || format!(
                 "開始 {}（{}）{}",
                 format_time(incident.meta.started_at_ms, style()),
@@ -236,7 +265,7 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
                             <span class="entry-text">{e.text.clone()}</span>
                             {(!e.called.is_empty()).then(|| view! { <span class="entry-called">{format!("連絡先: {}", e.called)}</span> })}
                             {(!e.answer.is_empty()).then(|| view! { <span class="entry-answer">{format!("回答: {}", e.answer)}</span> })}
-                            <span class="muted entry-by">{format!("{}・{}", e.by, e.device)}</span>
+                            <span class="muted entry-by">{format!("{}・{}", e.by, device_of(&e.device))}</span>
                         </li>
                     }
                 }).collect_view()}

@@ -55,7 +55,12 @@ pub fn SettingsPage() -> impl IntoView {
                     }}
                 </p>
                 <p class="muted version">{tr!("バージョン", "Version")}": "{env!("CARGO_PKG_VERSION")}" ("{crate::pwa::BUILD}")"</p>
-                <p class="muted">{tr!("端末名", "Device")}": "{move || settings.with(|s| s.device.clone())}</p>
+                <label class="field">
+                    <span>{tr!("この端末の名前（例: 受付PC、調剤室のiPad）", "This device's name (e.g. reception PC)")}</span>
+                    <input type="text" name="device_name" prop:value=move || settings.with(|s| s.device_name.clone())
+                        on:change=move |ev| settings.update(|s| s.device_name = event_target_value(&ev).trim().to_string()) />
+                    <span class="muted small">{tr!("インシデント対応記録に、どの端末で記録したかとして残ります。", "Recorded with incident log entries as the device they were written on.")}" ("{move || settings.with(|s| s.device.clone())}")"</span>
+                </label>
                 <p class="muted">{tr!("この端末に保存しているデータ", "Data kept on this device")}": "
                     {format!("{:.1} KB", ws.stored_bytes() as f64 / 1024.0)}</p>
                 {move || ws.index_id().map(|id| {

@@ -214,8 +214,8 @@ impl Workspace {
             facility_id: idx.facility.id,
             title: title.to_string(),
             started_at_ms: now,
-            started_by: s.user_name,
-            device: s.device,
+            started_by: s.user_name.clone(),
+            device: s.device_label(),
         })?;
         self.add_document(index_id, doc, DocKind::Incident, now)
     }
@@ -235,8 +235,8 @@ impl Workspace {
             id: uuid::Uuid::new_v4().to_string(),
             at_ms,
             recorded_at_ms: now_ms(),
-            by: s.user_name,
-            device: s.device,
+            by: s.user_name.clone(),
+            device: s.device_label(),
             kind,
             text: text.to_string(),
             called: called.to_string(),

@@ -34,7 +34,7 @@ pub async fn same_origin_writes(
         let headers = request.headers();
         let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        let expected = super::public_origin(&state.config.public_url);
+        let expected = super::public_origin(&state.config.public_url());
         let cross_site = site.is_some_and(|s| s != "same-origin" && s != "none")
             || origin.is_some_and(|o| o != expected);
         if cross_site {

@@ -21,5 +21,6 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
         connections: state.connections.load(Ordering::Relaxed) as u64,
         documents_loaded: state.rooms.loaded() as u64,
         sign_in_required: state.config.require_sign_in(),
+        public_origin: crate::gate::public_origin(&state.config.public_url()),
     })
 }

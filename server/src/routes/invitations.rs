@@ -212,7 +212,7 @@ async fn invite(
         .await;
     let link = format!(
         "{}/invite/{token}",
-        state.config.public_url.trim_end_matches('/')
+        state.config.public_url().trim_end_matches('/')
     );
     Ok(Json(Invited { id, token, link }))
 }

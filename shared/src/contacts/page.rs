@@ -66,13 +66,16 @@ pub fn body(charts: &[PageChart]) -> String {
                 .as_ref()
                 .and_then(|by| chart.contacts.iter().find(|x| &x.id == by))
                 .map(|x| x.role.as_str());
+            let group = c
+                .group_tag()
+                .map(|g| format!(r#" <span class="call-group">{}</span>"#, escape(g)))
+                .unwrap_or_default();
             h.push_str(&format!(
-                r#"<li class="call depth-{}" data-contact="{}"><div class="call-who"><span class="call-role">{}</span> <span class="call-name">{}</span> <span class="call-group">{}</span></div>"#,
+                r#"<li class="call depth-{}" data-contact="{}"><div class="call-who"><span class="call-role">{}</span> <span class="call-name">{}</span>{group}</div>"#,
                 c.depth.min(5),
                 escape(&c.id),
                 escape(c.label()),
                 escape(&c.title()),
-                escape(&c.group_name)
             ));
             if let Some(by) = caller {
                 h.push_str(&format!(
@@ -101,10 +104,12 @@ pub fn body(charts: &[PageChart]) -> String {
                 h.push_str(&links.join(""));
                 h.push_str("</div>");
             }
-            let extra: Vec<String> = [&c.hours, &c.email, &c.notes]
+            // What was entered only: a template's instruction to whoever fills the chart is not shown.
+            let extra: Vec<String> = [c.hours.as_str(), c.email.as_str()]
                 .into_iter()
+                .chain(c.notes_entered())
                 .filter(|s| !s.trim().is_empty())
-                .map(|s| escape(s))
+                .map(escape)
                 .collect();
             if !extra.is_empty() {
                 h.push_str(&format!(r#"<p class="call-meta">{}</p>"#, extra.join("・")));

@@ -133,3 +133,52 @@ fn the_static_page_escapes_text_and_has_every_number_as_a_link() {
     let svg = diagram(&shown);
     assert_eq!(svg.matches("class=\"chart-node\"").count(), shown.len() + 1);
 }
+
+#[test]
+fn a_chart_as_the_template_made_it_is_not_done() {
+    // Step 1: a new chart, nothing entered: its placeholders (and the numbers the template fills in) do
+    // not make 3-① read as done.
+    let doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let mut chart = read(&doc).unwrap();
+    let untouched = check(Some(&chart), &BTreeMap::new());
+    assert!(untouched.exists);
+    assert_eq!(untouched.entered, 0);
+    assert!(!untouched.complete());
+    // Step 2: one person's name and number entered: one contact entered.
+    let c = chart.contacts.get_mut("t-officer").unwrap();
+    c.name = "佐藤".into();
+    c.phones = vec![Phone {
+        label: "携帯".into(),
+        number: "090-1234-5678".into(),
+    }];
+    assert_eq!(check(Some(&chart), &BTreeMap::new()).entered, 1);
+    // Step 3: a vendor of the register counts as entered.
+    let v = vendor("レセコン株式会社", "03-1111-2222");
+    assert_eq!(check(Some(&chart), &vendors(&[v])).entered, 2);
+}
+
+#[test]
+fn the_emergency_screen_shows_what_was_entered_and_no_name_twice() {
+    let doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let chart = read(&doc).unwrap();
+    let shown = resolve(&chart, &BTreeMap::new());
+    let html = body(&[PageChart {
+        facility: "さくら薬局".into(),
+        contacts: shown.clone(),
+        synced: String::new(),
+        changed: String::new(),
+    }]);
+    // The template's instruction to whoever fills the chart in is not on the screen.
+    assert!(!html.contains("記入してください"), "{html}");
+    // The police: organisation and group are both 都道府県警察, said once.
+    let police = html
+        .split("<li ")
+        .find(|li| li.contains("data-contact=\"t-police\""))
+        .expect("the police are listed");
+    assert_eq!(police.matches("都道府県警察").count(), 1, "{police}");
+    // A group that says something else is still shown (a placeholder's title is its role).
+    let officer = shown.iter().find(|s| s.id == "t-officer").unwrap();
+    assert_eq!(officer.group_tag(), None, "the label already is the group");
+    let mhlw = shown.iter().find(|s| s.id == "t-mhlw").unwrap();
+    assert_eq!(mhlw.group_tag(), Some("厚生労働省・所管省庁"));
+}
