@@ -53,7 +53,7 @@ pub fn start(ws: Workspace, sync: SyncHandle) {
         let mine = generation.get_value();
         // Wait for a quiet moment: a sync burst changes the revision many times.
         leptos::task::spawn_local(async move {
-            crate::sync::sleep_ms(300).await;
+            crate::timer::sleep_ms(300).await;
             if generation.get_value() != mine {
                 return;
             }

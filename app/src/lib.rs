@@ -33,6 +33,7 @@ pub mod state;
 pub mod storage;
 pub mod sync;
 pub mod tabs;
+pub mod timer;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

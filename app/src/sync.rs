@@ -233,7 +233,7 @@ impl SyncHandle {
                 // Connecting, or not yet (a page just loaded): wait for it.
                 _ => {}
             }
-            sleep_ms(100).await;
+            crate::timer::sleep_ms(100).await;
             waited += 100;
         }
     }
@@ -556,12 +556,4 @@ impl SyncHandle {
             delay as i32,
         );
     }
-}
-
-/// Resolves after `ms` milliseconds (a browser timer), without blocking the page.
-pub(crate) async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -231,7 +231,7 @@ impl Workspace {
                 }
             }
             done.set(at);
-            crate::sync::sleep_ms(0).await;
+            crate::timer::sleep_ms(0).await;
             if cancelled() {
                 return Ok(Imported::Cancelled);
             }

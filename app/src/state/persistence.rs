@@ -149,7 +149,7 @@ impl Workspace {
     pub async fn settled(self, max_ms: i32) {
         let mut waited = 0;
         while self.pending.get_untracked() > 0 && waited < max_ms {
-            crate::sync::sleep_ms(20).await;
+            crate::timer::sleep_ms(20).await;
             waited += 20;
         }
     }
