@@ -181,7 +181,7 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
         .await;
     vendor.wait_saved().await;
     vendor
-        .wait(r#".vendor-devices .sync-state[data-sync="offline"]"#)
+        .wait(r#".vendor-devices .sync-state[data-sync="pending"]"#)
         .await;
     // Nothing reaches the facility while the vendor is offline.
     admin.goto(&format!("{url}/vendors")).await;
