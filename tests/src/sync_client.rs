@@ -210,3 +210,46 @@ pub async fn converge(devices: &mut [&mut Device], id: DocumentId) {
         );
     }
 }
+
+impl Device {
+    /// Pumps until the server holds everything this device has of `id` (10 s at most).
+    pub async fn synced(&mut self, id: DocumentId) {
+        let start = Instant::now();
+        while !self.server_has_all(id) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{}: {id} not synced (refused: {:?})",
+                self.name,
+                self.refused
+            );
+            self.pump_once(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Asks for `id` and pumps until this device holds it with content (true), or was told it is unavailable
+    /// (false); 10 s at most.
+    pub async fn opened(&mut self, id: DocumentId) -> bool {
+        self.want(id).await;
+        let start = Instant::now();
+        loop {
+            if self.unavailable.contains(&id) {
+                return false;
+            }
+            if self
+                .docs
+                .get_mut(&id)
+                .is_some_and(|doc| !doc.get_heads().is_empty())
+            {
+                return true;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{}: no answer for {id} (online: {}, errors: {:?})",
+                self.name,
+                self.is_online(),
+                self.errors
+            );
+            self.pump_once(Duration::from_millis(20)).await;
+        }
+    }
+}

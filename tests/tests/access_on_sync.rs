@@ -22,43 +22,6 @@ fn doc_with(key: &str, value: &str) -> AutoCommit {
     d
 }
 
-async fn synced(d: &mut Device, id: DocumentId) {
-    let start = Instant::now();
-    while !d.server_has_all(id) {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}: {id} not synced",
-            d.name
-        );
-        d.pump_once(Duration::from_millis(20)).await;
-    }
-}
-
-/// Pumps until the device holds `id` with content, or it was told the document is unavailable.
-async fn opened(d: &mut Device, id: DocumentId) -> bool {
-    d.want(id).await;
-    let start = Instant::now();
-    loop {
-        if d.unavailable.contains(&id) {
-            return false;
-        }
-        if d.docs
-            .get_mut(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-        {
-            return true;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}: no answer for {id} (online: {}, errors: {:?})",
-            d.name,
-            d.is_online(),
-            d.errors
-        );
-        d.pump_once(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sync_message_is_checked_against_the_servers_records() {
     let server = TestServer::start_signed_in().await;
@@ -121,7 +84,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
         (form_b, "B社"),
     ] {
         admin_device.add(id, doc_with("title", what)).await;
-        synced(&mut admin_device, id).await;
+        admin_device.synced(id).await;
     }
     // A document nobody registered is no one's: the server does not take it.
     let stray = DocumentId::generate();
@@ -138,13 +101,10 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
         .try_connect(&server.url, Some(&session_cookie(&vendor, &server).await))
         .await
         .unwrap();
-    assert!(
-        opened(&mut vendor_device, form_a).await,
-        "its own vendor form"
-    );
+    assert!(vendor_device.opened(form_a).await, "its own vendor form");
     for other in [medical, form_b, index] {
         assert!(
-            !opened(&mut vendor_device, other).await,
+            !vendor_device.opened(other).await,
             "{other} must stay closed"
         );
         assert!(
@@ -158,7 +118,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
     vendor_device
         .edit(form_a, |d| d.put(ROOT, "2-①", "はい").unwrap())
         .await;
-    synced(&mut vendor_device, form_a).await;
+    vendor_device.synced(form_a).await;
     assert!(
         vendor_device.refused.is_empty(),
         "{:?}",
@@ -175,7 +135,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
         .try_connect(&server.url, Some(&session_cookie(&viewer, &server).await))
         .await
         .unwrap();
-    assert!(opened(&mut viewer_device, medical).await);
+    assert!(viewer_device.opened(medical).await);
     viewer_device
         .edit(medical, |d| d.put(ROOT, "title", "書き換え").unwrap())
         .await;
@@ -193,7 +153,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
         .try_connect(&server.url, Some(&session_cookie(&admin, &server).await))
         .await
         .unwrap();
-    assert!(opened(&mut check, medical).await);
+    assert!(check.opened(medical).await);
     let title = check.docs[&medical]
         .get(ROOT, "title")
         .unwrap()
@@ -225,7 +185,7 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
         );
         vendor_device.pump_once(Duration::from_millis(10)).await;
     }
-    assert!(opened(&mut vendor_device, form_b).await);
+    assert!(vendor_device.opened(form_b).await);
 
     // Removing the 閲覧者 (退職) closes its open connection within a second.
     let r = run(
@@ -322,7 +282,7 @@ async fn changes_under_another_persons_actor_id_are_refused() {
     tablet
         .edit(checklist, |d| d.put(ROOT, "1-①", "はい").unwrap())
         .await;
-    synced(&mut tablet, checklist).await;
+    tablet.synced(checklist).await;
 
     // A staff member's device makes a change under the administrator's actor id: refused.
     let (_, token) = invite(&admin, &facility, "staff", None, "田中").await;
@@ -333,7 +293,7 @@ async fn changes_under_another_persons_actor_id_are_refused() {
         .try_connect(&server.url, Some(&session_cookie(&staff, &server).await))
         .await
         .unwrap();
-    assert!(opened(&mut device, checklist).await);
+    assert!(device.opened(checklist).await);
     device
         .edit(checklist, |d| {
             d.set_actor(admins_actor.clone());
@@ -362,7 +322,7 @@ async fn changes_under_another_persons_actor_id_are_refused() {
             d.put(ROOT, "1-②", "はい").unwrap();
         })
         .await;
-    synced(&mut device, checklist).await;
+    device.synced(checklist).await;
     assert_eq!(device.refused.len(), 1);
     let start = Instant::now();
     loop {

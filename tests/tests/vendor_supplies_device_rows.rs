@@ -39,29 +39,6 @@ async fn add_ledger_row(b: &Browser, url: &str, number: &str, os: &str, vendor: 
     b.wait_saved().await;
 }
 
-/// Pumps until the device holds `id` with content, or it was told the document is unavailable.
-async fn opened(d: &mut Device, id: DocumentId) -> bool {
-    d.want(id).await;
-    let start = Instant::now();
-    loop {
-        if d.unavailable.contains(&id) {
-            return false;
-        }
-        if d.docs
-            .get_mut(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-        {
-            return true;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}: no answer for {id}",
-            d.name
-        );
-        d.pump_once(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
     let server = TestServer::start_signed_in().await;
@@ -332,7 +309,7 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
         .try_connect(url, Some(&session_cookie(&admin, &server).await))
         .await
         .unwrap();
-    assert!(opened(&mut admin_raw, index_id).await);
+    assert!(admin_raw.opened(index_id).await);
     let idx: AutoCommit = admin_raw.docs.remove(&index_id).unwrap();
     let idx = index::read(&idx).unwrap();
     assert_eq!(idx.facility.id.to_string(), facility);
@@ -343,10 +320,10 @@ async fn a_vendor_supplies_its_devices_rows_and_the_facility_decides() {
         .try_connect(url, Some(&session_cookie(&vendor, &server).await))
         .await
         .unwrap();
-    assert!(opened(&mut vendor_raw, contribution_id).await);
+    assert!(vendor_raw.opened(contribution_id).await);
     for closed in [ledger_id, index_id] {
         assert!(
-            !opened(&mut vendor_raw, closed).await,
+            !vendor_raw.opened(closed).await,
             "{closed} opened for the vendor"
         );
     }
