@@ -44,49 +44,11 @@ fn put_device(d: &mut AutoCommit, id: &str, number: &str, os: &str) {
     d.put(&row, "os", os).unwrap();
 }
 
-async fn synced(d: &mut Device, id: DocumentId) {
-    let start = Instant::now();
-    while !d.server_has_all(id) {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}: {id} not synced (refused: {:?})",
-            d.name,
-            d.refused
-        );
-        d.pump_once(Duration::from_millis(20)).await;
-    }
-}
-
-/// Pumps until the device holds `id` with content, or it was told the document is unavailable.
-async fn opened(d: &mut Device, id: DocumentId) -> bool {
-    d.want(id).await;
-    let start = Instant::now();
-    loop {
-        if d.unavailable.contains(&id) {
-            return false;
-        }
-        if d.docs
-            .get_mut(&id)
-            .is_some_and(|doc| !doc.get_heads().is_empty())
-        {
-            return true;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{}: no answer for {id} (online: {}, errors: {:?})",
-            d.name,
-            d.is_online(),
-            d.errors
-        );
-        d.pump_once(Duration::from_millis(20)).await;
-    }
-}
-
 /// The server's copy of `id`, read by a fresh device of `cookie`'s person.
 async fn servers_copy(server: &TestServer, cookie: &str, id: DocumentId) -> AutoCommit {
     let mut check = Device::new("check");
     check.try_connect(&server.url, Some(cookie)).await.unwrap();
-    assert!(opened(&mut check, id).await, "the facility opens {id}");
+    assert!(check.opened(id).await, "the facility opens {id}");
     check.docs.remove(&id).unwrap()
 }
 
@@ -185,13 +147,15 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
         (from_b, b),
     ] {
         tablet.add(id, doc).await;
-        synced(&mut tablet, id).await;
+        tablet.synced(id).await;
     }
 
     // Step 2: vendor A's user, in its own browser, then on a raw socket with its session.
     let (_, token) = invite(&admin, &facility, "vendor", Some(&vendor_a), "山本").await;
     let vendor = browser_at(&server).await;
-    assert_eq!(status(&accept(&vendor, &token, "山本 次郎").await), 200);
+    let joined = accept(&vendor, &token, "山本 次郎").await;
+    assert_eq!(status(&joined), 200, "{joined}");
+    let vendor_person = joined["body"]["person_id"].as_str().unwrap().to_string();
     let vendor_cookie = session_cookie(&vendor, &server).await;
 
     // /api/me lists its contribution and nothing else of the facility.
@@ -210,12 +174,12 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
     raw.try_connect(&server.url, Some(&vendor_cookie))
         .await
         .unwrap();
-    assert!(opened(&mut raw, from_a).await, "its own contribution");
+    assert!(raw.opened(from_a).await, "its own contribution");
     raw.edit(from_a, |d| {
         put_device(d, "row-new", "003", "Windows Server 2022")
     })
     .await;
-    synced(&mut raw, from_a).await;
+    raw.synced(from_a).await;
     assert!(raw.refused.is_empty(), "{:?}", raw.refused);
 
     // A contribution registered for it but still empty on the server: writing first, the vendor cannot make
@@ -238,7 +202,7 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
         raw.pump_once(Duration::from_millis(20)).await;
     }
     tablet.add(early, contribution(&facility, &vendor_a)).await;
-    synced(&mut tablet, early).await;
+    tablet.synced(early).await;
     assert!(tablet.refused.is_empty(), "{:?}", tablet.refused);
 
     // By document id, nothing else opens: the ledgers, the index, vendor B's contribution.
@@ -248,7 +212,7 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
         (index, "the index"),
         (from_b, "vendor B's contribution"),
     ] {
-        assert!(!opened(&mut raw, other).await, "{what} must stay closed");
+        assert!(!raw.opened(other).await, "{what} must stay closed");
         assert!(
             raw.docs
                 .get_mut(&other)
@@ -288,6 +252,36 @@ async fn a_vendor_reaches_its_own_contribution_and_nothing_else() {
     )
     .await;
     assert_eq!(status(&r), 403, "{r}");
+
+    // Removed (the contract ended), the vendor's open socket is closed and a new one refused: its
+    // contribution takes nothing more from it.
+    let r = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/people/{vendor_person}/remove');"),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let start = Instant::now();
+    while raw.is_online() {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "the removed vendor's socket stays open"
+        );
+        raw.pump_once(Duration::from_millis(20)).await;
+    }
+    let mut again = Device::new("removed vendor");
+    assert!(
+        again
+            .try_connect(&server.url, Some(&vendor_cookie))
+            .await
+            .is_err(),
+        "a removed vendor's session opens no socket"
+    );
+    assert_eq!(
+        row_ids(&servers_copy(&server, &admin_cookie, from_a).await),
+        vec!["row-a", "row-new"],
+        "nothing more in its contribution"
+    );
 
     for b in [admin, vendor] {
         b.close().await;
