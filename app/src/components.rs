@@ -2,6 +2,7 @@
 
 pub mod copy_answers;
 pub mod credentials;
+pub mod first_steps;
 pub mod item_card;
 pub mod quarantine;
 pub mod status_bar;

@@ -16,6 +16,7 @@
 //! - [`contacts`]: the contact chart in use: templates, escalation order, `tel:` links, the emergency page.
 //! - [`incident`]: first-response steps and the incident log's export.
 //! - [`ledger`]: the 機器台帳 and 利用者ID台帳 columns, CSV import/export (UTF-8, Shift_JIS), checks for 2-①…2-⑩.
+//! - [`guide`]: the four first steps home shows after set-up, each done only when its check passes.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
 //! - [`error`]: one error enum per concern.
 //! - [`api`]: the server's HTTP API (`/api/...`) as request and response types, shared by app and server.
@@ -28,6 +29,7 @@ pub mod contacts;
 pub mod edition;
 pub mod error;
 pub mod export;
+pub mod guide;
 pub mod incident;
 pub mod ledger;
 pub mod model;

@@ -1,4 +1,4 @@
-//! Home: the facility's checklists with their progress, and starting new ones.
+//! Home: the first steps after set-up, the facility's checklists with their progress, and starting new ones.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
@@ -9,6 +9,7 @@ use mamori_shared::model::{DocumentId, VendorId};
 use mamori_shared::progress::Progress;
 use mamori_shared::schema::checklist::ChecklistMeta;
 
+use crate::components::first_steps::FirstStepsCard;
 use crate::i18n::lang;
 use crate::state::checklist_title;
 use crate::state::{today, use_workspace};
@@ -53,6 +54,7 @@ pub fn HomePage() -> impl IntoView {
                     <span>{tr!("編集・見直し・A4印刷", "Edit, review, print on A4")}</span>
                 </A>
             </nav>
+            <FirstStepsCard />
             <h1>{tr!("チェックリスト", "Checklists")}</h1>
             <p class="lead">{tr!(
                 "厚生労働省「医療機関等におけるサイバーセキュリティ対策チェックリスト」。少なくとも年に1回、全項目を確認し、確認日を記入します。",
@@ -180,7 +182,7 @@ fn NewChecklist() -> impl IntoView {
         }
     };
     view! {
-        <details class="card new-checklist">
+        <details class="card new-checklist" id="new-checklist">
             <summary>{tr!("チェックリストを追加", "Add a checklist")}</summary>
             <div class="form">
                 <label class="field">

@@ -173,7 +173,8 @@ fn by_date(mut rows: Vec<Entry>) -> Vec<Entry> {
     rows
 }
 
-fn in_use_device(d: &Device) -> bool {
+/// A device still in the facility (its 状態 does not say 廃棄).
+pub fn in_use_device(d: &Device) -> bool {
     !d.status.contains("廃棄")
 }
 
