@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod first_steps;
 pub mod item_card;
 pub mod quarantine;
+pub mod sign_in_first;
 pub mod status_bar;
 pub mod suggestion;
 pub mod tokens;

@@ -39,6 +39,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::sign_in_first::needs_sign_in;
 use crate::components::status_bar::StatusBar;
 use crate::error::guarded;
 use crate::pages::join::JoinPage;
@@ -175,8 +176,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/settings") view=|| guarded(SettingsPage) />
                             <Route path=path!("/account") view=|| guarded(pages::account::AccountPage) />
                             <Route path=path!("/invite/:token") view=|| guarded(pages::invite::InvitePage) />
-                            <Route path=path!("/people") view=|| guarded(pages::people::PeoplePage) />
-                            <Route path=path!("/log") view=|| guarded(pages::log::LogPage) />
+                            <Route path=path!("/people") view=|| guarded(|| needs_sign_in(pages::people::PeoplePage)) />
+                            <Route path=path!("/log") view=|| guarded(|| needs_sign_in(pages::log::LogPage)) />
                             <Route path=path!("/vendors") view=|| guarded(VendorsPage) />
                             <Route path=path!("/emergency") view=|| guarded(pages::emergency::EmergencyPage) />
                             <Route path=path!("/contacts") view=|| guarded(pages::contacts::ContactsPage) />

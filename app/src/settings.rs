@@ -9,6 +9,17 @@ use serde::{Deserialize, Serialize};
 
 const KEY: &str = "mamori.settings";
 
+impl Settings {
+    /// How dates are shown: the chosen style in Japanese; in English always 2026/11/24 (an era name is
+    /// Japanese text).
+    pub fn dates(&self) -> DateStyle {
+        match self.lang {
+            Lang::Ja => self.date_style,
+            Lang::En => DateStyle::Western,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct Settings {

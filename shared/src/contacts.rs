@@ -4,6 +4,7 @@
 //!
 //! The document itself is [`crate::schema::contact_chart`]; the static emergency page is [`page`].
 
+pub mod english;
 pub mod page;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -152,6 +152,7 @@ pub struct FormItem<'a> {
     pub not_required_without_vendor: bool,
     /// What an inspector asks to see for this item (機器台帳, 連絡体制図 …), if anything.
     pub evidence: Option<&'a str>,
+    pub evidence_en: Option<&'a str>,
 }
 
 /// One section of one form.
@@ -259,6 +260,7 @@ impl Edition {
             confirmed: o.map(|o| o.confirmed).unwrap_or(item.confirmed),
             not_required_without_vendor: kind.is_institution() && item.not_required_without_vendor,
             evidence: item.evidence.as_deref(),
+            evidence_en: item.evidence_en.as_deref().or(item.evidence.as_deref()),
         }
     }
 }
@@ -305,3 +307,20 @@ pub fn edition_for_fiscal_year(fiscal_year: i32) -> &'static Edition {
 
 #[cfg(test)]
 mod tests;
+
+/// A guideline reference in English: the volume of the 医療情報システムの安全管理に関するガイドライン named
+/// in English, the section as printed (「経営管理編 3.1.2②」 → "Management 3.1.2②").
+pub fn reference_en(reference: &str) -> String {
+    const VOLUMES: [(&str, &str); 4] = [
+        ("概説編", "Overview"),
+        ("経営管理編", "Management"),
+        ("企画管理編", "Planning and control"),
+        ("システム運用編", "System operation"),
+    ];
+    for (ja, en) in VOLUMES {
+        if let Some(rest) = reference.strip_prefix(ja) {
+            return format!("{en}{rest}");
+        }
+    }
+    reference.to_string()
+}

@@ -104,7 +104,7 @@ pub fn Credentials() -> impl IntoView {
             <h2>{tr!("パスキー", "Passkeys")}</h2>
             <ul class="passkey-list">
                 {move || {
-                    let style = use_settings().with(|s| s.date_style);
+                    let style = use_settings().with(|s| s.dates());
                     passkeys.get().into_iter().enumerate().map(|(n, p)| {
                         let id = p.id;
                         let name = Some(p.name).filter(|s| !s.is_empty())

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use mamori_shared::answer::{Answer, Choice};
 use mamori_shared::calendar::{Date, FiscalYear};
-use mamori_shared::edition::{FormItem, FormKind};
+use mamori_shared::edition::{FormItem, FormKind, reference_en};
 use mamori_shared::model::DocumentId;
 
 use crate::i18n::lang;
@@ -47,7 +47,7 @@ pub fn ItemCard(
             .and_then(|a| a.check(&item_for_check, form, fiscal_year, today()).ok())
             .unwrap_or_default()
     };
-    let show = move |d: Date| d.display(settings.with(|s| s.date_style));
+    let show = move |d: Date| d.display(settings.with(|s| s.dates()));
 
     // A refused date is said beside the date box, which goes back to the stored date.
     let date_error = RwSignal::new(None::<String>);
@@ -200,8 +200,8 @@ pub fn ItemCard(
                             )}</p>
                         </details>
                     })}
-                    {item.evidence.map(|e| view! {
-                        <p class="evidence">{tr!("立入検査で現物を確認: ", "Inspectors ask to see: ")}{e}</p>
+                    {item.evidence.zip(item.evidence_en).map(|(ja, en)| view! {
+                        <p class="evidence">{tr!("立入検査で現物を確認: ", "Inspectors ask to see: ")}{move || lang().pick(ja, en)}</p>
                     })}
                 </div>
             </div>
@@ -264,7 +264,7 @@ pub fn ItemCard(
                                     <span class="answered-by" title=tr!("サーバーが記録したアカウント", "The account the server recorded")>
                                         "（"{tr!("アカウント: ", "account: ")}{who}"）"</span>" "
                                 })}
-                                <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, settings.with(|s| s.date_style))}</span>
+                                <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, settings.with(|s| s.dates()))}</span>
                                 {a.entry.on_behalf_of_vendor.then(|| view! { <span class="badge">{tr!("事業者の回答を代理入力", "entered for the vendor")}</span> })}
                             </p>
                         </div>
@@ -286,12 +286,12 @@ pub fn ItemCard(
                 {(!glossary.is_empty()).then(move || view! {
                     <dl class="glossary">
                         {glossary.into_iter().map(|g| view! {
-                            <dt>{g.term.clone()}</dt>
+                            <dt lang="ja">{g.term.clone()}</dt>
                             <dd>{move || lang().pick(g.definition_ja.clone(), g.definition_en.clone())}</dd>
                         }).collect_view()}
                     </dl>
                 })}
-                <p class="references">{item.references.iter().map(|r| view! { <span class="ref">"▶"{r.clone()}</span> }).collect_view()}</p>
+                <p class="references">{item.references.iter().map(|r| view! { <span class="ref">"▶"{let r = r.clone(); move || lang().pick(r.clone(), reference_en(&r))}</span> }).collect_view()}</p>
             </details>
             {move || current().is_some().then(|| view! {
                 <button type="button" class="link-button" disabled=read_only on:click=clear.clone()>{tr!("回答を取り消す", "Clear answer")}</button>
@@ -314,7 +314,7 @@ fn Conflicts(
             return None;
         }
         let all: Vec<Answer> = std::iter::once(a.current).chain(a.conflicts).collect();
-        let style = settings.with(|s| s.date_style);
+        let style = settings.with(|s| s.dates());
         Some(view! {
             <div class="conflict" role="alert">
                 <p><strong>{tr!("別の端末で異なる回答がありました。どちらかを選んでください。", "Different answers were given on other devices. Choose one.")}</strong></p>

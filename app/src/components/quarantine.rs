@@ -80,7 +80,7 @@ pub fn QuarantineList(facility: FacilityId) -> impl IntoView {
                 if all.is_empty() {
                     return view! { <p class="muted quarantine-empty">{tr!("ありません", "None")}</p> }.into_any();
                 }
-                let style = use_settings().with(|s| s.date_style);
+                let style = use_settings().with(|s| s.dates());
                 view! {
                     <ul class="quarantine-list">
                         {all.into_iter().map(|set| {

@@ -40,7 +40,7 @@ pub fn StatusBar() -> impl IntoView {
     view! {
         <header class="topbar no-print">
             <A href="/" attr:class="brand">
-                <span class="brand-mark">"守り"</span>
+                <span class="brand-mark" lang="ja">"守り"</span>
                 <span class="brand-name">"Mamori"</span>
             </A>
             <span class="facility-name">{facility}</span>
@@ -75,7 +75,12 @@ pub fn StatusBar() -> impl IntoView {
             </span>
             <A href="/settings" attr:class="icon-button" attr:aria-label=tr!("設定", "Settings")>"⚙"</A>
             <button class="lang-switch" on:click=toggle_lang aria-label="Language">
-                {move || if settings.with(|s| s.lang == Lang::Ja) { "English" } else { "日本語" }}
+                // Each language's name in itself (marked, so a reader pronounces 日本語 as Japanese).
+                {move || if settings.with(|s| s.lang == Lang::Ja) {
+                    view! { <span lang="en">"English"</span> }
+                } else {
+                    view! { <span lang="ja">"日本語"</span> }
+                }}
             </button>
         </header>
         <Show when=move || pwa.update_ready.get()>

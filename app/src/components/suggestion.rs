@@ -31,7 +31,7 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
                         let chart = ws.contact_chart();
                         let vendors = index.map(|i| i.vendors).unwrap_or_default();
                         let check = contacts::check(chart.as_ref().map(|c| &c.chart), &vendors);
-                        let style = settings.with(|s| s.date_style);
+                        let style = settings.with(|s| s.dates());
                         let mut lines: Vec<String> = Vec::new();
                         if !check.exists {
                             lines.push(tr!("連絡体制図はまだありません。", "There is no contact chart yet.")().into());
@@ -47,7 +47,8 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
                                 None => tr!("見直しの記録がありません。", "No review recorded.")().into(),
                             });
                             if !check.without_phone.is_empty() {
-                                lines.push(format!("{} {}", tr!("電話番号のない連絡先:", "Contacts without a number:")(), check.without_phone.join("、")));
+                                let names: Vec<String> = check.without_phone.iter().map(|r| crate::i18n::lang().pick(r.clone(), mamori_shared::contacts::english::word(r))).collect();
+                                lines.push(format!("{} {}", tr!("電話番号のない連絡先:", "Contacts without a number:")(), names.join(tr!("、", ", ")())));
                             }
                         }
                         if !check.vendors_without_phone.is_empty() {
@@ -84,7 +85,7 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
                 <aside class="suggestion ledger-suggestion" role="note">
                     <p class="suggestion-title">{tr!("Mamoriのデータから（回答はご自身で）", "From Mamori's data (you still answer)")}</p>
                     {move || {
-                        let style = settings.with(|s| s.date_style);
+                        let style = settings.with(|s| s.dates());
                         let lang = crate::i18n::lang();
                         ws.ledger_findings(item.as_str())
                             .into_iter()

@@ -97,7 +97,7 @@ pub fn TokenList(facility: FacilityId) -> impl IntoView {
                 if all.is_empty() {
                     return view! { <p class="muted tokens-empty">{tr!("ありません", "None")}</p> }.into_any();
                 }
-                let style = use_settings().with(|s| s.date_style);
+                let style = use_settings().with(|s| s.dates());
                 view! {
                     <ul class="token-list">
                         {all.into_iter().map(|t| {

@@ -119,7 +119,7 @@ fn ProposalRow(
                 <tbody>
                     {proposal.changes.into_iter().map(|f| view! {
                         <tr class="proposal-change" data-key=f.key>
-                            <th>{f.header}</th>
+                            <th>{crate::i18n::lang().pick(f.header, f.header_en)}</th>
                             <td class="ledger-value">{f.ledger}</td>
                             <td class="proposed-value">{f.proposed}</td>
                         </tr>

@@ -3,10 +3,11 @@
 //! A4 print layout to post on the wall.
 
 use leptos::prelude::*;
-use mamori_shared::contacts::{Shown, VENDOR_GROUP, page};
+use mamori_shared::contacts::{Shown, VENDOR_GROUP, english, page};
 use mamori_shared::model::{DocumentId, Vendor, VendorId};
 use mamori_shared::schema::contact_chart::{Contact, Group, Phone};
 
+use crate::i18n::{Lang, lang};
 use crate::settings::use_settings;
 use crate::state::{ChartView, format_time, now_ms, today, use_workspace};
 use crate::tr;
@@ -25,7 +26,7 @@ pub fn ContactsPage() -> impl IntoView {
     let editing = RwSignal::new(None::<Editing>);
     let error = RwSignal::new(None::<String>);
     let chart = Memo::new(move |_| ws.contact_chart());
-    let style = move || settings.with(|s| s.date_style);
+    let style = move || settings.with(|s| s.dates());
 
     let create = move |_| {
         if let Err(e) = ws.ensure_contact_chart() {
@@ -57,6 +58,7 @@ pub fn ContactsPage() -> impl IntoView {
                     </div>
                 }.into_any(),
                 Some(c) => {
+                    let c = in_language(c, lang());
                     let reviewed = c.chart.reviewed.clone();
                     let updated = c.chart.updated_at_ms;
                     let read_only = viewer_at(c.facility_id);
@@ -167,7 +169,7 @@ fn ChartGroups(chart: ChartView, editing: RwSignal<Option<Editing>>) -> impl Int
                                         <span class="contact-role">{s2.role.clone()}</span>
                                         <strong class="contact-title">{s2.title()}</strong>
                                         <span class="contact-phones">{
-                                            if s2.phones.is_empty() { "電話番号なし".to_string() }
+                                            if s2.phones.is_empty() { tr!("電話番号なし", "No number")().to_string() }
                                             else { s2.phones.iter().map(|p| p.number.clone()).collect::<Vec<_>>().join(" / ") }
                                         }</span>
                                     </div>
@@ -305,7 +307,9 @@ fn ContactSheet(
         .map(|s| {
             (
                 s.id.clone(),
-                format!("{} {}", s.role, s.name).trim().to_string(),
+                format!("{} {}", shown_word(&s.role), s.name)
+                    .trim()
+                    .to_string(),
             )
         })
         .collect();
@@ -429,7 +433,7 @@ fn ContactSheet(
                         let (label, number) = (*label, *number);
                         view! {
                             <div class="phone-row">
-                                <input class="phone-label" name=format!("phone_label_{i}") type="text" placeholder="代表・携帯・夜間" prop:value=label on:input=move |ev| label.set(event_target_value(&ev)) disabled=is_vendor />
+                                <input class="phone-label" name=format!("phone_label_{i}") type="text" placeholder=tr!("代表・携帯・夜間", "main, mobile, night") prop:value=label on:input=move |ev| label.set(event_target_value(&ev)) disabled=is_vendor />
                                 <input class="phone-number" name=format!("phone_{i}") type="tel" inputmode="tel" autocomplete="off" prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
                             </div>
                         }
@@ -454,7 +458,7 @@ fn ContactSheet(
                         <select name="group" on:change=move |ev| group.set(event_target_value(&ev))>
                             {groups.into_iter().map(|g| {
                                 let selected = group.get_untracked() == g.id;
-                                view! { <option value=g.id.clone() selected=selected>{g.name.clone()}</option> }
+                                view! { <option value=g.id.clone() selected=selected>{shown_word(&g.name)}</option> }
                             }).collect_view()}
                         </select>
                     </label>
@@ -470,6 +474,23 @@ fn ContactSheet(
             </form>
         </div>
     }
+}
+
+/// The chart as this screen shows it: in English, the template's own words (groups, roles, the ministry's
+/// office) in English; what people typed stays as typed. Only for showing: the sheet edits the chart itself.
+fn in_language(mut c: ChartView, lang: Lang) -> ChartView {
+    if lang == Lang::En {
+        c.shown = c.shown.into_iter().map(Shown::in_english).collect();
+        for g in c.chart.groups.values_mut() {
+            g.name = english::word(&g.name);
+        }
+    }
+    c
+}
+
+/// A template's word in the screen's language (the sheet's lists).
+fn shown_word(text: &str) -> String {
+    lang().pick(text.to_string(), english::word(text))
 }
 
 /// A 閲覧者 may not change the chart (the server would refuse it).

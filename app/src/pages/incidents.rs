@@ -34,7 +34,7 @@ pub fn IncidentsPage() -> impl IntoView {
             Err(e) => error.set(Some(e.to_string())),
         }
     };
-    let style = move || settings.with(|s| s.date_style);
+    let style = move || settings.with(|s| s.dates());
     view! {
         <section class="page incidents-page">
             <h1>{tr!("インシデント対応記録", "Incident log")}</h1>
@@ -148,7 +148,7 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
     let ws = use_workspace();
     let facility_name = move || ws.index().map(|i| i.facility.name).unwrap_or_default();
     let settings = use_settings();
-    let style = move || settings.with(|s| s.date_style);
+    let style = move || settings.with(|s| s.dates());
     let error = RwSignal::new(None::<String>);
     let at = RwSignal::new(local_input(now_ms()));
     let kind = RwSignal::new(EntryKind::Observed);
@@ -232,11 +232,17 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
         .unwrap_or_default();
     let timeline: Vec<_> = incident.timeline().into_iter().cloned().collect();
     let device_names = settings.with_untracked(|s| s.device_names());
-    let device_of = move |d: &str| {
-        device_names
-            .get(d)
-            .cloned()
-            .unwrap_or_else(|| d.to_string())
+    let this_device = settings.with_untracked(|s| s.device.clone());
+    // A device by the name people gave it; an unnamed one as "this device" or by its short id.
+    let device_of = move |d: &str| -> String {
+        if let Some(name) = device_names.get(d) {
+            return name.clone();
+        }
+        if d == this_device {
+            return lang().pick("この端末", "this device").to_string();
+        }
+        let short = d.strip_prefix("device-").unwrap_or(d);
+        lang().pick(format!("端末 {short}"), format!("device {short}"))
     };
     let closed_at = closed.as_ref().map(|c| c.at_ms);
 
@@ -244,16 +250,29 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
         <section class="page incident-page">
             <p class="no-print"><A href="/incidents">{tr!("← 一覧", "← All incidents")}</A>" "<A href="/emergency">{tr!("緊急連絡", "Emergency contacts")}</A></p>
             <p class="incident-facility">{facility_name}</p>
-            <h1>{format!("インシデント対応記録: {}", incident.meta.title)}</h1>
+            <h1>{tr!("インシデント対応記録", "Incident log")}": "{incident.meta.title.clone()}</h1>
             <p class="muted time-zone">{move || format!("{} {}", tr!("時刻はこの端末の時間帯:", "Times in this device's time zone:")(), time_zone_label())}</p>
-            <p class="incident-meta">{move || format!(
-                "開始 {}（{}）{}",
-                format_time(incident.meta.started_at_ms, style()),
-                incident.meta.started_by,
-                closed.as_ref().map(|c| format!("・終了 {}（{}）", format_time(c.at_ms, style()), c.by)).unwrap_or_default()
-            )}</p>
+            <p class="incident-meta">{move || {
+                let l = lang();
+                let started = format_time(incident.meta.started_at_ms, style());
+                let by = &incident.meta.started_by;
+                let closed = closed.as_ref().map(|c| (format_time(c.at_ms, style()), &c.by));
+                l.pick(
+                    format!(
+                        "開始 {started}（{by}）{}",
+                        closed.as_ref().map(|(at, by)| format!("・終了 {at}（{by}）")).unwrap_or_default()
+                    ),
+                    format!(
+                        "Started {started} ({by}){}",
+                        closed.as_ref().map(|(at, by)| format!(", closed {at} ({by})")).unwrap_or_default()
+                    ),
+                )
+            }}</p>
             {(late > 0).then(|| view! {
-                <p class="banner banner-warn late-entries">{format!("終了後に届いた記録が{late}件あります（別の端末でオフライン中に書かれたもの）。")}</p>
+                <p class="banner banner-warn late-entries">{move || lang().pick(
+                    format!("終了後に届いた記録が{late}件あります（別の端末でオフライン中に書かれたもの）。"),
+                    format!("{late} entries arrived after the incident was closed (written offline on another device)."),
+                )}</p>
             })}
             <ol class="timeline">
                 {timeline.into_iter().map(|e| {
@@ -262,10 +281,13 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
                         <li class="timeline-entry" class:late=after_close data-entry=e.id.clone() data-at=e.at_ms.to_string()>
                             <time>{move || format_time(e.at_ms, style())}</time>" "
                             <span class="badge">{move || lang().pick(e.kind.label_ja(), e.kind.label_en())}</span>" "
-                            <span class="entry-text">{e.text.clone()}</span>
-                            {(!e.called.is_empty()).then(|| view! { <span class="entry-called">{format!("連絡先: {}", e.called)}</span> })}
-                            {(!e.answer.is_empty()).then(|| view! { <span class="entry-answer">{format!("回答: {}", e.answer)}</span> })}
-                            <span class="muted entry-by">{format!("{}・{}", e.by, device_of(&e.device))}</span>
+                            <span class="entry-text">{step_text(&e.text)}</span>
+                            {(!e.called.is_empty()).then(|| view! { <span class="entry-called">{tr!("連絡先: ", "Called: ")}{e.called.clone()}</span> })}
+                            {(!e.answer.is_empty()).then(|| view! { <span class="entry-answer">{tr!("回答: ", "Answer: ")}{e.answer.clone()}</span> })}
+                            <span class="muted entry-by">{
+                                let device_of = device_of.clone();
+                                move || format!("{}{}{}", e.by, lang().pick("・", " · "), device_of(&e.device))
+                            }</span>
                         </li>
                     }
                 }).collect_view()}
@@ -343,5 +365,15 @@ fn IncidentView(id: DocumentId, incident: Incident) -> impl IntoView {
                 </div>
             </section>
         </section>
+    }
+}
+
+/// An entry's text as shown: a first-response step recorded with one tap is Mamori's own sentence, shown in
+/// the screen's language; anything typed stays as typed.
+fn step_text(text: &str) -> impl Fn() -> String + use<> {
+    let text = text.to_string();
+    move || match FIRST_RESPONSE.iter().find(|s| s.ja == text) {
+        Some(s) => lang().pick(s.ja, s.en).to_string(),
+        None => text.clone(),
     }
 }

@@ -9,9 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use mamori_shared::calendar::Date;
 use mamori_shared::ledger::checks::{Finding, Issue};
-use mamori_shared::ledger::columns::{
-    CellProblem, Column, Context, account_columns, device_columns,
-};
+use mamori_shared::ledger::columns::{Column, Context, account_columns, device_columns};
 use mamori_shared::ledger::columns::{natural_cmp, natural_key};
 use mamori_shared::ledger::import::{
     self, ImportError, Importable, Mapping, Preview, Sheet, Target, map_headers,
@@ -22,6 +20,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::suggestion::{count, issue_name};
+use crate::i18n::lang;
 use crate::state::{Imported, Workspace, today, use_workspace};
 use crate::tr;
 
@@ -235,6 +234,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         let wanted = status.get();
         let status_col = columns.iter().position(|c| c.key == "status");
         let only = only.get();
+        let english = lang() == crate::i18n::Lang::En;
         let mut out: Vec<(String, Vec<String>)> = all
             .values()
             .filter(|r| only.as_ref().is_none_or(|ids| ids.contains(r.id())))
@@ -243,7 +243,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                     r.id().to_string(),
                     columns
                         .iter()
-                        .map(|c| (c.get)(r, &cx))
+                        .map(|c| shown_cell(c.key, (c.get)(r, &cx), english))
                         .chain(
                             extras
                                 .iter()
@@ -293,7 +293,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let headers = move || {
         R::columns(facility_kind(ws))
             .iter()
-            .map(|c| c.header.to_string())
+            .map(|c| lang().pick(c.header, c.header_en).to_string())
             .chain(extras.get())
             .collect::<Vec<_>>()
     };
@@ -464,6 +464,17 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     }
 }
 
+/// A cell as the table shows it: Mamori's own choices (リモートメンテナンス 有/無/不明) in the UI's
+/// language; what people typed stays as typed.
+fn shown_cell(key: &str, value: String, english: bool) -> String {
+    match (key, english) {
+        ("remote", true) => {
+            mamori_shared::model::Remote::parse(&value).map_or(value, |r| r.label_en().to_string())
+        }
+        _ => value,
+    }
+}
+
 fn make_preview<R: LedgerKind>(
     ws: Workspace,
     table: &[Vec<String>],
@@ -594,7 +605,7 @@ fn ImportPreview<R: LedgerKind>(
     let options: Vec<(usize, &'static str)> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, c.header))
+        .map(|(i, c)| (i, lang().pick(c.header, c.header_en)))
         .collect();
     // The first rows as they will be imported: the file's columns that are kept, in the file's order.
     let kept: Vec<(String, Option<usize>, String)> = mapping
@@ -602,7 +613,13 @@ fn ImportPreview<R: LedgerKind>(
         .iter()
         .zip(&mapping.names)
         .filter_map(|(t, name)| match t {
-            Target::Column(c) => Some((columns[*c].header.to_string(), Some(*c), String::new())),
+            Target::Column(c) => Some((
+                lang()
+                    .pick(columns[*c].header, columns[*c].header_en)
+                    .to_string(),
+                Some(*c),
+                String::new(),
+            )),
             Target::Extra => Some((name.clone(), None, name.clone())),
             Target::Skip => None,
         })
@@ -739,7 +756,7 @@ fn ImportPreview<R: LedgerKind>(
                                     }.into_any()
                                 }}
                                 {guess.map(|g| {
-                                    let label = columns[g].header;
+                                    let label = lang().pick(columns[g].header, columns[g].header_en);
                                     view! {
                                         <button type="button" class="button take-guess" on:click=move |_| take(i, Target::Column(g))>
                                             {format!("「{label}」{}", tr!("として取り込む？", "? Use it")())}
@@ -859,12 +876,8 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
                 let text = v.get_untracked();
                 match (c.set)(&mut updated, &text, &cx) {
                     Ok(()) => {}
-                    Err(CellProblem::BadDate(v)) => problems.push(format!(
-                        "{}「{v}」は日付として読めません（例: 2026/11/25）",
-                        c.header
-                    )),
-                    Err(CellProblem::BadChoice(v)) => {
-                        problems.push(format!("{}「{v}」は 有・無・不明 のいずれかです", c.header))
+                    Err(problem) => {
+                        problems.push(problem.describe(c, lang() == crate::i18n::Lang::En))
                     }
                 }
                 if c.key == "vendor" && !text.trim().is_empty() && cx.vendor_named(&text).is_none()
@@ -910,7 +923,7 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
                     let list = match c.key { "vendor" => Some("ledger-vendors"), "remote" => Some("ledger-remote"), _ => None };
                     view! {
                         <label class="field">
-                            <span>{c.header}</span>
+                            <span>{lang().pick(c.header, c.header_en)}</span>
                             <input name=c.key type="text" list=list disabled=read_only prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
                         </label>
                     }

@@ -33,7 +33,7 @@ pub fn SetAsidePage() -> impl IntoView {
             <ul class="set-aside-list">
                 {move || ws.set_aside.get().into_iter().map(|entry| {
                     let key = entry.key;
-                    let style = settings.with_untracked(|s| s.date_style);
+                    let style = settings.with_untracked(|s| s.dates());
                     let for_export = entry.clone();
                     view! {
                         <li class="card set-aside" data-doc=entry.document.to_string()>

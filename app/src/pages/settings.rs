@@ -22,7 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <legend>{tr!("表示言語", "Language")}</legend>
                     <label class="check">
                         <input type="radio" name="lang" prop:checked=move || settings.with(|s| s.lang == Lang::Ja)
-                            on:change=move |_| settings.update(|s| s.lang = Lang::Ja) />"日本語"
+                            on:change=move |_| settings.update(|s| s.lang = Lang::Ja) /><span lang="ja">"日本語"</span>
                     </label>
                     <label class="check">
                         <input type="radio" name="lang" prop:checked=move || settings.with(|s| s.lang == Lang::En)
@@ -30,11 +30,11 @@ pub fn SettingsPage() -> impl IntoView {
                     </label>
                 </fieldset>
                 <fieldset class="field">
-                    <legend>{tr!("日付の表示", "Date format")}</legend>
+                    <legend>{tr!("日付の表示", "Date format in Japanese (English shows 2026/11/24)")}</legend>
                     <label class="check">
                         <input type="radio" name="date" prop:checked=move || settings.with(|s| s.date_style == DateStyle::Japanese)
                             on:change=move |_| settings.update(|s| s.date_style = DateStyle::Japanese) />
-                        {move || sample().display(DateStyle::Japanese)}
+                        <span lang="ja">{move || sample().display(DateStyle::Japanese)}</span>
                     </label>
                     <label class="check">
                         <input type="radio" name="date" prop:checked=move || settings.with(|s| s.date_style == DateStyle::Western)

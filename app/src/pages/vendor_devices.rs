@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use mamori_shared::ledger::columns::{CellProblem, Context, device_columns};
+use mamori_shared::ledger::columns::{Context, device_columns};
 use mamori_shared::ledger::proposals::{self, State};
 use mamori_shared::model::DocumentId;
 use mamori_shared::schema::ledger::{Device, new_row_id};
@@ -35,7 +35,12 @@ pub fn VendorDevicesPage() -> impl IntoView {
     let columns = device_columns();
     let headers: Vec<&'static str> = SHOWN
         .iter()
-        .filter_map(|k| columns.iter().find(|c| c.key == *k).map(|c| c.header))
+        .filter_map(|k| {
+            columns
+                .iter()
+                .find(|c| c.key == *k)
+                .map(|c| crate::i18n::lang().pick(c.header, c.header_en))
+        })
         .collect();
 
     view! {
@@ -131,13 +136,8 @@ fn DeviceSheet(doc: DocumentId, row: Device, close: RwSignal<Option<Device>>) ->
             {
                 match (c.set)(&mut updated, &v.get_untracked(), &cx) {
                     Ok(()) => {}
-                    Err(CellProblem::BadDate(v)) => problems.push(format!(
-                        "{}「{v}」は日付として読めません（例: 2026/11/25）",
-                        c.header
-                    )),
-                    Err(CellProblem::BadChoice(v)) => {
-                        problems.push(format!("{}「{v}」は 有・無・不明 のいずれかです", c.header))
-                    }
+                    Err(problem) => problems
+                        .push(problem.describe(c, crate::i18n::lang() == crate::i18n::Lang::En)),
                 }
             }
             if !problems.is_empty() {
@@ -159,7 +159,7 @@ fn DeviceSheet(doc: DocumentId, row: Device, close: RwSignal<Option<Device>>) ->
                     let list = (c.key == "remote").then_some("device-remote");
                     view! {
                         <label class="field">
-                            <span>{c.header}</span>
+                            <span>{crate::i18n::lang().pick(c.header, c.header_en)}</span>
                             <input name=c.key type="text" list=list prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
                         </label>
                     }

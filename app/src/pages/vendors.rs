@@ -11,6 +11,7 @@ use mamori_shared::model::{Remote, Vendor};
 use mamori_shared::schema::ledger::Device;
 
 use crate::components::vendor_proposals::VendorProposals;
+use crate::i18n::lang;
 use crate::pages::home::progress_of;
 use crate::state::use_workspace;
 use crate::tr;
@@ -83,13 +84,16 @@ fn VendorRow(vendor: Vendor, editing: RwSignal<Option<Vendor>>) -> impl IntoView
                 view! { <span class="vendor-phone">{format!("☎ {} {} {}", vendor.phone, vendor.contact_person, vendor.hours)}</span> }.into_any()
             }}
             <dl class="vendor-facts">
-                <dt>{tr!("リモートメンテナンス", "Remote maintenance")}</dt><dd class="vendor-remote">{vendor.remote.label_ja()}</dd>
+                <dt>{tr!("リモートメンテナンス", "Remote maintenance")}</dt><dd class="vendor-remote">{let r = vendor.remote; move || lang().pick(r.label_ja(), r.label_en())}</dd>
                 <dt>"MDS/SDS"</dt>
-                <dd class="vendor-mds">{match vendor.mds_received_on {
-                    Some(d) => format!("受領 {} {}", d.iso(), vendor.mds_version),
-                    None => "未受領".to_string(),
-                }}</dd>
-                <dt>{tr!("保守している機器", "Devices maintained")}</dt><dd>{move || format!("{}台", devices())}</dd>
+                <dd class="vendor-mds">{
+                    let (on, version) = (vendor.mds_received_on, vendor.mds_version.clone());
+                    move || match on {
+                        Some(d) => lang().pick(format!("受領 {} {version}", d.iso()), format!("received {} {version}", d.iso())),
+                        None => lang().pick("未受領", "Not received").to_string(),
+                    }
+                }</dd>
+                <dt>{tr!("保守している機器", "Devices maintained")}</dt><dd>{move || lang().pick(format!("{}台", devices()), devices().to_string())}</dd>
                 <dt>{tr!("事業者確認用", "Vendor form")}</dt>
                 <dd class="vendor-request">{move || match form() {
                     None => view! { <span>{tr!("未依頼", "Not requested")}</span> }.into_any(),
@@ -187,7 +191,7 @@ fn VendorSheet(vendor: Vendor, close: RwSignal<Option<Vendor>>) -> impl IntoView
                         if let Some(r) = Remote::parse(&event_target_value(&ev)) { remote.set(r) }
                     }>
                         {[Remote::Unknown, Remote::Yes, Remote::No].into_iter().map(|r| view! {
-                            <option value=r.label_ja() selected=move || remote.get() == r>{r.label_ja()}</option>
+                            <option value=r.label_ja() selected=move || remote.get() == r>{move || lang().pick(r.label_ja(), r.label_en())}</option>
                         }).collect_view()}
                     </select>
                 </label>

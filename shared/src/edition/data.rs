@@ -67,6 +67,9 @@ pub struct ItemData {
     /// What the inspector asks to see, if anything.
     #[serde(default)]
     pub evidence: Option<String>,
+    /// The same in English (Mamori's translation).
+    #[serde(default)]
+    pub evidence_en: Option<String>,
     /// Ids this item had in the previous edition, when it was renumbered (for carrying answers forward).
     #[serde(default)]
     pub replaces: Vec<ItemId>,

@@ -192,3 +192,27 @@ fn a_new_edition_is_data_only() {
     assert_eq!(r8.form_items(FormKind::Medical).len(), 18);
     assert!(r8.item(FormKind::Medical, &ItemId::from("2-⑭")).is_some());
 }
+
+#[test]
+fn every_reference_reads_in_english() {
+    let jp = |s: &str| {
+        // What parentheses hold may stay Japanese (a section's own name: 「1.2.1（管理責任）②」).
+        let mut depth = 0;
+        s.chars().any(|c| {
+            match c {
+                '（' | '(' => depth += 1,
+                '）' | ')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0 && matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}')
+        })
+    };
+    for ed in super::editions() {
+        for item in ed.form_items(super::FormKind::Medical) {
+            for r in item.references {
+                let en = super::reference_en(r);
+                assert!(!jp(&en), "{} {r} → {en}", item.id);
+            }
+        }
+    }
+}

@@ -14,6 +14,28 @@ pub enum CellProblem {
     BadChoice(String),
 }
 
+impl CellProblem {
+    /// The problem as a person reads it beside the column's field, in Japanese or English.
+    pub fn describe<R>(&self, column: &Column<R>, english: bool) -> String {
+        match (self, english) {
+            (CellProblem::BadDate(v), false) => format!(
+                "{}「{v}」は日付として読めません（例: 2026/11/25）",
+                column.header
+            ),
+            (CellProblem::BadDate(v), true) => {
+                format!("{} “{v}” is not a date (e.g. 2026/11/25)", column.header_en)
+            }
+            (CellProblem::BadChoice(v), false) => {
+                format!("{}「{v}」は 有・無・不明 のいずれかです", column.header)
+            }
+            (CellProblem::BadChoice(v), true) => format!(
+                "{} “{v}” must be 有 (yes), 無 (no) or 不明 (unknown)",
+                column.header_en
+            ),
+        }
+    }
+}
+
 /// What a cell needs besides its text: the facility's vendors (by id), for the 保守事業者 column.
 #[derive(Debug, Default)]
 pub struct Context {
@@ -49,6 +71,8 @@ pub struct Column<R> {
     pub key: &'static str,
     /// The header as the manual prints it, written on export.
     pub header: &'static str,
+    /// The header in the English UI (export always writes the manual's Japanese).
+    pub header_en: &'static str,
     /// Other headers meaning the same (compared after [`normalise`]).
     pub aliases: &'static [&'static str],
     pub kind: Kind,
@@ -205,11 +229,46 @@ pub fn write_date(d: Option<Date>) -> String {
         .unwrap_or_default()
 }
 
+/// A column's header in English, by its key (the same key means the same in both ledgers).
+const fn header_en(key: &str) -> &'static str {
+    match key.as_bytes() {
+        b"number" => "Asset no.",
+        b"maker" => "Maker",
+        b"os" => "OS",
+        b"software" => "Software",
+        b"software_version" => "Software version",
+        b"ip_address" => "IP address",
+        b"computer_name" => "Computer name",
+        b"location" => "Location",
+        b"user" => "User",
+        b"registered_on" => "Registered on",
+        b"status" => "Status",
+        b"description" => "Description",
+        b"category" => "Type",
+        b"model" => "Model",
+        b"vendor" => "Maintained by",
+        b"remote" => "Remote maintenance",
+        b"last_patch_on" => "Last patched on",
+        b"os_support_end_on" => "OS support ends on",
+        b"no" => "No.",
+        b"department" => "Department",
+        b"family_name" => "Family name",
+        b"given_name" => "Given name",
+        b"phone" => "Phone",
+        b"user_id" => "User ID",
+        b"privilege" => "Privilege",
+        b"planned_end_on" => "Leaving on",
+        b"last_used_on" => "Last used on",
+        _ => "",
+    }
+}
+
 macro_rules! text {
     ($ty:ty, $key:literal, $header:literal, [$($alias:literal),*], $field:ident) => {
         Column {
             key: $key,
             header: $header,
+            header_en: header_en($key),
             aliases: &[$($alias),*],
             kind: Kind::Text,
             get: |r: &$ty, _: &Context| r.$field.clone(),
@@ -226,6 +285,7 @@ macro_rules! date {
         Column {
             key: $key,
             header: $header,
+            header_en: header_en($key),
             aliases: &[$($alias),*],
             kind: Kind::Date,
             get: |r: &$ty, _: &Context| write_date(r.$field),
@@ -334,6 +394,7 @@ pub fn device_columns() -> Vec<Column<Device>> {
         Column {
             key: "vendor",
             header: "保守事業者",
+            header_en: header_en("vendor"),
             aliases: &["事業者", "保守業者", "保守会社", "ベンダー"],
             kind: Kind::Text,
             get: |r: &Device, cx: &Context| cx.vendor_name(r.vendor_id),
@@ -346,6 +407,7 @@ pub fn device_columns() -> Vec<Column<Device>> {
         Column {
             key: "remote",
             header: "リモートメンテナンス",
+            header_en: header_en("remote"),
             aliases: &["リモート保守", "リモートメンテナンス有無", "遠隔保守"],
             kind: Kind::Text,
             get: |r: &Device, _: &Context| r.remote.label_ja().to_string(),

@@ -63,6 +63,7 @@ impl State {
 pub struct FieldChange {
     pub key: &'static str,
     pub header: &'static str,
+    pub header_en: &'static str,
     pub ledger: String,
     pub proposed: String,
 }
@@ -155,6 +156,7 @@ pub fn proposals(c: &Contribution, ledger: &BTreeMap<String, Device>) -> Vec<Pro
                 .map(|col| FieldChange {
                     key: col.key,
                     header: col.header,
+                    header_en: col.header_en,
                     ledger: current.map(|r| (col.get)(r, &cx)).unwrap_or_default(),
                     proposed: (col.get)(row, &cx),
                 })

@@ -792,3 +792,22 @@ fn the_inventory_names_only_the_fields_that_are_empty() {
     devices[10].user = "事務".into();
     assert!(checks::inventory(&devices).ok);
 }
+
+#[test]
+fn every_column_has_an_english_header() {
+    use crate::ledger::columns::{account_columns, device_columns};
+    let mut headers: Vec<(&str, &str)> = device_columns()
+        .iter()
+        .map(|c| (c.key, c.header_en))
+        .collect();
+    for pharmacy in [false, true] {
+        headers.extend(
+            account_columns(pharmacy)
+                .iter()
+                .map(|c| (c.key, c.header_en)),
+        );
+    }
+    for (key, en) in headers {
+        assert!(!en.is_empty() && en.is_ascii(), "{key}: {en:?}");
+    }
+}

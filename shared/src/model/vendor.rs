@@ -85,6 +85,14 @@ impl Remote {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Remote::Yes => "Yes",
+            Remote::No => "No",
+            Remote::Unknown => "Unknown",
+        }
+    }
+
     /// Reads 有/無/不明 (and yes/no, あり/なし) as a ledger cell says it.
     pub fn parse(s: &str) -> Option<Remote> {
         match s.trim().to_lowercase().as_str() {
