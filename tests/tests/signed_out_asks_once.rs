@@ -1,7 +1,8 @@
 //! Signed out on a server that requires sign-in, a pharmacist tours the app: it asks the server once who is
 //! signed in (`/api/me`) and tries the sync socket (`/sync`) once, then makes no call that can only fail,
-//! screen after screen and reload after reload; and every screen says where the data is in the same words
-//! (この端末のみ), never 「オフライン」 while online.
+//! screen after screen and reload after reload (the people and access-log screens say sign-in is needed
+//! instead of asking the server); and every screen says where the data is in the same words (この端末のみ),
+//! never 「オフライン」 while online.
 
 use mamori_tests::{Browser, TestServer};
 use serde_json::json;
@@ -68,6 +69,8 @@ async fn a_signed_out_tour_asks_the_server_once() {
         "/ledgers/accounts".into(),
         "/settings".into(),
         "/account".into(),
+        "/people".into(),
+        "/log".into(),
         "/set-aside".into(),
         format!("{checklist}/print"),
     ];
@@ -95,6 +98,11 @@ async fn a_signed_out_tour_asks_the_server_once() {
         assert!(!badges.contains("オフライン"), "{screen}: {badges}");
         assert!(!badges.contains("保存済み"), "{screen}: {badges}");
     }
+    // The server's screens say sign-in is needed, and lead there, instead of calling it.
+    for screen in ["/people", "/log"] {
+        b.goto(&format!("{}{screen}", server.url)).await;
+        b.wait(".sign-in-first a[href='/account']").await;
+    }
     b.goto(&server.url).await;
     b.wait(r#".checklist-row .sync-state[data-sync="device-only"]"#)
         .await;
@@ -104,5 +112,11 @@ async fn a_signed_out_tour_asks_the_server_once() {
     // Step 3: one `/api/me`, one `/sync`, for the whole tour.
     assert_eq!(calls(&b, "/api/me").await, 1, "asked who is signed in once");
     assert_eq!(calls(&b, "/sync").await, 1, "tried the sync socket once");
+    let api_calls = b
+        .eval_string(
+            "return Object.keys(JSON.parse(sessionStorage.getItem('__calls') || '{}')).filter(p => p.startsWith('/api/') && p !== '/api/me').join(' ')",
+        )
+        .await;
+    assert_eq!(api_calls, "", "no other API call while signed out");
     b.close().await;
 }
