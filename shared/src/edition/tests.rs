@@ -192,3 +192,9 @@ fn a_new_edition_is_data_only() {
     assert_eq!(r8.form_items(FormKind::Medical).len(), 18);
     assert!(r8.item(FormKind::Medical, &ItemId::from("2-⑭")).is_some());
 }
+
+#[test]
+fn the_printed_name_is_the_official_one() {
+    assert_eq!(r7().name_ja(), "令和7年度版");
+    assert_eq!(r7().title_ja(), "令和7年度版（令和7年5月）");
+}
