@@ -2,8 +2,10 @@
 //! of escalation resolved into a tree (vendors of the facility index included), `tel:` links, and what
 //! checklist item 3-① can say about the chart.
 //!
-//! The document itself is [`crate::schema::contact_chart`]; the static emergency page is [`page`].
+//! The document itself is [`crate::schema::contact_chart`]; the static emergency page is [`page`], the
+//! drawing of the chart [`diagram`].
 
+pub mod diagram;
 pub mod english;
 pub mod page;
 

@@ -185,6 +185,13 @@ impl Edition {
         &self.data.title_en
     }
 
+    /// The edition's name as the official forms print it (令和7年度版): the title without the month the
+    /// manual was published in.
+    pub fn name_ja(&self) -> &str {
+        let title = self.title_ja();
+        title.split('（').next().unwrap_or(title).trim()
+    }
+
     /// The first fiscal year (April start year) this edition is meant for.
     pub fn fiscal_year(&self) -> i32 {
         self.data.fiscal_year

@@ -3,7 +3,7 @@
 //! A4 print layout to post on the wall.
 
 use leptos::prelude::*;
-use mamori_shared::contacts::{Shown, VENDOR_GROUP, english, page};
+use mamori_shared::contacts::{Shown, VENDOR_GROUP, diagram, english};
 use mamori_shared::model::{DocumentId, Vendor, VendorId};
 use mamori_shared::schema::contact_chart::{Contact, Group, Phone};
 
@@ -101,7 +101,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 </div>
                             })}
                         </div>
-                        <figure class="chart-diagram" inner_html=page::diagram(&c.shown)></figure>
+                        <figure class="chart-diagram" inner_html=diagram::diagram(&c.shown)></figure>
                         <ChartGroups chart=c.clone() editing />
                     }.into_any()
                 }

@@ -48,7 +48,7 @@ pub fn PrintPage() -> impl IntoView {
                     <h1>{form_heading(form)}</h1>
                     <p class="print-meta">
                         <span>{data.meta.fiscal_year.label_ja()}</span>
-                        <span>{format!("{}（{}）", ed.title_ja(), ed.id())}</span>
+                        <span class="print-edition">{ed.name_ja().to_string()}</span>
                     </p>
                     <table class="print-who">
                         <tbody>
@@ -62,6 +62,14 @@ pub fn PrintPage() -> impl IntoView {
                 {ed.form(form).into_iter().map(|section| view! {
                     <table class="print-table">
                         <caption>{format!("{} {}", section.number, section.title_ja)}</caption>
+                        // The same widths in every section's table (table-layout: fixed in print).
+                        <colgroup>
+                            <col class="col-id" />
+                            <col class="col-text" />
+                            <col class="col-answer" />
+                            <col class="col-date" />
+                            <col class="col-date" />
+                        </colgroup>
                         <thead>
                             <tr>
                                 <th class="col-id">"項番"</th>

@@ -4,6 +4,7 @@
 //! in the service worker's cache (`/emergency`), refreshed on every change and sync, so the numbers are on
 //! screen with no network, no server, no session and before the wasm app has even loaded.
 
+use super::diagram::diagram;
 use super::{Shown, tel_href};
 
 /// The stylesheet of the emergency screen and the diagram: linked by the app, inlined in the static copy.
@@ -132,100 +133,4 @@ pub fn document(charts: &[PageChart], saved_at: &str) -> String {
         body(charts),
         escape(saved_at)
     )
-}
-
-const ROW: usize = 58;
-const WIDTH: usize = 360;
-const INDENT: usize = 18;
-const FONT: f32 = 12.0;
-
-/// The escalation tree as an SVG drawing, one box per contact under whoever calls it, numbers as `tel:`
-/// links. Vertical and 360 units wide, so it reads on a phone and scales onto A4.
-pub fn diagram(contacts: &[Shown]) -> String {
-    let rows = contacts.len() + 1;
-    let height = rows * ROW + 8;
-    let mut s = format!(
-        r#"<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="連絡体制図" font-family="sans-serif">"#
-    );
-    // The first box: whoever notices the incident.
-    s.push_str(&node_box(
-        0,
-        0,
-        "#b42318",
-        "インシデントを発見した人",
-        "すぐに下の順に連絡",
-        "",
-    ));
-    let x_of = |depth: usize| 8 + (depth + 1).min(7) * INDENT;
-    for (i, c) in contacts.iter().enumerate() {
-        let row = i + 1;
-        let x = x_of(c.depth);
-        // The line from the caller's box (or the first box) down to this one.
-        let (px, py) = match c
-            .called_by
-            .as_ref()
-            .and_then(|by| contacts.iter().position(|x| &x.id == by))
-        {
-            Some(p) => (x_of(contacts[p].depth) + 8, (p + 1) * ROW + ROW - 10),
-            None => (16, ROW - 10),
-        };
-        let cy = row * ROW + ROW / 2 - 4;
-        s.push_str(&format!(
-            r##"<path d="M{px} {py} V{cy} H{x}" fill="none" stroke="#667085" stroke-width="1.5"/>"##
-        ));
-        let phones: Vec<String> = c.phones.iter().map(|p| p.number.clone()).collect();
-        let color = match c.group.as_str() {
-            "internal" => "#1d5a85",
-            "vendors" => "#6941c6",
-            "police" | "ministry" => "#b54708",
-            _ => "#027a48",
-        };
-        let mut b = node_box(
-            x,
-            row * ROW,
-            color,
-            c.label(),
-            &c.title(),
-            &phones.join(" / "),
-        );
-        if let Some(href) = c.phones.first().and_then(|p| tel_href(&p.number)) {
-            b = format!(r#"<a href="{}">{b}</a>"#, escape(&href));
-        }
-        s.push_str(&b);
-    }
-    s.push_str("</svg>");
-    s
-}
-
-fn node_box(x: usize, y: usize, color: &str, line1: &str, line2: &str, line3: &str) -> String {
-    let w = WIDTH - x - 4;
-    let h = ROW - 10;
-    let room = w as f32 - 14.0;
-    format!(
-        r##"<g class="chart-node"><rect x="{x}" y="{y}" width="{w}" height="{h}" rx="6" fill="#ffffff" stroke="{color}" stroke-width="2"/><rect x="{x}" y="{y}" width="5" height="{h}" rx="2" fill="{color}"/><text x="{tx}" y="{y1}" font-size="{small}" fill="#475467">{}</text><text x="{tx}" y="{y2}" font-size="{FONT}" font-weight="bold" fill="#101828">{}</text><text x="{tx}" y="{y3}" font-size="{FONT}" fill="{color}">{}</text></g>"##,
-        escape(&fit(line1, room, FONT - 2.0)),
-        escape(&fit(line2, room, FONT)),
-        escape(&fit(line3, room, FONT)),
-        tx = x + 10,
-        y1 = y + 13,
-        y2 = y + 28,
-        y3 = y + 43,
-        small = FONT - 2.0,
-    )
-}
-
-/// Cuts text to what fits `room` units at `size` (a full-width character is about one em, others half).
-fn fit(text: &str, room: f32, size: f32) -> String {
-    let mut used = 0.0;
-    let mut out = String::new();
-    for ch in text.chars() {
-        let w = if ch.is_ascii() { 0.55 } else { 1.0 } * size;
-        if used + w > room - size {
-            out.push('…');
-            return out;
-        }
-        used += w;
-        out.push(ch);
-    }
-    out
 }

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use super::page::{PageChart, body, diagram, document};
+use super::diagram::diagram;
+use super::page::{PageChart, body, document};
 use super::*;
 use crate::model::{FacilityId, FacilityKind};
 use crate::schema::contact_chart::{create, put_contact, read};
@@ -131,7 +132,78 @@ fn the_static_page_escapes_text_and_has_every_number_as_a_link() {
     let html = body(&[]);
     assert!(html.contains("連絡体制図がありません"));
     let svg = diagram(&shown);
-    assert_eq!(svg.matches("class=\"chart-node\"").count(), shown.len() + 1);
+    assert_eq!(
+        svg.matches("class=\"chart-node\"").count(),
+        2 * (shown.len() + 1),
+        "every contact and the first box, once on screen and once for print"
+    );
+}
+
+/// The text of a drawing with its markup taken out (lines joined: a wrapped name reads whole).
+fn drawn_text(svg: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in svg.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_diagram_shows_full_names_and_hours_and_a_big_chart_on_pages() {
+    // Step 1: a vendor with a long name and its hours, on the pharmacy template.
+    let doc = create(FacilityId::generate(), FacilityKind::Pharmacy, 0).unwrap();
+    let chart = read(&doc).unwrap();
+    let mut v = vendor(
+        "株式会社ほくとメディカルシステムズ 東日本カスタマーサポートセンター",
+        "0120-123-456",
+    );
+    v.hours = "平日9時〜18時（土日祝は留守番電話）".into();
+    let shown = resolve(&chart, &vendors(&[v]));
+    let svg = diagram(&shown);
+    let (screen, print) = svg.split_at(svg.find("chart-print").unwrap());
+    for drawing in [screen, print] {
+        // A line may break at the space in the name.
+        let text = drawn_text(drawing).replace(' ', "");
+        assert!(!text.contains('…'), "nothing cut: {text}");
+        assert!(
+            text.contains("株式会社ほくとメディカルシステムズ東日本カスタマーサポートセンター"),
+            "the whole name, wrapped: {text}"
+        );
+        assert!(
+            text.contains("受付時間平日9時〜18時（土日祝は留守番電話）"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0120-123-456"),
+            "a number is never split: {text}"
+        );
+    }
+    // Step 2: for print, no text under 10.5 units (one unit is a point on A4), one part for a template.
+    let sizes: Vec<f32> = print
+        .split("font-size=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert!(sizes.iter().all(|s| *s >= 10.5), "{sizes:?}");
+    assert_eq!(print.matches("</svg>").count(), 1, "one page");
+    // Step 3: forty vendors make a chart that goes on in a second and third part, not smaller text.
+    let many: Vec<_> = (0..40)
+        .map(|i| vendor(&format!("保守事業者{i}"), "03-1111-2222"))
+        .collect();
+    let svg = diagram(&resolve(&chart, &vendors(&many)));
+    let print = &svg[svg.find("chart-print").unwrap()..];
+    assert!(print.matches("</svg>").count() >= 3, "split into parts");
+    assert_eq!(
+        svg.matches("<svg").count(),
+        1 + print.matches("</svg>").count(),
+        "the screen's drawing stays whole"
+    );
 }
 
 #[test]

@@ -216,3 +216,9 @@ fn every_reference_reads_in_english() {
         }
     }
 }
+
+#[test]
+fn the_printed_name_is_the_official_one() {
+    assert_eq!(r7().name_ja(), "令和7年度版");
+    assert_eq!(r7().title_ja(), "令和7年度版（令和7年5月）");
+}
