@@ -59,7 +59,7 @@ fn DepartureNotice() -> impl IntoView {
             view! {
                 <div class="banner banner-warn departure-notice" role="alert">
                     <p>{text}</p>
-                    <button class="dismiss" on:click=move |_| settings.update(|s| s.departure_notice = None)>
+                    <button class="button small dismiss" on:click=move |_| settings.update(|s| s.departure_notice = None)>
                         {tr!("閉じる", "Dismiss")}
                     </button>
                 </div>
@@ -77,7 +77,7 @@ fn LogAlarm() -> impl IntoView {
             view! {
                 <div class="banner banner-error log-alarm" role="alert">
                     <p>{text}</p>
-                    <button class="dismiss" on:click=move |_| settings.update(|s| {
+                    <button class="button small dismiss" on:click=move |_| settings.update(|s| {
                         s.log_alarm = None;
                         s.log_head = None;
                     })>

@@ -66,6 +66,8 @@ pub struct Settings {
     /// A registration code from the set-up link the server printed (`…/account?code=…`), kept until this
     /// device's facility is registered with it.
     pub registration_code: Option<String>,
+    /// The note that Safari may delete this device's data was read and closed.
+    pub safari_note_read: bool,
 }
 
 impl Settings {

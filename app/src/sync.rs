@@ -66,6 +66,16 @@ impl DocSync {
         }
     }
 
+    /// The same in a word or two, for a phone's top bar (the whole label is read out beside it).
+    pub fn short_label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            DocSync::Synced => lang.pick("同期済み", "Synced"),
+            DocSync::Pending => lang.pick("同期待ち", "Waiting"),
+            DocSync::DeviceOnly => lang.pick("端末のみ", "Local"),
+            DocSync::SignInNeeded => lang.pick("サインイン", "Sign in"),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             DocSync::Synced => "synced",

@@ -35,7 +35,7 @@ fn ledger() -> String {
 /// The 管理番号 of the rows the ledger shows, in order.
 async fn numbers(b: &Browser) -> Vec<String> {
     let v = b
-        .eval("return [...document.querySelectorAll('.ledger-row')].map(r => r.querySelector('td').textContent.trim())")
+        .eval("return [...document.querySelectorAll('.ledger-row')].map(r => r.querySelector('td[data-col=number]').textContent.trim())")
         .await;
     v.as_array()
         .unwrap()

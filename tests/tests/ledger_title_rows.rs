@@ -91,7 +91,7 @@ async fn a_hand_made_workbook_imports_with_its_title_rows_and_era_dates() {
     // 管理番号 in natural order: 2 before 10.
     b.wait_until(
         "rows by number",
-        "[...document.querySelectorAll('.ledger-row')].map(r => r.querySelector('td')?.textContent.trim()).join(',') === '1,2,10'",
+        "[...document.querySelectorAll('.ledger-row')].map(r => r.querySelector('td[data-col=number]')?.textContent.trim()).join(',') === '1,2,10'",
     )
     .await;
     for (search, shows) in [

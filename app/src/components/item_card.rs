@@ -193,7 +193,7 @@ pub fn ItemCard(
                     </Show>
                     {(!item.confirmed).then(|| view! {
                         <details class="unconfirmed">
-                            <summary class="badge unconfirmed">{tr!("様式の文言は未確認", "Form wording unconfirmed")}" ⓘ"</summary>
+                            <summary><span class="badge unconfirmed">{tr!("様式の文言は未確認", "Form wording unconfirmed")}" ⓘ"</span></summary>
                             <p class="unconfirmed-why">{tr!(
                                 "この項目の文言は、厚生労働省の「チェックリストマニュアル」本文から作っています。この様式（薬局用・事業者確認用など）の公式の用紙そのものとはまだ照らし合わせていないため、言い回しが公式の用紙と少し違うことがあります。確認する内容は同じなので、そのまま回答して構いません。提出や保存に使う公式の様式は、厚生労働省のウェブサイト「医療分野のサイバーセキュリティ対策について」にあります。",
                                 "This item's wording comes from the body of the MHLW checklist manual. It has not yet been compared with the official sheet of this form (pharmacy, vendor …), so the wording may differ a little from the official sheet. What is checked is the same: answer as usual. The official forms to submit and keep are on the MHLW website, on the page 「医療分野のサイバーセキュリティ対策について」."

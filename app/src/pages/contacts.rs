@@ -423,18 +423,27 @@ fn ContactSheet(
     view! {
         <div class="sheet-backdrop no-print">
             <form class="sheet form card contact-sheet" on:submit=save>
-                <h2>{if is_vendor { tr!("事業者の連絡先", "Vendor contact")() } else if is_new { tr!("連絡先を追加", "Add a contact")() } else { tr!("連絡先を編集", "Edit contact")() }}</h2>
+                <h2>{move || if is_vendor { tr!("事業者の連絡先", "Vendor contact")() } else if is_new { tr!("連絡先を追加", "Add a contact")() } else { tr!("連絡先を編集", "Edit contact")() }}</h2>
                 {(!is_vendor).then(|| text(tr!("役割（例: 医療情報システム安全管理責任者）", "Role"), "role", role))}
                 {text(if is_vendor { tr!("事業者名", "Vendor name") } else { tr!("組織・部署", "Organisation") }, "organisation", organisation)}
                 {text(if is_vendor { tr!("担当者名", "Contact person") } else { tr!("氏名", "Name") }, "name", name)}
                 <fieldset class="field phones">
                     <legend>{tr!("電話番号（上から順にかける）", "Phone numbers (try in this order)")}</legend>
+                    <div class="phones-head" aria-hidden="true">
+                        <span>{tr!("種類", "Kind")}</span><span>{tr!("番号", "Number")}</span>
+                    </div>
                     {phones.iter().enumerate().map(|(i, (label, number))| {
                         let (label, number) = (*label, *number);
+                        let n = i + 1;
+                        let lang = crate::i18n::lang;
                         view! {
                             <div class="phone-row">
-                                <input class="phone-label" name=format!("phone_label_{i}") type="text" placeholder=tr!("代表・携帯・夜間", "main, mobile, night") prop:value=label on:input=move |ev| label.set(event_target_value(&ev)) disabled=is_vendor />
-                                <input class="phone-number" name=format!("phone_{i}") type="tel" inputmode="tel" autocomplete="off" prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
+                                <input class="phone-label" name=format!("phone_label_{i}") type="text"
+                                    aria-label=move || lang().pick(format!("電話番号{n}の種類（代表・携帯・夜間など）"), format!("Phone {n}: kind (main, mobile, night …)"))
+                                    placeholder=tr!("例: 代表", "e.g. Main") prop:value=label on:input=move |ev| label.set(event_target_value(&ev)) disabled=is_vendor />
+                                <input class="phone-number" name=format!("phone_{i}") type="tel" inputmode="tel" autocomplete="off"
+                                    aria-label=move || lang().pick(format!("電話番号{n}"), format!("Phone {n}: number"))
+                                    prop:value=number on:input=move |ev| number.set(event_target_value(&ev)) />
                             </div>
                         }
                     }).collect_view()}

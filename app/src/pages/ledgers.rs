@@ -96,6 +96,10 @@ impl<R: LedgerKind> Pending<R> {
 /// What a ledger page needs to know about its rows.
 pub trait LedgerKind: Row + Importable + PartialEq + Send + Sync + 'static {
     const PATH: &'static str;
+    /// The columns that name a row (a device's コンピュータ名, a person's 性 and 名): first in the table and
+    /// its form sheet, the first kept in view while the table scrolls sideways. The stored rows and the
+    /// exported files keep the ledger's own order.
+    const NAME: &'static [&'static str];
     fn title() -> (&'static str, &'static str);
     fn columns(facility: FacilityKind) -> Vec<Column<Self>>;
     /// The finding for a checklist item, over these rows.
@@ -104,6 +108,7 @@ pub trait LedgerKind: Row + Importable + PartialEq + Send + Sync + 'static {
 
 impl LedgerKind for Device {
     const PATH: &'static str = "/ledgers/devices";
+    const NAME: &'static [&'static str] = &["computer_name"];
     fn title() -> (&'static str, &'static str) {
         ("機器台帳", "Device ledger")
     }
@@ -117,6 +122,7 @@ impl LedgerKind for Device {
 
 impl LedgerKind for Account {
     const PATH: &'static str = "/ledgers/accounts";
+    const NAME: &'static [&'static str] = &["family_name", "given_name"];
     fn title() -> (&'static str, &'static str) {
         ("利用者ID台帳", "User ID ledger")
     }
@@ -126,6 +132,16 @@ impl LedgerKind for Account {
     fn finding(_: Workspace, item: &str, rows: &[Account], today: Date) -> Option<Finding> {
         crate::state::account_finding(item, rows, today)
     }
+}
+
+/// The ledger's columns in the table's order: the name first, then the others in the ledger's order.
+fn table_columns<R: LedgerKind>(facility: FacilityKind) -> Vec<Column<R>> {
+    let (mut name, rest): (Vec<Column<R>>, Vec<Column<R>>) = R::columns(facility)
+        .into_iter()
+        .partition(|c| R::NAME.contains(&c.key));
+    name.sort_by_key(|c| R::NAME.iter().position(|k| *k == c.key));
+    name.extend(rest);
+    name
 }
 
 fn context(ws: Workspace) -> Context {
@@ -190,7 +206,15 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let search = RwSignal::new(String::new());
     // Rows of one 状態 only (empty: all).
     let status = RwSignal::new(String::new());
-    let sort = RwSignal::new((0usize, false));
+    // By 管理番号 (or No.) until the person picks a column: the ledger's own order.
+    let first_key = R::columns(facility_kind(ws)).first().map(|c| c.key);
+    let sort = RwSignal::new((
+        table_columns::<R>(facility_kind(ws))
+            .iter()
+            .position(|c| Some(c.key) == first_key)
+            .unwrap_or(0),
+        false,
+    ));
     let scroll = RwSignal::new(0.0f64);
     let editing = RwSignal::new(None::<R>);
     let preview = RwSignal::new(None::<Pending<R>>);
@@ -227,7 +251,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     });
     let shown = Memo::new(move |_| {
         let all = rows.get();
-        let columns = R::columns(facility_kind(ws));
+        let columns = table_columns::<R>(facility_kind(ws));
         let extras = extras.get();
         let cx = context(ws);
         let needle = search.with(|s| s.trim().to_lowercase());
@@ -291,10 +315,10 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         all
     };
     let headers = move || {
-        R::columns(facility_kind(ws))
+        table_columns::<R>(facility_kind(ws))
             .iter()
-            .map(|c| lang().pick(c.header, c.header_en).to_string())
-            .chain(extras.get())
+            .map(|c| (c.key.to_string(), lang().pick(c.header, c.header_en).to_string()))
+            .chain(extras.get().into_iter().map(|h| (format!("extra:{h}"), h)))
             .collect::<Vec<_>>()
     };
 
@@ -377,6 +401,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             <h1>{tr!(ja, en)}</h1>
             <div class="ledger-toolbar no-print">
                 <input class="ledger-search" type="search" placeholder=tr!("検索（どの列でも）", "Search any column")
+                    aria-label=tr!("検索（どの列でも）", "Search any column")
                     prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
                 <select class="ledger-status" aria-label=tr!("状態で絞り込む", "Filter by state") on:change=move |ev| status.set(event_target_value(&ev))>
                     <option value="">{tr!("すべての状態", "Any state")}</option>
@@ -428,8 +453,8 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                 }
             }>
                 <table class="ledger-table">
-                    <thead><tr>{move || headers().into_iter().enumerate().map(|(i, h)| view! {
-                        <th><button class="sort" on:click=move |_| sort.update(|s| *s = (i, s.0 == i && !s.1))>
+                    <thead><tr>{move || headers().into_iter().enumerate().map(|(i, (key, h))| view! {
+                        <th data-col=key><button class="sort" on:click=move |_| sort.update(|s| *s = (i, s.0 == i && !s.1))>
                             {h}{move || match sort.get() { (c, false) if c == i => " ▲", (c, true) if c == i => " ▼", _ => "" }}
                         </button></th>
                     }).collect_view()}</tr></thead>
@@ -438,7 +463,8 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                             let (first, end, all) = visible();
                             let above = first as f64 * ROW_PX;
                             let below = (all.len() - end) as f64 * ROW_PX;
-                            let cols = headers().len();
+                            let keys: Vec<String> = headers().into_iter().map(|(key, _)| key).collect();
+                            let cols = keys.len();
                             view! {
                                 <tr class="spacer" style:height=format!("{above}px")><td colspan=cols></td></tr>
                                 {all[first..end].iter().map(|(id, cells)| {
@@ -448,7 +474,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                                     };
                                     view! {
                                         <tr class="ledger-row" on:click=open>
-                                            {cells.iter().map(|c| view! { <td>{c.clone()}</td> }).collect_view()}
+                                            {cells.iter().zip(&keys).map(|(c, key)| view! { <td data-col=key.clone()>{c.clone()}</td> }).collect_view()}
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -831,7 +857,8 @@ fn ImportPreview<R: LedgerKind>(
 #[component]
 fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) -> impl IntoView {
     let ws = use_workspace();
-    let columns = R::columns(facility_kind(ws));
+    // In the table's order: the name first.
+    let columns = table_columns::<R>(facility_kind(ws));
     let cx = context(ws);
     let values: Vec<RwSignal<String>> = columns
         .iter()
@@ -860,7 +887,7 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
         let extras = extras.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let columns = R::columns(facility_kind(ws));
+            let columns = table_columns::<R>(facility_kind(ws));
             let cx = context(ws);
             let mut updated = row.clone();
             for (h, v) in &extras {

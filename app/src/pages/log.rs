@@ -188,6 +188,7 @@ pub fn LogPage() -> impl IntoView {
                     None => "—".to_string(),
                 }
             }}</p>
+            <div class="table-scroll">
             <table class="log-table">
                 <thead><tr>
                     <th>{tr!("番号", "No.")}</th><th>{tr!("日時", "Time")}</th><th>{tr!("端末の時刻", "Device time")}</th>
@@ -207,6 +208,7 @@ pub fn LogPage() -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             <p class="log-head small">{tr!("チェーンの先頭: ", "Chain head: ")}
                 {move || {
                     let (seq, hash) = head.get().map(|h| (h.seq, h.hash)).unwrap_or_default();

@@ -68,7 +68,7 @@ pub fn SettingsPage() -> impl IntoView {
                     view! {
                         <div class="field share">
                             <span>{tr!("この施設を別の端末で開く", "Open this facility on another device")}</span>
-                            <input type="text" readonly class="share-link" prop:value=format!("{origin}/join/{id}") />
+                            <input type="text" readonly class="share-link" aria-label=tr!("この施設を別の端末で開くリンク", "Link to open this facility on another device") prop:value=format!("{origin}/join/{id}") />
                             <p class="muted small">{tr!(
                                 "このリンクを別の端末で開くと、同じチェックリストを一緒に編集できます。",
                                 "Open this link on another device to edit the same checklists together."
