@@ -18,6 +18,7 @@
 //! - [`ledger`]: the 機器台帳 and 利用者ID台帳 columns, CSV import/export (UTF-8, Shift_JIS), checks for 2-①…2-⑩.
 //! - [`guide`]: the four first steps home shows after set-up, each done only when its check passes.
 //! - [`progress`]: what a checklist's answers add up to (answered, missing dates, missing targets).
+//! - [`readiness`]: 準備状況 for the 立入検査, line by line, from the data alone.
 //! - [`error`]: one error enum per concern.
 //! - [`api`]: the server's HTTP API (`/api/...`) as request and response types, shared by app and server.
 
@@ -35,5 +36,6 @@ pub mod ledger;
 pub mod model;
 pub mod progress;
 pub mod protocol;
+pub mod readiness;
 pub mod schema;
 pub mod sync;
