@@ -21,6 +21,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::components::suggestion::{count, issue_name};
 use crate::i18n::lang;
+use crate::settings::use_settings;
 use crate::state::{Imported, Workspace, today, use_workspace};
 use crate::tr;
 
@@ -317,7 +318,12 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     let headers = move || {
         table_columns::<R>(facility_kind(ws))
             .iter()
-            .map(|c| (c.key.to_string(), lang().pick(c.header, c.header_en).to_string()))
+            .map(|c| {
+                (
+                    c.key.to_string(),
+                    lang().pick(c.header, c.header_en).to_string(),
+                )
+            })
             .chain(extras.get().into_iter().map(|h| (format!("extra:{h}"), h)))
             .collect::<Vec<_>>()
     };
@@ -399,6 +405,17 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
     view! {
         <section class="page ledger-page" data-ledger=R::KIND.as_str()>
             <h1>{tr!(ja, en)}</h1>
+            <div class="ledger-review no-print">
+                <p class="ledger-reviewed">{move || match ws.ledger_reviewed::<R>().and_then(|r| r.on.map(|d| (d, r.by))) {
+                    Some((d, by)) => format!("{} {} {by}", tr!("最終見直し:", "Last reviewed:")(), d.display(use_settings().with(|s| s.dates()))),
+                    None => tr!("まだ見直しの記録がありません。", "Not reviewed yet.")().to_string(),
+                }}</p>
+                <Show when=move || !read_only()>
+                    <button class="button mark-reviewed" on:click=move |_| {
+                        if let Err(e) = ws.mark_ledger_reviewed::<R>() { error.set(Some(e.to_string())) }
+                    }>{tr!("内容を確認した（見直し済みにする）", "Checked it (mark reviewed)")}</button>
+                </Show>
+            </div>
             <div class="ledger-toolbar no-print">
                 <input class="ledger-search" type="search" placeholder=tr!("検索（どの列でも）", "Search any column")
                     aria-label=tr!("検索（どの列でも）", "Search any column")

@@ -186,6 +186,27 @@ impl Workspace {
         self.change(id, |doc| ledger::remove_row(doc, row))
     }
 
+    /// Marks the ledger checked today by the person entering (見直し), as the contact chart is.
+    pub fn mark_ledger_reviewed<R: Row>(&self) -> Result<(), SchemaError> {
+        let id = self.ensure_ledger::<R>()?;
+        let by = crate::settings::use_settings().with_untracked(|s| s.user_name.clone());
+        let review = ledger::Review {
+            on: Some(super::today()),
+            by,
+        };
+        self.change(id, |doc| ledger::mark_reviewed(doc, &review))
+    }
+
+    /// The ledger's last review (reactive); `None` before anyone marked one.
+    pub fn ledger_reviewed<R: Row>(&self) -> Option<ledger::Review> {
+        let id = self.ledger_id::<R>()?;
+        self.revision.track();
+        self.docs
+            .with_value(|docs| docs.get(&id).map(ledger::reviewed))?
+            .ok()
+            .flatten()
+    }
+
     /// Imports confirmed rows, and the vendors they name that were not registered, a slice at a time so the
     /// page keeps painting and answering (`done` counts the rows written), and all or nothing: the rows are
     /// written into a fork of the ledger (or a new ledger) and only a finished import takes its place, so a

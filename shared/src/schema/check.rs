@@ -41,7 +41,10 @@ pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, Strin
     read.map_err(|e| e.to_string())?;
     match kind {
         DocKind::Checklist => every_answer_reads(doc)?,
-        DocKind::DeviceLedger | DocKind::UserLedger => every_row_reads(doc, kind, "rows")?,
+        DocKind::DeviceLedger | DocKind::UserLedger => {
+            every_row_reads(doc, kind, "rows")?;
+            ledger::reviewed(doc).map_err(|e| format!("the review mark does not read: {e}"))?;
+        }
         DocKind::VendorDevices => {
             every_row_reads(doc, kind, "rows")?;
             every_row_reads(doc, kind, "base")?;
@@ -147,5 +150,20 @@ mod tests {
         doc.put(ROOT, "kind", "incident").unwrap();
         assert!(check(&doc, Some(DocKind::Checklist)).is_err());
         assert!(check(&AutoCommit::new(), None).is_err());
+    }
+
+    #[test]
+    fn a_ledger_review_mark_that_does_not_read_is_refused() {
+        use crate::schema::ledger::{self, Device, Review};
+        let mut doc = ledger::create::<Device>(crate::model::FacilityId::generate(), 1).unwrap();
+        let review = Review {
+            on: Some(crate::calendar::Date::parse_iso("2026-12-04").unwrap()),
+            by: "佐藤".into(),
+        };
+        ledger::mark_reviewed(&mut doc, &review).unwrap();
+        assert_eq!(check(&doc, None), Ok(DocKind::DeviceLedger));
+        doc.put(ROOT, "reviewed", "yesterday").unwrap();
+        let refused = check(&doc, Some(DocKind::DeviceLedger)).unwrap_err();
+        assert!(refused.contains("review mark"), "{refused}");
     }
 }

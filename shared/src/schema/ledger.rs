@@ -4,7 +4,8 @@
 //! ```text
 //! { schema: 1, kind: "device_ledger" | "user_ledger",
 //!   meta: { facility_id, created_at_ms },
-//!   rows: { <row id>: { id, …the row's fields } } }
+//!   rows: { <row id>: { id, …the row's fields } },
+//!   reviewed: { on: "2026-11-24", by } }      (absent until someone marks the ledger reviewed)
 //! ```
 //! Rows are a map keyed by a generated id, never by 管理番号 or No.: two rows with the same 管理番号 are two
 //! rows (a warning, not a broken row), and each row is written field by field, so two devices editing
@@ -17,6 +18,7 @@ use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use super::contact_chart::Review;
 use super::{DocKind, SCHEMA_VERSION, expect_kind};
 use crate::calendar::Date;
 use crate::error::SchemaError;
@@ -287,6 +289,24 @@ pub fn put_rows<R: Row>(doc: &mut AutoCommit, new: &[R]) -> Result<(), SchemaErr
     Ok(())
 }
 
+/// Records that someone checked the whole ledger today (見直し), as the contact chart has: the inspection
+/// view counts a ledger not reviewed within 12 months as due.
+pub fn mark_reviewed(doc: &mut AutoCommit, review: &Review) -> Result<(), SchemaError> {
+    reconcile_prop(doc, ROOT, "reviewed", Some(review))?;
+    Ok(())
+}
+
+/// The ledger's last review, if anyone marked one (absent in ledgers written before the mark existed). A
+/// mark that does not read is an error, so the server refuses it (see [`super::check`]).
+pub fn reviewed(doc: &AutoCommit) -> Result<Option<Review>, SchemaError> {
+    if doc.get(ROOT, "reviewed")?.is_none() {
+        return Ok(None);
+    }
+    Ok(hydrate_prop::<_, Option<Review>, _, _>(
+        doc, ROOT, "reviewed",
+    )?)
+}
+
 pub fn remove_row(doc: &mut AutoCommit, id: &str) -> Result<(), SchemaError> {
     let rows = rows_obj(doc)?;
     doc.delete(&rows, id)?;
@@ -296,6 +316,19 @@ pub fn remove_row(doc: &mut AutoCommit, id: &str) -> Result<(), SchemaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_review_mark_is_kept_and_absent_until_made() {
+        let mut doc = create::<Device>(FacilityId::generate(), 1).unwrap();
+        assert_eq!(reviewed(&doc).unwrap(), None);
+        let review = Review {
+            on: Some(Date::parse_iso("2026-12-04").unwrap()),
+            by: "佐藤".into(),
+        };
+        mark_reviewed(&mut doc, &review).unwrap();
+        assert_eq!(reviewed(&doc).unwrap(), Some(review));
+        assert!(rows::<Device>(&doc).unwrap().is_empty(), "rows untouched");
+    }
 
     fn device(number: &str) -> Device {
         Device {
