@@ -10,6 +10,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod load;
 pub mod passkeys;
+pub mod pdf;
 pub mod server;
 pub mod sync_client;
 pub mod wasm_sizes;

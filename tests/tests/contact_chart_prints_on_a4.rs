@@ -1,7 +1,8 @@
 //! The pharmacy's contact chart prints on one A4 portrait page (the browser's own print to PDF), with the
-//! facility, the print date and the chart's last change, the vendors included; checklist item 3-① says
-//! what the chart holds and when it was last reviewed.
+//! facility, the print date and the chart's last change, the vendors included, no text under 10 pt and no
+//! name cut short; checklist item 3-① says what the chart holds and when it was last reviewed.
 
+use mamori_tests::pdf::Printed;
 use mamori_tests::{Browser, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,7 +20,7 @@ async fn the_pharmacy_chart_fits_one_a4_page() {
     b.goto(&format!("{}/contacts", server.url)).await;
     b.wait(".chart-diagram svg").await;
     let nodes = b
-        .eval("return document.querySelectorAll('.chart-diagram .chart-node').length")
+        .eval("return document.querySelectorAll('.chart-diagram .chart-screen .chart-node').length")
         .await;
     assert_eq!(
         nodes, 11,
@@ -33,18 +34,23 @@ async fn the_pharmacy_chart_fits_one_a4_page() {
         "{head}"
     );
 
-    let pdf = b.print_pdf().await;
-    let text = String::from_utf8_lossy(&pdf);
-    let pages = text.matches("/Type /Page\n").count()
-        + text.matches("/Type /Page/").count()
-        + text.matches("/Type /Page ").count()
-        + text.matches("/Type /Page>").count();
-    assert_eq!(pages, 1, "one page");
+    let printed = Printed::read(&b.print_pdf().await);
+    assert_eq!(printed.pages.len(), 1, "one page");
     // A4 portrait: 595 x 842 points.
+    let (w, h) = printed.sizes[0];
     assert!(
-        text.contains("/MediaBox [0 0 594.95996 841.91998]") || text.contains("/MediaBox [0 0 595"),
-        "A4 portrait media box"
+        (w - 595.3).abs() < 2.0 && (h - 841.9).abs() < 2.0,
+        "A4 portrait: {w}×{h}"
     );
+    // Readable on paper: nothing under 10 pt (the diagram used to print at 7.5 pt), every name whole.
+    let smallest = printed.smallest().unwrap();
+    assert!(smallest.size >= 9.95, "smallest text: {smallest:?}");
+    let flat = printed.text().replace(char::is_whitespace, "");
+    assert!(
+        flat.contains("レセコン株式会社") && flat.contains("薬歴システム株式会社"),
+        "{flat}"
+    );
+    assert!(!flat.contains('…'), "nothing cut: {flat}");
     // Checklist item 3-① reads the chart: it exists, not reviewed yet, which contacts lack a number.
     b.goto(&server.url).await;
     let checklist = b.open_first_checklist().await;

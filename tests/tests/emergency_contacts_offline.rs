@@ -1,10 +1,12 @@
 //! 緊急連絡 opens from the device's own copy with the server stopped, the network cut and the session
 //! ended, from a cold start (a new tab, nothing of the app in memory): every contact of the chart is there
-//! with working `tel:` links, the vendor's number comes from the vendor entity, and the screen says how
-//! fresh the copy is. The app's own emergency screen opens the same way, one tap from every screen.
+//! with working `tel:` links, the vendor's number comes from the vendor entity, the screen says how fresh
+//! the copy is, and it prints on one A4 page with no text under 10 pt. The app's own emergency screen
+//! opens the same way, one tap from every screen.
 
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{registered_admin, session_cookie};
+use mamori_tests::pdf::Printed;
 use mamori_tests::server::post_with_cookie;
 
 /// The page's navigation was answered by the service worker, not the network.
@@ -145,6 +147,25 @@ async fn the_contact_chart_opens_offline_from_a_cold_start_with_the_session_ende
     assert!(
         freshness.contains("最終同期") && !freshness.contains("未同期"),
         "{freshness}"
+    );
+    // Printed from the static copy (its own inlined style only): the chart on one A4 page, nothing under
+    // 10 pt, the officer's name whole.
+    let printed = Printed::read(&b.print_pdf().await);
+    let smallest = printed.smallest().unwrap();
+    println!(
+        "the static copy printed: {} page(s), smallest text {:.1} pt",
+        printed.pages.len(),
+        smallest.size
+    );
+    assert_eq!(printed.pages.len(), 1, "one page");
+    assert!(smallest.size >= 9.95, "smallest text: {smallest:?}");
+    assert!(
+        printed
+            .text()
+            .replace(char::is_whitespace, "")
+            .contains("山田花子"),
+        "{}",
+        printed.text()
     );
 
     // The app itself, still with no server, no network and an ended session: one tap from a checklist.

@@ -254,12 +254,30 @@ fn units(text: &str) -> Vec<String> {
     out
 }
 
+/// What a line may break between: where a name has spaces (株式会社ほくとメディカル 東日本サポートセンター),
+/// at a space, each word whole if it takes at most half a line; elsewhere between characters ([`units`]).
+fn pieces(text: &str, size: f32, room: f32) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, word) in text.split(' ').enumerate() {
+        if k > 0 {
+            out.push(" ".to_string());
+        }
+        let width: f32 = word.chars().map(em).sum::<f32>() * size;
+        if width <= room / 2.0 && !word.is_empty() {
+            out.push(word.to_string());
+        } else {
+            out.extend(units(word));
+        }
+    }
+    out
+}
+
 /// Flows spans into lines no wider than `room`: each line a list of (span index, text).
 fn wrap(spans: &[Span], room: f32) -> Vec<Vec<(usize, String)>> {
     let mut lines: Vec<Vec<(usize, String)>> = vec![Vec::new()];
     let mut used = 0.0;
     for (i, s) in spans.iter().enumerate() {
-        for unit in units(&s.text) {
+        for unit in pieces(&s.text, s.size, room) {
             let w: f32 = unit.chars().map(em).sum::<f32>() * s.size;
             if used + w > room && used > 0.0 {
                 // A space at a line's end is dropped; the new line starts with this unit.
@@ -276,6 +294,13 @@ fn wrap(spans: &[Span], room: f32) -> Vec<Vec<(usize, String)>> {
                 _ => line.push((i, unit)),
             }
         }
+    }
+    // A space before a break is not drawn.
+    for line in &mut lines {
+        if let Some((_, text)) = line.last_mut() {
+            text.truncate(text.trim_end_matches(' ').len());
+        }
+        line.retain(|(_, text)| !text.is_empty());
     }
     lines.retain(|l| !l.is_empty());
     lines

@@ -184,6 +184,17 @@ fn the_diagram_shows_full_names_and_hours_and_a_big_chart_on_pages() {
             "a number is never split: {text}"
         );
     }
+    // The long name breaks at its space, each word whole on its line.
+    assert!(
+        print.contains(">株式会社ほくとメディカルシステムズ</tspan>")
+            || print
+                .contains("株式会社ほくとメディカルシステムズ 東日本カスタマーサポートセンター"),
+        "{print}"
+    );
+    assert!(
+        !print.contains(">ター<") && !print.contains(">ンター<"),
+        "not cut inside a word: {print}"
+    );
     // Step 2: for print, no text under 10.5 units (one unit is a point on A4), one part for a template.
     let sizes: Vec<f32> = print
         .split("font-size=\"")
