@@ -101,7 +101,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 </div>
                             })}
                         </div>
-                        <figure class="chart-diagram" inner_html=diagram::diagram(&c.shown)></figure>
+                        <figure class="chart-diagram" inner_html=diagram::diagram(&c.shown, lang().pick(&diagram::JA, &diagram::EN))></figure>
                         <ChartGroups chart=c.clone() editing />
                     }.into_any()
                 }

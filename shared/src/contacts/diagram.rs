@@ -60,10 +60,42 @@ fn line_height(size: f32) -> f32 {
     size * 1.3
 }
 
+/// The diagram's own words (the contacts' are theirs, see [`super::english`] for the template's).
+#[derive(Debug, Clone, Copy)]
+pub struct Words {
+    pub title: &'static str,
+    pub noticed: &'static str,
+    pub call: &'static str,
+    pub no_number: &'static str,
+    pub hours: &'static str,
+    /// Between a label and what follows it on one line.
+    pub gap: &'static str,
+}
+
+/// The static 緊急連絡 copy and the Japanese screen.
+pub const JA: Words = Words {
+    title: "連絡体制図",
+    noticed: "インシデントを発見した人",
+    call: "すぐに下の順に連絡",
+    no_number: "電話番号 未登録",
+    hours: "受付時間",
+    gap: "　",
+};
+
+/// The English screen.
+pub const EN: Words = Words {
+    title: "Contact chart",
+    noticed: "Whoever notices the incident",
+    call: "calls these, in this order",
+    no_number: "No number yet",
+    hours: "Hours",
+    gap: " ",
+};
+
 /// The escalation tree drawn twice: for the screen and, split into page-sized parts, for print.
-pub fn diagram(contacts: &[Shown]) -> String {
-    let mut s = draw(contacts, &SCREEN);
-    s.push_str(&draw(contacts, &PRINT));
+pub fn diagram(contacts: &[Shown], words: &Words) -> String {
+    let mut s = draw(contacts, &SCREEN, words);
+    s.push_str(&draw(contacts, &PRINT, words));
     s
 }
 
@@ -98,15 +130,20 @@ fn span(text: impl Into<String>, size: f32, bold: bool, fill: &'static str) -> S
     }
 }
 
-fn draw(contacts: &[Shown], l: &Layout) -> String {
+fn draw(contacts: &[Shown], l: &Layout, words: &Words) -> String {
     let x_of = |depth: usize| 8.0 + (depth + 1).min(8) as f32 * l.indent;
     // The first box: whoever notices the incident.
     let mut nodes = vec![place(
         0.0,
         "#b42318",
         vec![vec![
-            span("インシデントを発見した人　", l.small, false, "#475467"),
-            span("すぐに下の順に連絡", l.large, true, "#101828"),
+            span(
+                format!("{}{}", words.noticed, words.gap),
+                l.small,
+                false,
+                "#475467",
+            ),
+            span(words.call, l.large, true, "#101828"),
         ]],
         l,
     )];
@@ -118,18 +155,23 @@ fn draw(contacts: &[Shown], l: &Layout) -> String {
             _ => "#027a48",
         };
         let who = vec![
-            span(format!("{}　", c.label()), l.small, false, "#475467"),
+            span(
+                format!("{}{}", c.label(), words.gap),
+                l.small,
+                false,
+                "#475467",
+            ),
             span(c.title(), l.large, true, "#101828"),
         ];
         let phones: Vec<&str> = c.phones.iter().map(|p| p.number.as_str()).collect();
         let mut reach = if phones.is_empty() {
-            vec![span("電話番号 未登録", l.small, false, "#b42318")]
+            vec![span(words.no_number, l.small, false, "#b42318")]
         } else {
             vec![span(phones.join(" / "), l.large, true, color)]
         };
         if !c.hours.trim().is_empty() {
             reach.push(span(
-                format!("　受付時間 {}", c.hours.trim()),
+                format!("{}{} {}", words.gap, words.hours, c.hours.trim()),
                 l.small,
                 false,
                 "#475467",
@@ -166,7 +208,7 @@ fn draw(contacts: &[Shown], l: &Layout) -> String {
     parts.push((start, y - l.gap + 2.0));
     parts
         .iter()
-        .map(|&(top, bottom)| part(&nodes, l, top, bottom))
+        .map(|&(top, bottom)| part(&nodes, l, top, bottom, words.title))
         .collect()
 }
 
@@ -307,10 +349,10 @@ fn wrap(spans: &[Span], room: f32) -> Vec<Vec<(usize, String)>> {
 }
 
 /// The drawing of the boxes between `top` and `bottom`, with every line that passes through it.
-fn part(nodes: &[Node], l: &Layout, top: f32, bottom: f32) -> String {
+fn part(nodes: &[Node], l: &Layout, top: f32, bottom: f32, title: &str) -> String {
     let (w, h) = (l.width, bottom - top);
     let mut s = format!(
-        r#"<svg class="chart-svg {}" xmlns="http://www.w3.org/2000/svg" viewBox="0 {top} {w} {h}" width="{w}" height="{h}" role="img" aria-label="連絡体制図" font-family="sans-serif">"#,
+        r#"<svg class="chart-svg {}" xmlns="http://www.w3.org/2000/svg" viewBox="0 {top} {w} {h}" width="{w}" height="{h}" role="img" aria-label="{title}" font-family="sans-serif">"#,
         l.class
     );
     // The lines first, under the boxes: from the caller's left edge down, then across to the box.

@@ -4,7 +4,7 @@
 //! in the service worker's cache (`/emergency`), refreshed on every change and sync, so the numbers are on
 //! screen with no network, no server, no session and before the wasm app has even loaded.
 
-use super::diagram::diagram;
+use super::diagram::{JA, diagram};
 use super::{Shown, tel_href};
 
 /// The stylesheet of the emergency screen and the diagram: linked by the app, inlined in the static copy.
@@ -119,7 +119,7 @@ pub fn body(charts: &[PageChart]) -> String {
         }
         h.push_str("</ol>");
         h.push_str(r#"<figure class="chart-diagram">"#);
-        h.push_str(&diagram(&chart.contacts));
+        h.push_str(&diagram(&chart.contacts, &JA));
         h.push_str("</figure></section>");
     }
     h.push_str("</div>");

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::diagram::diagram;
+use super::diagram::{self, diagram};
 use super::page::{PageChart, body, document};
 use super::*;
 use crate::model::{FacilityId, FacilityKind};
@@ -131,7 +131,7 @@ fn the_static_page_escapes_text_and_has_every_number_as_a_link() {
     );
     let html = body(&[]);
     assert!(html.contains("連絡体制図がありません"));
-    let svg = diagram(&shown);
+    let svg = diagram(&shown, &diagram::JA);
     assert_eq!(
         svg.matches("class=\"chart-node\"").count(),
         2 * (shown.len() + 1),
@@ -165,7 +165,7 @@ fn the_diagram_shows_full_names_and_hours_and_a_big_chart_on_pages() {
     );
     v.hours = "平日9時〜18時（土日祝は留守番電話）".into();
     let shown = resolve(&chart, &vendors(&[v]));
-    let svg = diagram(&shown);
+    let svg = diagram(&shown, &diagram::JA);
     let (screen, print) = svg.split_at(svg.find("chart-print").unwrap());
     for drawing in [screen, print] {
         // A line may break at the space in the name.
@@ -207,7 +207,7 @@ fn the_diagram_shows_full_names_and_hours_and_a_big_chart_on_pages() {
     let many: Vec<_> = (0..40)
         .map(|i| vendor(&format!("保守事業者{i}"), "03-1111-2222"))
         .collect();
-    let svg = diagram(&resolve(&chart, &vendors(&many)));
+    let svg = diagram(&resolve(&chart, &vendors(&many)), &diagram::JA);
     let print = &svg[svg.find("chart-print").unwrap()..];
     assert!(print.matches("</svg>").count() >= 3, "split into parts");
     assert_eq!(
