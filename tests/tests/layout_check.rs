@@ -1,9 +1,9 @@
 //! Every screen holds on a phone (390×844) and a tablet (820×1180), in Japanese and in English: nothing
 //! pushes the page sideways (only a scroll container such as the ledger table may be wider than the screen),
-//! no button, badge or state pill cuts its text, every button, field and toggle is at least 44 px each way,
-//! every field has a label (visible or aria), the header stays one row, a sheet's 保存/キャンセル are on
-//! screen, and a checklist section's first はい/いいえ are above the fold on the phone. And no screen logs an
-//! error, signed out, signed in (a passkey, as deployed) or offline.
+//! no button, badge or state pill cuts its text (nor a field its placeholder), every button, field and
+//! toggle is at least 44 px each way, every field has a label (visible or aria), the header stays one row, a
+//! sheet's 保存/キャンセル are on screen, and a checklist section's first はい/いいえ are above the fold on
+//! the phone. And no screen logs an error, signed out, signed in (a passkey, as deployed) or offline.
 //!
 //! One browser tours all of it: the window is resized in place and the language switched in place (the top
 //! bar's switch), so each screen loads once per size and state. Each problem names the state, size,
@@ -90,6 +90,16 @@ for (const el of document.querySelectorAll('input, select, textarea')) {
   if (!shown(el) || el.type === 'hidden') continue;
   const labelled = el.labels && el.labels.length > 0 || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title;
   if (!labelled) problems.push(`${name(el)} has no label (a placeholder is not one)`);
+}
+// A placeholder is a hint only when it shows whole.
+const pen = document.createElement('canvas').getContext('2d');
+for (const el of document.querySelectorAll('input[placeholder]')) {
+  if (!shown(el) || el.value || !el.placeholder) continue;
+  const cs = getComputedStyle(el);
+  pen.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const need = pen.measureText(el.placeholder).width;
+  if (need > room + 1) problems.push(`${name(el)} cuts its placeholder (${Math.round(need)} px of text in ${Math.round(room)} px)`);
 }
 const bar = document.querySelector('.topbar');
 if (bar && bar.getBoundingClientRect().height > 72) problems.push(`the top bar takes two rows (${Math.round(bar.getBoundingClientRect().height)} px high)`);

@@ -56,6 +56,12 @@ async fn capture_every_screen() {
     let server = TestServer::start_signed_in().await;
     let url = server.url.clone();
     let b = Browser::start_sized(390, 844).await;
+    // Headless Chromium keeps a window at least 500 px wide: the phone's size is the device metrics'.
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
 
     // A pharmacy with something on each screen: two answers, a vendor, a device, an incident.
     b.goto(&url).await;

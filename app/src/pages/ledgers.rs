@@ -417,7 +417,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
                 </Show>
             </div>
             <div class="ledger-toolbar no-print">
-                <input class="ledger-search" type="search" placeholder=tr!("検索（どの列でも）", "Search any column")
+                <input class="ledger-search" type="search" placeholder=tr!("検索", "Search")
                     aria-label=tr!("検索（どの列でも）", "Search any column")
                     prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
                 <select class="ledger-status" aria-label=tr!("状態で絞り込む", "Filter by state") on:change=move |ev| status.set(event_target_value(&ev))>
