@@ -5,10 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use mamori_shared::contacts;
-use mamori_shared::edition::edition;
 use mamori_shared::guide::{Facts, FirstSteps, Status, Step, StepState};
 use mamori_shared::ledger::checks::in_use_device;
-use mamori_shared::progress::Progress;
 use mamori_shared::schema::ledger::Device;
 
 use crate::i18n::{Lang, lang};
@@ -25,17 +23,7 @@ fn first_steps(ws: Workspace) -> Option<(FirstSteps, Option<String>)> {
         .into_iter()
         .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
         .map(|(e, _)| e.id);
-    let progress: Option<Progress> = own.and_then(|id| {
-        let view = ws.checklist(id).ok()?;
-        let ed = edition(&view.meta.edition)?;
-        Some(Progress::of(
-            ed,
-            view.meta.form,
-            view.meta.fiscal_year,
-            &view.answers,
-            today(),
-        ))
-    });
+    let progress = own.and_then(|id| ws.checklist_progress(id));
     let chart = ws.contact_chart();
     let check = contacts::check(chart.as_ref().map(|c| &c.chart), &index.vendors);
     let devices = ws

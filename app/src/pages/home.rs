@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_navigate;
 use mamori_shared::calendar::FiscalYear;
-use mamori_shared::edition::{FormKind, edition};
+use mamori_shared::edition::FormKind;
 use mamori_shared::model::{DocumentId, VendorId};
 use mamori_shared::progress::Progress;
 use mamori_shared::schema::checklist::ChecklistMeta;
@@ -77,17 +77,7 @@ pub fn HomePage() -> impl IntoView {
 
 /// A checklist's progress, recomputed when it changes.
 pub fn progress_of(ws: crate::state::Workspace, id: DocumentId) -> Memo<Option<Progress>> {
-    Memo::new(move |_| {
-        let view = ws.checklist(id).ok()?;
-        let ed = edition(&view.meta.edition)?;
-        Some(Progress::of(
-            ed,
-            view.meta.form,
-            view.meta.fiscal_year,
-            &view.answers,
-            today(),
-        ))
-    })
+    Memo::new(move |_| ws.checklist_progress(id))
 }
 
 #[component]

@@ -49,6 +49,19 @@ pub enum AnswerProblem {
 }
 
 impl Workspace {
+    /// A checklist's progress today (reactive: tracks the checklist); `None` when it does not read.
+    pub fn checklist_progress(&self, id: DocumentId) -> Option<mamori_shared::progress::Progress> {
+        let view = self.checklist(id).ok()?;
+        let ed = edition(&view.meta.edition)?;
+        Some(mamori_shared::progress::Progress::of(
+            ed,
+            view.meta.form,
+            view.meta.fiscal_year,
+            &view.answers,
+            today(),
+        ))
+    }
+
     /// A checklist (reactive on `revision`).
     pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
         self.revision.track();

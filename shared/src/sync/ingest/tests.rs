@@ -270,14 +270,9 @@ fn the_changes_waiting_for_dependencies_are_bounded() {
     assert!(pending.is_empty() && doc.get_missing_deps(&[]).is_empty());
 }
 
-#[test]
-fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
-    let mut base = AutoCommit::new();
-    base.put(ROOT, "schema", 1u64).unwrap();
-    base.put(ROOT, "kind", "facility_index").unwrap();
-    let mut device = base.fork().with_actor(ActorId::from(STAFF));
-    device.put_object(ROOT, "kind", ObjType::Text).unwrap();
-    device.commit();
+/// Offers `device`'s last change, made by a writer on top of `base`, to a server that checks the schema:
+/// the verdict, and whether the server's copy moved (it must then be dropped by the caller).
+fn offer_with_schema_check(base: &mut AutoCommit, device: &mut AutoCommit) -> (Verdict<u8>, bool) {
     let change = device.get_last_local_change().unwrap().clone();
     let mut doc = base.fork();
     let before = doc.get_heads();
@@ -304,6 +299,18 @@ fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
         0u8,
     )
     .unwrap();
+    (verdict, doc.get_heads() != before)
+}
+
+#[test]
+fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
+    let mut base = AutoCommit::new();
+    base.put(ROOT, "schema", 1u64).unwrap();
+    base.put(ROOT, "kind", "facility_index").unwrap();
+    let mut device = base.fork().with_actor(ActorId::from(STAFF));
+    device.put_object(ROOT, "kind", ObjType::Text).unwrap();
+    device.commit();
+    let (verdict, moved) = offer_with_schema_check(&mut base, &mut device);
     assert!(
         matches!(
             verdict,
@@ -314,7 +321,38 @@ fn a_change_that_breaks_the_schema_is_refused_after_the_check() {
         ),
         "{verdict:?}"
     );
-    assert_ne!(doc.get_heads(), before, "the caller must drop this copy");
+    assert!(moved, "the caller must drop this copy");
+}
+
+/// The ledger's 見直し mark is read by the app with the same function the server's check calls: a writer who
+/// puts something else there (text, or a map whose date is a number) is refused, and a real mark passes.
+#[test]
+fn a_ledger_review_mark_that_does_not_read_is_refused() {
+    use crate::schema::ledger::{self, Device, Review};
+    let mut base = ledger::create::<Device>(crate::model::FacilityId::generate(), 1).unwrap();
+    base.commit();
+    let mut text = base.fork().with_actor(ActorId::from(STAFF));
+    text.put(ROOT, "reviewed", "昨日").unwrap();
+    text.commit();
+    let mut numeric = base.fork().with_actor(ActorId::from(STAFF));
+    let mark = numeric.put_object(ROOT, "reviewed", ObjType::Map).unwrap();
+    numeric.put(&mark, "on", 20261204i64).unwrap();
+    numeric.put(&mark, "by", "佐藤").unwrap();
+    numeric.commit();
+    for mut forged in [text, numeric] {
+        let (verdict, _) = offer_with_schema_check(&mut base, &mut forged);
+        assert!(matches!(verdict, Verdict::Refused { .. }), "{verdict:?}");
+    }
+    let mut honest = base.fork().with_actor(ActorId::from(STAFF));
+    let review = Review {
+        on: Some(crate::calendar::Date::parse_iso("2026-12-04").unwrap()),
+        by: "佐藤".into(),
+    };
+    ledger::mark_reviewed(&mut honest, &review).unwrap();
+    honest.commit();
+    let (verdict, moved) = offer_with_schema_check(&mut base, &mut honest);
+    assert!(!matches!(verdict, Verdict::Refused { .. }), "{verdict:?}");
+    assert!(moved);
 }
 
 #[test]
