@@ -80,18 +80,29 @@ impl Browser {
                 .process_group(0)
                 .spawn()
                 .expect("chromedriver is installed (scripts/setup.sh --browser)");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--lang=ja-JP",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(format!("--window-size={width},{height}"));
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args());
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--lang=ja-JP",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
+                "args": args,
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -430,4 +441,12 @@ impl Drop for Browser {
     fn drop(&mut self) {
         self.kill_all();
     }
+}
+
+/// Extra Chromium flags from `MAMORI_CHROMIUM_ARGS` (space-separated), for looking into the browser's own
+/// behaviour, e.g. `--enable-logging --log-file=/tmp/chromium.log --vmodule=*indexed_db*=2`.
+fn extra_args() -> Vec<String> {
+    std::env::var("MAMORI_CHROMIUM_ARGS")
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
 }
