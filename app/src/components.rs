@@ -2,6 +2,7 @@
 
 pub mod copy_answers;
 pub mod credentials;
+pub mod field;
 pub mod first_steps;
 pub mod item_card;
 pub mod quarantine;

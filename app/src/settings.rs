@@ -20,6 +20,18 @@ impl Settings {
     }
 }
 
+/// A facility's access-log review marks as the server last said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct LogReviews {
+    /// Review dates (ISO, local) in the fiscal year asked for.
+    pub dates: Vec<String>,
+    /// When the server said so (Unix ms).
+    pub as_of_ms: i64,
+    /// When the facility was registered on the server (its log starts then).
+    pub since_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct Settings {
@@ -58,6 +70,9 @@ pub struct Settings {
     pub chart_synced: std::collections::BTreeMap<String, i64>,
     /// Shown until dismissed: this device deleted a facility's data because its person left it.
     pub departure_notice: Option<String>,
+    /// The access log's review dates (ISO) per facility for the fiscal year, as the server last said, and
+    /// when: the 準備状況 screen shows them offline with that time.
+    pub log_reviews: std::collections::BTreeMap<String, LogReviews>,
     /// The server requires sign-in and had no session for this browser when last asked: the app then makes
     /// no call that can only fail (no sync socket, no `/api/me`) until someone signs in here.
     pub signed_out: bool,

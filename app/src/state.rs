@@ -17,14 +17,17 @@ use crate::settings::use_settings;
 use crate::storage::{DeviceStore, StorageError};
 
 mod checklists;
+mod evidence;
 mod incidents;
 mod ledgers;
 mod persistence;
+mod readiness;
 mod set_aside;
 mod vendor_devices;
 pub use checklists::{AnswerProblem, ChecklistView, checklist_title};
 pub use incidents::ChartView;
 pub use ledgers::{Imported, account_finding, device_finding};
+pub use readiness::{Heard, Readiness};
 pub use vendor_devices::AcceptProblem;
 
 /// Whether what is on screen is on the device.

@@ -583,6 +583,10 @@ pub struct LogPage {
     pub head: LogHead,
     pub last_review: Option<LogEntry>,
     pub kinds: Vec<LogKind>,
+    /// When the facility was registered on the server (Unix ms): its log, and the monthly review, start
+    /// then.
+    #[serde(default)]
+    pub facility_since: Option<i64>,
 }
 
 /// One access-log entry. Person and document stay strings: the log keeps what was recorded, whatever

@@ -212,6 +212,8 @@ pub struct Facts<'a> {
     pub documents: &'a [Document],
     /// The access log's review marks as the server last said (`None`: never heard).
     pub log_reviews: Option<&'a [Date]>,
+    /// When the facility's access log began (its registration on the server): months before are not due.
+    pub log_since: Option<Date>,
     pub backups: &'a [Backup],
 }
 
@@ -435,6 +437,7 @@ fn log_review(f: &Facts<'_>) -> Line {
     let reviews = f.log_reviews.unwrap_or_default();
     let months_without: Vec<(i32, u8)> = months_so_far(f.fiscal_year, f.today)
         .into_iter()
+        .filter(|ym| f.log_since.is_none_or(|s| *ym >= (s.year(), s.month())))
         .filter(|(y, m)| !reviews.iter().any(|d| d.year() == *y && d.month() == *m))
         .collect();
     let last = reviews.iter().max().copied();

@@ -1,6 +1,6 @@
 //! How Mamori's data lives in Automerge documents.
 //!
-//! Seven kinds of document so far, each with `schema` (version) and `kind` at the root:
+//! Eight kinds of document so far, each with `schema` (version) and `kind` at the root:
 //! - the **facility index** ([`index`]): the facility, its vendors and the list of its other documents, so a
 //!   second device can find everything from one id;
 //! - a **checklist** ([`checklist`]): one facility, one form, one edition, one fiscal year (and, for
@@ -8,7 +8,9 @@
 //! - the **contact chart** ([`contact_chart`], 連絡体制図): one per facility, who to call in an incident;
 //! - an **incident log** ([`incident`], インシデント対応記録): one per incident, entries from any device;
 //! - the **ledgers** ([`ledger`], 機器台帳 and 利用者ID台帳): one of each per facility, rows keyed by id;
-//! - a **vendor's contribution** ([`vendor_devices`]): the 機器台帳 rows one vendor proposes for its devices.
+//! - a **vendor's contribution** ([`vendor_devices`]): the 機器台帳 rows one vendor proposes for its devices;
+//! - the **evidence register** ([`evidence`], 証跡): documents with their review dates, the BCP by stage,
+//!   backups taken; one per facility.
 //!
 //! Structs map to documents with autosurgeon, except answers: each is put whole as a fresh map (see
 //! [`checklist::put_answer`]). [`migrate`] brings older documents up to [`SCHEMA_VERSION`] and refuses newer
@@ -17,6 +19,7 @@
 mod check;
 pub mod checklist;
 pub mod contact_chart;
+pub mod evidence;
 pub mod incident;
 pub mod index;
 pub mod ledger;
@@ -104,6 +107,7 @@ pub enum DocKind {
     DeviceLedger,
     UserLedger,
     VendorDevices,
+    Evidence,
 }
 
 impl DocKind {
@@ -116,6 +120,7 @@ impl DocKind {
             DocKind::DeviceLedger => "device_ledger",
             DocKind::UserLedger => "user_ledger",
             DocKind::VendorDevices => "vendor_devices",
+            DocKind::Evidence => "evidence",
         }
     }
 
@@ -128,6 +133,7 @@ impl DocKind {
             DocKind::DeviceLedger,
             DocKind::UserLedger,
             DocKind::VendorDevices,
+            DocKind::Evidence,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -151,7 +157,8 @@ pub fn facility_of<D: ReadDoc>(doc: &D) -> Option<FacilityId> {
         | DocKind::Incident
         | DocKind::DeviceLedger
         | DocKind::UserLedger
-        | DocKind::VendorDevices => "meta",
+        | DocKind::VendorDevices
+        | DocKind::Evidence => "meta",
     };
     let key = if holder == "facility" {
         "id"

@@ -96,6 +96,8 @@ async fn every_label_is_english() {
         ("/ledgers/devices", ".ledger-row"),
         ("/ledgers/accounts", ".add-row"),
         ("/vendors", ".vendor-list"),
+        ("/evidence", ".bcp-stage"),
+        ("/readiness", ".readiness-line"),
         ("/settings", "input[name=lang]"),
         ("/setup", "form select[name=kind]"),
     ] {

@@ -340,6 +340,12 @@ async fn every_screen_holds_on_a_phone_and_a_tablet_in_both_languages() {
             then: Some((".add-vendor", ".vendor-sheet")),
             ..screen("/vendors", ".vendor-row")
         },
+        screen("/evidence", ".bcp-stage"),
+        Screen {
+            then: Some((".add-record", ".record-sheet")),
+            ..screen("/evidence", ".bcp-stage")
+        },
+        screen("/readiness", ".readiness-line"),
         screen("/settings", "main .page"),
         screen("/people", "main .page"),
         screen("/log", "main .page"),

@@ -7,6 +7,7 @@ use mamori_shared::contacts::{Shown, VENDOR_GROUP, diagram, english};
 use mamori_shared::model::{DocumentId, Vendor, VendorId};
 use mamori_shared::schema::contact_chart::{Contact, Group, Phone};
 
+use crate::components::field::text_field;
 use crate::i18n::{Lang, lang};
 use crate::settings::use_settings;
 use crate::state::{ChartView, format_time, now_ms, today, use_workspace};
@@ -411,22 +412,14 @@ fn ContactSheet(
             }
         }
     };
-    let text = |label: fn() -> &'static str, name_attr: &'static str, sig: RwSignal<String>| {
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <input name=name_attr type="text" prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev)) />
-            </label>
-        }
-    };
     let is_vendor = vendor.is_some();
     view! {
         <div class="sheet-backdrop no-print">
             <form class="sheet form card contact-sheet" on:submit=save>
                 <h2>{move || if is_vendor { tr!("事業者の連絡先", "Vendor contact")() } else if is_new { tr!("連絡先を追加", "Add a contact")() } else { tr!("連絡先を編集", "Edit contact")() }}</h2>
-                {(!is_vendor).then(|| text(tr!("役割（例: 医療情報システム安全管理責任者）", "Role"), "role", role))}
-                {text(if is_vendor { tr!("事業者名", "Vendor name") } else { tr!("組織・部署", "Organisation") }, "organisation", organisation)}
-                {text(if is_vendor { tr!("担当者名", "Contact person") } else { tr!("氏名", "Name") }, "name", name)}
+                {(!is_vendor).then(|| text_field(tr!("役割（例: 医療情報システム安全管理責任者）", "Role"), "role", role, "text"))}
+                {text_field(if is_vendor { tr!("事業者名", "Vendor name") } else { tr!("組織・部署", "Organisation") }, "organisation", organisation, "text")}
+                {text_field(if is_vendor { tr!("担当者名", "Contact person") } else { tr!("氏名", "Name") }, "name", name, "text")}
                 <fieldset class="field phones">
                     <legend>{tr!("電話番号（上から順にかける）", "Phone numbers (try in this order)")}</legend>
                     <div class="phones-head" aria-hidden="true">
@@ -448,9 +441,9 @@ fn ContactSheet(
                         }
                     }).collect_view()}
                 </fieldset>
-                {text(tr!("受付時間（例: 24時間、平日9時〜18時）", "Hours"), "hours", hours)}
-                {text(tr!("メール", "E-mail"), "email", email)}
-                {text(tr!("メモ", "Notes"), "notes", notes)}
+                {text_field(tr!("受付時間（例: 24時間、平日9時〜18時）", "Hours"), "hours", hours, "text")}
+                {text_field(tr!("メール", "E-mail"), "email", email, "text")}
+                {text_field(tr!("メモ", "Notes"), "notes", notes, "text")}
                 <label class="field">
                     <span>{tr!("誰から連絡するか", "Who calls them")}</span>
                     <select name="called_by" on:change=move |ev| called_by.set(event_target_value(&ev))>

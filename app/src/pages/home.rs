@@ -68,6 +68,8 @@ pub fn HomePage() -> impl IntoView {
                 <A href="/ledgers/devices" attr:class="button">{tr!("機器台帳", "Device ledger")}</A>
                 <A href="/ledgers/accounts" attr:class="button">{tr!("利用者ID台帳", "User ID ledger")}</A>
                 <A href="/vendors" attr:class="button">{tr!("事業者の管理", "Vendors")}</A>
+                <A href="/evidence" attr:class="button">{tr!("証跡（BCP・規程・バックアップ）", "Evidence (BCP, rules, backups)")}</A>
+                <A href="/readiness" attr:class="button">{tr!("立入検査の準備状況", "Inspection readiness")}</A>
                 <A href="/setup" attr:class="button">{tr!("施設の情報", "Facility details")}</A>
             </nav>
         </section>

@@ -10,6 +10,7 @@ use mamori_shared::edition::FormKind;
 use mamori_shared::model::{Remote, Vendor};
 use mamori_shared::schema::ledger::Device;
 
+use crate::components::field::text_field;
 use crate::components::vendor_proposals::VendorProposals;
 use crate::i18n::lang;
 use crate::pages::home::progress_of;
@@ -164,27 +165,16 @@ fn VendorSheet(vendor: Vendor, close: RwSignal<Option<Vendor>>) -> impl IntoView
             Err(e) => error.set(Some(e.to_string())),
         }
     };
-    let text = |label: fn() -> &'static str,
-                key: &'static str,
-                sig: RwSignal<String>,
-                kind: &'static str| {
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <input name=key type=kind prop:value=sig on:input=move |ev| sig.set(event_target_value(&ev)) />
-            </label>
-        }
-    };
     view! {
         <div class="sheet-backdrop">
             <form class="sheet form card vendor-sheet" on:submit=save>
                 <h2>{tr!("事業者", "Vendor")}</h2>
-                {text(tr!("事業者名", "Vendor name"), "vendor_name", name, "text")}
-                {text(tr!("提供・保守しているシステム", "Systems provided or maintained"), "vendor_systems", systems, "text")}
-                {text(tr!("緊急時の電話番号（連絡体制図に載ります）", "Emergency phone (shown on the contact chart)"), "vendor_phone", phone, "tel")}
-                {text(tr!("担当者名", "Contact person"), "vendor_person", person, "text")}
-                {text(tr!("受付時間", "Hours"), "vendor_hours", hours, "text")}
-                {text(tr!("メール", "E-mail"), "vendor_email", email, "email")}
+                {text_field(tr!("事業者名", "Vendor name"), "vendor_name", name, "text")}
+                {text_field(tr!("提供・保守しているシステム", "Systems provided or maintained"), "vendor_systems", systems, "text")}
+                {text_field(tr!("緊急時の電話番号（連絡体制図に載ります）", "Emergency phone (shown on the contact chart)"), "vendor_phone", phone, "tel")}
+                {text_field(tr!("担当者名", "Contact person"), "vendor_person", person, "text")}
+                {text_field(tr!("受付時間", "Hours"), "vendor_hours", hours, "text")}
+                {text_field(tr!("メール", "E-mail"), "vendor_email", email, "email")}
                 <label class="field">
                     <span>{tr!("リモートメンテナンス", "Remote maintenance")}</span>
                     <select name="vendor_remote" on:change=move |ev| {
@@ -195,8 +185,8 @@ fn VendorSheet(vendor: Vendor, close: RwSignal<Option<Vendor>>) -> impl IntoView
                         }).collect_view()}
                     </select>
                 </label>
-                {text(tr!("MDS/SDS 受領日", "MDS/SDS received on"), "vendor_mds_on", mds_on, "date")}
-                {text(tr!("MDS/SDS の版", "MDS/SDS version"), "vendor_mds_version", mds_version, "text")}
+                {text_field(tr!("MDS/SDS 受領日", "MDS/SDS received on"), "vendor_mds_on", mds_on, "date")}
+                {text_field(tr!("MDS/SDS の版", "MDS/SDS version"), "vendor_mds_version", mds_version, "text")}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="row-actions">
                     <button type="submit" class="button primary save-vendor">{tr!("保存", "Save")}</button>

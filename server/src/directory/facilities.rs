@@ -91,6 +91,17 @@ impl Directory {
         )
     }
 
+    /// When the facility was registered on this server (Unix ms): its access log starts then, so the
+    /// monthly review is not expected for earlier months.
+    pub async fn facility_created_at(&self, id: FacilityId) -> Result<Option<i64>, DirectoryError> {
+        Ok(
+            sqlx::query_scalar("SELECT created_at FROM facilities WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The bytes a facility's documents take in the store (for its quota).
     pub async fn facility_bytes(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
         let bytes: i64 = sqlx::query_scalar(

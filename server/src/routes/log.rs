@@ -87,7 +87,9 @@ async fn list(
         })
         .await?;
     let (seq, hash) = state.log.head().await?;
+    let facility_since = state.directory.facility_created_at(facility).await?;
     Ok(Json(LogPage {
+        facility_since,
         entries: entries.iter().map(listed).collect(),
         head: LogHead { seq, hash },
         last_review: reviewed.first().map(listed),

@@ -93,6 +93,7 @@ fn a_new_pharmacy_is_red_where_the_manual_asks_and_amber_only_for_advice() {
         chart: &chart,
         documents: &[],
         log_reviews: None,
+        log_since: None,
         backups: &[],
     });
     for topic in [
@@ -167,6 +168,7 @@ fn all_green_with_no_vendor_contract_and_no_vendor_forms() {
         chart: &chart,
         documents: &documents,
         log_reviews: Some(&reviews),
+        log_since: None,
         backups: &backups,
     });
     for l in &lines {
@@ -216,6 +218,7 @@ fn answers_dated_last_year_and_overdue_targets_are_red() {
         chart: &chart,
         documents: &[],
         log_reviews: Some(&[]),
+        log_since: None,
         backups: &[],
     });
     let answered = lines.iter().find(|l| l.topic == Topic::Answered).unwrap();
@@ -268,6 +271,7 @@ fn vendor_forms_go_from_red_to_amber_to_green_and_list_their_no() {
             chart: &chart,
             documents: &[],
             log_reviews: None,
+            log_since: None,
             backups: &[],
         })
         .into_iter()
@@ -332,6 +336,45 @@ fn the_log_review_counts_full_months_only() {
 }
 
 #[test]
+fn months_before_the_facility_joined_the_server_are_not_expected() {
+    let chart = chart(true);
+    let facts = |since: Option<&str>, reviews: &[Date]| {
+        let l = lines(&Facts {
+            fiscal_year: FiscalYear(2026),
+            today: d(TODAY),
+            own: None,
+            has_vendor_contract: false,
+            vendors: &[],
+            devices_in_use: 1,
+            chart: &chart,
+            documents: &[],
+            log_reviews: Some(reviews),
+            log_since: since.map(d),
+            backups: &[],
+        });
+        l.into_iter().find(|l| l.topic == Topic::LogReview).unwrap()
+    };
+    // Registered in November: only November is due by 4 December.
+    let line = facts(Some("2026-11-20"), &[]);
+    assert_eq!(
+        line.finding,
+        Finding::LogReview {
+            last: None,
+            months_without: vec![(2026, 11)]
+        }
+    );
+    assert_eq!(line.level, Level::Amber);
+    assert_eq!(
+        facts(Some("2026-11-20"), &[d("2026-11-30")]).level,
+        Level::Green
+    );
+    // Registered this month: nothing is due yet.
+    assert_eq!(facts(Some("2026-12-01"), &[]).level, Level::Green);
+    // Unknown start: every month of the year so far.
+    assert_eq!(facts(None, &[d("2026-11-30")]).level, Level::Red);
+}
+
+#[test]
 fn an_old_review_is_amber_advice_never_red() {
     let chart = ChartCheck {
         reviewed_on: Some(d("2025-06-01")),
@@ -348,6 +391,7 @@ fn an_old_review_is_amber_advice_never_red() {
         chart: &chart,
         documents: &documents,
         log_reviews: None,
+        log_since: None,
         backups: &[Backup {
             generation: 1,
             offline: true,

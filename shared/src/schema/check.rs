@@ -9,7 +9,7 @@ use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use autosurgeon::Hydrate;
 
 use super::{
-    DocKind, SCHEMA_VERSION, checklist, contact_chart, incident, index, kind_of, ledger,
+    DocKind, SCHEMA_VERSION, checklist, contact_chart, evidence, incident, index, kind_of, ledger,
     schema_version, vendor_devices,
 };
 use crate::answer::Answer;
@@ -37,6 +37,7 @@ pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, Strin
         DocKind::DeviceLedger => ledger::rows::<ledger::Device>(doc).map(|_| ()),
         DocKind::UserLedger => ledger::rows::<ledger::Account>(doc).map(|_| ()),
         DocKind::VendorDevices => vendor_devices::meta(doc).map(|_| ()),
+        DocKind::Evidence => evidence::read(doc).map(|_| ()),
     };
     read.map_err(|e| e.to_string())?;
     match kind {

@@ -355,6 +355,68 @@ fn a_ledger_review_mark_that_does_not_read_is_refused() {
     assert!(moved);
 }
 
+/// The evidence register is read strictly by the server's check: a backup whose generation is text, a
+/// document whose title is a text object, or a BCP stage that is a string is refused; an honest entry passes.
+#[test]
+fn an_evidence_entry_that_does_not_read_is_refused() {
+    use crate::schema::evidence::{self, BackupRecord, BcpStage, Record, RecordKind, Stage};
+    let mut base = evidence::create(crate::model::FacilityId::generate(), 1).unwrap();
+    let record = Record::new(RecordKind::Bcp, 1);
+    evidence::put_record(&mut base, &record).unwrap();
+    base.commit();
+    let documents = match base.get(ROOT, "documents").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no documents map"),
+    };
+    let entry = match base.get(&documents, record.id.as_str()).unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no entry"),
+    };
+    let mut title = base.fork().with_actor(ActorId::from(STAFF));
+    title.put_object(&entry, "title", ObjType::Text).unwrap();
+    title.commit();
+    let mut generation = base.fork().with_actor(ActorId::from(STAFF));
+    let mut backup = BackupRecord::new();
+    backup.medium = "USB".into();
+    evidence::put_backup(&mut generation, &backup).unwrap();
+    let backups = match generation.get(ROOT, "backups").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no backups map"),
+    };
+    let b = match generation.get(&backups, backup.id.as_str()).unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no backup"),
+    };
+    generation.put(&b, "generation", "三世代目").unwrap();
+    generation.commit();
+    let mut stage = base.fork().with_actor(ActorId::from(STAFF));
+    let bcp = match stage.get(ROOT, "bcp").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no bcp map"),
+    };
+    stage.put(&bcp, "shodo", "電話する").unwrap();
+    stage.commit();
+    for mut forged in [title, generation, stage] {
+        let (verdict, _) = offer_with_schema_check(&mut base, &mut forged);
+        assert!(matches!(verdict, Verdict::Refused { .. }), "{verdict:?}");
+    }
+    let mut honest = base.fork().with_actor(ActorId::from(STAFF));
+    evidence::put_stage(
+        &mut honest,
+        BcpStage::FirstResponse,
+        &Stage {
+            plan: "院長に電話する".into(),
+            ..Stage::default()
+        },
+    )
+    .unwrap();
+    evidence::put_backup(&mut honest, &BackupRecord::new()).unwrap();
+    honest.commit();
+    let (verdict, moved) = offer_with_schema_check(&mut base, &mut honest);
+    assert!(!matches!(verdict, Verdict::Refused { .. }), "{verdict:?}");
+    assert!(moved);
+}
+
 #[test]
 fn a_bloom_filter_asking_for_billions_of_probes_is_refused() {
     let mut bloom: Vec<u8> = [1u64, 10, u32::MAX as u64]
