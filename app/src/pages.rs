@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod bench;
+pub mod binder;
 pub mod checklist;
 pub mod contacts;
 pub mod emergency;

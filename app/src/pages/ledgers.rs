@@ -988,3 +988,40 @@ fn RowSheet<R: LedgerKind>(row: R, close: RwSignal<Option<R>>, read_only: bool) 
         </div>
     }
 }
+
+/// Every row of a ledger with every column in the manual's order (the export's), laid out for print: a part
+/// of the 立入検査 binder (portrait: see the print style). Rows in the order of their name column, as on
+/// screen.
+pub fn ledger_print_table<R: LedgerKind>(ws: Workspace) -> impl IntoView {
+    let columns = R::columns(facility_kind(ws));
+    let cx = context(ws);
+    let rows = ws.ledger_rows::<R>();
+    let name_column = table_columns::<R>(facility_kind(ws)).into_iter().next();
+    let mut rows: Vec<&R> = rows.values().collect();
+    if let Some(name) = &name_column {
+        rows.sort_by(|a, b| natural_cmp(&(name.get)(a, &cx), &(name.get)(b, &cx)));
+    }
+    let header = columns
+        .iter()
+        .map(|c| view! { <th>{c.header}</th> })
+        .collect_view();
+    let empty = rows.is_empty().then(|| {
+        view! { <tr><td colspan=columns.len()>"登録なし"</td></tr> }
+    });
+    let body = rows
+        .into_iter()
+        .map(|r| {
+            let cells = columns
+                .iter()
+                .map(|c| view! { <td>{(c.get)(r, &cx)}</td> })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <table class="print-table ledger-print">
+            <thead><tr>{header}</tr></thead>
+            <tbody>{body}{empty}</tbody>
+        </table>
+    }
+}

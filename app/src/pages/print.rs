@@ -23,13 +23,27 @@ fn form_heading(form: FormKind) -> &'static str {
 
 #[component]
 pub fn PrintPage() -> impl IntoView {
-    let ws = use_workspace();
-    let settings = use_settings();
     let params = use_params_map();
     let doc_id = Memo::new(move |_| params.read().get("id").and_then(|s| DocumentId::parse(&s)));
-
     move || {
-        let data = doc_id.get().and_then(|id| ws.checklist(id).ok())?;
+        let id = doc_id.get()?;
+        Some(view! {
+            <div class="print-toolbar no-print">
+                <A href=format!("/checklists/{id}") attr:class="button">{"← "}{tr!("チェックリストへ戻る", "Back to the checklist")}</A>
+                <button class="button primary" on:click=move |_| { let _ = window().print(); }>{tr!("印刷する", "Print")}</button>
+            </div>
+            <ChecklistSheet id />
+        })
+    }
+}
+
+/// One checklist laid out like the official form (the print view, and a part of the 立入検査 binder).
+#[component]
+pub fn ChecklistSheet(id: DocumentId) -> impl IntoView {
+    let ws = use_workspace();
+    let settings = use_settings();
+    move || {
+        let data = ws.checklist(id).ok()?;
         let ed = edition(&data.meta.edition)?;
         let idx = ws.index()?;
         let style = settings.with(|s| s.date_style);
@@ -38,10 +52,6 @@ pub fn PrintPage() -> impl IntoView {
             d.map(|d| d.display(style)).unwrap_or_default()
         };
         Some(view! {
-            <div class="print-toolbar no-print">
-                <A href=format!("/checklists/{}", data.id) attr:class="button">{"← "}{tr!("チェックリストへ戻る", "Back to the checklist")}</A>
-                <button class="button primary" on:click=move |_| { let _ = window().print(); }>{tr!("印刷する", "Print")}</button>
-            </div>
             <article class="print-sheet" lang="ja">
                 <header class="print-head">
                     <p class="print-form">{form.title_ja()}</p>

@@ -17,7 +17,7 @@ use crate::settings::use_settings;
 use crate::state::{Heard, today, use_workspace};
 use crate::tr;
 
-fn cached_reviews(facility: FacilityId) -> Option<Heard> {
+pub(crate) fn cached_reviews(facility: FacilityId) -> Option<Heard> {
     use_settings().with(|s| {
         s.log_reviews.get(&facility.to_string()).map(|r| Heard {
             dates: r
@@ -100,7 +100,7 @@ fn ids(list: &[ItemId]) -> String {
     s
 }
 
-fn title(topic: Topic, l: Lang) -> &'static str {
+pub(crate) fn title(topic: Topic, l: Lang) -> &'static str {
     match topic {
         Topic::Answered => l.pick("全項目の回答と確認日", "Every item answered and dated"),
         Topic::Targets => l.pick("「いいえ」の目標日", "Target dates for every “no”"),
@@ -122,7 +122,7 @@ fn title(topic: Topic, l: Lang) -> &'static str {
 }
 
 /// What a line found, in words.
-fn detail(line: &Line, l: Lang) -> String {
+pub(crate) fn detail(line: &Line, l: Lang) -> String {
     let green = line.level == Level::Green;
     match &line.finding {
         Finding::NoChecklist => l.pick(
@@ -345,7 +345,7 @@ fn href(topic: Topic, own: Option<String>) -> String {
     }
 }
 
-fn mark(level: Level) -> &'static str {
+pub(crate) fn mark(level: Level) -> &'static str {
     match level {
         Level::Green => "✓",
         Level::Amber => "!",
@@ -378,6 +378,9 @@ pub fn ReadinessPage() -> impl IntoView {
                 format!("{}。立入検査で確認されるものを、1行ずつ確かめます。", year.label_ja()),
                 format!("{}. What the inspector looks at, line by line.", year.label_en()),
             )}</p>
+            <div class="row-actions no-print">
+                <A href="/binder" attr:class="button primary open-binder">{tr!("立入検査用資料を印刷", "Print the inspection binder")}</A>
+            </div>
             {move || state.get().map(|(r, reviews_at)| {
                 let l = lang();
                 let level = overall(&r.lines);
