@@ -10,7 +10,8 @@
 //!   SVG, a GIF, an empty file, a PDF without `%%EOF`; a viewer's upload;
 //! - a 事業者 of the facility and another facility's person get exactly the answer of an unknown hash;
 //! - the facility's quota counts its files: exactly 20 MB is taken, then the facility is full;
-//! - a backup holds the files, and a restore brings them back byte for byte, refusing a damaged backup.
+//! - a backup holds the files, and a restore brings them back byte for byte, refusing a damaged backup;
+//! - an upload that stalls half way is given up at a deadline, leaving nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -537,7 +538,16 @@ async fn files_are_checked_kept_and_served_only_to_the_facility() {
     }
     only_kept(&data, &kept).await;
 
-    // Step 9: the one answer for a file that is not there: an unknown hash, to the 管理者 …
+    // Step 9: an address that is not a SHA-256 (upper case, too short, a path) is a 400 for everyone …
+    for bad in [
+        bcp_hash.to_uppercase(),
+        bcp_hash[..63].to_string(),
+        "..%2f..%2fmamori.db".into(),
+    ] {
+        let r = get(port, &files_path(&a, &bad), &admin).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
+    // … and the one answer for a file that is not there: an unknown hash, to the 管理者 …
     let not_found = get(port, &files_path(&a, &unknown), &admin).await;
     assert_eq!(not_found.status, 404);
     let same = |r: &Answer, who: &str| {
@@ -797,4 +807,64 @@ async fn a_backup_keeps_the_files_and_a_restore_checks_them() {
     assert!(!fresh.path().join("files.restoring").exists());
     let kept = std::fs::read(fresh.path().join("files").join(&h[..2]).join(&h)).unwrap();
     assert!(kept == files[0], "the current files are untouched");
+
+    // Step 5: repaired, it restores over the current store, whose files are moved aside whole.
+    std::fs::write(&damaged, &files[0]).unwrap();
+    mamori_server::maintenance::restore(fresh.path(), &backup)
+        .await
+        .unwrap();
+    for f in &files {
+        let h = sha256_hex(f);
+        for folder in ["files", "files.before-restore"] {
+            let path = fresh.path().join(folder).join(&h[..2]).join(&h);
+            assert!(std::fs::read(&path).unwrap() == *f, "{}", path.display());
+        }
+    }
+    assert!(fresh.path().join("mamori.db.before-restore").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_upload_is_given_up_and_leaves_nothing() {
+    // Uploads may take 2 seconds here (600 by default).
+    let server = TestServer::start_configured(|c| {
+        c.open_sync = false;
+        c.upload_seconds = 2;
+    })
+    .await;
+    let (a, admin_browser) = facility(&server, "さくら内科", "佐藤 花子").await;
+    let admin = session_cookie(&admin_browser, &server).await;
+    drop(admin_browser);
+
+    // Step 1: half a PDF sent, then nothing more, the connection left open.
+    let bytes = pdf(100_000, b'z');
+    let mut s = TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    let extra = format!("Content-Length: {}\r\n", bytes.len());
+    s.write_all(head("PUT", &files_path(&a, &sha256_hex(&bytes)), &admin, &extra).as_bytes())
+        .await
+        .unwrap();
+    s.write_all(&bytes[..50_000]).await.unwrap();
+
+    // Step 2: meanwhile the bytes wait in a temporary file …
+    let waiting = std::time::Instant::now();
+    let mut partial = kept_files(server.data_dir());
+    while partial.is_empty() && waiting.elapsed() < Duration::from_millis(1500) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        partial = kept_files(server.data_dir());
+    }
+    assert!(
+        partial.len() == 1 && partial[0].contains(".partial-"),
+        "{partial:?}"
+    );
+
+    // Step 3: … until the deadline: 408, and nothing kept.
+    let started = std::time::Instant::now();
+    let (read, _write) = s.into_split();
+    let r = tokio::time::timeout(Duration::from_secs(20), read_answer(read))
+        .await
+        .expect("an answer at the deadline");
+    assert_eq!(r.status, 408, "{}", r.text());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    only_kept(server.data_dir(), &[]).await;
 }

@@ -106,7 +106,16 @@ async fn upload(
         .into_data_stream()
         .map_err(std::io::Error::other)
         .boxed();
-    let stored = match state.files.put(hash, body, limit).await {
+    let deadline = std::time::Duration::from_secs(state.config.upload_seconds);
+    let Ok(put) = tokio::time::timeout(deadline, state.files.put(hash, body, limit)).await else {
+        // The upload was dropped where it stood: its temporary file goes with it.
+        tracing::info!(%facility, %hash, "an upload took too long");
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "アップロードに時間がかかりすぎました。もう一度送ってください (the upload took too long: send it again)",
+        ));
+    };
+    let stored = match put {
         Ok(stored) => stored,
         Err(FileError::TooLarge { limit }) if limit < MAX_FILE_BYTES => {
             return Err(over_quota(&state));
