@@ -114,7 +114,7 @@ pub struct Config {
     /// The largest a document may grow in the store, in bytes.
     #[arg(long, env = "MAMORI_MAX_DOCUMENT_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_document_bytes: usize,
-    /// The most a facility's documents may take in the store together, in bytes.
+    /// The most a facility's documents and evidence files may take in the store together, in bytes.
     #[arg(long, env = "MAMORI_MAX_FACILITY_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub max_facility_bytes: u64,
     /// The most documents one facility may register.
