@@ -45,10 +45,14 @@ pub enum Kind {
     Reviewed,
     Checkpoint,
     RegistrationCode,
+    /// An evidence file uploaded (its hash, size and type in the detail).
+    FileUploaded,
+    /// An evidence file downloaded.
+    FileDownloaded,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 25] = [
+    pub const ALL: [Kind; 27] = [
         Kind::SignIn,
         Kind::SignInFailed,
         Kind::SignInWithRecoveryCode,
@@ -74,6 +78,8 @@ impl Kind {
         Kind::Reviewed,
         Kind::Checkpoint,
         Kind::RegistrationCode,
+        Kind::FileUploaded,
+        Kind::FileDownloaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +109,8 @@ impl Kind {
             Kind::RegistrationCode => "registration-code",
             Kind::Reviewed => "reviewed",
             Kind::Checkpoint => "checkpoint",
+            Kind::FileUploaded => "file_uploaded",
+            Kind::FileDownloaded => "file_downloaded",
         }
     }
 
@@ -134,6 +142,8 @@ impl Kind {
             Kind::RegistrationCode => "登録コードの発行",
             Kind::Reviewed => "ログの定期確認",
             Kind::Checkpoint => "チェックポイント",
+            Kind::FileUploaded => "証跡ファイルの登録",
+            Kind::FileDownloaded => "証跡ファイルの取得",
         }
     }
 

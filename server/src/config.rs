@@ -114,12 +114,17 @@ pub struct Config {
     /// The largest a document may grow in the store, in bytes.
     #[arg(long, env = "MAMORI_MAX_DOCUMENT_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_document_bytes: usize,
-    /// The most a facility's documents may take in the store together, in bytes.
+    /// The most a facility's documents and evidence files may take in the store together, in bytes.
     #[arg(long, env = "MAMORI_MAX_FACILITY_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub max_facility_bytes: u64,
     /// The most documents one facility may register.
     #[arg(long, env = "MAMORI_MAX_FACILITY_DOCUMENTS", default_value_t = 10_000)]
     pub max_facility_documents: u64,
+    /// How long an evidence file's upload may take, in seconds, before it is refused (408) and nothing of it
+    /// kept: a client that stops sending half way must not hold a connection and a temporary file forever.
+    /// 20 MB over a 1 Mbit/s line takes under three minutes.
+    #[arg(long, env = "MAMORI_UPLOAD_SECONDS", default_value_t = 600)]
+    pub upload_seconds: u64,
 }
 
 impl Config {

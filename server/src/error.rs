@@ -102,6 +102,33 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::files::FileError> for ApiError {
+    fn from(e: crate::files::FileError) -> ApiError {
+        use crate::files::FileError as E;
+        match e {
+            E::TooLarge { limit } => bad(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "ファイルが大きすぎます（{} MBまで） (the file is larger than {} MB)",
+                    limit / (1024 * 1024),
+                    limit / (1024 * 1024)
+                ),
+            ),
+            E::HashMismatch { .. } => bad(
+                StatusCode::BAD_REQUEST,
+                "届いたファイルの内容がアドレスのハッシュと一致しません。もう一度送ってください \
+                 (the bytes received do not match the SHA-256 in the address: send the file again)",
+            ),
+            E::Refused(why) => bad(StatusCode::UNSUPPORTED_MEDIA_TYPE, why.message()),
+            E::Incomplete(_) => bad(
+                StatusCode::BAD_REQUEST,
+                "ファイルが最後まで届きませんでした (the upload ended before the whole file arrived)",
+            ),
+            E::Io(_) | E::Database(_) | E::Corrupt { .. } => internal("file store", &e),
+        }
+    }
+}
+
 impl From<automerge::AutomergeError> for ApiError {
     fn from(e: automerge::AutomergeError) -> ApiError {
         internal("a stored document does not load", &e)

@@ -11,7 +11,7 @@
 //!   quarantine, log, sync, assets, the service worker, security headers, health).
 //! - [`directory`]: the server's records, one file per table family (SQLite).
 //! - [`rooms`]: live documents, their subscribers, durable writes. [`store`]: the `DocStore` trait and its
-//!   SQLite implementation. [`handback`]: what a departed device's copy holds that the server lacks.
+//!   SQLite implementation. [`files`]: evidence files (PDF, PNG, JPEG) outside the documents, content-addressed. [`handback`]: what a departed device's copy holds that the server lacks.
 //! - [`access_log`]: the アクセスログ (hash chain, verify, retention).
 //! - [`maintenance`]: backup, restore, verify-log, registration-code. [`tls`]: HTTPS with rustls.
 //! - [`error`]: [`AppError`] for starting and serving, `ApiError` for `/api/` answers, with explicit
@@ -23,6 +23,7 @@ pub mod clock;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod files;
 pub mod gate;
 pub mod handback;
 pub mod maintenance;
@@ -54,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::credentials::router())
         .merge(routes::people::router())
         .merge(routes::documents::router())
+        .merge(routes::files::router())
         .merge(routes::tokens::router())
         .merge(routes::quarantine::router())
         .merge(routes::log::router())
@@ -69,9 +71,18 @@ pub fn app(state: AppState) -> Router {
             routes::security::SecurityHeaders::new(&state.config.assets, state.config.https()),
             routes::security::add,
         ))
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What is worth compressing: tower-http's default (not images, not tiny answers), and no PDF either. An
+/// evidence file is stored compressed already; deflating 20 MB again on every download costs the server CPU
+/// and saves nothing.
+fn compressible() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::Predicate;
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
+    DefaultPredicate::new().and(NotForContentType::const_new("application/pdf"))
 }
 
 /// Serves until `shutdown` completes. Tests call this with a listener on `127.0.0.1:0`.

@@ -1,8 +1,20 @@
 //! Backup and restore of the embedded store, as commands beside the running server.
+//!
+//! # Evidence files in a backup
+//!
+//! A backup `FILE` is the database (`VACUUM INTO`) and, beside it, a folder `FILE.files/` laid out like the
+//! data folder's `files/` (`<first 2 hex>/<sha256 hex>`), holding every file the backed-up database names.
+//! A folder rather than blobs in the backup database: the files stay what they are (an operator can open a
+//! BCP from a backup with nothing but a file manager, copy the pair to a USB disk with any tool), the backup
+//! never holds 20 MB values in SQLite, and both directions are one routine
+//! ([`crate::files::local::copy_verified`]: temporary file, sync, rename, sync the folder; every hash
+//! checked). The database is copied first: files are kept before their rows are written and never removed,
+//! so every file the copy names is there to be copied, even while the server keeps taking uploads.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::access_log::{AccessLog, Broken, Event, Kind};
+use crate::files::local::{FOLDER, copy_verified, hashes_in};
 
 use crate::store::sqlite::SqliteStore;
 use crate::store::{DocStore, StoreError};
@@ -16,16 +28,54 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
             to.display()
         )));
     }
+    let files_to = files_beside(to);
+    if files_to.exists() {
+        return Err(StoreError::Other(format!(
+            "{} exists: choose a new file for the backup",
+            files_to.display()
+        )));
+    }
     let store = SqliteStore::open(data_dir).await?;
     store.backup(to).await?;
+    let (files, bytes) = copy_files(to, &data_dir.join(FOLDER), &files_to).await?;
     AccessLog::new(store.pool())
         .record(
             Event::new(Kind::Backup)
                 .device("mamori-server backup")
-                .detail(to.display().to_string()),
+                .detail(format!(
+                    "{} (証跡ファイル {files} 件, {bytes} bytes)",
+                    to.display()
+                )),
         )
         .await;
     Ok(())
+}
+
+/// The folder of evidence files that goes with the backup `file`: `<file>.files`.
+pub fn files_beside(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".files");
+    PathBuf::from(name)
+}
+
+/// Copies, from `from` to `to`, every evidence file the database `db` names, each hash checked; returns how
+/// many files and bytes.
+async fn copy_files(db: &Path, from: &Path, to: &Path) -> Result<(usize, u64), StoreError> {
+    let store = SqliteStore::open_file(db).await?;
+    let hashes = hashes_in(&store.pool()).await.map_err(files_error)?;
+    store.pool().close().await;
+    let (from, to) = (from.to_path_buf(), to.to_path_buf());
+    let bytes = tokio::task::spawn_blocking(move || {
+        copy_verified(&from, &to, &hashes).map(|b| (hashes.len(), b))
+    })
+    .await
+    .map_err(|e| StoreError::Other(e.to_string()))?
+    .map_err(files_error)?;
+    Ok(bytes)
+}
+
+fn files_error(e: crate::files::FileError) -> StoreError {
+    StoreError::Other(format!("evidence files: {e}"))
 }
 
 /// A one-time code for registering a facility, valid for `valid` (the only way to register one: see
@@ -84,11 +134,33 @@ pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broke
     Ok(crate::access_log::verify(&anchor, &entries))
 }
 
-/// Replaces the store in `data_dir` with the backup at `from`. The backup is checked first (it must open as a
-/// Mamori store); the replaced store is kept beside it as `mamori.db.before-restore`.
+/// Replaces the store in `data_dir` with the backup at `from` and its evidence files (`<from>.files`). The
+/// backup is checked first: it must open as a Mamori store, and every file it names must be in its folder
+/// with the right hash (they are copied into `files.restoring` in the data folder, checked on the way);
+/// only then is anything current moved. The replaced store is kept beside it as `mamori.db.before-restore`,
+/// its files as `files.before-restore` (each replacing the one an earlier restore left).
 pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
     SqliteStore::open_file(from).await?;
     std::fs::create_dir_all(data_dir)?;
+    let staging = data_dir.join(format!("{FOLDER}.restoring"));
+    if staging.exists() {
+        // Left by a restore that failed half way: nothing refers to it.
+        std::fs::remove_dir_all(&staging)?;
+    }
+    if let Err(e) = copy_files(from, &files_beside(from), &staging).await {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let files = data_dir.join(FOLDER);
+    if files.exists() {
+        let aside = data_dir.join(format!("{FOLDER}.before-restore"));
+        if aside.exists() {
+            std::fs::remove_dir_all(&aside)?;
+        }
+        std::fs::rename(&files, &aside)?;
+    }
+    std::fs::rename(&staging, &files)?;
+    std::fs::File::open(data_dir)?.sync_all()?;
     let target = data_dir.join("mamori.db");
     // The old store moves aside whole, with its write-ahead log (it may hold committed data).
     for suffix in ["", "-wal", "-shm"] {
@@ -101,5 +173,7 @@ pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
         }
     }
     std::fs::copy(from, &target)?;
+    std::fs::File::open(&target)?.sync_all()?;
+    std::fs::File::open(data_dir)?.sync_all()?;
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod credentials;
 pub mod documents;
 pub mod facilities;
+pub mod files;
 pub mod health;
 pub mod invitations;
 pub mod log;

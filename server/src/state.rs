@@ -41,6 +41,8 @@ pub struct AppState {
     pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,
     /// The tamper-evident access log.
     pub log: Arc<crate::access_log::AccessLog>,
+    /// Evidence files (their bytes in the data folder, their rows beside the directory's).
+    pub files: Arc<dyn crate::files::FileStore>,
 }
 
 impl AppState {
@@ -52,6 +54,10 @@ impl AppState {
     ) -> Result<AppState, AppError> {
         let webauthn = relying_party(&config.public_url())?;
         let log = Arc::new(crate::access_log::AccessLog::new(directory.pool()));
+        let files = Arc::new(crate::files::local::LocalFiles::new(
+            &config.data_dir,
+            directory.pool(),
+        ));
         Ok(AppState {
             config: Arc::new(config),
             worker: Arc::default(),
@@ -65,6 +71,7 @@ impl AppState {
             attempts: Arc::default(),
             people_changed: tokio::sync::broadcast::channel(1024).0,
             log,
+            files,
         })
     }
 

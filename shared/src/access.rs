@@ -119,6 +119,23 @@ pub fn access(memberships: &[Membership], doc: &DocumentInfo) -> Access {
         .unwrap_or(Access::None)
 }
 
+/// What a person may do with a facility's evidence files (PDF, PNG, JPEG kept beside its documents): exactly
+/// what they may do with the facility's ordinary documents (the index, ledgers, checklists), decided by
+/// [`access`] itself so the two can never drift apart. 管理者 and 担当者 upload, 閲覧者 read, a 事業者 gets
+/// nothing: its vendor is named on no ordinary document, and nothing shares one with it.
+pub fn files_access(memberships: &[Membership], facility: FacilityId) -> Access {
+    access(
+        memberships,
+        &DocumentInfo {
+            facility,
+            form: None,
+            kind: None,
+            vendor: None,
+            shared_with: Vec::new(),
+        },
+    )
+}
+
 /// Whether a person may manage the facility's people, invitations and tokens.
 pub fn may_manage_people(memberships: &[Membership], facility: FacilityId) -> bool {
     memberships

@@ -656,6 +656,23 @@ pub struct OpensLogged {
     pub logged: u64,
 }
 
+/// An evidence file kept for a facility (its BCP as PDF, a scanned rule, a photo of backup media):
+/// `PUT /api/facilities/{facility}/files/{sha256}` answers with it, `GET /api/facilities/{facility}/files`
+/// lists them. The bytes live on the server, addressed by their SHA-256; what a file is evidence of lives in
+/// a document, which names it by `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// The SHA-256 of the bytes, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Bytes.
+    pub size: u64,
+    /// The type the server read from the bytes themselves (`application/pdf`, `image/png`, `image/jpeg`),
+    /// never what the uploader claimed.
+    pub media_type: String,
+    /// When this facility first uploaded it (server time).
+    pub uploaded_at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
+use base64::Engine as _;
 use mamori_shared::access::Role;
 use mamori_shared::api::{
     Actors, ActorsRegistered, AddPasskey, CeremonyStart, DepartureStatus, DeviceActors, DeviceOpen,
-    DeviceOpens, DocumentRegistered, ErrorBody, HandBackAccepted, HandBackDiscarded,
+    DeviceOpens, DocumentRegistered, ErrorBody, FileInfo, HandBackAccepted, HandBackDiscarded,
     HandBackSummary, HandedBack, Health, InvitationAccepted, InvitationInfo, InvitationStart,
     Invite, Invited, IssueToken, LogHash, LogHead, LogPage, Me, OpensLogged, PasskeyAdded,
     PasskeyRemoved, Passkeys, People, PersonRemoved, Quarantine, Reauthenticated,
@@ -27,6 +28,7 @@ use mamori_tests::{Browser, TestServer};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 
 /// The routes called so far, as `METHOD /template`.
 static CALLED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -582,6 +584,51 @@ async fn every_route_answers_in_its_shared_type() {
     )
     .await;
     assert_eq!(ok::<LogHash>(&r).hash, Some(head.hash));
+    // An evidence file: raw bytes up (answered as `FileInfo`), listed, read back as the bytes they are.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n";
+    let sha: String = sha2::Sha256::digest(pdf)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = format!("/api/facilities/{facility}/files/{sha}");
+    note("PUT", "/api/facilities/{facility}/files/{sha256}");
+    let r = run(
+        &admin,
+        &format!(
+            "const body = Uint8Array.from(atob('{}'), c => c.charCodeAt(0)); \
+             const r = await fetch({}, {{ method: 'PUT', body }}); \
+             return {{ status: r.status, body: await r.json().catch(() => null) }};",
+            base64::engine::general_purpose::STANDARD.encode(pdf),
+            json!(file)
+        ),
+    )
+    .await;
+    let uploaded: FileInfo = ok(&r);
+    assert_eq!(
+        (uploaded.sha256.as_str(), uploaded.size),
+        (sha.as_str(), pdf.len() as u64)
+    );
+    let listed: Vec<FileInfo> = ok(&bare(
+        &admin,
+        "GET",
+        "/api/facilities/{facility}/files",
+        &format!("/api/facilities/{facility}/files"),
+    )
+    .await);
+    assert_eq!(listed, vec![uploaded]);
+    note("GET", "/api/facilities/{facility}/files/{sha256}");
+    let r = run(
+        &admin,
+        &format!(
+            "const r = await fetch({}); const b = new Uint8Array(await r.arrayBuffer()); \
+             return {{ status: r.status, type: r.headers.get('content-type'), size: b.length }};",
+            json!(file)
+        ),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    assert_eq!(r["type"], "application/pdf");
+    assert_eq!(r["size"], pdf.len());
 
     // Step 11: the 管理者's tablet is lost: a recovery code on the staff member's old device (its
     // authenticator holds none of the 管理者's passkeys), a new passkey there, the old one removed.

@@ -102,10 +102,13 @@ impl Directory {
         )
     }
 
-    /// The bytes a facility's documents take in the store (for its quota).
+    /// The bytes a facility's documents and evidence files take (for its quota, which both count against:
+    /// a facility full of files can sync no more changes, and the other way round). A file two facilities
+    /// uploaded is stored once but counts for each.
     pub async fn facility_bytes(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
         let bytes: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = ?",
+            "SELECT (SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = ?1) \
+             + (SELECT COALESCE(SUM(size), 0) FROM files WHERE facility_id = ?1)",
         )
         .bind(facility.to_string())
         .fetch_one(&self.pool)

@@ -1,11 +1,11 @@
 //! Who is asking, for HTTP handlers: typed extractors that decide from the session cookie whether a request
 //! may go on, so that a handler's signature says what it requires ([`SignedIn`], [`RecentlyVerified`],
-//! [`Admin`], [`VerifiedAdmin`]) and no handler checks by hand.
+//! [`Admin`], [`VerifiedAdmin`], [`FileReader`], [`FileWriter`]) and no handler checks by hand.
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use mamori_shared::access::{Membership, may_manage_people};
+use mamori_shared::access::{Access, Membership, files_access, may_manage_people};
 use mamori_shared::model::FacilityId;
 
 use crate::AppState;
@@ -263,6 +263,73 @@ impl FromRequestParts<AppState> for VerifiedAdmin {
         let facility = path_facility(parts, state).await?;
         let session = administrator_verified(state, &parts.headers, facility).await?;
         Ok(VerifiedAdmin { session, facility })
+    }
+}
+
+/// The answer to a file that is not there for whoever asks: a hash no one uploaded, another facility's file,
+/// a facility the person has no standing at (a 事業者, another facility's person). One status and one body
+/// for all of them, so no answer tells a file's existence to someone who may not read it.
+pub fn no_such_file() -> ApiError {
+    bad(
+        StatusCode::NOT_FOUND,
+        "ファイルが見つかりません (no such file)",
+    )
+}
+
+/// A person who may read the evidence files of the facility in the path (`{facility}`): whoever may read its
+/// ordinary documents ([`files_access`]). Anyone else signed in gets [`no_such_file`].
+pub struct FileReader {
+    pub session: Session,
+    pub facility: FacilityId,
+}
+
+/// A person who may upload evidence files to the facility in the path: whoever may write its ordinary
+/// documents (管理者, 担当者). A 閲覧者, who may read them anyway, is told why not (403); anyone else gets
+/// [`no_such_file`], whatever the hash.
+pub struct FileWriter {
+    pub session: Session,
+    pub facility: FacilityId,
+}
+
+/// The signed-in person and what they may do with the path's facility's files.
+async fn file_standing(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Session, FacilityId, Access), ApiError> {
+    let session = signed_in(state, &parts.headers).await?;
+    // A malformed facility id is no facility of theirs: the same answer as any other.
+    let facility = path_facility(parts, state)
+        .await
+        .map_err(|_| no_such_file())?;
+    let memberships: Vec<Membership> = state.directory.memberships(session.person).await?;
+    Ok((session, facility, files_access(&memberships, facility)))
+}
+
+impl FromRequestParts<AppState> for FileReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match file_standing(parts, state).await? {
+            (session, facility, Access::Read | Access::Write) => {
+                Ok(FileReader { session, facility })
+            }
+            (_, _, Access::None) => Err(no_such_file()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for FileWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match file_standing(parts, state).await? {
+            (session, facility, Access::Write) => Ok(FileWriter { session, facility }),
+            (_, _, Access::Read) => Err(bad(
+                StatusCode::FORBIDDEN,
+                "閲覧者はファイルを登録できません (viewers cannot upload files)",
+            )),
+            (_, _, Access::None) => Err(no_such_file()),
+        }
     }
 }
 

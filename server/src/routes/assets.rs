@@ -17,11 +17,13 @@ pub fn service(root: &Path) -> ServeDir<ServeFile> {
     ServeDir::new(root).fallback(ServeFile::new(root.join("index.html")))
 }
 
-/// Sets `Cache-Control` by whether the file name carries a content hash.
+/// Sets `Cache-Control` by whether the file name carries a content hash. Not for `/api/` answers: their
+/// policy is the handler's, else `no-store` (`routes::security::add`).
 pub async fn cache_control(req: Request, next: Next) -> Response {
     let immutable = is_hashed(req.uri().path());
+    let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
-    if !res.headers().contains_key(header::CACHE_CONTROL) {
+    if !api && !res.headers().contains_key(header::CACHE_CONTROL) {
         let value = if immutable {
             "public, max-age=31536000, immutable"
         } else {

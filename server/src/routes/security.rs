@@ -92,7 +92,9 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 /// Adds the headers to every response, and `Cache-Control: no-store` to API answers (they carry personal
-/// data: names, roles, sessions).
+/// data: names, roles, sessions) unless the handler chose a policy itself: an evidence file's bytes never
+/// change under their address, so it says `private, max-age=31536000, immutable` (the person's browser keeps
+/// it; no shared cache does).
 pub async fn add(State(h): State<SecurityHeaders>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
@@ -100,7 +102,7 @@ pub async fn add(State(h): State<SecurityHeaders>, req: Request, next: Next) -> 
     for (name, value) in &h.headers {
         headers.insert(name.clone(), value.clone());
     }
-    if api {
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

@@ -168,3 +168,26 @@ fn a_vendor_writes_its_own_contribution_to_the_device_ledger_and_no_ledger() {
         Access::Read
     );
 }
+
+#[test]
+fn files_follow_the_facilitys_ordinary_documents() {
+    let (f, elsewhere) = (FacilityId::generate(), FacilityId::generate());
+    let vendor = VendorId::generate();
+    for (role, vendor, expected) in [
+        (Role::Admin, None, Access::Write),
+        (Role::Staff, None, Access::Write),
+        (Role::Viewer, None, Access::Read),
+        (Role::Vendor, Some(vendor), Access::None),
+    ] {
+        let me = [member(f, role, vendor)];
+        assert_eq!(files_access(&me, f), expected, "{role:?}");
+        // The same as the facility's index or a ledger.
+        assert_eq!(files_access(&me, f), access(&me, &doc(f, None, None)));
+        assert_eq!(
+            files_access(&me, elsewhere),
+            Access::None,
+            "{role:?} elsewhere"
+        );
+    }
+    assert_eq!(files_access(&[], f), Access::None);
+}
