@@ -6,6 +6,7 @@ pub mod field;
 pub mod first_steps;
 pub mod item_card;
 pub mod quarantine;
+pub mod readiness;
 pub mod sign_in_first;
 pub mod status_bar;
 pub mod suggestion;

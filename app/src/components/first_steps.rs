@@ -163,7 +163,7 @@ pub fn FirstStepsCard() -> impl IntoView {
                                 "All four first steps are done. Review every item once a year and update its date.",
                             )}
                         </p>
-                        <crate::pages::readiness::ReadinessSummary />
+                        <crate::components::readiness::ReadinessSummary />
                     </section>
                 }
                 .into_any(),

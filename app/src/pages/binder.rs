@@ -13,10 +13,10 @@ use mamori_shared::readiness::overall;
 use mamori_shared::schema::evidence::BcpStage;
 use mamori_shared::schema::ledger::{Account, Device};
 
+use crate::components::readiness::{cached_reviews, detail, mark, refresh_log_reviews, title};
 use crate::i18n::Lang;
 use crate::pages::ledgers::ledger_print_table;
 use crate::pages::print::ChecklistSheet;
-use crate::pages::readiness::{cached_reviews, detail, mark, refresh_log_reviews, title};
 use crate::settings::use_settings;
 use crate::state::{today, use_workspace};
 use crate::tr;
