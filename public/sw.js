@@ -29,6 +29,38 @@ self.addEventListener("message", (event) => {
 const EMERGENCY_CACHE = "mamori-emergency";
 const EMERGENCY_PATH = "/emergency";
 
+// Evidence files: same-origin and content-addressed (the name is the bytes' SHA-256), so a copy never goes
+// stale. Cache first; a file fetched online is kept for offline reading only while the site's quota keeps
+// KEEP_FREE bytes free beyond it, so cached files never take the room document saves need (the app's
+// files.rs keeps the same figure). Leaving a facility deletes this cache.
+const FILES_CACHE = "mamori-files";
+const FILE_PATH = /^\/api\/facilities\/[0-9a-f-]{36}\/files\/[0-9a-f]{64}$/;
+const KEEP_FREE = 64 * 1024 * 1024;
+
+async function roomFor(bytes) {
+  try {
+    const e = await navigator.storage.estimate();
+    return e.quota - e.usage > bytes + KEEP_FREE;
+  } catch (_) {
+    return false;
+  }
+}
+
+async function evidenceFile(request, path) {
+  const cache = await caches.open(FILES_CACHE);
+  const hit = await cache.match(path);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.status === 200 && (await roomFor(Number(response.headers.get("content-length") || 0)))) {
+    try {
+      await cache.put(path, response.clone());
+    } catch (_) {
+      // Full after all: the file is still shown, just not kept.
+    }
+  }
+  return response;
+}
+
 // Cache first for the shell; navigations (deep links included) get the cached index.html; anything else
 // (the sync socket and APIs of later versions) goes to the network untouched.
 self.addEventListener("fetch", (event) => {
@@ -42,6 +74,10 @@ self.addEventListener("fetch", (event) => {
         .then((hit) => hit || caches.open(CACHE).then((c) => c.match("/index.html")))
         .then((hit) => hit || fetch(request)),
     );
+    return;
+  }
+  if (FILE_PATH.test(url.pathname)) {
+    event.respondWith(evidenceFile(request, url.pathname));
     return;
   }
   if (request.mode === "navigate") {

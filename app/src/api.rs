@@ -89,6 +89,14 @@ pub async fn post_bytes(path: &str, bytes: &[u8]) -> Result<Answer, AppError> {
     send(path, &init, Some("application/octet-stream")).await
 }
 
+/// Puts raw bytes (an evidence file, addressed by its hash).
+pub async fn put_bytes(path: &str, bytes: &[u8]) -> Result<Answer, AppError> {
+    let init = RequestInit::new();
+    init.set_method("PUT");
+    init.set_body(&js_sys::Uint8Array::from(bytes).into());
+    send(path, &init, Some("application/octet-stream")).await
+}
+
 async fn send(
     path: &str,
     init: &RequestInit,

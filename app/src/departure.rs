@@ -94,6 +94,9 @@ async fn hand_back_and_delete(ws: Workspace) -> Result<(), AppError> {
     ws.forget(&ids).await?;
     // The emergency copy holds that facility's contacts too: gone now, rewritten with what is left.
     crate::emergency::forget().await;
+    // Its evidence files too (the cache holds only files of facilities on this device; simpler and safer to
+    // drop it whole: the others are fetched again when next viewed online).
+    crate::files::forget().await;
     let names = if facility_names.is_empty() {
         String::new()
     } else {

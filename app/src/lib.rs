@@ -23,6 +23,7 @@ pub mod departure;
 pub mod download;
 pub mod emergency;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod pages;
 pub mod passkey;

@@ -12,7 +12,6 @@
 //! - [`sniff`]: what kind of file the bytes are (PDF, PNG, JPEG), and why anything else is refused.
 
 pub mod local;
-pub mod sniff;
 
 use std::path::PathBuf;
 
@@ -23,7 +22,8 @@ use mamori_shared::api::FileInfo;
 use mamori_shared::model::{FacilityId, PersonId};
 use thiserror::Error;
 
-pub use sniff::{MediaType, Refusal};
+/// The bytes' kind is read by the same rules the app checks before sending (`mamori_shared::sniff`).
+pub use mamori_shared::sniff::{self, MediaType, Refusal};
 
 /// The largest file kept: 20 MiB. A scanned rule book or a phone photo fits; a request's cost (disk, time,
 /// hashing) is bounded by it before any work is done.

@@ -38,4 +38,5 @@ pub mod progress;
 pub mod protocol;
 pub mod readiness;
 pub mod schema;
+pub mod sniff;
 pub mod sync;

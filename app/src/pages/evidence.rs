@@ -3,9 +3,10 @@
 //! screen counts for 3-②, 3-③ and 4.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use mamori_shared::calendar::Date;
 use mamori_shared::model::ItemId;
-use mamori_shared::schema::evidence::{BackupRecord, BcpStage, Record, RecordKind, Stage};
+use mamori_shared::schema::evidence::{BackupRecord, BcpStage, FileRef, Record, RecordKind, Stage};
 
 use crate::components::field::text_field;
 use crate::i18n::lang;
@@ -21,6 +22,23 @@ pub fn EvidencePage() -> impl IntoView {
             .map(|e| e.records().into_iter().cloned().collect::<Vec<_>>())
             .unwrap_or_default()
     };
+    // Attached files are fetched once while online, so they open offline too (when there is room).
+    let files = Memo::new(move |_| {
+        let facility = ws.index()?.facility.id;
+        let refs: Vec<FileRef> = ws
+            .evidence()?
+            .documents
+            .into_values()
+            .filter_map(|r| r.file)
+            .collect();
+        Some((facility, refs))
+    });
+    let online = crate::pwa::use_pwa().online;
+    Effect::new(move |_| {
+        if let (true, Some((facility, refs))) = (online.get(), files.get()) {
+            spawn_local(crate::files::keep_for_offline(facility, refs));
+        }
+    });
     let add = move |kind: RecordKind| {
         move |_| editing.set(Some(Record::new(kind, crate::state::now_ms())))
     };
@@ -67,6 +85,7 @@ fn RecordRow(record: Record, editing: RwSignal<Option<Record>>) -> impl IntoView
         .reviewed
         .clone()
         .and_then(|r| r.on.map(|on| (on, r.by)));
+    let facility = untrack(|| ws.index()).map(|i| i.facility.id);
     view! {
         <li class="card evidence-row" data-record=record.id.clone() data-kind=kind.key()>
             <div class="vendor-head">
@@ -79,6 +98,11 @@ fn RecordRow(record: Record, editing: RwSignal<Option<Record>>) -> impl IntoView
                 <dt>{tr!("次回見直し", "Next review")}</dt><dd>{date_text(record.next_review_on)}</dd>
                 <dt>{tr!("管理責任者", "Owner")}</dt><dd>{record.owner.clone()}</dd>
                 <dt>{tr!("対応する項目", "Items")}</dt><dd>{record.items.iter().map(|i| i.as_str().to_string()).collect::<Vec<_>>().join("、")}</dd>
+                <dt>{tr!("ファイル", "File")}</dt>
+                <dd class="record-file">{record.file.clone().zip(facility).map(|(f, facility)| view! {
+                    <a href=crate::files::url(facility, &f.sha256) download=f.name.clone()>{f.name.clone()}</a>
+                    " "<span class="muted">{format!("{:.1} MB", f.size as f64 / 1024.0 / 1024.0)}</span>
+                })}</dd>
                 <dt>{tr!("最終見直し", "Last reviewed")}</dt>
                 <dd class="record-reviewed">{match reviewed {
                     Some((on, by)) => format!("{} {by}", on.iso()),
@@ -120,6 +144,25 @@ fn RecordSheet(record: Record, close: RwSignal<Option<Record>>) -> impl IntoView
     let note = field(&record.note);
     let kind = RwSignal::new(record.kind());
     let error = RwSignal::new(None::<String>);
+    let file = RwSignal::new(record.file.clone());
+    let attaching = RwSignal::new(false);
+    let facility = untrack(|| ws.index()).map(|i| i.facility.id);
+    let choose = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let (Some(chosen), Some(facility)) = (input.files().and_then(|l| l.get(0)), facility)
+        else {
+            return;
+        };
+        attaching.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match crate::files::attach(facility, chosen).await {
+                Ok(r) => file.set(Some(r)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            attaching.set(false);
+        });
+    };
     let is_new = untrack(|| ws.evidence()).is_none_or(|e| !e.documents.contains_key(&record.id));
     let rid = record.id.clone();
     let remove = move |_| match ws.remove_evidence_record(&rid) {
@@ -156,6 +199,7 @@ fn RecordSheet(record: Record, close: RwSignal<Option<Record>>) -> impl IntoView
                 .map(ItemId::new)
                 .collect(),
             note: t(note),
+            file: file.get_untracked(),
             ..record.clone()
         };
         match ws.put_evidence_record(&updated) {
@@ -182,9 +226,21 @@ fn RecordSheet(record: Record, close: RwSignal<Option<Record>>) -> impl IntoView
                 {text_field(tr!("次回見直し予定日", "Next review date"), "record_next_review", next_review, "date")}
                 {text_field(tr!("対応するチェック項目（例: 3-③ 4-①）", "Checklist items it supports (e.g. 3-③ 4-①)"), "record_items", items, "text")}
                 {text_field(tr!("メモ", "Note"), "record_note", note, "text")}
+                <label class="field">
+                    <span>{tr!("ファイル（PDF・PNG・JPEG、20 MB まで。添付はオンラインで）", "File (PDF, PNG or JPEG, up to 20 MB; attach when online)")}</span>
+                    <input name="record_file" type="file" accept="application/pdf,image/png,image/jpeg" on:change=choose />
+                </label>
+                <p class="record-file-state" role="status">{move || match (attaching.get(), file.get()) {
+                    (true, _) => tr!("送信中…", "Sending…")().to_string(),
+                    (false, Some(f)) => format!("{} {} ({:.1} MB)", tr!("添付済み:", "Attached:")(), f.name, f.size as f64 / 1024.0 / 1024.0),
+                    (false, None) => String::new(),
+                }}</p>
+                {move || file.get().is_some().then(|| view! {
+                    <button type="button" class="button small detach-file" on:click=move |_| file.set(None)>{tr!("添付を外す", "Remove the file")}</button>
+                })}
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="row-actions">
-                    <button type="submit" class="button primary save-record">{tr!("保存", "Save")}</button>
+                    <button type="submit" class="button primary save-record" disabled=move || attaching.get()>{tr!("保存", "Save")}</button>
                     <button type="button" class="button" on:click=move |_| close.set(None)>{tr!("キャンセル", "Cancel")}</button>
                     {(!is_new).then(|| view! {
                         <button type="button" class="button danger remove-record" on:click=remove.clone()>{tr!("削除", "Remove")}</button>

@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
 use tokio::io::AsyncWriteExt;
 
-use super::sniff::Sniffer;
 use super::{ByteStream, FileError, FileHash, FileStore, Opened, Stored};
+use mamori_shared::sniff::Sniffer;
 
 /// The folder below the data folder that holds the files.
 pub const FOLDER: &str = "files";
