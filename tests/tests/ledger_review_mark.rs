@@ -11,6 +11,8 @@ async fn a_ledger_is_marked_reviewed() {
     b.set_up_facility(url, "さくら薬局", "pharmacy", "佐藤 花子")
         .await;
     b.goto(&format!("{url}/ledgers/devices")).await;
+    // The screen renders once the app has loaded: wait for it before reading it.
+    b.wait(".ledger-reviewed").await;
     let before = b
         .eval_string("return document.querySelector('.ledger-reviewed').textContent")
         .await;
