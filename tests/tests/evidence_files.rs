@@ -20,7 +20,7 @@ use mamori_shared::api::FileInfo;
 use mamori_shared::model::{DocumentId, FacilityId, VendorId};
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{
-    accept, browser_at, invite, register_facility, session_cookie, status,
+    accept, browser_at, invite, register_facility, run, session_cookie, status,
 };
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -867,4 +867,77 @@ async fn a_stalled_upload_is_given_up_and_leaves_nothing() {
     assert_eq!(r.status, 408, "{}", r.text());
     assert!(started.elapsed() < Duration::from_secs(10));
     only_kept(server.data_dir(), &[]).await;
+}
+
+/// The attack on the gate from outside the facility's people: nobody signed in, and a person the 管理者 has
+/// just removed (whose session cookie still exists), ask for a file, list the files and upload one. None of
+/// it answers with the bytes or keeps anything; the same person could read the file before the removal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_and_a_removed_person_reach_no_file() {
+    let server = TestServer::start_configured(|c| c.open_sync = false).await;
+    let port = server.port;
+    let data = server.data_dir().to_path_buf();
+    let (a, admin_browser) = facility(&server, "さくら内科", "佐藤 花子").await;
+    let admin = session_cookie(&admin_browser, &server).await;
+    let (_, token) = invite(&admin_browser, &a, "staff", None, "職員 一郎").await;
+    let staff_browser = browser_at(&server).await;
+    assert_eq!(
+        status(&accept(&staff_browser, &token, "職員 一郎").await),
+        200
+    );
+    let staff = session_cookie(&staff_browser, &server).await;
+    let me = run(&staff_browser, "return api('GET', '/api/me');").await;
+    let person = me["body"]["person_id"].as_str().unwrap().to_string();
+
+    let kept = pdf(40_000, b'k');
+    let hash = sha256_hex(&kept);
+    let path = files_path(&a, &hash);
+    assert_eq!(
+        put(port, &path, &admin, &kept, "application/pdf")
+            .await
+            .status,
+        200
+    );
+    let read = get(port, &path, &staff).await;
+    assert_eq!(
+        (read.status, read.body == kept),
+        (200, true),
+        "staff reads it"
+    );
+
+    let other = pdf(30_000, b'o');
+    let other_path = files_path(&a, &sha256_hex(&other));
+    let list = format!("/api/facilities/{a}/files");
+    let refused = |who: &str, r: &Answer| {
+        assert!(
+            r.status >= 400 && !r.body.windows(kept.len().min(64)).any(|w| w == &kept[..64]),
+            "{who}: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
+    };
+
+    // Nobody signed in.
+    refused("nobody GET", &get(port, &path, "").await);
+    refused("nobody list", &get(port, &list, "").await);
+    refused(
+        "nobody PUT",
+        &put(port, &other_path, "", &other, "application/pdf").await,
+    );
+
+    // The person removed by the 管理者 (a fresh passkey sign-in is within its window here).
+    let r = run(
+        &admin_browser,
+        &format!("return api('POST', '/api/facilities/{a}/people/{person}/remove');"),
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    refused("removed GET", &get(port, &path, &staff).await);
+    refused("removed list", &get(port, &list, &staff).await);
+    refused(
+        "removed PUT",
+        &put(port, &other_path, &staff, &other, "application/pdf").await,
+    );
+    // Only the 管理者's file is kept.
+    only_kept(&data, &[&hash]).await;
 }
