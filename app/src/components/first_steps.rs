@@ -4,10 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use mamori_shared::contacts;
 use mamori_shared::guide::{Facts, FirstSteps, Status, Step, StepState};
-use mamori_shared::ledger::checks::in_use_device;
-use mamori_shared::schema::ledger::Device;
 
 use crate::i18n::{Lang, lang};
 use crate::state::{Workspace, today, use_workspace};
@@ -17,20 +14,10 @@ use crate::tr;
 fn first_steps(ws: Workspace) -> Option<(FirstSteps, Option<String>)> {
     let index = ws.index()?;
     let year = today().fiscal_year();
-    let own_form = index.facility.kind.institution_form();
-    let own = index
-        .checklists()
-        .into_iter()
-        .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
-        .map(|(e, _)| e.id);
+    let own = ws.own_checklist_id(year);
     let progress = own.and_then(|id| ws.checklist_progress(id));
-    let chart = ws.contact_chart();
-    let check = contacts::check(chart.as_ref().map(|c| &c.chart), &index.vendors);
-    let devices = ws
-        .ledger_rows::<Device>()
-        .values()
-        .filter(|d| in_use_device(d))
-        .count();
+    let check = ws.chart_check();
+    let devices = ws.devices_in_use();
     let steps = FirstSteps::of(Facts {
         checklist: progress.as_ref(),
         chart: &check,

@@ -2,9 +2,10 @@
 //! (`mamori_shared::readiness` decides the colours).
 
 use mamori_shared::calendar::{Date, FiscalYear};
-use mamori_shared::contacts;
+use mamori_shared::contacts::{self, ChartCheck};
 use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::ledger::checks::in_use_device;
+use mamori_shared::model::DocumentId;
 use mamori_shared::readiness::{self, Answers, Document, DocumentKind, Facts, Line, Vendor};
 use mamori_shared::schema::ledger::{Account, Device};
 
@@ -29,17 +30,39 @@ pub struct Readiness {
 }
 
 impl Workspace {
+    /// The facility's own form (医療機関確認用 / 薬局確認用) for `year`, if one was started (reactive).
+    pub fn own_checklist_id(&self, year: FiscalYear) -> Option<DocumentId> {
+        let index = self.index()?;
+        let own_form = index.facility.kind.institution_form();
+        index
+            .checklists()
+            .into_iter()
+            .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
+            .map(|(e, _)| e.id)
+    }
+
+    /// The contact chart's 3-① check (reactive): the same one the home steps and 準備状況 read.
+    pub fn chart_check(&self) -> ChartCheck {
+        let vendors = self.index().map(|i| i.vendors).unwrap_or_default();
+        let chart = self.contact_chart();
+        contacts::check(chart.as_ref().map(|c| &c.chart), &vendors)
+    }
+
+    /// Devices in the 機器台帳 not retired (reactive).
+    pub fn devices_in_use(&self) -> usize {
+        self.ledger_rows::<Device>()
+            .values()
+            .filter(|d| in_use_device(d))
+            .count()
+    }
+
     /// 準備状況 of the facility this device shows, for `year` (reactive). `log`: the access log's review
     /// marks as the server last said (`None`: never heard).
     pub fn readiness(&self, year: FiscalYear, log: Option<&Heard>) -> Option<Readiness> {
         let index = self.index()?;
-        let own_form = index.facility.kind.institution_form();
         let checklists = index.checklists();
         let read = |id| self.checklist(id).ok();
-        let own: Option<ChecklistView> = checklists
-            .iter()
-            .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
-            .and_then(|(e, _)| read(e.id));
+        let own: Option<ChecklistView> = self.own_checklist_id(year).and_then(read);
         let vendor_forms: Vec<(String, Option<ChecklistView>)> = index
             .vendors
             .values()
@@ -69,13 +92,8 @@ impl Workspace {
                 form: form.as_ref().and_then(answers),
             })
             .collect();
-        let chart = self.contact_chart();
-        let check = contacts::check(chart.as_ref().map(|c| &c.chart), &index.vendors);
-        let devices_in_use = self
-            .ledger_rows::<Device>()
-            .values()
-            .filter(|d| in_use_device(d))
-            .count();
+        let check = self.chart_check();
+        let devices_in_use = self.devices_in_use();
         let l = crate::i18n::lang();
         let mut documents: Vec<Document> = Vec::new();
         for (title, reviewed) in [
