@@ -30,9 +30,10 @@ const EMERGENCY_CACHE = "mamori-emergency";
 const EMERGENCY_PATH = "/emergency";
 
 // Evidence files: same-origin and content-addressed (the name is the bytes' SHA-256), so a copy never goes
-// stale. Cache first; a file fetched online is kept for offline reading only while the site's quota keeps
-// KEEP_FREE bytes free beyond it, so cached files never take the room document saves need (the app's
-// files.rs keeps the same figure). Leaving a facility deletes this cache.
+// stale. Cache first; a file fetched online is kept for offline reading only while the site's quota seems to
+// keep KEEP_FREE bytes free beyond it (the app's files.rs keeps the same figure). Chromium pads the quota it
+// reports (usage + 1 GiB), so that check is a courtesy: what protects document saves is the app, which
+// deletes this cache when a save is refused for space. Leaving a facility deletes it too.
 const FILES_CACHE = "mamori-files";
 const FILE_PATH = /^\/api\/facilities\/[0-9a-f-]{36}\/files\/[0-9a-f]{64}$/;
 const KEEP_FREE = 64 * 1024 * 1024;

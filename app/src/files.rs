@@ -3,8 +3,13 @@
 //!
 //! Offline viewing goes through the service worker: a file's URL is same-origin and content-addressed, and
 //! the worker keeps what it fetched in its own cache (`mamori-files`), cache first. It stores a file only
-//! while the site's quota keeps [`KEEP_FREE`] bytes free beyond it, so cached files never take the room
-//! document saves need; the worker checks that too. Leaving a facility deletes the cache.
+//! while the site's quota seems to keep [`KEEP_FREE`] bytes free beyond it; the worker checks that too.
+//!
+//! That check alone cannot protect document saves: Chromium's `navigator.storage.estimate()` reports a
+//! padded quota (usage + 1 GiB, measured on a 192 MB disk whose real quota was about 110 MB), so on a
+//! nearly full tablet it says there is room when there is none. The guarantee is [`give_up_room`]: a
+//! document save refused for space deletes the cached files (copies of what the server keeps) and is tried
+//! again, and this page keeps no more files for offline reading. Leaving a facility deletes the cache too.
 
 use mamori_shared::api::FileInfo;
 use mamori_shared::model::FacilityId;
@@ -80,6 +85,9 @@ pub async fn keep_for_offline(facility: FacilityId, files: Vec<FileRef>) {
         return;
     };
     for f in files {
+        if GAVE_UP_ROOM.with(|g| g.get()) {
+            return;
+        }
         let path = url(facility, &f.sha256);
         if cached(&path).await {
             continue;
@@ -127,6 +135,26 @@ async fn room_for(bytes: f64) -> bool {
         estimate.get_usage().unwrap_or(0.0),
     );
     quota - usage > bytes + KEEP_FREE
+}
+
+thread_local! {
+    /// Set once cached files had to make room for a document save: this page then keeps no more.
+    static GAVE_UP_ROOM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes room for a document save the browser refused for space: deletes the cached files, if there are
+/// any. Whether anything was freed (worth trying the save again).
+pub async fn give_up_room() -> bool {
+    GAVE_UP_ROOM.with(|g| g.set(true));
+    let Some(caches) = web_sys::window().and_then(|w| w.caches().ok()) else {
+        return false;
+    };
+    let had = JsFuture::from(caches.has(CACHE))
+        .await
+        .is_ok_and(|v| v.is_truthy());
+    had && JsFuture::from(caches.delete(CACHE))
+        .await
+        .is_ok_and(|v| v.is_truthy())
 }
 
 /// Deletes every cached file (the person left the facility: nothing of it stays on the device).

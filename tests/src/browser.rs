@@ -70,6 +70,16 @@ impl Browser {
         width: u32,
         height: u32,
     ) -> Browser {
+        Browser::start_with_profile_and_args(profile, width, height, &[]).await
+    }
+
+    /// As [`Browser::start_with_profile`], with more Chromium flags (e.g. the HTTP cache elsewhere).
+    pub async fn start_with_profile_and_args(
+        profile: tempfile::TempDir,
+        width: u32,
+        height: u32,
+        more: &[&str],
+    ) -> Browser {
         let port = free_port();
         let driver =
             Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
@@ -96,6 +106,7 @@ impl Browser {
         .to_vec();
         args.push(format!("--window-size={width},{height}"));
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(more.iter().map(|a| a.to_string()));
         args.extend(extra_args());
         let mut caps = serde_json::Map::new();
         caps.insert(

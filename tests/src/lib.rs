@@ -7,6 +7,7 @@
 
 pub mod attacker;
 pub mod browser;
+pub mod disk;
 pub mod fixtures;
 pub mod load;
 pub mod passkeys;

@@ -208,7 +208,16 @@ pub async fn session_cookie(b: &Browser, server: &TestServer) -> String {
 /// An administrator's browser: a facility set up on the device and registered on the server through the
 /// app's own screens (サインイン), its documents synced.
 pub async fn registered_admin(server: &TestServer, facility_name: &str, name: &str) -> Browser {
-    let admin = Browser::start().await;
+    registered_admin_in(Browser::start().await, server, facility_name, name).await
+}
+
+/// As [`registered_admin`], in a browser the test started (e.g. with its profile on a small disk).
+pub async fn registered_admin_in(
+    admin: Browser,
+    server: &TestServer,
+    facility_name: &str,
+    name: &str,
+) -> Browser {
     admin.add_virtual_authenticator().await;
     admin
         .set_up_facility(&server.url, facility_name, "pharmacy", name)

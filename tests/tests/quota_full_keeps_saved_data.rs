@@ -13,56 +13,14 @@
 //! the app owns, and what this test checks every run, is a write that fails with the device full: refused
 //! in one transaction, reported, nothing earlier lost, saved once space is back.
 
-use std::path::Path;
-use std::process::Command;
-
+use mamori_tests::disk::SmallDisk;
 use mamori_tests::{Browser, TestServer};
-
-/// A small tmpfs mounted on a folder, unmounted on drop.
-struct SmallDisk<'a>(&'a Path);
-
-impl<'a> SmallDisk<'a> {
-    fn mount(at: &'a Path) -> SmallDisk<'a> {
-        std::fs::create_dir_all(at).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=32m", "tmpfs"])
-            .arg(at)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "this test mounts a small tmpfs to fill the disk: run it as root"
-        );
-        SmallDisk(at)
-    }
-}
-
-impl Drop for SmallDisk<'_> {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.0).status();
-    }
-}
-
-/// Fills the file system to the last byte with a file of its own.
-fn fill_disk(dir: &std::path::Path) -> std::path::PathBuf {
-    use std::io::Write;
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let mut chunk = vec![0x5a_u8; 1 << 20];
-    while !chunk.is_empty() {
-        if f.write_all(&chunk).is_err() {
-            chunk.truncate(chunk.len() / 2);
-        }
-    }
-    let _ = f.sync_all();
-    path
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_full_is_reported_and_recovers() {
     let profile = tempfile::tempdir().unwrap();
     let idb = profile.path().join("Default").join("IndexedDB");
-    let disk = SmallDisk::mount(&idb);
+    let disk = SmallDisk::mount(&idb, "32m");
     let server = TestServer::start().await;
     let b = Browser::start_with_profile(profile, 820, 1180).await;
 
@@ -75,7 +33,7 @@ async fn quota_full_is_reported_and_recovers() {
     b.wait_saved().await;
 
     // Step 2: the disk fills up.
-    let filler = fill_disk(disk.0);
+    let filler = disk.fill();
 
     // Step 3: the next answer cannot be saved: the user is told, and the edit stays on screen.
     // (The first few small writes may still fit in the slack of files already on disk.)

@@ -81,28 +81,15 @@ impl Workspace {
         self.save.set(SaveState::Saving);
         let this = *self;
         spawn_local(async move {
-            let mut merged_in = false;
-            let result = match this.device_store().await {
-                Ok(store) => {
-                    store
-                        .save_merged(id, |stored| {
-                            this.docs
-                                .try_update_value(|docs| {
-                                    let doc = docs.get_mut(&id)?;
-                                    if let Some(stored) = stored {
-                                        let before = doc.get_heads();
-                                        // Another tab's saved changes join this tab's copy first.
-                                        let _ = doc.load_incremental(&stored);
-                                        merged_in = doc.get_heads() != before;
-                                    }
-                                    Some(doc.save())
-                                })
-                                .flatten()
-                        })
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let (mut result, mut merged_in) = this.write_to_device(id).await;
+            if result == Err(StorageError::QuotaExceeded) && crate::files::give_up_room().await {
+                // Cached evidence files are copies of what the server keeps; this change may exist nowhere
+                // else. They make room, and the write is tried once more on a fresh connection.
+                this.device.set_value(None);
+                let (again, merged) = this.write_to_device(id).await;
+                result = again;
+                merged_in |= merged;
+            }
             if merged_in {
                 this.revision.update(|r| *r += 1);
                 this.notify_sync(id);
@@ -143,6 +130,33 @@ impl Workspace {
                 this.save.set(SaveState::Saved);
             }
         });
+    }
+
+    /// Saves the document whole, merged with what another tab saved; whether that merge brought changes.
+    async fn write_to_device(self, id: DocumentId) -> (Result<(), StorageError>, bool) {
+        let mut merged_in = false;
+        let result = match self.device_store().await {
+            Ok(store) => {
+                store
+                    .save_merged(id, |stored| {
+                        self.docs
+                            .try_update_value(|docs| {
+                                let doc = docs.get_mut(&id)?;
+                                if let Some(stored) = stored {
+                                    let before = doc.get_heads();
+                                    // Another tab's saved changes join this tab's copy first.
+                                    let _ = doc.load_incremental(&stored);
+                                    merged_in = doc.get_heads() != before;
+                                }
+                                Some(doc.save())
+                            })
+                            .flatten()
+                    })
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        (result, merged_in)
     }
 
     /// Waits (at most `max_ms`) until every write started so far has landed or failed.
