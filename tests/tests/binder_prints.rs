@@ -1,6 +1,6 @@
 //! The 立入検査用資料 (binder) printed as the browser prints it and read back from the PDF: a cover with the
-//! access log's head hash (the one the server has at that number), every part from a new page, "n / N" on
-//! every page, and no heading (or table head) left alone at the bottom of a page.
+//! access log's head hash (the one the server has at that number), every part from a new page, the
+//! ledgers on A4 landscape, "n / N" on every page, and no heading (or table head) left alone at the bottom of a page.
 
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{registered_admin, run};
@@ -72,14 +72,27 @@ async fn the_binder_prints_with_page_numbers_and_the_log_head() {
         n > parts,
         "a cover and {parts} parts, each from a new page: {n} pages"
     );
-    // One paper size throughout: Chromium lays out every page at the first page's size (a named page's
-    // `size` is ignored; `page-orientation` only turns the sheet), so the ledgers print portrait.
-    assert!(
-        printed
-            .sizes
-            .iter()
-            .all(|(w, h)| (w - 595.3).abs() < 2.0 && (h - 841.9).abs() < 2.0),
-        "A4 portrait: {:?}",
+    // A4 throughout: the ledgers' pages landscape, every other page portrait.
+    let portrait = |(w, h): (f32, f32)| (w - 595.3).abs() < 2.0 && (h - 841.9).abs() < 2.0;
+    let landscape = |(w, h): (f32, f32)| (w - 841.9).abs() < 2.0 && (h - 595.3).abs() < 2.0;
+    for page in 0..n {
+        let text = printed.page_text(page).replace(char::is_whitespace, "");
+        let size = printed.sizes[page];
+        if text.contains("機器台帳（2-①）") || text.contains("利用者ID台帳（2-④）")
+        {
+            assert!(
+                landscape(size),
+                "page {} (a ledger) is A4 landscape: {size:?}",
+                page + 1
+            );
+        } else {
+            assert!(portrait(size), "page {} is A4 portrait: {size:?}", page + 1);
+        }
+    }
+    assert_eq!(
+        printed.sizes.iter().filter(|s| landscape(**s)).count(),
+        2,
+        "each ledger on its own landscape page: {:?}",
         printed.sizes
     );
     let first = printed.page_text(0).replace(char::is_whitespace, "");

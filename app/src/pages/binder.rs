@@ -124,11 +124,11 @@ pub fn BinderPage() -> impl IntoView {
                     <section class="binder-part" data-part="vendor-form"><ChecklistSheet id /></section>
                 }).collect_view()}
 
-                <section class="binder-part" data-part="device-ledger">
+                <section class="binder-part binder-wide" data-part="device-ledger">
                     <h2>"機器台帳（2-①）"</h2>
                     {ledger_print_table::<Device>(ws)}
                 </section>
-                <section class="binder-part" data-part="user-ledger">
+                <section class="binder-part binder-wide" data-part="user-ledger">
                     <h2>"利用者ID台帳（2-④）"</h2>
                     {ledger_print_table::<Account>(ws)}
                 </section>
