@@ -30,6 +30,10 @@ pub struct LogReviews {
     pub as_of_ms: i64,
     /// When the facility was registered on the server (its log starts then).
     pub since_ms: Option<i64>,
+    /// From when `dates` are complete (Unix ms; the start of the earliest fiscal year asked for). `None`:
+    /// a cache from before years could be chosen, complete for the fiscal year it was made in.
+    #[serde(default)]
+    pub from_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -262,5 +262,37 @@ async fn a_facility_walks_from_red_to_green_partly_offline() {
     // Home says ready, in one line under the finished first steps.
     b.goto(url).await;
     b.wait(r#".readiness-summary[data-level="green"]"#).await;
+
+    // Step 7: last fiscal year, chosen on the screen: no form was filled in then, so it is not ready, and
+    // the binder offered is that year's.
+    b.goto(&format!("{url}/readiness")).await;
+    b.wait(".readiness-line").await;
+    let this_year: i32 = b
+        .eval_string("return document.querySelector('.readiness-year select').value")
+        .await
+        .parse()
+        .unwrap();
+    let last_year = this_year - 1;
+    b.eval(&format!(
+        "const s = document.querySelector('.readiness-year select'); s.value = '{last_year}'; \
+         s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+    ))
+    .await;
+    b.wait_until(
+        "last year is shown",
+        &format!("location.search === '?year={last_year}' && document.querySelector('.readiness-line[data-topic=\"answered\"]')?.dataset.level === 'red'"),
+    )
+    .await;
+    let lead = b
+        .eval_string("return document.querySelector('.readiness .lead').textContent")
+        .await;
+    assert!(
+        lead.starts_with(&format!("令和{}年度", last_year - 2018)),
+        "the screen names the year: {lead}"
+    );
+    let binder = b
+        .eval_string("return document.querySelector('.open-binder').getAttribute('href')")
+        .await;
+    assert_eq!(binder, format!("/binder?year={last_year}"));
     b.close().await;
 }

@@ -15,9 +15,15 @@ use crate::i18n::{Lang, lang};
 use crate::settings::use_settings;
 use crate::state::{Heard, today, use_workspace};
 
-pub fn cached_reviews(facility: FacilityId) -> Option<Heard> {
+pub fn cached_reviews(facility: FacilityId, year: FiscalYear) -> Option<Heard> {
     use_settings().with(|s| {
-        s.log_reviews.get(&facility.to_string()).map(|r| Heard {
+        let r = s.log_reviews.get(&facility.to_string())?;
+        // Only marks known to be complete for `year` count: an older cache said nothing of earlier years.
+        let complete = match r.from_ms {
+            Some(from) => from <= start_ms(year),
+            None => r.as_of_ms >= start_ms(year) && year == today().fiscal_year(),
+        };
+        complete.then(|| Heard {
             dates: r
                 .dates
                 .iter()
@@ -27,6 +33,42 @@ pub fn cached_reviews(facility: FacilityId) -> Option<Heard> {
             since: r.since_ms.and_then(local_date),
         })
     })
+}
+
+/// The fiscal year's first moment on this device's clock (Unix ms).
+fn start_ms(year: FiscalYear) -> i64 {
+    let start = year.start();
+    js_sys::Date::new_with_year_month_day(
+        start.year() as u32,
+        i32::from(start.month()) - 1,
+        i32::from(start.day()),
+    )
+    .get_time() as i64
+}
+
+/// The fiscal year a 準備状況 or binder URL names (`?year=2025`: 令和7年度), this one by default.
+pub fn chosen_year() -> Memo<FiscalYear> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        query
+            .with(|q| q.get("year").and_then(|y| y.parse::<i32>().ok()))
+            .filter(|y| (2023..=2100).contains(y))
+            .map(FiscalYear)
+            .unwrap_or_else(|| today().fiscal_year())
+    })
+}
+
+/// The fiscal years worth offering: this one, the last, and every year the facility has a form for.
+pub fn offered_years() -> Vec<FiscalYear> {
+    let ws = use_workspace();
+    let now = today().fiscal_year();
+    let mut years: Vec<FiscalYear> = vec![now, FiscalYear(now.0 - 1)];
+    if let Some(index) = ws.index() {
+        years.extend(index.checklists().into_iter().map(|(_, m)| m.fiscal_year));
+    }
+    years.sort_by_key(|y| std::cmp::Reverse(y.0));
+    years.dedup();
+    years
 }
 
 fn local_date(ms: i64) -> Option<Date> {
@@ -45,13 +87,13 @@ pub fn refresh_log_reviews(facility: FacilityId, year: FiscalYear) {
     if crate::account::role_at(facility) != Some(Role::Admin) {
         return;
     }
-    let start = year.start();
-    let from = js_sys::Date::new_with_year_month_day(
-        start.year() as u32,
-        i32::from(start.month()) - 1,
-        i32::from(start.day()),
-    )
-    .get_time() as i64;
+    // Never narrower than what the device already keeps: a year looked at before stays readable offline.
+    let kept = use_settings().with_untracked(|s| {
+        s.log_reviews
+            .get(&facility.to_string())
+            .and_then(|r| r.from_ms)
+    });
+    let from = kept.map_or(start_ms(year), |k| k.min(start_ms(year)));
     spawn_local(async move {
         let path = format!("/api/facilities/{facility}/log?kind=reviewed&from={from}");
         let Ok(page) = api::call("GET", &path, NO_BODY)
@@ -70,6 +112,7 @@ pub fn refresh_log_reviews(facility: FacilityId, year: FiscalYear) {
             dates,
             as_of_ms: js_sys::Date::now() as i64,
             since_ms: page.facility_since,
+            from_ms: Some(from),
         };
         use_settings().update(|s| {
             s.log_reviews.insert(facility.to_string(), heard);
@@ -340,7 +383,7 @@ pub fn ReadinessSummary() -> impl IntoView {
     let year = today().fiscal_year();
     let state = Memo::new(move |_| {
         let f = ws.index()?.facility.id;
-        let cached = cached_reviews(f);
+        let cached = cached_reviews(f, year);
         let r = ws.readiness(year, cached.as_ref())?;
         let missing = r
             .lines

@@ -13,7 +13,9 @@ use mamori_shared::readiness::overall;
 use mamori_shared::schema::evidence::BcpStage;
 use mamori_shared::schema::ledger::{Account, Device};
 
-use crate::components::readiness::{cached_reviews, detail, mark, refresh_log_reviews, title};
+use crate::components::readiness::{
+    cached_reviews, chosen_year, detail, mark, refresh_log_reviews, title,
+};
 use crate::i18n::Lang;
 use crate::pages::ledgers::ledger_print_table;
 use crate::pages::print::ChecklistSheet;
@@ -25,7 +27,7 @@ use crate::tr;
 pub fn BinderPage() -> impl IntoView {
     let ws = use_workspace();
     let settings = use_settings();
-    let year = today().fiscal_year();
+    let chosen = chosen_year();
     // A 管理者 device asks for the log's current head (and this year's review marks) when it can.
     Effect::new(move |_| {
         let Some(f) = ws.index().map(|i| i.facility.id) else {
@@ -33,13 +35,14 @@ pub fn BinderPage() -> impl IntoView {
         };
         if crate::account::role_at(f) == Some(mamori_shared::access::Role::Admin) {
             spawn_local(crate::account::check_log_head());
-            refresh_log_reviews(f, year);
+            refresh_log_reviews(f, chosen.get());
         }
     });
     let content = move || {
         let index = ws.index()?;
+        let year = chosen.get();
         let style = settings.with(|s| s.date_style);
-        let heard = cached_reviews(index.facility.id);
+        let heard = cached_reviews(index.facility.id, year);
         let readiness = ws.readiness(year, heard.as_ref())?;
         let own = readiness.own_checklist;
         let vendor_forms: Vec<(String, DocumentId)> = index
@@ -199,7 +202,7 @@ pub fn BinderPage() -> impl IntoView {
     };
     view! {
         <div class="print-toolbar no-print">
-            <A href="/readiness" attr:class="button">{"← "}{tr!("準備状況へ戻る", "Back to readiness")}</A>
+            <A href=move || format!("/readiness?year={}", chosen.get().0) attr:class="button">{"← "}{tr!("準備状況へ戻る", "Back to readiness")}</A>
             <button class="button primary print-binder" on:click=move |_| { let _ = window().print(); }>{tr!("印刷する", "Print")}</button>
         </div>
         <p class="muted no-print">{tr!(

@@ -7,9 +7,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use mamori_shared::readiness::{Level, Line, Topic, overall};
 
-use crate::components::readiness::{cached_reviews, detail, mark, refresh_log_reviews, title};
+use crate::components::readiness::{
+    cached_reviews, chosen_year, detail, mark, offered_years, refresh_log_reviews, title,
+};
 use crate::i18n::lang;
-use crate::state::{today, use_workspace};
+use crate::state::use_workspace;
 use crate::tr;
 
 fn local_time(ms: i64) -> String {
@@ -33,18 +35,20 @@ fn href(topic: Topic, own: Option<String>) -> String {
 #[component]
 pub fn ReadinessPage() -> impl IntoView {
     let ws = use_workspace();
-    let year = today().fiscal_year();
+    let chosen = chosen_year();
+    let navigate = leptos_router::hooks::use_navigate();
     let facility = move || ws.index().map(|i| i.facility.id);
     // Fresh marks from the server whenever it can answer; the cached ones meanwhile.
     Effect::new(move |_| {
         if let Some(f) = facility() {
             crate::account::current();
-            refresh_log_reviews(f, year);
+            refresh_log_reviews(f, chosen.get());
         }
     });
     let state = Memo::new(move |_| {
         let f = facility()?;
-        let cached = cached_reviews(f);
+        let year = chosen.get();
+        let cached = cached_reviews(f, year);
         let r = ws.readiness(year, cached.as_ref())?;
         Some((r, cached.map(|c| c.as_of_ms)))
     });
@@ -52,11 +56,23 @@ pub fn ReadinessPage() -> impl IntoView {
         <section class="page readiness">
             <h1>{tr!("立入検査の準備状況", "Inspection readiness")}</h1>
             <p class="lead">{move || lang().pick(
-                format!("{}。立入検査で確認されるものを、1行ずつ確かめます。", year.label_ja()),
-                format!("{}. What the inspector looks at, line by line.", year.label_en()),
+                format!("{}。立入検査で確認されるものを、1行ずつ確かめます。", chosen.get().label_ja()),
+                format!("{}. What the inspector looks at, line by line.", chosen.get().label_en()),
             )}</p>
             <div class="row-actions no-print">
-                <A href="/binder" attr:class="button primary open-binder">{tr!("立入検査用資料を印刷", "Print the inspection binder")}</A>
+                <label class="field readiness-year">
+                    <span>{tr!("年度", "Fiscal year")}</span>
+                    <select name="year" on:change=move |ev| {
+                        navigate(&format!("/readiness?year={}", event_target_value(&ev)), Default::default());
+                    }>
+                        {move || offered_years().into_iter().map(|y| view! {
+                            <option value=y.0.to_string() selected=move || chosen.get() == y>
+                                {move || lang().pick(y.label_ja(), y.label_en())}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <A href=move || format!("/binder?year={}", chosen.get().0) attr:class="button primary open-binder">{tr!("立入検査用資料を印刷", "Print the inspection binder")}</A>
             </div>
             {move || state.get().map(|(r, reviews_at)| {
                 let l = lang();
