@@ -40,3 +40,4 @@ pub mod readiness;
 pub mod schema;
 pub mod sniff;
 pub mod sync;
+pub mod year_offer;

@@ -8,6 +8,7 @@ use mamori_shared::edition::FormKind;
 use mamori_shared::model::{DocumentId, VendorId};
 use mamori_shared::progress::Progress;
 use mamori_shared::schema::checklist::ChecklistMeta;
+use mamori_shared::year_offer::year_offers;
 
 use crate::components::first_steps::FirstStepsCard;
 use crate::i18n::lang;
@@ -91,18 +92,27 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
         let meta = meta.clone();
         move || checklist_title(&meta)
     };
-    let next_fy = meta.fiscal_year.next();
-    let has_next = move || {
-        ws.index().is_some_and(|idx| {
-            idx.checklists().iter().any(|(_, m)| {
-                m.fiscal_year == next_fy && m.form == meta.form && m.vendor_id == meta.vendor_id
-            })
-        })
-    };
+    // Next year's checklist, offered when due (`mamori_shared::year_offer`): this row's, if it is the one
+    // to start from.
+    let offer = Memo::new(move |_| {
+        let index = ws.index()?;
+        year_offers(
+            index.checklists().into_iter().map(|(e, m)| (e.id, m)),
+            today(),
+        )
+        .into_iter()
+        .find(|o| o.from == id)
+        .map(|o| (o.fiscal_year, o.edition.name_ja().to_string()))
+    });
     let error = RwSignal::new(None::<String>);
-    let start_next = move |_| match ws.carry_forward(id, next_fy) {
-        Ok(new_id) => navigate(&format!("/checklists/{new_id}"), Default::default()),
-        Err(e) => error.set(Some(e.to_string())),
+    let start_next = move |_| {
+        let Some((year, _)) = offer.get_untracked() else {
+            return;
+        };
+        match ws.carry_forward(id, year) {
+            Ok(new_id) => navigate(&format!("/checklists/{new_id}"), Default::default()),
+            Err(e) => error.set(Some(e.to_string())),
+        }
     };
     view! {
         <li class="checklist-row" data-doc=id.to_string()>
@@ -131,11 +141,12 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
                     view! { <span class="sync-state" data-sync=state.code()>{state.label(lang())}</span> }
                 }}
                 <A href=format!("/checklists/{id}/print") attr:class="button small">{tr!("印刷", "Print")}</A>
-                <Show when=move || !has_next()>
-                    <button class="button small" on:click=start_next.clone()>
-                        {move || next_year_label(lang(), &next_fy.label_ja(), &next_fy.label_en())}
+                {move || offer.get().map(|(year, edition)| view! {
+                    <button class="button small start-next" data-year=year.0.to_string() on:click=start_next.clone()>
+                        {move || next_year_label(lang(), &year.label_ja(), &year.label_en())}
                     </button>
-                </Show>
+                    <span class="muted small next-edition">{move || lang().pick(format!("{edition}の様式で"), format!("on the {edition} form"))}</span>
+                })}
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </li>
