@@ -7,6 +7,7 @@ pub mod first_steps;
 pub mod item_card;
 pub mod quarantine;
 pub mod readiness;
+pub mod reminders;
 pub mod sign_in_first;
 pub mod status_bar;
 pub mod suggestion;

@@ -187,6 +187,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/incidents") view=|| guarded(pages::incidents::IncidentsPage) />
                             <Route path=path!("/evidence") view=|| guarded(pages::evidence::EvidencePage) />
                             <Route path=path!("/readiness") view=|| guarded(pages::readiness::ReadinessPage) />
+                            <Route path=path!("/reminders") view=|| guarded(pages::reminders::RemindersPage) />
                             <Route path=path!("/binder") view=|| guarded(pages::binder::BinderPage) />
                             <Route path=path!("/incidents/:id") view=|| guarded(pages::incidents::IncidentPage) />
                             <Route path=path!("/vendor") view=|| guarded(pages::vendor_home::VendorHomePage) />

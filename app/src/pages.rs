@@ -17,6 +17,7 @@ pub mod not_found;
 pub mod people;
 pub mod print;
 pub mod readiness;
+pub mod reminders;
 pub mod set_aside;
 pub mod settings;
 pub mod setup;

@@ -22,6 +22,7 @@ mod incidents;
 mod ledgers;
 mod persistence;
 mod readiness;
+mod reminders;
 mod set_aside;
 mod vendor_devices;
 pub use checklists::{AnswerProblem, ChecklistView, checklist_title};
@@ -172,6 +173,17 @@ pub fn format_time(ms: i64, style: mamori_shared::calendar::DateStyle) -> String
 }
 
 /// Today in the device's local calendar.
+/// The local calendar day of a Unix time (ms), as this device's clock and time zone read it.
+pub fn local_date(ms: i64) -> Option<Date> {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    Date::new(
+        d.get_full_year() as i32,
+        d.get_month() as u8 + 1,
+        d.get_date() as u8,
+    )
+    .ok()
+}
+
 pub fn today() -> Date {
     let d = js_sys::Date::new_0();
     Date::new(

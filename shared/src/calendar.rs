@@ -114,6 +114,19 @@ impl Date {
         (self.0 - earlier.0).whole_days()
     }
 
+    /// The day `days` later (earlier when negative), saturating at the calendar's ends.
+    pub fn plus_days(self, days: i64) -> Date {
+        Date(
+            self.0
+                .checked_add(time::Duration::days(days))
+                .unwrap_or(if days < 0 {
+                    time::Date::MIN
+                } else {
+                    time::Date::MAX
+                }),
+        )
+    }
+
     pub fn iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
     }

@@ -37,6 +37,7 @@ pub mod model;
 pub mod progress;
 pub mod protocol;
 pub mod readiness;
+pub mod reminders;
 pub mod schema;
 pub mod sniff;
 pub mod sync;

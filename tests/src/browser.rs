@@ -411,6 +411,34 @@ impl Browser {
             .expect("base64 PNG")
     }
 
+    /// Moves the page's clock to 10:00 local time on a date, from the next page load on (`Date` and
+    /// `Date.now()` shifted, running on from there). Returns the script's id, for [`Browser::unset_clock`].
+    pub async fn set_clock(&self, y: i32, m: u32, d: u32) -> String {
+        let source = format!(
+            "(() => {{ const D = Date; const offset = new D({y}, {}, {d}, 10).getTime() - D.now();\
+             class Shifted extends D {{ constructor(...a) {{ if (a.length === 0) super(D.now() + offset); else super(...a); }}\
+             static now() {{ return D.now() + offset; }} }}\
+             globalThis.Date = Shifted; }})();",
+            m - 1
+        );
+        let out = self
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": source }),
+            )
+            .await;
+        out["identifier"].as_str().unwrap().to_string()
+    }
+
+    /// Takes back a [`Browser::set_clock`] (from the next page load on).
+    pub async fn unset_clock(&self, id: String) {
+        self.cdp(
+            "Page.removeScriptToEvaluateOnNewDocument",
+            json!({ "identifier": id }),
+        )
+        .await;
+    }
+
     /// Prints the current page to PDF as the browser's print dialog would (CSS page size honoured).
     pub async fn print_pdf(&self) -> Vec<u8> {
         let out = self

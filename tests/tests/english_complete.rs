@@ -98,6 +98,7 @@ async fn every_label_is_english() {
         ("/vendors", ".vendor-list"),
         ("/evidence", ".bcp-stage"),
         ("/readiness", ".readiness-line"),
+        ("/reminders", ".reminders .lead"),
         ("/binder", ".binder-cover"),
         ("/settings", "input[name=lang]"),
         ("/setup", "form select[name=kind]"),

@@ -346,6 +346,7 @@ async fn every_screen_holds_on_a_phone_and_a_tablet_in_both_languages() {
             ..screen("/evidence", ".bcp-stage")
         },
         screen("/readiness", ".readiness-line"),
+        screen("/reminders", ".reminders .lead"),
         screen("/binder", ".binder-cover"),
         screen("/settings", "main .page"),
         screen("/people", "main .page"),

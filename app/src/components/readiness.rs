@@ -13,7 +13,7 @@ use mamori_shared::readiness::{Finding, FormState, Level, Line, Stale, Topic, ov
 use crate::api::{self, NO_BODY};
 use crate::i18n::{Lang, lang};
 use crate::settings::use_settings;
-use crate::state::{Heard, today, use_workspace};
+use crate::state::{Heard, local_date, today, use_workspace};
 
 pub fn cached_reviews(facility: FacilityId, year: FiscalYear) -> Option<Heard> {
     use_settings().with(|s| {
@@ -69,16 +69,6 @@ pub fn offered_years() -> Vec<FiscalYear> {
     years.sort_by_key(|y| std::cmp::Reverse(y.0));
     years.dedup();
     years
-}
-
-fn local_date(ms: i64) -> Option<Date> {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    Date::new(
-        d.get_full_year() as i32,
-        d.get_month() as u8 + 1,
-        d.get_date() as u8,
-    )
-    .ok()
 }
 
 /// Asks the server for this fiscal year's review marks (a 管理者 only: the log is theirs) and keeps them on

@@ -120,6 +120,7 @@ pub fn StatusBar() -> impl IntoView {
                 <span class="save-full">{move || save_label(false)}</span>
                 <span class="save-short" aria-hidden="true">{move || save_label(true)}</span>
             </span>
+            <crate::components::reminders::ReminderBadge />
             <A href="/settings" attr:class="icon-button" attr:aria-label=tr!("設定", "Settings")>"⚙"</A>
             // Each language's name in itself; the button is marked with the language it names, so a reader
             // pronounces 日本語 as Japanese.

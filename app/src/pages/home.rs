@@ -71,6 +71,7 @@ pub fn HomePage() -> impl IntoView {
                 <A href="/vendors" attr:class="button">{tr!("事業者の管理", "Vendors")}</A>
                 <A href="/evidence" attr:class="button">{tr!("証跡（BCP・規程・バックアップ）", "Evidence (BCP, rules, backups)")}</A>
                 <A href="/readiness" attr:class="button">{tr!("立入検査の準備状況", "Inspection readiness")}</A>
+                <A href="/reminders" attr:class="button">{tr!("期限", "Due dates")}</A>
                 <A href="/setup" attr:class="button">{tr!("施設の情報", "Facility details")}</A>
             </nav>
         </section>
