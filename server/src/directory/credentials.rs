@@ -96,7 +96,7 @@ impl Directory {
         person: PersonId,
         id: &str,
     ) -> Result<RemovePasskey, DirectoryError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         let ids: Vec<String> =
             sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE person_id = ?")
                 .bind(person.to_string())
@@ -124,7 +124,7 @@ impl Directory {
         now: i64,
     ) -> Result<Vec<String>, DirectoryError> {
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE person_id = ? AND used_at IS NULL")
             .bind(person.to_string())
             .execute(&mut *tx)

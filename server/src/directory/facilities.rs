@@ -29,7 +29,7 @@ impl Directory {
         passkey: &Passkey,
         now: i64,
     ) -> Result<(), DirectoryError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         registration::spend(&mut tx, code, facility.id, now).await?;
         let exists: Option<String> = sqlx::query_scalar("SELECT id FROM facilities WHERE id = ?")
             .bind(facility.id.to_string())

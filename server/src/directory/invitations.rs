@@ -122,7 +122,7 @@ impl Directory {
             Ok(i) => i,
             Err(problem) => return Ok(Err(problem)),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         if !claim_invitation(&mut tx, token, person, now).await? {
             return Ok(Err(InvitationProblem::Used));
         }
@@ -152,7 +152,7 @@ impl Directory {
             Ok(i) => i,
             Err(problem) => return Ok(Err(problem)),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         let live: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM memberships WHERE person_id = ? AND facility_id = ? AND ended_at IS NULL",
         )

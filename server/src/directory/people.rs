@@ -122,7 +122,7 @@ impl Directory {
 
     /// Disables a person (退職): every session ends and no membership counts any more.
     pub async fn disable(&self, person: PersonId, now: i64) -> Result<(), DirectoryError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
         sqlx::query("UPDATE people SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL")
             .bind(now)
             .bind(person.to_string())

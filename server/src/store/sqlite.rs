@@ -84,8 +84,18 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Write>) {
     }
 }
 
+/// Starts a write transaction that holds SQLite's write lock from its first statement (`BEGIN IMMEDIATE`).
+/// A deferred one that reads before it writes fails with `SQLITE_BUSY_SNAPSHOT` (517) when another
+/// connection committed in between, and `busy_timeout` cannot wait that out: under load it surfaced as a
+/// 500 on accepting an invitation. Every transaction that writes starts here.
+pub async fn write_tx(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 async fn commit(pool: &SqlitePool, batch: &[Write]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = write_tx(pool).await?;
     let appends: Vec<(&DocumentId, &Vec<u8>)> = batch
         .iter()
         .filter_map(|w| match w {
@@ -201,7 +211,7 @@ impl DocStore for SqliteStore {
         // Not through the group-committing writer: the log's chain is appended under its own turn, and the
         // whole write must stand or fall alone.
         let _turn = record.log.turn().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = write_tx(&self.pool).await?;
         sqlx::query("INSERT INTO chunks (doc_id, kind, data) VALUES (?, 'changes', ?)")
             .bind(id.to_string())
             .bind(changes.as_slice())
@@ -251,6 +261,49 @@ impl DocStore for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Transactions that read, then write, on four connections at once: each one's write must wait for
+    /// the others, not fail with SQLITE_BUSY_SNAPSHOT (what a deferred `BEGIN` gives when another
+    /// connection commits between its read and its write).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn read_then_write_transactions_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let pool = store.pool();
+        sqlx::query("CREATE TABLE counter (n INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO counter (n) VALUES (0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = write_tx(&pool).await?;
+                    let n: i64 = sqlx::query_scalar("SELECT n FROM counter")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tokio::task::yield_now().await;
+                    sqlx::query("UPDATE counter SET n = ?")
+                        .bind(n + 1)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let n: i64 = sqlx::query_scalar("SELECT n FROM counter")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 40, "no update lost");
+    }
 
     #[tokio::test]
     async fn appends_survive_reopen_and_compaction_replaces_chunks() {
