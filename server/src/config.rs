@@ -125,6 +125,32 @@ pub struct Config {
     /// 20 MB over a 1 Mbit/s line takes under three minutes.
     #[arg(long, env = "MAMORI_UPLOAD_SECONDS", default_value_t = 600)]
     pub upload_seconds: u64,
+    /// The SMTP server reminder mails go through; without it, no mail is sent (期限 still shows in the
+    /// app). The account, if the server needs one, comes from the environment (`MAMORI_SMTP_USER`,
+    /// `MAMORI_SMTP_PASSWORD`) or `--smtp-password-file`, never from a flag: flags show in `ps`.
+    #[arg(long, env = "MAMORI_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "MAMORI_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a relay on this machine only).
+    #[arg(long, env = "MAMORI_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: crate::mail::SmtpTls,
+    /// The sender of reminder mails (e.g. `守り Mamori <mamori@clinic.example>`).
+    #[arg(
+        long,
+        env = "MAMORI_SMTP_FROM",
+        default_value = "Mamori <mamori@localhost>"
+    )]
+    pub smtp_from: String,
+    /// A file holding the SMTP password (its first line), instead of `MAMORI_SMTP_PASSWORD`.
+    #[arg(long, env = "MAMORI_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<std::path::PathBuf>,
+    /// How long one SMTP conversation may take before it is given up (and retried later).
+    #[arg(long, env = "MAMORI_SMTP_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub smtp_timeout_seconds: u64,
+    /// How often reminders are looked at for mails to send, in seconds.
+    #[arg(long, env = "MAMORI_REMINDER_CHECK_SECONDS", default_value_t = 3600)]
+    pub reminder_check_seconds: u64,
 }
 
 impl Config {

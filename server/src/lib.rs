@@ -26,7 +26,9 @@ pub mod error;
 pub mod files;
 pub mod gate;
 pub mod handback;
+pub mod mail;
 pub mod maintenance;
+pub mod reminder_mail;
 pub mod rooms;
 pub mod routes;
 pub mod session;
@@ -119,6 +121,7 @@ pub async fn run_with(
     let mut config = config;
     // Without --public-url, the public URL is localhost at the port actually bound.
     config.listening_on(listener.local_addr()?);
+    let mailer = mail::Mailer::from_config(&config).map_err(|e| AppError::Config(e.to_string()))?;
     let state = AppState::new(config, store, directory, frozen)?;
     // Runs beside the server and stops with it.
     let unloader = state
@@ -127,8 +130,17 @@ pub async fn run_with(
         .unload_idle_forever(state.config.unload_idle());
     let purger = state.log.clone().purge_daily(state.config.log_retention());
     let failures = state.log.clone().flush_failures_forever();
+    let mails = {
+        let state = state.clone();
+        async move {
+            match mailer {
+                Some(mailer) => reminder_mail::run_forever(state, mailer).await,
+                None => std::future::pending().await,
+            }
+        }
+    };
     let unloader = async move {
-        tokio::join!(unloader, purger, failures);
+        tokio::join!(unloader, purger, failures, mails);
     };
     if let (Some(cert), Some(key)) = (state.config.tls_cert.clone(), state.config.tls_key.clone()) {
         let reload = std::time::Duration::from_millis(state.config.tls_reload_ms);

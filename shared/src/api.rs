@@ -196,6 +196,9 @@ pub struct Me {
     pub person_id: PersonId,
     pub name: String,
     pub memberships: Vec<MyMembership>,
+    /// Where this person gets reminder mails (管理者 only are mailed); `None`: no mails.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl Me {
@@ -344,6 +347,21 @@ pub struct PersonInfo {
     pub vendor: Option<VendorId>,
     /// Left the facility, or disabled everywhere (退職): listed so the 管理者 sees who had access.
     pub disabled: bool,
+    /// The address the person gave for reminder mails, if any.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// `PUT /api/me/email`: the signed-in person's address for reminder mails; `None` (or empty) stops them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetEmail {
+    pub email: Option<String>,
+}
+
+/// The address now kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSet {
+    pub email: Option<String>,
 }
 
 /// `POST .../people/{person}/role`: a new role (a vendor role names the vendor; needs a fresh proof).

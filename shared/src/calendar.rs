@@ -322,6 +322,13 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// The calendar day in Japan (JST) of a Unix time in milliseconds: the server's "today" for reminders.
+pub fn jst_date(ms: i64) -> Option<Date> {
+    let days = (ms.div_euclid(1000) + 9 * 3600).div_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    Date::new(year as i32, month as u8, day as u8).ok()
+}
+
 /// A moment as Japan shows it, `YYYY-MM-DD HH:MM:SS` (JST, UTC+9, no daylight saving), from Unix
 /// milliseconds: how the access log prints server and device times for the inspector.
 pub fn jst_timestamp(ms: i64) -> String {

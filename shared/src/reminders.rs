@@ -3,10 +3,20 @@
 //! chart not reviewed for 12 months. The app lists them with a badge; the server mails them (weekly, and on
 //! the day one becomes overdue). Pure: both ask with their own today and documents.
 
-use crate::calendar::{Date, FiscalYear};
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+
+use crate::calendar::{Date, DateStyle, FiscalYear};
+use crate::contacts;
+use crate::edition::{FormKind, edition};
 use crate::model::{DocumentId, ItemId};
 use crate::progress::Progress;
 use crate::readiness::Answers;
+use crate::schema::DocKind;
+use crate::schema::checklist::{self, ChecklistMeta, ItemAnswers};
+use crate::schema::index::FacilityIndex;
+use crate::schema::{contact_chart, evidence};
 
 /// How far ahead a date starts to be reminded of.
 pub const SOON_DAYS: i64 = 30;
@@ -45,6 +55,40 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// What is due, in Japanese, in one sentence (the app's 期限 screen and the mails say the same).
+    pub fn text_ja(&self, style: DateStyle) -> String {
+        match self {
+            Subject::Target { vendor, item, .. } => match vendor {
+                Some(v) => format!("{v} の事業者確認用 {item}（いいえ）の目標日"),
+                None => format!("{item}（いいえ）の目標日"),
+            },
+            Subject::AnnualCheck {
+                fiscal_year,
+                checklist: None,
+                ..
+            } => format!("{}のチェックリストがまだありません", fiscal_year.label_ja()),
+            Subject::AnnualCheck {
+                fiscal_year, left, ..
+            } => format!(
+                "{}のチェックリスト: あと {left} 項目",
+                fiscal_year.label_ja()
+            ),
+            Subject::VendorForm {
+                vendor,
+                requested_on,
+                ..
+            } => format!(
+                "{vendor} の事業者確認用が未回収です（{} に依頼）",
+                requested_on.display(style)
+            ),
+            Subject::DocumentReview { title } => format!("「{title}」の見直し"),
+            Subject::ContactChart { reviewed_on } => match reviewed_on {
+                Some(d) => format!("連絡体制図の見直し（前回 {}）", d.display(style)),
+                None => "連絡体制図の見直し（まだ一度もありません）".to_string(),
+            },
+        }
+    }
+
     /// A stable key (for "mailed once" records and list keys): kind and what it is about.
     pub fn key(&self) -> String {
         match self {
@@ -199,6 +243,103 @@ pub fn reminders(w: &Watch<'_>) -> Vec<Reminder> {
     }
     out.sort_by_key(|r| (r.due, r.subject.key()));
     out
+}
+
+/// The reminders of one facility from its documents as stored (the app's copies, or the server's): this
+/// fiscal year's own form and vendor forms, the evidence register's reviews and the contact chart. `load`
+/// gives a document by id (`None`: not here); `day_of` reads a Unix time (ms) as a calendar day where the
+/// caller is (the device's zone, or Japan's on the server).
+pub fn of_facility(
+    index: &FacilityIndex,
+    load: impl Fn(DocumentId) -> Option<AutoCommit>,
+    today: Date,
+    day_of: impl Fn(i64) -> Option<Date>,
+) -> Vec<Reminder> {
+    let year = today.fiscal_year();
+    let own_form = index.facility.kind.institution_form();
+    struct Loaded {
+        id: DocumentId,
+        meta: ChecklistMeta,
+        answers: BTreeMap<ItemId, ItemAnswers>,
+    }
+    let read = |id: DocumentId| -> Option<Loaded> {
+        let doc = load(id)?;
+        Some(Loaded {
+            id,
+            meta: checklist::meta(&doc).ok()?,
+            answers: checklist::answers(&doc).ok()?,
+        })
+    };
+    let this_year = index
+        .checklists()
+        .into_iter()
+        .filter(|(_, m)| m.fiscal_year == year);
+    let mut own: Option<Loaded> = None;
+    let mut vendors: Vec<Loaded> = Vec::new();
+    for (entry, meta) in this_year {
+        if meta.form == own_form && meta.vendor_id.is_none() {
+            // The first one started, as the readiness view takes it.
+            if own
+                .as_ref()
+                .is_none_or(|o| o.meta.created_at_ms > meta.created_at_ms)
+                && let Some(l) = read(entry.id)
+            {
+                own = Some(l);
+            }
+        } else if meta.form == FormKind::Vendor
+            && let Some(l) = read(entry.id)
+        {
+            vendors.push(l);
+        }
+    }
+    fn form<'a>(l: &'a Loaded, day_of: &impl Fn(i64) -> Option<Date>) -> Option<Form<'a>> {
+        Some(Form {
+            id: l.id,
+            answers: Answers {
+                edition: edition(&l.meta.edition)?,
+                form: l.meta.form,
+                answers: &l.answers,
+            },
+            started_on: day_of(l.meta.created_at_ms)?,
+            vendor: (l.meta.form == FormKind::Vendor).then_some(l.meta.vendor_name.as_str()),
+        })
+    }
+    let vendor_forms: Vec<Form<'_>> = vendors.iter().filter_map(|l| form(l, &day_of)).collect();
+    let mut reviews: Vec<Review> = Vec::new();
+    for entry in index.documents_of(DocKind::Evidence) {
+        let Some(register) = load(entry.id).and_then(|d| evidence::read(&d).ok()) else {
+            continue;
+        };
+        for r in register.records() {
+            if let Some(due) = r
+                .next_review_on
+                .or_else(|| r.last_checked().map(|d| d.plus_days(REVIEW_DAYS)))
+            {
+                reviews.push(Review {
+                    title: r.title.clone(),
+                    due,
+                });
+            }
+        }
+    }
+    let chart = index
+        .documents_of(DocKind::ContactChart)
+        .into_iter()
+        .find_map(|e| {
+            let chart = contact_chart::read(&load(e.id)?).ok()?;
+            let check = contacts::check(Some(&chart), &index.vendors);
+            Some(Chart {
+                made_on: day_of(e.created_at_ms)?,
+                reviewed_on: check.reviewed_on,
+            })
+        });
+    reminders(&Watch {
+        today,
+        own: own.as_ref().and_then(|l| form(l, &day_of)),
+        vendor_forms: &vendor_forms,
+        reviews: &reviews,
+        chart,
+    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod load;
 pub mod passkeys;
 pub mod pdf;
 pub mod server;
+pub mod smtp;
 pub mod sync_client;
 pub mod wasm_sizes;
 

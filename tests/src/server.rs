@@ -80,11 +80,29 @@ impl TestServer {
         get_json(self.port, "/healthz").await
     }
 
+    /// Stops this server and starts another on the same port and data folder (a restart), configured anew.
+    pub async fn restart(mut self, configure: impl FnOnce(&mut Config)) -> TestServer {
+        self.stop().await;
+        let data = std::mem::replace(&mut self._data, tempfile::tempdir().expect("temp dir"));
+        TestServer::start_in(self.port, dist_dir(), Arc::default(), configure, data).await
+    }
+
     async fn start_full(
         port: u16,
         dist: PathBuf,
         frozen: Arc<Frozen>,
         configure: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let data = tempfile::tempdir().expect("temp data dir");
+        TestServer::start_in(port, dist, frozen, configure, data).await
+    }
+
+    async fn start_in(
+        port: u16,
+        dist: PathBuf,
+        frozen: Arc<Frozen>,
+        configure: impl FnOnce(&mut Config),
+        data: tempfile::TempDir,
     ) -> TestServer {
         // The server's own log, when a test run asks for it (`RUST_LOG=info`).
         if std::env::var_os("RUST_LOG").is_some() {
@@ -93,7 +111,6 @@ impl TestServer {
                 .with_test_writer()
                 .try_init();
         }
-        let data = tempfile::tempdir().expect("temp data dir");
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind localhost");

@@ -11,13 +11,13 @@ use base64::Engine as _;
 use mamori_shared::access::Role;
 use mamori_shared::api::{
     Actors, ActorsRegistered, AddPasskey, CeremonyStart, DepartureStatus, DeviceActors, DeviceOpen,
-    DeviceOpens, DocumentRegistered, ErrorBody, FileInfo, HandBackAccepted, HandBackDiscarded,
-    HandBackSummary, HandedBack, Health, InvitationAccepted, InvitationInfo, InvitationStart,
-    Invite, Invited, IssueToken, LogHash, LogHead, LogPage, Me, OpensLogged, PasskeyAdded,
-    PasskeyRemoved, Passkeys, People, PersonRemoved, Quarantine, Reauthenticated,
+    DeviceOpens, DocumentRegistered, EmailSet, ErrorBody, FileInfo, HandBackAccepted,
+    HandBackDiscarded, HandBackSummary, HandedBack, Health, InvitationAccepted, InvitationInfo,
+    InvitationStart, Invite, Invited, IssueToken, LogHash, LogHead, LogPage, Me, OpensLogged,
+    PasskeyAdded, PasskeyRemoved, Passkeys, People, PersonRemoved, Quarantine, Reauthenticated,
     RecoveryCodeSignIn, RecoveryCodes, RecoveryCodesLeft, RegisterDocument, RegisterFacility,
-    Registered, Reviewed, Revoked, RoleSet, SessionEnded, Sessions, SetRole, SignInStart, SignedIn,
-    SignedInWithCode, SignedOut, TokenIssued, Tokens,
+    Registered, Reviewed, Revoked, RoleSet, SessionEnded, Sessions, SetEmail, SetRole, SignInStart,
+    SignedIn, SignedInWithCode, SignedOut, TokenIssued, Tokens,
 };
 use mamori_shared::calendar::FiscalYear;
 use mamori_shared::edition::FormKind;
@@ -215,6 +215,23 @@ async fn every_route_answers_in_its_shared_type() {
     let me: Me = ok(&bare(&admin, "GET", "/api/me", "/api/me").await);
     assert_eq!(me.role_at(facility), Some(Role::Admin));
     assert_eq!(me.memberships[0].index_doc, Some(index));
+    assert_eq!(me.email, None);
+    // Reminder mails: an address kept (trimmed), a non-address refused in the shared error type.
+    let set = SetEmail {
+        email: Some(" kanri@clinic.example ".into()),
+    };
+    let r = call(&admin, "PUT", "/api/me/email", "/api/me/email", Some(&set)).await;
+    assert_eq!(
+        ok::<EmailSet>(&r).email.as_deref(),
+        Some("kanri@clinic.example")
+    );
+    let bad = SetEmail {
+        email: Some("not an address".into()),
+    };
+    let r = call(&admin, "PUT", "/api/me/email", "/api/me/email", Some(&bad)).await;
+    assert!(!refused(&r, 422).error.is_empty());
+    let me: Me = ok(&bare(&admin, "GET", "/api/me", "/api/me").await);
+    assert_eq!(me.email.as_deref(), Some("kanri@clinic.example"));
 
     // Step 3: signing out and in again; the session of before stays listed until ended.
     let out: SignedOut = ok(&bare(&admin, "POST", "/api/signout", "/api/signout").await);

@@ -27,63 +27,36 @@ pub fn href(r: &Reminder) -> String {
     }
 }
 
-/// What is due, in one sentence (the date shown apart).
+/// What is due, in one sentence (the date shown apart); the Japanese is the mails' (`Subject::text_ja`).
 pub fn words(r: &Reminder, l: Lang, style: DateStyle) -> String {
+    if l == Lang::Ja {
+        return r.subject.text_ja(style);
+    }
     match &r.subject {
         Subject::Target { vendor, item, .. } => match vendor {
-            Some(v) => l.pick(
-                format!("{v} の事業者確認用 {item}（いいえ）の目標日"),
-                format!("Target date of {item} (No) on {v}'s vendor form"),
-            ),
-            None => l.pick(
-                format!("{item}（いいえ）の目標日"),
-                format!("Target date of {item} (No)"),
-            ),
+            Some(v) => format!("Target date of {item} (No) on {v}'s vendor form"),
+            None => format!("Target date of {item} (No)"),
         },
         Subject::AnnualCheck {
             fiscal_year,
             checklist: None,
             ..
-        } => l.pick(
-            format!("{}のチェックリストがまだありません", fiscal_year.label_ja()),
-            format!("No checklist for {} yet", fiscal_year.label_en()),
-        ),
+        } => format!("No checklist for {} yet", fiscal_year.label_en()),
         Subject::AnnualCheck {
             fiscal_year, left, ..
-        } => l.pick(
-            format!(
-                "{}のチェックリスト: あと {left} 項目",
-                fiscal_year.label_ja()
-            ),
-            format!("{} checklist: {left} items left", fiscal_year.label_en()),
-        ),
+        } => format!("{} checklist: {left} items left", fiscal_year.label_en()),
         Subject::VendorForm {
             vendor,
             requested_on,
             ..
-        } => l.pick(
-            format!(
-                "{vendor} の事業者確認用が未回収です（{} に依頼）",
-                requested_on.display(style)
-            ),
-            format!(
-                "{vendor}'s vendor form not returned (asked for on {})",
-                requested_on.display(style)
-            ),
+        } => format!(
+            "{vendor}'s vendor form not returned (asked for on {})",
+            requested_on.display(style)
         ),
-        Subject::DocumentReview { title } => l.pick(
-            format!("「{title}」の見直し"),
-            format!("Review of “{title}”"),
-        ),
+        Subject::DocumentReview { title } => format!("Review of “{title}”"),
         Subject::ContactChart { reviewed_on } => match reviewed_on {
-            Some(d) => l.pick(
-                format!("連絡体制図の見直し（前回 {}）", d.display(style)),
-                format!("Review of the contact chart (last {})", d.display(style)),
-            ),
-            None => l.pick(
-                "連絡体制図の見直し（まだ一度もありません）".to_string(),
-                "Review of the contact chart (never reviewed)".to_string(),
-            ),
+            Some(d) => format!("Review of the contact chart (last {})", d.display(style)),
+            None => "Review of the contact chart (never reviewed)".to_string(),
         },
     }
 }

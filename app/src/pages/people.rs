@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mamori_shared::access::Role;
-use mamori_shared::api::{Invite, Invited, People, PersonInfo, SetRole};
+use mamori_shared::api::{EmailSet, Invite, Invited, People, PersonInfo, SetEmail, SetRole};
 use mamori_shared::model::VendorId;
 
 use crate::api::{self, NO_BODY};
@@ -12,6 +12,51 @@ use crate::components::quarantine::QuarantineList;
 use crate::components::tokens::TokenList;
 use crate::state::use_workspace;
 use crate::tr;
+
+/// The signed-in person's own address for reminder mails (管理者 get a weekly summary and a mail the day
+/// something becomes overdue; nobody is mailed without an address). Empty stops the mails.
+fn email_editor(
+    current: Option<String>,
+    message: RwSignal<Option<String>>,
+    reload: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    let value = RwSignal::new(current.unwrap_or_default());
+    let save = move |_| {
+        let email = value.get_untracked();
+        spawn_local(async move {
+            let body = SetEmail {
+                email: Some(email).filter(|e| !e.trim().is_empty()),
+            };
+            match api::call("PUT", "/api/me/email", Some(&body))
+                .await
+                .and_then(|a| a.read::<EmailSet>())
+            {
+                Ok(set) => {
+                    message.set(Some(match set.email {
+                        Some(e) => crate::i18n::lang().pick(
+                            format!("期限のお知らせを {e} に送ります（管理者のみ）。"),
+                            format!("Reminders will be mailed to {e} (administrators only)."),
+                        ),
+                        None => crate::i18n::lang().pick(
+                            "期限のお知らせメールを止めました。".to_string(),
+                            "Reminder mails stopped.".to_string(),
+                        ),
+                    }));
+                    reload();
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <span class="email-editor">
+            <input type="email" name="reminder_email" autocomplete="email" aria-label=tr!("期限のお知らせメール", "Reminder mail")
+                placeholder="name@example.jp" prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev)) />
+            <button class="button small save-email" on:click=save>{tr!("保存", "Save")}</button>
+        </span>
+    }
+}
 
 #[component]
 pub fn PeoplePage() -> impl IntoView {
@@ -119,7 +164,7 @@ pub fn PeoplePage() -> impl IntoView {
             <h1>{tr!("利用者の管理", "People")}</h1>
             {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
             <table class="people-list">
-                <thead><tr><th>{tr!("氏名", "Name")}</th><th>{tr!("役割", "Role")}</th><th></th></tr></thead>
+                <thead><tr><th>{tr!("氏名", "Name")}</th><th>{tr!("役割", "Role")}</th><th>{tr!("期限のお知らせメール", "Reminder mail")}</th><th></th></tr></thead>
                 <tbody>
                     {move || people.get().into_iter().map(|p| {
                         let id = p.person_id.to_string();
@@ -127,6 +172,8 @@ pub fn PeoplePage() -> impl IntoView {
                         let r = p.role;
                         let disabled = p.disabled;
                         let label = who.clone();
+                        let mine = crate::account::current().is_some_and(|me| me.person_id == p.person_id);
+                        let email = p.email.clone();
                         view! {
                             <tr class="person-row" class:disabled=disabled>
                                 <td class="name">{label}</td>
@@ -148,6 +195,11 @@ pub fn PeoplePage() -> impl IntoView {
                                         }.into_any()
                                     }}
                                     {disabled.then(|| view! { <span class="muted">{tr!("（無効）", " (disabled)")}</span> })}</td>
+                                <td class="email">{if mine && !disabled {
+                                    email_editor(email.clone(), message, load).into_any()
+                                } else {
+                                    view! { <span>{email.clone().unwrap_or_else(|| "—".into())}</span> }.into_any()
+                                }}</td>
                                 <td>{(!disabled).then(|| {
                                     let (id, who) = (id.clone(), who.clone());
                                     view! { <button class="button secondary remove-person"

@@ -8,6 +8,18 @@ use webauthn_rs::prelude::Passkey;
 use super::credentials::insert_passkey;
 use super::{Directory, DirectoryError, optional_vendor, parse};
 
+/// One person of a facility as the 利用者の管理 lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    pub person: PersonId,
+    pub name: String,
+    pub role: Role,
+    pub vendor: Option<VendorId>,
+    /// Left the facility, or disabled everywhere.
+    pub disabled: bool,
+    pub email: Option<String>,
+}
+
 impl Directory {
     /// A person's name (kept for the log after they leave).
     pub async fn person_name(&self, person: PersonId) -> Result<Option<String>, DirectoryError> {
@@ -97,25 +109,23 @@ impl Directory {
 
     /// Everyone who has or had a membership at a facility: (person, name, role, vendor, gone: disabled or
     /// removed from this facility).
-    pub async fn people_of(
-        &self,
-        facility: FacilityId,
-    ) -> Result<Vec<(PersonId, String, Role, Option<VendorId>, bool)>, DirectoryError> {
+    pub async fn people_of(&self, facility: FacilityId) -> Result<Vec<PersonRow>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
+            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    parse(r.get::<&str, _>(0), "person id", PersonId::parse)?,
-                    r.get(1),
-                    parse(r.get::<&str, _>(2), "role", Role::parse)?,
-                    optional_vendor(r.get::<Option<&str>, _>(3))?,
-                    r.get(4),
-                ))
+                Ok(PersonRow {
+                    person: parse(r.get::<&str, _>(0), "person id", PersonId::parse)?,
+                    name: r.get(1),
+                    role: parse(r.get::<&str, _>(2), "role", Role::parse)?,
+                    vendor: optional_vendor(r.get::<Option<&str>, _>(3))?,
+                    disabled: r.get(4),
+                    email: r.get(5),
+                })
             })
             .collect()
     }

@@ -3,10 +3,10 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use mamori_shared::access::Role;
-use mamori_shared::api::{People, PersonInfo, PersonRemoved, RoleSet, SetRole};
+use mamori_shared::api::{EmailSet, People, PersonInfo, PersonRemoved, RoleSet, SetEmail, SetRole};
 use mamori_shared::model::{FacilityId, PersonId};
 
 use crate::AppState;
@@ -14,7 +14,7 @@ use crate::access_log::Kind;
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::gate::Subject;
-use crate::gate::http::{Admin, VerifiedAdmin};
+use crate::gate::http::{Admin, SignedIn, VerifiedAdmin};
 use crate::session::logged;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +28,32 @@ pub fn router() -> Router<AppState> {
             "/api/facilities/{facility}/people/{person}/remove",
             post(remove),
         )
+        .route("/api/me/email", put(set_email))
+}
+
+/// The signed-in person's address for reminder mails (opting in or out is theirs alone).
+async fn set_email(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    Json(req): Json<SetEmail>,
+) -> Result<Json<EmailSet>, ApiError> {
+    let email = req
+        .email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
+    if let Some(e) = &email
+        && !crate::mail::valid_address(e)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "メールアドレスの形式ではありません (not an e-mail address)",
+        ));
+    }
+    state
+        .directory
+        .set_email(session.person, email.as_deref())
+        .await?;
+    Ok(Json(EmailSet { email }))
 }
 
 async fn people(
@@ -40,12 +66,13 @@ async fn people(
         .people_of(facility)
         .await?
         .into_iter()
-        .map(|(person_id, name, role, vendor, disabled)| PersonInfo {
-            person_id,
-            name,
-            role,
-            vendor,
-            disabled,
+        .map(|p| PersonInfo {
+            person_id: p.person,
+            name: p.name,
+            role: p.role,
+            vendor: p.vendor,
+            disabled: p.disabled,
+            email: p.email,
         })
         .collect();
     Ok(Json(People { people }))

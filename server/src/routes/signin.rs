@@ -198,5 +198,6 @@ async fn me(
         person_id: session.person,
         name: session.name,
         memberships: listed,
+        email: state.directory.email_of(session.person).await?,
     }))
 }
