@@ -49,10 +49,12 @@ pub enum Kind {
     FileUploaded,
     /// An evidence file downloaded.
     FileDownloaded,
+    /// A person gave, changed or removed their address for reminder mails (not the address itself).
+    MailAddressSet,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 28] = [
         Kind::SignIn,
         Kind::SignInFailed,
         Kind::SignInWithRecoveryCode,
@@ -80,6 +82,7 @@ impl Kind {
         Kind::RegistrationCode,
         Kind::FileUploaded,
         Kind::FileDownloaded,
+        Kind::MailAddressSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +114,7 @@ impl Kind {
             Kind::Checkpoint => "checkpoint",
             Kind::FileUploaded => "file_uploaded",
             Kind::FileDownloaded => "file_downloaded",
+            Kind::MailAddressSet => "mail_address_set",
         }
     }
 
@@ -144,6 +148,7 @@ impl Kind {
             Kind::Checkpoint => "チェックポイント",
             Kind::FileUploaded => "証跡ファイルの登録",
             Kind::FileDownloaded => "証跡ファイルの取得",
+            Kind::MailAddressSet => "通知メールの設定",
         }
     }
 

@@ -6,7 +6,7 @@
 
 use mamori_server::mail::SmtpTls;
 use mamori_shared::calendar::jst_date;
-use mamori_tests::passkeys::registered_admin;
+use mamori_tests::passkeys::{my_facility, registered_admin, run};
 use mamori_tests::server::get_json;
 use mamori_tests::smtp::{SilentServer, SmtpServer};
 use mamori_tests::{Browser, TestServer};
@@ -75,6 +75,19 @@ async fn reminders_are_mailed_once_even_when_the_mail_server_hangs() {
             "document.querySelector('.notice')?.textContent.includes('kanri@clinic.example')",
         )
         .await;
+    // The access log says an address was given, not which.
+    let facility = my_facility(&admin).await;
+    let log = run(
+        &admin,
+        &format!("return api('GET', '/api/facilities/{facility}/log?kind=mail_address_set');"),
+    )
+    .await;
+    let entries = log["body"]["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert!(!entries[0].to_string().contains("kanri@"), "{log}");
 
     // Step 3: the mail server hangs; everything else goes on.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
 async fn set_email(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
+    headers: HeaderMap,
     Json(req): Json<SetEmail>,
 ) -> Result<Json<EmailSet>, ApiError> {
     let email = req
@@ -53,6 +54,12 @@ async fn set_email(
         .directory
         .set_email(session.person, email.as_deref())
         .await?;
+    // Logged without the address (who receives mails is the directory's; the log says it changed).
+    let detail = if email.is_some() { "登録" } else { "削除" };
+    state
+        .log
+        .record(logged(Kind::MailAddressSet, &session, &headers).detail(detail.to_string()))
+        .await;
     Ok(Json(EmailSet { email }))
 }
 
