@@ -51,10 +51,12 @@ pub enum Kind {
     FileDownloaded,
     /// A person gave, changed or removed their address for reminder mails (not the address itself).
     MailAddressSet,
+    /// A checklist's year closed: its answers signed (年次確認の確定).
+    Sealed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 29] = [
         Kind::SignIn,
         Kind::SignInFailed,
         Kind::SignInWithRecoveryCode,
@@ -83,6 +85,7 @@ impl Kind {
         Kind::FileUploaded,
         Kind::FileDownloaded,
         Kind::MailAddressSet,
+        Kind::Sealed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl Kind {
             Kind::FileUploaded => "file_uploaded",
             Kind::FileDownloaded => "file_downloaded",
             Kind::MailAddressSet => "mail_address_set",
+            Kind::Sealed => "sealed",
         }
     }
 
@@ -149,6 +153,7 @@ impl Kind {
             Kind::FileUploaded => "証跡ファイルの登録",
             Kind::FileDownloaded => "証跡ファイルの取得",
             Kind::MailAddressSet => "通知メールの設定",
+            Kind::Sealed => "年次確認の確定",
         }
     }
 

@@ -283,6 +283,14 @@ pub enum Command {
     /// Checks the access log's hash chain from its newest checkpoint; names the first entry that does not
     /// fit and exits with status 1 if one does not.
     VerifyLog,
+    /// Checks a sealed annual check read back from the printed binder (e.g. `pdftotext binder.pdf -`): the
+    /// block between `-----BEGIN MAMORI SEAL-----` and `-----END MAMORI SEAL-----` must be signed by this
+    /// server's key over exactly its text. Exits with status 1 if not.
+    VerifySeal {
+        /// The text holding the block (`-` for standard input).
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Prints a one-time code for registering a facility (its first 管理者 types it, or opens the printed
     /// link). Safe while the server runs.
     RegistrationCode {

@@ -31,6 +31,7 @@ pub mod maintenance;
 pub mod reminder_mail;
 pub mod rooms;
 pub mod routes;
+pub mod seal;
 pub mod session;
 pub mod state;
 pub mod store;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::files::router())
         .merge(routes::tokens::router())
         .merge(routes::quarantine::router())
+        .merge(routes::seal::router())
         .merge(routes::log::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())

@@ -76,6 +76,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
         }
+        Some(Command::VerifySeal { file }) => {
+            let printed = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(file)?
+            };
+            return match mamori_server::maintenance::verify_seal(&config.data_dir, &printed).await?
+            {
+                Ok(text) => {
+                    let items = text.lines().filter(|l| l.starts_with("item ")).count();
+                    println!("seal intact: signed by this server over {items} items");
+                    Ok(())
+                }
+                Err(why) => {
+                    eprintln!("seal NOT valid: {why}");
+                    std::process::exit(1);
+                }
+            };
+        }
         Some(Command::RegistrationCode { valid_hours }) => {
             let valid = std::time::Duration::from_secs(valid_hours * 3600);
             let code =

@@ -177,3 +177,26 @@ pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
     std::fs::File::open(data_dir)?.sync_all()?;
     Ok(())
 }
+
+/// Checks a seal read back from print against this server's key (see `mamori-server verify-seal`). The
+/// outer error: the store, or no key (this server has sealed nothing); the inner one: why the seal fails.
+pub async fn verify_seal(
+    data_dir: &Path,
+    printed: &str,
+) -> Result<Result<String, String>, StoreError> {
+    let store = SqliteStore::open(data_dir).await?;
+    let public: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT public_key FROM seal_keys ORDER BY created_at LIMIT 1")
+            .fetch_optional(&store.pool())
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+    let Some(public) = public else {
+        return Ok(Err(
+            "this server has no seal key: it has sealed nothing".into()
+        ));
+    };
+    Ok(match crate::seal::verify_printed(printed, &public) {
+        Ok(result) => result,
+        Err(e) => Err(e.to_string()),
+    })
+}

@@ -11,6 +11,7 @@ pub mod log;
 pub(crate) mod passkey;
 pub mod people;
 pub mod quarantine;
+pub mod seal;
 pub mod security;
 pub mod service_worker;
 pub mod sessions;

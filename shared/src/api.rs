@@ -745,3 +745,24 @@ mod tests {
         assert!(matches!(s, HandBackSummary::Checklist { .. }));
     }
 }
+
+/// `POST /api/facilities/{facility}/checklists/{doc}/seal` (a 管理者 with a fresh passkey proof): the year's
+/// check closed. `text` is the canonical text (`mamori_shared::seal`), signed by the server's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub text: String,
+    pub key_id: String,
+    /// The Ed25519 signature over `text`, as hex.
+    pub signature: String,
+    pub sealed_at_ms: i64,
+    /// The block the binder prints (text, key id and signature), what `mamori-server verify-seal` reads.
+    pub printed: String,
+}
+
+/// `GET /api/seal-key`: the server's public key for seals (shown on 設定 so a seal can be checked elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealKeyInfo {
+    pub key_id: String,
+    /// The Ed25519 public key, as hex.
+    pub public_key: String,
+}

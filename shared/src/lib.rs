@@ -39,6 +39,7 @@ pub mod protocol;
 pub mod readiness;
 pub mod reminders;
 pub mod schema;
+pub mod seal;
 pub mod sniff;
 pub mod sync;
 pub mod year_offer;

@@ -16,8 +16,8 @@ use mamori_shared::api::{
     InvitationStart, Invite, Invited, IssueToken, LogHash, LogHead, LogPage, Me, OpensLogged,
     PasskeyAdded, PasskeyRemoved, Passkeys, People, PersonRemoved, Quarantine, Reauthenticated,
     RecoveryCodeSignIn, RecoveryCodes, RecoveryCodesLeft, RegisterDocument, RegisterFacility,
-    Registered, Reviewed, Revoked, RoleSet, SessionEnded, Sessions, SetEmail, SetRole, SignInStart,
-    SignedIn, SignedInWithCode, SignedOut, TokenIssued, Tokens,
+    Registered, Reviewed, Revoked, RoleSet, SealKeyInfo, SessionEnded, Sessions, SetEmail, SetRole,
+    SignInStart, SignedIn, SignedInWithCode, SignedOut, TokenIssued, Tokens,
 };
 use mamori_shared::calendar::FiscalYear;
 use mamori_shared::edition::FormKind;
@@ -426,6 +426,17 @@ async fn every_route_answers_in_its_shared_type() {
     )
     .await;
     assert_eq!(ok::<RoleSet>(&r).role, Role::Staff);
+    // The seal key is served; sealing a checklist the server holds no bytes of is refused, typed.
+    let key: SealKeyInfo = ok(&bare(&admin, "GET", "/api/seal-key", "/api/seal-key").await);
+    assert_eq!(key.key_id.len(), 16);
+    let r = bare(
+        &admin,
+        "POST",
+        "/api/facilities/{facility}/checklists/{doc}/seal",
+        &format!("/api/facilities/{facility}/checklists/{checklist_id}/seal"),
+    )
+    .await;
+    assert!(!refused(&r, 404).error.is_empty());
 
     // Step 7: actors, for who answered what.
     let actor = "00112233445566778899aabbccddeeff".to_string();

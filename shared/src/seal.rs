@@ -1,0 +1,296 @@
+//! 年次確認の確定 (the sealed annual check): a checklist's answers and heads in one documented byte form,
+//! signed by the server, so an inspector can tell the answers were not changed after the year's check was
+//! closed — and a device can say which items changed since.
+//!
+//! The canonical text, version 1: UTF-8, each line ended by LF, nothing else, in this order:
+//!
+//! ```text
+//! mamori-seal 1
+//! facility <facility id>
+//! checklist <document id>
+//! form <medical|pharmacy|vendor> <edition id> <fiscal year (April start year)>
+//! item <item id> <yes|no|not_required|not_applicable|-> <確認日 YYYY-MM-DD|-> <目標日 YYYY-MM-DD|->
+//!   … one line per item of the edition's form, in the form's order ("-": not answered / no date)
+//! head <document head, hex>
+//!   … one line per head, sorted
+//! sealed <Unix milliseconds>
+//! ```
+//!
+//! The signature (Ed25519, by the server's key) is over these bytes. Printed in the binder, the text sits
+//! between `-----BEGIN MAMORI SEAL-----` and `-----END MAMORI SEAL-----` with the key's id and the
+//! signature as hex on lines of their own, short enough that `pdftotext` gives every line back whole.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::answer::Choice;
+use crate::edition::Edition;
+use crate::model::{DocumentId, FacilityId, ItemId};
+use crate::schema::checklist::{ChecklistMeta, ItemAnswers};
+
+pub const VERSION_LINE: &str = "mamori-seal 1";
+pub const BEGIN: &str = "-----BEGIN MAMORI SEAL-----";
+pub const END: &str = "-----END MAMORI SEAL-----";
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SealError {
+    #[error("no sealed block (-----BEGIN MAMORI SEAL----- … -----END MAMORI SEAL-----) found")]
+    NoBlock,
+    #[error("the sealed block has no {0} line")]
+    Missing(&'static str),
+    #[error("the signature is not 64 bytes of hex")]
+    BadSignature,
+    #[error("the text is not a version 1 seal")]
+    Version,
+}
+
+fn choice(c: Choice) -> &'static str {
+    match c {
+        Choice::Yes => "yes",
+        Choice::No => "no",
+        Choice::NotRequired => "not_required",
+        Choice::NotApplicable => "not_applicable",
+    }
+}
+
+fn item_line(id: &ItemId, answer: Option<&ItemAnswers>) -> String {
+    let date = |d: Option<crate::calendar::Date>| d.map_or("-".to_string(), |d| d.iso());
+    match answer.map(|a| &a.current) {
+        Some(a) => format!(
+            "item {id} {} {} {}",
+            choice(a.choice),
+            date(a.checked_on),
+            date(a.target_on)
+        ),
+        None => format!("item {id} - - -"),
+    }
+}
+
+/// What a seal covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Sealing<'a> {
+    pub facility: FacilityId,
+    pub checklist: DocumentId,
+    pub meta: &'a ChecklistMeta,
+    pub edition: &'a Edition,
+    pub answers: &'a BTreeMap<ItemId, ItemAnswers>,
+    /// The document's heads, as hex.
+    pub heads: &'a [String],
+    pub sealed_at_ms: i64,
+}
+
+/// The canonical text of a seal (see the module's documentation for the form).
+pub fn canonical(s: &Sealing<'_>) -> String {
+    let mut out = format!(
+        "{VERSION_LINE}\nfacility {}\nchecklist {}\nform {} {} {}\n",
+        s.facility,
+        s.checklist,
+        s.meta.form.as_str(),
+        s.edition.id(),
+        s.meta.fiscal_year.0
+    );
+    for item in s.edition.form_items(s.meta.form) {
+        out.push_str(&item_line(&item.id, s.answers.get(&item.id)));
+        out.push('\n');
+    }
+    let mut heads = s.heads.to_vec();
+    heads.sort();
+    for h in heads {
+        out.push_str(&format!("head {h}\n"));
+    }
+    out.push_str(&format!("sealed {}\n", s.sealed_at_ms));
+    out
+}
+
+/// The items whose answer (choice or dates) differs now from what the seal's text says: 「確定後の変更」.
+pub fn changed_since(
+    text: &str,
+    edition: &Edition,
+    meta: &ChecklistMeta,
+    answers: &BTreeMap<ItemId, ItemAnswers>,
+) -> Vec<ItemId> {
+    let sealed: BTreeMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("item "))
+        .filter_map(|rest| rest.split_once(' ').map(|(id, _)| (id, rest)))
+        .collect();
+    edition
+        .form_items(meta.form)
+        .into_iter()
+        .filter(|item| {
+            let now = item_line(&item.id, answers.get(&item.id));
+            sealed.get(item.id.as_str()).map(|s| format!("item {s}")) != Some(now)
+        })
+        .map(|item| item.id.clone())
+        .collect()
+}
+
+/// The block printed in the binder: the text, the key's id and the signature as two lines of hex.
+pub fn printed(text: &str, key_id: &str, signature: &[u8]) -> String {
+    let hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
+    let (a, b) = hex.split_at(hex.len() / 2);
+    format!("{BEGIN}\n{text}key {key_id}\nsig {a}\nsig {b}\n{END}\n")
+}
+
+/// A printed block read back (from `pdftotext`, say): the canonical text, the key's id and the signature.
+/// Blank lines and surrounding spaces, which a PDF's text may add, are dropped.
+pub fn read_printed(s: &str) -> Result<(String, String, Vec<u8>), SealError> {
+    let start = s.find(BEGIN).ok_or(SealError::NoBlock)? + BEGIN.len();
+    let end = s[start..].find(END).ok_or(SealError::NoBlock)? + start;
+    let lines: Vec<&str> = s[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.first() != Some(&VERSION_LINE) {
+        return Err(SealError::Version);
+    }
+    let mut text = String::new();
+    let mut key = None;
+    let mut sig = String::new();
+    for l in lines {
+        if let Some(k) = l.strip_prefix("key ") {
+            key = Some(k.to_string());
+        } else if let Some(h) = l.strip_prefix("sig ") {
+            sig.push_str(h);
+        } else {
+            text.push_str(l);
+            text.push('\n');
+        }
+    }
+    let key = key.ok_or(SealError::Missing("key"))?;
+    if sig.len() != 128 {
+        return Err(SealError::BadSignature);
+    }
+    let signature = (0..64)
+        .map(|i| u8::from_str_radix(&sig[i * 2..i * 2 + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| SealError::BadSignature)?;
+    Ok((text, key, signature))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::{Answer, Entry};
+    use crate::calendar::{Date, FiscalYear};
+    use crate::edition::{FormKind, edition};
+
+    fn setup() -> (ChecklistMeta, BTreeMap<ItemId, ItemAnswers>) {
+        let meta = ChecklistMeta {
+            facility_id: FacilityId::generate(),
+            form: FormKind::Pharmacy,
+            edition: "r7".into(),
+            fiscal_year: FiscalYear(2026),
+            vendor_id: None,
+            vendor_name: String::new(),
+            created_at_ms: 1,
+            copied_from: None,
+        };
+        let mut answers = BTreeMap::new();
+        let mut no = Answer::new(
+            Choice::No,
+            Date::parse_iso("2026-06-01").unwrap(),
+            Entry::default(),
+        );
+        no.target_on = Some(Date::parse_iso("2027-03-31").unwrap());
+        answers.insert(
+            ItemId::new("1-①"),
+            ItemAnswers {
+                current: no,
+                conflicts: Vec::new(),
+                author: None,
+            },
+        );
+        (meta, answers)
+    }
+
+    #[test]
+    fn the_canonical_text_is_stable_and_reads_back_from_print() {
+        let (meta, answers) = setup();
+        let ed = edition("r7").unwrap();
+        let heads = vec!["bb".repeat(32), "aa".repeat(32)];
+        let sealing = Sealing {
+            facility: meta.facility_id,
+            checklist: DocumentId::generate(),
+            meta: &meta,
+            edition: ed,
+            answers: &answers,
+            heads: &heads,
+            sealed_at_ms: 1_800_000_000_000,
+        };
+        let text = canonical(&sealing);
+        assert!(text.starts_with("mamori-seal 1\nfacility "));
+        assert!(text.contains(
+            "\nform pharmacy r7 2026\nitem 1-① no 2026-06-01 2027-03-31\nitem 2-① - - -\n"
+        ));
+        assert!(text.ends_with(&format!(
+            "head {}\nhead {}\nsealed 1800000000000\n",
+            "aa".repeat(32),
+            "bb".repeat(32)
+        )));
+        assert_eq!(
+            text,
+            canonical(&sealing),
+            "the same answers give the same bytes"
+        );
+        // Printed, then read back as pdftotext gives it (indents, blank lines, text around it).
+        let sig: Vec<u8> = (0..64).collect();
+        let page = printed(&text, "k1", &sig)
+            .lines()
+            .map(|l| format!("  {l}  \n\n"))
+            .collect::<String>();
+        let (back, key, signature) =
+            read_printed(&format!("立入検査用資料\n{page}3 / 9\n")).unwrap();
+        assert_eq!(
+            (back.as_str(), key.as_str(), signature),
+            (text.as_str(), "k1", sig)
+        );
+    }
+
+    #[test]
+    fn items_changed_after_sealing_are_named() {
+        let (meta, mut answers) = setup();
+        let ed = edition("r7").unwrap();
+        let text = canonical(&Sealing {
+            facility: meta.facility_id,
+            checklist: DocumentId::generate(),
+            meta: &meta,
+            edition: ed,
+            answers: &answers,
+            heads: &[],
+            sealed_at_ms: 5,
+        });
+        assert_eq!(
+            changed_since(&text, ed, &meta, &answers),
+            Vec::<ItemId>::new()
+        );
+        answers.get_mut(&ItemId::new("1-①")).unwrap().current.choice = Choice::Yes;
+        answers.insert(
+            ItemId::new("2-①"),
+            ItemAnswers {
+                current: Answer::new(
+                    Choice::Yes,
+                    Date::parse_iso("2026-07-01").unwrap(),
+                    Entry::default(),
+                ),
+                conflicts: Vec::new(),
+                author: None,
+            },
+        );
+        assert_eq!(
+            changed_since(&text, ed, &meta, &answers),
+            vec![ItemId::new("1-①"), ItemId::new("2-①")]
+        );
+    }
+
+    #[test]
+    fn a_block_without_its_parts_is_refused_plainly() {
+        assert_eq!(read_printed("nothing here"), Err(SealError::NoBlock));
+        let text = format!("{BEGIN}\nmamori-seal 1\nsealed 5\nsig 00\n{END}");
+        assert_eq!(read_printed(&text), Err(SealError::Missing("key")));
+        let text = format!("{BEGIN}\nmamori-seal 1\nkey k\nsig zz\n{END}");
+        assert_eq!(read_printed(&text), Err(SealError::BadSignature));
+    }
+}
