@@ -134,7 +134,7 @@ pub struct Config {
     pub smtp_port: u16,
     /// `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a relay on this machine only).
     #[arg(long, env = "MAMORI_SMTP_TLS", default_value = "starttls")]
-    pub smtp_tls: crate::mail::SmtpTls,
+    pub smtp_tls: SmtpTls,
     /// The sender of reminder mails (e.g. `守り Mamori <mamori@clinic.example>`).
     #[arg(
         long,
@@ -263,6 +263,17 @@ impl Config {
             ..Config::parse_from(["mamori-server"])
         }
     }
+}
+
+/// How the SMTP connection for reminder mails is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    /// Plain first, then STARTTLS (required): submission on port 587.
+    Starttls,
+    /// TLS from the first byte: port 465.
+    Tls,
+    /// No TLS: only for a relay on this machine (or a test's).
+    None,
 }
 
 /// Maintenance commands, run beside (or instead of) the server.

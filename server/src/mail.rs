@@ -10,18 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use thiserror::Error;
 
-use crate::config::Config;
-
-/// How the SMTP connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SmtpTls {
-    /// Plain first, then STARTTLS (required): submission on port 587.
-    Starttls,
-    /// TLS from the first byte: port 465.
-    Tls,
-    /// No TLS: only for a relay on this machine (or a test's).
-    None,
-}
+use crate::config::{Config, SmtpTls};
 
 #[derive(Debug, Error)]
 pub enum MailError {
@@ -33,6 +22,10 @@ pub enum MailError {
     Build(String),
     #[error("the mail server did not take the mail: {0}")]
     Send(String),
+    /// The server refused this mail for good (an unknown mailbox, say): trying again will not help, and
+    /// other people's mails go on.
+    #[error("the mail server refused the mail for good: {0}")]
+    Rejected(String),
 }
 
 /// Sends plain-text mails through the configured server.
@@ -81,11 +74,13 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| MailError::Build(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Send(e.to_string()))
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                MailError::Rejected(e.to_string())
+            } else {
+                MailError::Send(e.to_string())
+            }
+        })
     }
 }
 

@@ -71,7 +71,15 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> Result<(), ReminderM
             .await?
             .unwrap_or_default();
         for r in state.directory.recipients(facility).await? {
-            mail_one(state, mailer, facility, &name, &r, &reminders, today, now).await?;
+            match mail_one(state, mailer, facility, &name, &r, &reminders, today, now).await {
+                // One address refused for good (or not an address) holds up nobody else's mails.
+                Err(ReminderMailError::Mail(
+                    e @ (crate::mail::MailError::Rejected(_) | crate::mail::MailError::Address(_)),
+                )) => {
+                    tracing::warn!(%facility, person = %r.person, error = %e, "a reminder mail refused for good");
+                }
+                other => other?,
+            }
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! arrives (its Japanese subject decoded) naming the overdue いいえ; a target date moved into the past
 //! brings one overdue mail; a restart sends nothing again.
 
-use mamori_server::mail::SmtpTls;
+use mamori_server::config::SmtpTls;
 use mamori_shared::calendar::jst_date;
 use mamori_tests::passkeys::{my_facility, registered_admin, run};
 use mamori_tests::server::get_json;
