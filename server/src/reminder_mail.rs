@@ -223,7 +223,7 @@ async fn reminders_of(
     }
     Ok(Some(of_facility(
         &index,
-        |id| docs.get(&id).cloned(),
+        |id| docs.get(&id),
         today,
         jst_date,
     )))

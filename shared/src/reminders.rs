@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use automerge::AutoCommit;
 
 use crate::calendar::{Date, DateStyle, FiscalYear};
-use crate::contacts;
 use crate::edition::{FormKind, edition};
 use crate::model::{DocumentId, ItemId};
 use crate::progress::Progress;
@@ -249,14 +248,13 @@ pub fn reminders(w: &Watch<'_>) -> Vec<Reminder> {
 /// fiscal year's own form and vendor forms, the evidence register's reviews and the contact chart. `load`
 /// gives a document by id (`None`: not here); `day_of` reads a Unix time (ms) as a calendar day where the
 /// caller is (the device's zone, or Japan's on the server).
-pub fn of_facility(
+pub fn of_facility<'d>(
     index: &FacilityIndex,
-    load: impl Fn(DocumentId) -> Option<AutoCommit>,
+    load: impl Fn(DocumentId) -> Option<&'d AutoCommit>,
     today: Date,
     day_of: impl Fn(i64) -> Option<Date>,
 ) -> Vec<Reminder> {
     let year = today.fiscal_year();
-    let own_form = index.facility.kind.institution_form();
     struct Loaded {
         id: DocumentId,
         meta: ChecklistMeta,
@@ -266,32 +264,17 @@ pub fn of_facility(
         let doc = load(id)?;
         Some(Loaded {
             id,
-            meta: checklist::meta(&doc).ok()?,
-            answers: checklist::answers(&doc).ok()?,
+            meta: checklist::meta(doc).ok()?,
+            answers: checklist::answers(doc).ok()?,
         })
     };
-    let this_year = index
+    let own: Option<Loaded> = index.own_checklist(year).and_then(|e| read(e.id));
+    let vendors: Vec<Loaded> = index
         .checklists()
         .into_iter()
-        .filter(|(_, m)| m.fiscal_year == year);
-    let mut own: Option<Loaded> = None;
-    let mut vendors: Vec<Loaded> = Vec::new();
-    for (entry, meta) in this_year {
-        if meta.form == own_form && meta.vendor_id.is_none() {
-            // The first one started, as the readiness view takes it.
-            if own
-                .as_ref()
-                .is_none_or(|o| o.meta.created_at_ms > meta.created_at_ms)
-                && let Some(l) = read(entry.id)
-            {
-                own = Some(l);
-            }
-        } else if meta.form == FormKind::Vendor
-            && let Some(l) = read(entry.id)
-        {
-            vendors.push(l);
-        }
-    }
+        .filter(|(_, m)| m.fiscal_year == year && m.form == FormKind::Vendor)
+        .filter_map(|(e, _)| read(e.id))
+        .collect();
     fn form<'a>(l: &'a Loaded, day_of: &impl Fn(i64) -> Option<Date>) -> Option<Form<'a>> {
         Some(Form {
             id: l.id,
@@ -307,7 +290,7 @@ pub fn of_facility(
     let vendor_forms: Vec<Form<'_>> = vendors.iter().filter_map(|l| form(l, &day_of)).collect();
     let mut reviews: Vec<Review> = Vec::new();
     for entry in index.documents_of(DocKind::Evidence) {
-        let Some(register) = load(entry.id).and_then(|d| evidence::read(&d).ok()) else {
+        let Some(register) = load(entry.id).and_then(|d| evidence::read(d).ok()) else {
             continue;
         };
         for r in register.records() {
@@ -326,11 +309,10 @@ pub fn of_facility(
         .documents_of(DocKind::ContactChart)
         .into_iter()
         .find_map(|e| {
-            let chart = contact_chart::read(&load(e.id)?).ok()?;
-            let check = contacts::check(Some(&chart), &index.vendors);
+            let chart = contact_chart::read(load(e.id)?).ok()?;
             Some(Chart {
                 made_on: day_of(e.created_at_ms)?,
-                reviewed_on: check.reviewed_on,
+                reviewed_on: chart.reviewed.and_then(|r| r.on),
             })
         });
     reminders(&Watch {

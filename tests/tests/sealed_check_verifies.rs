@@ -5,7 +5,7 @@
 
 use mamori_shared::api::{SealKeyInfo, Sealed};
 use mamori_tests::TestServer;
-use mamori_tests::passkeys::{my_facility, registered_admin, run};
+use mamori_tests::passkeys::{browser_at, joined, my_facility, registered_admin, run};
 use mamori_tests::server::server_binary;
 
 /// `mamori-server verify-seal` on `text`: (exit success, what it printed).
@@ -95,4 +95,86 @@ async fn a_sealed_checklist_verifies_and_a_changed_one_does_not() {
         "{log}"
     );
     admin.close().await;
+}
+
+/// The attack on sealing from everyone but the facility's own 管理者: nobody signed in, a 担当者 and a
+/// 閲覧者 of the facility, the same 担当者 once removed, and another facility's 管理者 (naming this facility,
+/// or naming their own with this facility's checklist). None of them gets a signature, and the access log
+/// records no seal. Nobody signed in cannot set a reminder address either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_facility_s_own_administrator_seals() {
+    let server = TestServer::start().await;
+    let admin = registered_admin(&server, "みどり薬局", "田中 一郎").await;
+    let facility = my_facility(&admin).await;
+    let checklist = admin
+        .eval_string("return document.querySelector('.checklist-row').dataset.doc")
+        .await;
+    let seal =
+        format!("return api('POST', '/api/facilities/{facility}/checklists/{checklist}/seal');");
+    let refused = |who: &str, r: &serde_json::Value| {
+        let status = r["status"].as_u64().unwrap_or(0);
+        assert!(
+            (400..500).contains(&status) && r["body"]["signature"].is_null(),
+            "{who} must not get a seal: {r}"
+        );
+    };
+
+    // Nobody signed in.
+    let nobody = browser_at(&server).await;
+    refused("nobody", &run(&nobody, &seal).await);
+    refused(
+        "nobody's address",
+        &run(
+            &nobody,
+            "return api('PUT', '/api/me/email', { email: 'x@example.jp' });",
+        )
+        .await,
+    );
+    refused(
+        "nobody's key",
+        &run(&nobody, "return api('GET', '/api/seal-key');").await,
+    );
+
+    // The facility's 担当者 and 閲覧者.
+    let (staff, staff_id) = joined(&server, &admin, "staff", "鈴木 花子").await;
+    refused("a 担当者", &run(&staff, &seal).await);
+    let (viewer, _) = joined(&server, &admin, "viewer", "高橋 次郎").await;
+    refused("a 閲覧者", &run(&viewer, &seal).await);
+
+    // The 担当者, removed (their cookie still in the browser).
+    let r = run(
+        &admin,
+        &format!("return api('POST', '/api/facilities/{facility}/people/{staff_id}/remove');"),
+    )
+    .await;
+    assert_eq!(r["status"], 200, "{r}");
+    refused("a removed person", &run(&staff, &seal).await);
+
+    // Another facility's 管理者, either way round.
+    let other = registered_admin(&server, "さくら内科", "佐藤 三郎").await;
+    let theirs = my_facility(&other).await;
+    refused("another facility's 管理者", &run(&other, &seal).await);
+    refused(
+        "another facility's 管理者, through their own facility",
+        &run(
+            &other,
+            &format!("return api('POST', '/api/facilities/{theirs}/checklists/{checklist}/seal');"),
+        )
+        .await,
+    );
+
+    // Nothing was sealed.
+    let log = run(
+        &admin,
+        &format!("return api('GET', '/api/facilities/{facility}/log?kind=sealed');"),
+    )
+    .await;
+    assert_eq!(
+        log["body"]["entries"].as_array().map(Vec::len),
+        Some(0),
+        "{log}"
+    );
+    for b in [nobody, staff, viewer, other, admin] {
+        b.close().await;
+    }
 }

@@ -32,13 +32,7 @@ pub struct Readiness {
 impl Workspace {
     /// The facility's own form (医療機関確認用 / 薬局確認用) for `year`, if one was started (reactive).
     pub fn own_checklist_id(&self, year: FiscalYear) -> Option<DocumentId> {
-        let index = self.index()?;
-        let own_form = index.facility.kind.institution_form();
-        index
-            .checklists()
-            .into_iter()
-            .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
-            .map(|(e, _)| e.id)
+        self.index()?.own_checklist(year).map(|e| e.id)
     }
 
     /// The contact chart's 3-① check (reactive): the same one the home steps and 準備状況 read.

@@ -12,7 +12,9 @@ impl Workspace {
     /// (reactive).
     pub fn reminders(&self) -> Option<Vec<Reminder>> {
         let index = self.index()?;
-        let load = |id| self.docs.with_value(|docs| docs.get(&id).cloned());
-        Some(reminders::of_facility(&index, load, today(), local_date))
+        // Read in place: the badge recomputes on every change, so no document is copied for it.
+        Some(self.docs.with_value(|docs| {
+            reminders::of_facility(&index, |id| docs.get(&id), today(), local_date)
+        }))
     }
 }

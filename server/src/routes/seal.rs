@@ -72,7 +72,7 @@ async fn seal_checklist(
         return Err(unknown());
     }
     let chunks = state.rooms.store().load(doc).await?.ok_or_else(unknown)?;
-    let loaded = AutoCommit::load(&chunks.concat())?;
+    let mut loaded = AutoCommit::load(&chunks.concat())?;
     let bad = |what: String| {
         tracing::error!(%doc, %what, "a stored checklist does not read");
         ApiError::new(
@@ -83,8 +83,7 @@ async fn seal_checklist(
     let meta = checklist::meta(&loaded).map_err(|e| bad(e.to_string()))?;
     let answers = checklist::answers(&loaded).map_err(|e| bad(e.to_string()))?;
     let ed = edition(&meta.edition).ok_or_else(|| bad(format!("edition {}", meta.edition)))?;
-    let mut doc_copy = loaded;
-    let heads: Vec<String> = doc_copy.get_heads().iter().map(|h| h.to_string()).collect();
+    let heads: Vec<String> = loaded.get_heads().iter().map(|h| h.to_string()).collect();
     let sealed_at_ms = now_ms();
     let text = seal::canonical(&Sealing {
         facility,

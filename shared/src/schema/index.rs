@@ -84,6 +84,16 @@ impl FacilityIndex {
         self.vendors.get(&id.to_string())
     }
 
+    /// The facility's own form (医療機関確認用 / 薬局確認用) for `year`: the first one started, if several
+    /// were. The one 準備状況, 期限 and the reminder mails all read.
+    pub fn own_checklist(&self, year: crate::calendar::FiscalYear) -> Option<&DocumentEntry> {
+        let own_form = self.facility.kind.institution_form();
+        self.checklists()
+            .into_iter()
+            .find(|(_, m)| m.form == own_form && m.fiscal_year == year && m.vendor_id.is_none())
+            .map(|(e, _)| e)
+    }
+
     /// Checklist entries, newest fiscal year first, then by form.
     pub fn checklists(&self) -> Vec<(&DocumentEntry, &ChecklistMeta)> {
         let mut all: Vec<_> = self
