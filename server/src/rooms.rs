@@ -139,6 +139,26 @@ impl RoomDoc {
         Ok(())
     }
 
+    /// Puts the document back to what the store holds, in place: after changes were applied and then
+    /// refused (or not stored), every connection holding this room sees the stored document at once, and
+    /// none goes on from a copy that holds them (a change made on top of a refused one would be stored
+    /// without its dependency, and the stored document would no longer load). Changes waiting for a
+    /// dependency are dropped with the rest; their senders send them again.
+    pub async fn reload(&mut self, id: DocumentId, store: &dyn DocStore) -> Result<(), StoreError> {
+        let (doc, chunks, stored_bytes) = match store.load(id).await? {
+            Some(chunks) => (
+                AutoCommit::load(&chunks.concat()).map_err(|e| {
+                    StoreError::Other(format!("document {id} in the store does not load: {e}"))
+                })?,
+                chunks.len(),
+                chunks.iter().map(Vec::len).sum(),
+            ),
+            None => (AutoCommit::new(), 0, 0),
+        };
+        *self = RoomDoc::new(doc, chunks, stored_bytes);
+        Ok(())
+    }
+
     /// Persists whatever the document took in since `before`, as Automerge rebuilds it (a merge from
     /// outside any connection, where the changes were not read one by one).
     pub async fn persist_since(
@@ -228,7 +248,12 @@ impl Rooms {
     /// applied as parsed (read by [`ingest::read_changes`](mamori_shared::sync::ingest::read_changes), never
     /// re-read), held to the document's schema like a peer's changes, durable first, then every subscriber
     /// is told. Creates the document if the store has none.
-    pub async fn merge(&self, id: DocumentId, changes: Vec<Change>) -> Result<(), MergeError> {
+    pub async fn merge(
+        &self,
+        id: DocumentId,
+        changes: Vec<Change>,
+        seals: &dyn mamori_shared::seal::Verifier,
+    ) -> Result<(), MergeError> {
         /// The connection id merges subscribe under: never given to a real connection (those count up from 1).
         const MERGER: u64 = u64::MAX;
         let (inbox, _notes) = mpsc::channel(1);
@@ -242,24 +267,25 @@ impl Rooms {
             let kind_before = mamori_shared::schema::kind_of(&g.doc);
             g.generated.clear();
             g.recent.clear();
-            match g.doc.apply_changes(changes.iter().cloned()) {
+            let merged = match g.doc.apply_changes(changes.iter().cloned()) {
                 Err(e) => Err(MergeError::Apply(e.to_string())),
                 Ok(()) if g.doc.get_heads() == before => Ok(()),
                 // The same checks as on a peer's changes.
-                Ok(()) => match check_applied(&mut g.doc, &changes, kind_before) {
+                Ok(()) => match check_applied(&mut g.doc, id, &changes, kind_before, Some(seals)) {
                     Err(reason) => Err(MergeError::Refused(reason)),
                     Ok(()) => g
                         .persist_since(id, &before, self.store())
                         .await
                         .map_err(MergeError::from),
                 },
+            };
+            // Memory may hold what the store lacks: back to what the store has, for every holder.
+            if merged.is_err() && g.reload(id, self.store()).await.is_err() {
+                self.evict(id);
             }
+            merged
         };
         room.unsubscribe(MERGER);
-        if merged.is_err() {
-            // Memory may hold what the store lacks: start again from the store.
-            self.evict(id);
-        }
         merged?;
         room.notify_others(MERGER);
         Ok(())
@@ -304,6 +330,14 @@ mod tests {
     use crate::store::sqlite::SqliteStore;
     use automerge::transaction::Transactable;
 
+    /// A key that signed nothing: every seal is refused.
+    struct NoSeals;
+    impl mamori_shared::seal::Verifier for NoSeals {
+        fn verifies(&self, _: &str, _: &str, _: &[u8]) -> bool {
+            false
+        }
+    }
+
     /// The attack through the back door: handed-back changes that a 管理者 accepts get the same checks as
     /// a peer's, so a departed person cannot write under a migration actor (no one's) that way either.
     #[tokio::test]
@@ -320,7 +354,10 @@ mod tests {
             has_vendor_contract: true,
         })
         .unwrap();
-        rooms.merge(id, index.get_changes(&[])).await.unwrap();
+        rooms
+            .merge(id, index.get_changes(&[]), &NoSeals)
+            .await
+            .unwrap();
         let stored = rooms.store().load(id).await.unwrap().unwrap();
 
         let mut step = [0u8; 16];
@@ -332,7 +369,7 @@ mod tests {
             .unwrap();
         forged.commit();
         let change = forged.get_last_local_change().unwrap().clone();
-        let refused = rooms.merge(id, vec![change.clone()]).await;
+        let refused = rooms.merge(id, vec![change.clone()], &NoSeals).await;
         assert!(
             matches!(&refused, Err(MergeError::Refused(r)) if r.contains("migration")),
             "{refused:?}"

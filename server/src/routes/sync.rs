@@ -465,11 +465,13 @@ impl Connection {
         let answers_before =
             (checked && !authors.is_empty()).then(|| checklist::answer_versions(&room_doc.doc));
         let level = self.access.get(&id).copied().unwrap_or(Access::None);
+        let seal_key = self.state.seal_key.clone();
         let authority = Authority {
             access: self.gate.frozen(&self.state, id, level),
             owners: owners.as_ref(),
             schema: checked,
             kind: self.kinds.get(&id).copied(),
+            seals: Some(&*seal_key),
         };
         let template = self.change_event(id).await;
         let verdict = ingest::decide_and_apply(
@@ -484,8 +486,7 @@ impl Connection {
         let (applied, claims) = match verdict {
             Err(e) => {
                 // Automerge refused part of what it was given: this copy may hold some of it.
-                drop(guard);
-                self.state.rooms.evict(id);
+                self.roll_back(id, room_doc).await;
                 return Err(Fatal(format!("document {id}: {e}")));
             }
             Ok(Verdict::Refused {
@@ -493,8 +494,7 @@ impl Connection {
                 document_changed,
             }) => {
                 if document_changed {
-                    drop(guard);
-                    self.state.rooms.evict(id);
+                    self.roll_back(id, room_doc).await;
                 }
                 tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
                 return Ok(self.refuse(remote, id, reason));
@@ -542,8 +542,7 @@ impl Connection {
             // change whose access-log entry (or actor claim) cannot be written is not kept.
             if let Err(e) = stored {
                 tracing::error!(doc = %id, error = %e, "cannot store changes");
-                drop(guard);
-                self.state.rooms.evict(id);
+                self.roll_back(id, room_doc).await;
                 return Err(Fatal(
                     "the server could not store the changes and their record; they will be sent again"
                         .into(),
@@ -582,6 +581,20 @@ impl Connection {
     }
 
     /// Refuses a message's changes: the peer sets its copy aside and starts the document again.
+    /// The room's document back to what the store holds, for every connection holding it
+    /// ([`RoomDoc::reload`](crate::rooms::RoomDoc::reload)): after changes were applied and then refused or
+    /// not stored. If even the store cannot be read, the room leaves memory and this connection lets go of
+    /// it, so the next message opens it afresh.
+    async fn roll_back(&mut self, id: DocumentId, room_doc: &mut crate::rooms::RoomDoc) {
+        if let Err(e) = room_doc.reload(id, self.state.rooms.store()).await {
+            tracing::error!(doc = %id, error = %e, "cannot read a document back after refused changes");
+            self.state.rooms.evict(id);
+            if let Some(room) = self.rooms.remove(&id) {
+                room.unsubscribe(self.id);
+            }
+        }
+    }
+
     fn refuse(&mut self, remote: PeerId, id: DocumentId, reason: String) -> Vec<Vec<u8>> {
         self.peer.forget(id);
         vec![
