@@ -22,6 +22,7 @@ pub mod ceremonies;
 pub mod clock;
 pub mod config;
 pub mod directory;
+pub mod editions;
 pub mod error;
 pub mod files;
 pub mod gate;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::credentials::router())
         .merge(routes::people::router())
         .merge(routes::documents::router())
+        .merge(routes::editions::router())
         .merge(routes::files::router())
         .merge(routes::tokens::router())
         .merge(routes::quarantine::router())
@@ -124,7 +126,17 @@ pub async fn run_with(
     // Without --public-url, the public URL is localhost at the port actually bound.
     config.listening_on(listener.local_addr()?);
     let mailer = mail::Mailer::from_config(&config).map_err(|e| AppError::Config(e.to_string()))?;
-    let state = AppState::new(config, store, directory, frozen)?;
+    // Made once, on the first start: every later start (and every instance on the same data) reads it.
+    let seal_key = seal::SealKey::load_or_make(&directory.pool(), clock::now_ms())
+        .await
+        .map_err(|e| AppError::Config(format!("the seal key: {e}")))?;
+    let editions = {
+        let dir = config.editions_dir();
+        tokio::task::spawn_blocking(move || editions::load(&dir))
+            .await
+            .map_err(|e| AppError::Config(format!("loading editions: {e}")))?
+    };
+    let state = AppState::new(config, store, directory, frozen, seal_key, editions)?;
     // Runs beside the server and stops with it.
     let unloader = state
         .rooms

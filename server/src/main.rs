@@ -91,6 +91,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 Err(why) => {
                     eprintln!("seal NOT valid: {why}");
+                    eprintln!(
+                        "(from a PDF, give the text of `pdftotext -layout`: without -layout, lines ending in \"-\" are joined)"
+                    );
                     std::process::exit(1);
                 }
             };

@@ -72,6 +72,15 @@ impl SealKey {
     }
 }
 
+impl seal::Verifier for SealKey {
+    fn verifies(&self, key_id: &str, text: &str, signature: &[u8]) -> bool {
+        key_id == self.id
+            && UnparsedPublicKey::new(&ED25519, self.public_key())
+                .verify(text.as_bytes(), signature)
+                .is_ok()
+    }
+}
+
 /// The id printed beside a seal: the first 16 hex digits of the public key's SHA-256.
 pub fn key_id(public: &[u8]) -> String {
     Sha256::digest(public)

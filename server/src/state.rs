@@ -43,6 +43,10 @@ pub struct AppState {
     pub log: Arc<crate::access_log::AccessLog>,
     /// Evidence files (their bytes in the data folder, their rows beside the directory's).
     pub files: Arc<dyn crate::files::FileStore>,
+    /// The key that signs sealed checks and verifies the seals devices write back.
+    pub seal_key: Arc<crate::seal::SealKey>,
+    /// Checklist editions loaded from the editions folder at start.
+    pub editions: Arc<crate::editions::Folder>,
 }
 
 impl AppState {
@@ -51,6 +55,8 @@ impl AppState {
         store: Arc<dyn DocStore>,
         directory: Directory,
         frozen: Arc<crate::gate::Frozen>,
+        seal_key: crate::seal::SealKey,
+        editions: crate::editions::Folder,
     ) -> Result<AppState, AppError> {
         let webauthn = relying_party(&config.public_url())?;
         let log = Arc::new(crate::access_log::AccessLog::new(directory.pool()));
@@ -72,6 +78,8 @@ impl AppState {
             people_changed: tokio::sync::broadcast::channel(1024).0,
             log,
             files,
+            seal_key: Arc::new(seal_key),
+            editions: Arc::new(editions),
         })
     }
 

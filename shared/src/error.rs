@@ -64,6 +64,8 @@ pub enum SchemaError {
     UnknownEdition(String),
     #[error("answers cannot be copied between different forms")]
     DifferentForms,
+    #[error("the seal does not read: {0}")]
+    Seal(#[from] crate::seal::SealError),
     #[error("could not encode a row: {0}")]
     Encode(String),
     #[error(

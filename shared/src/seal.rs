@@ -9,7 +9,7 @@
 //! facility <facility id>
 //! checklist <document id>
 //! form <medical|pharmacy|vendor> <edition id> <fiscal year (April start year)>
-//! item <item id> <yes|no|not_required|not_applicable|-> <確認日 YYYY-MM-DD|-> <目標日 YYYY-MM-DD|->
+//! item <item id, ASCII: 2-⑬ as 2-13> <yes|no|not_required|not_applicable|-> <確認日 YYYY-MM-DD|-> <目標日 YYYY-MM-DD|->
 //!   … one line per item of the edition's form, in the form's order ("-": not answered / no date)
 //! head <document head, hex>
 //!   … one line per head, sorted
@@ -54,7 +54,21 @@ fn choice(c: Choice) -> &'static str {
     }
 }
 
+/// An item id in ASCII: circled numbers as digits (`2-⑬` → `2-13`). The text is printed and read back from
+/// a PDF; a circled digit comes from another font than the rest of the line, and text extractors then move
+/// it to a line of its own.
+fn ascii_id(id: &ItemId) -> String {
+    id.as_str()
+        .chars()
+        .map(|c| match c as u32 {
+            n @ 0x2460..=0x2473 => (n - 0x2460 + 1).to_string(),
+            _ => c.to_string(),
+        })
+        .collect()
+}
+
 fn item_line(id: &ItemId, answer: Option<&ItemAnswers>) -> String {
+    let id = ascii_id(id);
     let date = |d: Option<crate::calendar::Date>| d.map_or("-".to_string(), |d| d.iso());
     match answer.map(|a| &a.current) {
         Some(a) => format!(
@@ -110,20 +124,19 @@ pub fn changed_since(
     meta: &ChecklistMeta,
     answers: &BTreeMap<ItemId, ItemAnswers>,
 ) -> Vec<ItemId> {
-    let sealed: BTreeMap<&str, &str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("item "))
-        .filter_map(|rest| rest.split_once(' ').map(|(id, _)| (id, rest)))
-        .collect();
     edition
         .form_items(meta.form)
         .into_iter()
-        .filter(|item| {
-            let now = item_line(&item.id, answers.get(&item.id));
-            sealed.get(item.id.as_str()).map(|s| format!("item {s}")) != Some(now)
-        })
+        .filter(|item| item_changed(text, &item.id, answers.get(&item.id)))
         .map(|item| item.id.clone())
         .collect()
+}
+
+/// Whether one item's answer differs now from its line in the seal's text (an item the text lacks, of a
+/// newer edition, has changed).
+pub fn item_changed(text: &str, id: &ItemId, answer: Option<&ItemAnswers>) -> bool {
+    let now = item_line(id, answer);
+    !text.lines().any(|l| l == now)
 }
 
 /// The block printed in the binder: the text, the key's id and the signature as two lines of hex.
@@ -136,8 +149,13 @@ pub fn printed(text: &str, key_id: &str, signature: &[u8]) -> String {
 /// A printed block read back (from `pdftotext`, say): the canonical text, the key's id and the signature.
 /// Blank lines and surrounding spaces, which a PDF's text may add, are dropped.
 pub fn read_printed(s: &str) -> Result<(String, String, Vec<u8>), SealError> {
-    let start = s.find(BEGIN).ok_or(SealError::NoBlock)? + BEGIN.len();
-    let end = s[start..].find(END).ok_or(SealError::NoBlock)? + start;
+    // A line ending in "-" may come back joined to the next one, its last dash dropped (pdftotext joins
+    // what it takes for a hyphenated word): find the words, then skip the dashes after them.
+    let words = |marker: &str| marker.trim_matches('-').to_string();
+    let start = s.find(&words(BEGIN)).ok_or(SealError::NoBlock)? + words(BEGIN).len();
+    let start = start + s[start..].len() - s[start..].trim_start_matches('-').len();
+    let end = s[start..].find(&words(END)).ok_or(SealError::NoBlock)? + start;
+    let end = s[..end].trim_end_matches('-').len();
     let lines: Vec<&str> = s[start..end]
         .lines()
         .map(str::trim)
@@ -170,6 +188,66 @@ pub fn read_printed(s: &str) -> Result<(String, String, Vec<u8>), SealError> {
     Ok((text, key, signature))
 }
 
+/// A seal as a checklist keeps it: the printed block, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seal {
+    /// The canonical text that was signed.
+    pub text: String,
+    pub key_id: String,
+    pub signature: Vec<u8>,
+}
+
+impl Seal {
+    /// A printed block (what the checklist keeps and the binder prints) read.
+    pub fn read(printed: &str) -> Result<Seal, SealError> {
+        let (text, key_id, signature) = read_printed(printed)?;
+        Ok(Seal {
+            text,
+            key_id,
+            signature,
+        })
+    }
+
+    /// The value after `name ` on the text's first line of that name.
+    fn field(&self, name: &str) -> Option<&str> {
+        self.text
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+    }
+
+    /// The checklist the seal was made for.
+    pub fn checklist(&self) -> Option<&str> {
+        self.field("checklist")
+    }
+
+    pub fn facility(&self) -> Option<&str> {
+        self.field("facility")
+    }
+
+    /// When the server sealed the check (Unix milliseconds).
+    pub fn sealed_at_ms(&self) -> Option<i64> {
+        self.field("sealed")?.parse().ok()
+    }
+
+    /// The document heads the seal covers (hex).
+    pub fn heads(&self) -> impl Iterator<Item = &str> {
+        self.text.lines().filter_map(|l| l.strip_prefix("head "))
+    }
+
+    /// The block printed again (what a device writes into the checklist).
+    pub fn printed(&self) -> String {
+        printed(&self.text, &self.key_id, &self.signature)
+    }
+}
+
+/// Checks a seal's signature. Only the server holds the key, so only the server implements this; its sync
+/// step asks it about every seal a peer's changes write into a checklist, so that no device can put a seal
+/// the server did not make (or one made for another checklist) where other devices and the binder show it.
+pub trait Verifier: Sync {
+    /// Whether `signature` over `text` was made with the key named `key_id`.
+    fn verifies(&self, key_id: &str, text: &str, signature: &[u8]) -> bool;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +265,7 @@ mod tests {
             vendor_name: String::new(),
             created_at_ms: 1,
             copied_from: None,
+            moved_from_edition: None,
         };
         let mut answers = BTreeMap::new();
         let mut no = Answer::new(
@@ -223,7 +302,7 @@ mod tests {
         let text = canonical(&sealing);
         assert!(text.starts_with("mamori-seal 1\nfacility "));
         assert!(text.contains(
-            "\nform pharmacy r7 2026\nitem 1-① no 2026-06-01 2027-03-31\nitem 2-① - - -\n"
+            "\nform pharmacy r7 2026\nitem 1-1 no 2026-06-01 2027-03-31\nitem 2-1 - - -\n"
         ));
         assert!(text.ends_with(&format!(
             "head {}\nhead {}\nsealed 1800000000000\n",

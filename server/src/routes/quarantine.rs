@@ -250,7 +250,7 @@ async fn accept(
         Some(_) => None,
         None => Some(described(facility, &changes)),
     };
-    match state.rooms.merge(doc, changes).await {
+    match state.rooms.merge(doc, changes, &*state.seal_key).await {
         Ok(()) => {}
         Err(MergeError::Store(e)) => return Err(e.into()),
         Err(refused) => {

@@ -18,7 +18,6 @@ use crate::access_log::Kind;
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::gate::http::{SignedIn, VerifiedAdmin};
-use crate::seal::SealKey;
 use crate::session::logged;
 
 pub fn router() -> Router<AppState> {
@@ -34,24 +33,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn key(State(state): State<AppState>, _: SignedIn) -> Result<Json<SealKeyInfo>, ApiError> {
-    let key = load_key(&state).await?;
-    Ok(Json(SealKeyInfo {
+async fn key(State(state): State<AppState>, _: SignedIn) -> Json<SealKeyInfo> {
+    let key = &state.seal_key;
+    Json(SealKeyInfo {
         key_id: key.id.clone(),
         public_key: hex(key.public_key()),
-    }))
-}
-
-async fn load_key(state: &AppState) -> Result<SealKey, ApiError> {
-    SealKey::load_or_make(&state.directory.pool(), now_ms())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the seal key");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "サーバーで問題が起きました (server error)",
-            )
-        })
+    })
 }
 
 async fn seal_checklist(
@@ -94,7 +81,7 @@ async fn seal_checklist(
         heads: &heads,
         sealed_at_ms,
     });
-    let key = load_key(&state).await?;
+    let key = &state.seal_key;
     let signature = key.sign(&text);
     tracing::info!(%facility, %doc, "a checklist sealed");
     state

@@ -41,7 +41,10 @@ pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, Strin
     };
     read.map_err(|e| e.to_string())?;
     match kind {
-        DocKind::Checklist => every_answer_reads(doc)?,
+        DocKind::Checklist => {
+            every_answer_reads(doc)?;
+            every_seal_reads(doc)?;
+        }
         DocKind::DeviceLedger | DocKind::UserLedger => {
             every_row_reads(doc, kind, "rows")?;
             ledger::reviewed(doc).map_err(|e| format!("the review mark does not read: {e}"))?;
@@ -72,6 +75,18 @@ fn every_answer_reads(doc: &AutoCommit) -> Result<(), String> {
             }
             Answer::hydrate_map(doc, &id).map_err(|e| format!("the answer to {key}: {e}"))?;
         }
+    }
+    Ok(())
+}
+
+fn every_seal_reads(doc: &AutoCommit) -> Result<(), String> {
+    for (value, _) in checklist::seal_values(doc).map_err(|e| e.to_string())? {
+        let printed = match &value {
+            Value::Scalar(s) => s.as_str(),
+            _ => None,
+        }
+        .ok_or("the seal is not a string")?;
+        crate::seal::Seal::read(printed).map_err(|e| format!("the seal: {e}"))?;
     }
     Ok(())
 }
@@ -128,6 +143,7 @@ mod tests {
             vendor_name: String::new(),
             created_at_ms: 1,
             copied_from: None,
+            moved_from_edition: None,
         };
         checklist::create(&meta).unwrap()
     }

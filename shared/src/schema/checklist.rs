@@ -4,10 +4,15 @@
 //! ```text
 //! { schema: 1, kind: "checklist",
 //!   meta:    { facility_id, form, edition, fiscal_year, vendor_id | null, vendor_name, created_at_ms,
-//!              copied_from | null },
+//!              copied_from | null, moved_from_edition | null },
 //!   answers: { "2-⑥": { choice: "no", checked_on: "2026-11-24", target_on: "2027-03-31" | null,
-//!                        note, reason, entry: { by, device, at_ms, on_behalf_of_vendor } } } }
+//!                        note, reason, entry: { by, device, at_ms, on_behalf_of_vendor } } },
+//!   seal:    "-----BEGIN MAMORI SEAL-----\n…" (absent until the year's check is sealed) }
 //! ```
+//!
+//! The seal (年次確認の確定) is the printed block of [`crate::seal`] as one string, written by the device that
+//! asked the server for it (the server never authors a document's changes). One scalar, not a map: any
+//! change to it is a new value written by a new change, which the server's sync step verifies.
 //!
 //! Every answer is put as a **new map object** at its item's key ([`put_answer`]), never reconciled into
 //! the existing map field by field. Two devices answering the same item apart therefore make two concurrent
@@ -25,6 +30,7 @@ use crate::calendar::FiscalYear;
 use crate::edition::{Edition, FormKind};
 use crate::error::SchemaError;
 use crate::model::{DocumentId, FacilityId, ItemId, VendorId};
+use crate::seal::Seal;
 
 /// What a checklist is. Also copied into the facility index so lists need not open each checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
@@ -41,6 +47,10 @@ pub struct ChecklistMeta {
     pub created_at_ms: i64,
     /// The previous year's checklist this one was started from.
     pub copied_from: Option<DocumentId>,
+    /// The edition this checklist was moved from within its year, so the form can say which items are new
+    /// or reworded (absent in checklists written before editions could move).
+    #[autosurgeon(missing = "Default::default")]
+    pub moved_from_edition: Option<String>,
 }
 
 /// One item's current answer, and any answers given concurrently on other devices that nobody has
@@ -134,6 +144,27 @@ pub fn answers(doc: &AutoCommit) -> Result<BTreeMap<ItemId, ItemAnswers>, Schema
     Ok(out)
 }
 
+/// The year's seal, if the check was sealed and it reads (the value Automerge picks when two were put at
+/// once). A value that does not read is no seal.
+pub fn seal(doc: &AutoCommit) -> Option<Seal> {
+    match doc.get(ROOT, "seal").ok()?? {
+        (Value::Scalar(s), _) => Seal::read(s.as_str()?).ok(),
+        _ => None,
+    }
+}
+
+/// Writes the seal the server returned (replacing an earlier one).
+pub fn put_seal(doc: &mut AutoCommit, seal: &Seal) -> Result<(), SchemaError> {
+    doc.put(ROOT, "seal", seal.printed())?;
+    Ok(())
+}
+
+/// Every value at the seal's key (concurrent puts included), each with the id of the operation that wrote
+/// it: the server verifies those its peer's changes wrote.
+pub fn seal_values(doc: &AutoCommit) -> Result<Vec<(Value<'_>, ObjId)>, SchemaError> {
+    Ok(doc.get_all(ROOT, "seal")?)
+}
+
 /// Starts the next fiscal year's checklist from this one: every answer whose item exists in the new edition
 /// (same id, or one the new item `replaces`) is copied as a draft with its dates cleared.
 pub fn carry_forward(
@@ -150,6 +181,7 @@ pub fn carry_forward(
         fiscal_year,
         created_at_ms,
         copied_from: Some(previous_id),
+        moved_from_edition: None,
         ..old_meta.clone()
     };
     let mut doc = create(&new_meta)?;
@@ -172,6 +204,84 @@ pub fn carry_forward(
         }
     }
     Ok((doc, new_meta))
+}
+
+/// What moving a checklist to another edition does to its items, shown before it is done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditionMove {
+    /// Items the new edition's form adds, with no answer to carry.
+    pub new_items: Vec<ItemId>,
+    /// Items whose wording differs in the new edition (or that replace an old item): their answers carry
+    /// over, but the wording deserves a second look.
+    pub reworded: Vec<ItemId>,
+    /// Answers carried to another item id: (old id, the new item that `replaces` it).
+    pub carried: Vec<(ItemId, ItemId)>,
+    /// Answered items with no place in the new edition: their answers stay in the document (nothing is
+    /// deleted) but the new form does not show them.
+    pub left_behind: Vec<ItemId>,
+}
+
+/// What moving a checklist of `form` with `answers` from `from` to `to` would do.
+pub fn plan_move(
+    from: &Edition,
+    to: &Edition,
+    form: FormKind,
+    answers: &BTreeMap<ItemId, ItemAnswers>,
+) -> EditionMove {
+    let mut plan = EditionMove::default();
+    let mut placed = std::collections::BTreeSet::new();
+    for item in to.form_items(form) {
+        placed.insert(item.id.clone());
+        if let Some(old) = from.item(form, &item.id) {
+            if old.text != item.text || old.note != item.note {
+                plan.reworded.push(item.id.clone());
+            }
+            continue;
+        }
+        let replaces = to
+            .data()
+            .items
+            .iter()
+            .find(|i| i.id == item.id)
+            .map(|i| i.replaces.clone())
+            .unwrap_or_default();
+        match replaces.iter().find(|r| answers.contains_key(*r)) {
+            Some(old) => {
+                placed.insert(old.clone());
+                plan.carried.push((old.clone(), item.id.clone()));
+                plan.reworded.push(item.id.clone());
+            }
+            None => {
+                placed.extend(replaces);
+                plan.new_items.push(item.id.clone());
+            }
+        }
+    }
+    plan.left_behind = answers
+        .keys()
+        .filter(|id| !placed.contains(*id))
+        .cloned()
+        .collect();
+    plan
+}
+
+/// Moves a checklist to another edition (a newer one published within the year): the meta names `to`,
+/// answers stay where their item id is the same, and an answer to an item the new edition `replaces` is
+/// written whole at the new item's id (its dates kept: the check was done). Nothing is deleted.
+pub fn move_to_edition(doc: &mut AutoCommit, to: &Edition) -> Result<EditionMove, SchemaError> {
+    let mut meta = meta(doc)?;
+    let from = crate::edition::edition(&meta.edition)
+        .ok_or_else(|| SchemaError::UnknownEdition(meta.edition.clone()))?;
+    let answers = answers(doc)?;
+    let plan = plan_move(from, to, meta.form, &answers);
+    for (old, new) in &plan.carried {
+        if let Some(a) = answers.get(old) {
+            put_answer(doc, new, &a.current)?;
+        }
+    }
+    meta.moved_from_edition = Some(std::mem::replace(&mut meta.edition, to.id().to_string()));
+    reconcile_prop(doc, ROOT, "meta", &meta)?;
+    Ok(plan)
 }
 
 /// Each answered item's current answer object: an item whose object differs between two versions of a

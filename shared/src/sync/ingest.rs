@@ -157,6 +157,8 @@ pub struct Authority<'a> {
     /// exactly that kind (so the first writer of a vendor's contribution cannot make it something else). A
     /// document with content keeps the kind it has.
     pub kind: Option<crate::schema::DocKind>,
+    /// Checks the seals the changes write into a checklist (the server's key); `None` refuses any seal.
+    pub seals: Option<&'a dyn crate::seal::Verifier>,
 }
 
 /// The most changes (and their bytes) that may wait in one document for dependencies that have not arrived.
@@ -337,7 +339,7 @@ pub fn decide_and_apply<T: Clone>(
     if authority.schema {
         // What just arrived and what it may have released from the waiting queue.
         let arrived = new.iter().chain(pending.waiting.values().map(|(c, _)| c));
-        if let Err(reason) = check_applied(doc, arrived, kind_before) {
+        if let Err(reason) = check_applied(doc, id, arrived, kind_before, authority.seals) {
             return Ok(Verdict::Refused {
                 reason,
                 document_changed: true,
@@ -387,11 +389,14 @@ pub fn decide_and_apply<T: Clone>(
 /// the document holds changes it must not keep: the caller drops this copy.
 pub fn check_applied<'a>(
     doc: &mut AutoCommit,
+    id: DocumentId,
     arrived: impl IntoIterator<Item = &'a Change>,
     kind_before: Option<crate::schema::DocKind>,
+    seals: Option<&dyn crate::seal::Verifier>,
 ) -> Result<(), String> {
+    let arrived: Vec<&Change> = arrived.into_iter().collect();
     for c in arrived
-        .into_iter()
+        .iter()
         .filter(|c| crate::schema::migrate::is_step_actor(c.actor_id()))
     {
         if doc.get_change_meta_by_hash(&c.hash()).is_none() {
@@ -408,13 +413,74 @@ pub fn check_applied<'a>(
             ));
         }
     }
-    crate::schema::check(doc, kind_before)
-        .map(|_| ())
-        .map_err(|reason| {
-            format!(
-                "文書の形式に合わない変更です (the changes break the document's schema: {reason})"
-            )
+    let kind = crate::schema::check(doc, kind_before).map_err(|reason| {
+        format!("文書の形式に合わない変更です (the changes break the document's schema: {reason})")
+    })?;
+    if kind == crate::schema::DocKind::Checklist {
+        check_seals(doc, id, &arrived, seals).map_err(|reason| {
+            format!("確定の署名を確認できません (a seal that this server did not make: {reason})")
+        })?;
+    }
+    Ok(())
+}
+
+/// Every seal value that `arrived` wrote into checklist `id` (a scalar's id is the operation that put it,
+/// so an old seal is not checked again, and a changed one is a new value): signed by this server's key over
+/// exactly its text, made for this checklist at this facility, and covering heads the document has. The
+/// document has already been checked to read, so each value is a seal that reads.
+fn check_seals(
+    doc: &mut AutoCommit,
+    id: DocumentId,
+    arrived: &[&Change],
+    seals: Option<&dyn crate::seal::Verifier>,
+) -> Result<(), String> {
+    use crate::schema::checklist;
+    let written_here = |op: &automerge::ObjId| match op {
+        automerge::ObjId::Id(counter, actor, _) => arrived.iter().any(|c| {
+            let start = c.start_op().get();
+            c.actor_id() == actor && (start..start + c.len() as u64).contains(counter)
+        }),
+        automerge::ObjId::Root => false,
+    };
+    let written: Vec<String> = checklist::seal_values(doc)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter(|(_, op)| written_here(op))
+        .filter_map(|(value, _)| match value {
+            automerge::Value::Scalar(s) => s.as_str().map(str::to_string),
+            _ => None,
         })
+        .collect();
+    if written.is_empty() {
+        return Ok(());
+    }
+    let verifier = seals.ok_or("this server checks no seals")?;
+    let meta = checklist::meta(doc).map_err(|e| e.to_string())?;
+    for printed in written {
+        let seal = crate::seal::Seal::read(&printed).map_err(|e| e.to_string())?;
+        if !verifier.verifies(&seal.key_id, &seal.text, &seal.signature) {
+            return Err(format!(
+                "the signature does not match (key {})",
+                seal.key_id
+            ));
+        }
+        if seal.checklist() != Some(id.to_string().as_str()) {
+            return Err("it was made for another checklist".into());
+        }
+        if seal.facility() != Some(meta.facility_id.to_string().as_str()) {
+            return Err("it was made for another facility".into());
+        }
+        for head in seal.heads() {
+            let known = head
+                .parse::<ChangeHash>()
+                .ok()
+                .is_some_and(|h| doc.get_change_meta_by_hash(&h).is_some());
+            if !known {
+                return Err(format!("it covers a change this document lacks ({head})"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether applying exactly `applied` on top of `before` gives `after`: the changes reported are all the

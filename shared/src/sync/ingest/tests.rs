@@ -51,6 +51,7 @@ fn step(
                 owners: Some(owners),
                 schema: false,
                 kind: None,
+                seals: None,
             },
             inbound,
             pending,
@@ -293,6 +294,7 @@ fn offer_with_schema_check(base: &mut AutoCommit, device: &mut AutoCommit) -> (V
             owners: Some(&owners),
             schema: true,
             kind: None,
+            seals: None,
         },
         inbound,
         &mut pending,
@@ -615,6 +617,7 @@ fn a_change_under_a_migration_actor_that_is_no_migration_of_this_build_is_refuse
             owners: Some(&owners),
             schema: true,
             kind: None,
+            seals: None,
         },
         inbound,
         &mut pending,
@@ -671,6 +674,7 @@ fn an_empty_document_becomes_the_kind_it_was_registered_as() {
                 owners: Some(&owners),
                 schema: true,
                 kind: registered,
+                seals: None,
             },
             inbound,
             &mut pending,
@@ -683,4 +687,171 @@ fn an_empty_document_becomes_the_kind_it_was_registered_as() {
             "{registered:?}: {verdict:?}"
         );
     }
+}
+
+/// Accepts a signature of 64 bytes of 7 under key `k1`: a stand-in for the server's Ed25519 key.
+struct SevensKey;
+impl crate::seal::Verifier for SevensKey {
+    fn verifies(&self, key_id: &str, _: &str, signature: &[u8]) -> bool {
+        key_id == "k1" && signature == [7u8; 64]
+    }
+}
+
+#[test]
+fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
+    use crate::schema::checklist;
+    let facility = crate::model::FacilityId::generate();
+    let id = DocumentId::generate();
+    let meta = checklist::ChecklistMeta {
+        facility_id: facility,
+        form: crate::edition::FormKind::Medical,
+        edition: "r7".into(),
+        fiscal_year: crate::calendar::FiscalYear(2026),
+        vendor_id: None,
+        vendor_name: String::new(),
+        created_at_ms: 1,
+        copied_from: None,
+        moved_from_edition: None,
+    };
+    let mut base = checklist::create(&meta)
+        .unwrap()
+        .with_actor(ActorId::from(ADMIN));
+    base.commit();
+    let head = base.get_heads()[0].to_string();
+    let text = |checklist: DocumentId, head: &str| {
+        format!(
+            "mamori-seal 1\nfacility {facility}\nchecklist {checklist}\nform medical r7 2026\nhead {head}\nsealed 5\n"
+        )
+    };
+    let seal = |text: String, key: &str, sig: u8| crate::seal::Seal {
+        text,
+        key_id: key.into(),
+        signature: vec![sig; 64],
+    };
+    let other_head = "ab".repeat(32);
+    let cases = [
+        (seal(text(id, &head), "k1", 7), None),
+        (seal(text(id, &head), "k1", 8), Some("signature")),
+        (seal(text(id, &head), "k2", 7), Some("signature")),
+        (
+            seal(text(DocumentId::generate(), &head), "k1", 7),
+            Some("another checklist"),
+        ),
+        (seal(text(id, &other_head), "k1", 7), Some("lacks")),
+    ];
+    let owners = owners(&[(ADMIN, Owner::Sender)]);
+    for (seal, refused) in cases {
+        let mut device = base.fork().with_actor(ActorId::from(ADMIN));
+        checklist::put_seal(&mut device, &seal).unwrap();
+        device.commit();
+        let change = device.get_last_local_change().unwrap().clone();
+        let mut doc = base.fork();
+        let inbound = parse(
+            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+            &ChunkLimits::default(),
+        )
+        .unwrap();
+        let verdict = decide_and_apply(
+            &mut PeerSync::default(),
+            id,
+            &mut doc,
+            &Authority {
+                access: Access::Write,
+                owners: Some(&owners),
+                schema: true,
+                kind: None,
+                seals: Some(&SevensKey),
+            },
+            inbound,
+            &mut Pending::new(PendingLimits::default()),
+            0u8,
+        )
+        .unwrap();
+        match (refused, &verdict) {
+            (None, Verdict::Taken { applied, .. }) => {
+                assert_eq!(applied.len(), 1);
+                assert_eq!(checklist::seal(&doc), Some(seal));
+            }
+            (Some(why), Verdict::Refused { reason, .. }) => {
+                assert!(reason.contains(why), "{why}: {reason}");
+            }
+            _ => panic!("{refused:?}: {verdict:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_old_seal_is_not_checked_again_but_a_change_inside_it_is() {
+    // A checklist sealed long ago (its seal put by an earlier change): a later answer is not refused
+    // because of it, whatever the key says today; the same seal written again with one digit changed is.
+    use crate::schema::checklist;
+    let facility = crate::model::FacilityId::generate();
+    let id = DocumentId::generate();
+    let meta = checklist::ChecklistMeta {
+        facility_id: facility,
+        form: crate::edition::FormKind::Medical,
+        edition: "r7".into(),
+        fiscal_year: crate::calendar::FiscalYear(2026),
+        vendor_id: None,
+        vendor_name: String::new(),
+        created_at_ms: 1,
+        copied_from: None,
+        moved_from_edition: None,
+    };
+    let mut base = checklist::create(&meta)
+        .unwrap()
+        .with_actor(ActorId::from(ADMIN));
+    let sealed = crate::seal::Seal {
+        text: format!("mamori-seal 1\nfacility {facility}\nchecklist {id}\nsealed 5\n"),
+        key_id: "old".into(),
+        signature: vec![1; 64],
+    };
+    checklist::put_seal(&mut base, &sealed).unwrap();
+    base.commit();
+    let owners = owners(&[(STAFF, Owner::Sender)]);
+    let mut send = |write: &dyn Fn(&mut AutoCommit)| {
+        let mut device = base.fork().with_actor(ActorId::from(STAFF));
+        write(&mut device);
+        device.commit();
+        let change = device.get_last_local_change().unwrap().clone();
+        let inbound = parse(
+            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+            &ChunkLimits::default(),
+        )
+        .unwrap();
+        decide_and_apply(
+            &mut PeerSync::default(),
+            id,
+            &mut base.fork(),
+            &Authority {
+                access: Access::Write,
+                owners: Some(&owners),
+                schema: true,
+                kind: None,
+                seals: Some(&SevensKey),
+            },
+            inbound,
+            &mut Pending::new(PendingLimits::default()),
+            0u8,
+        )
+        .unwrap()
+    };
+    let answer = send(&|d| {
+        let a = crate::answer::Answer::new(
+            crate::answer::Choice::Yes,
+            crate::calendar::Date::parse_iso("2026-06-01").unwrap(),
+            crate::answer::Entry::default(),
+        );
+        checklist::put_answer(d, &crate::model::ItemId::new("1-①"), &a).unwrap();
+    });
+    assert!(matches!(answer, Verdict::Taken { .. }), "{answer:?}");
+    let tampered = send(&|d| {
+        let mut s = sealed.clone();
+        s.text = s.text.replace("sealed 5", "sealed 6");
+        checklist::put_seal(d, &s).unwrap();
+    });
+    assert!(
+        matches!(&tampered, Verdict::Refused { reason, .. } if reason.contains("signature")),
+        "{tampered:?}"
+    );
 }
