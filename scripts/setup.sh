@@ -42,10 +42,11 @@ fi
 
 MODE="${1:-}"
 if [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; then
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-    say "installing Chromium, ChromeDriver and a Japanese font (Debian packages)"
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftotext >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    # pdftotext (poppler-utils): a sealed check is read back from the printed PDF as an inspector would.
+    say "installing Chromium, ChromeDriver, pdftotext and a Japanese font (Debian packages)"
     as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver poppler-utils fonts-noto-cjk >/dev/null
   fi
 fi
 if { [ "$MODE" = "--browser" ] || [ "$MODE" = "--bench" ]; } && [ ! -d tests/interop/node_modules/@automerge/automerge-repo ]; then

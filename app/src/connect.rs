@@ -40,6 +40,8 @@ impl Session for Connect {
         let this = self;
         Box::pin(async move {
             this.unregistrable.set(false);
+            // New checklist editions first, so a checklist moved to one opens when it arrives.
+            crate::editions::refresh(this.ws).await;
             this.register_documents().await;
             let person = register_actors().await;
             if let Some(person) = person {

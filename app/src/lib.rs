@@ -21,6 +21,7 @@ pub mod components;
 pub mod connect;
 pub mod departure;
 pub mod download;
+pub mod editions;
 pub mod emergency;
 pub mod error;
 pub mod files;
@@ -28,6 +29,7 @@ pub mod i18n;
 pub mod pages;
 pub mod passkey;
 pub mod pwa;
+pub mod qr;
 pub mod settings;
 pub mod sheets;
 pub mod state;
@@ -115,6 +117,8 @@ fn registration_code_in_url() -> Option<String> {
 pub fn App() -> impl IntoView {
     let settings = settings::provide();
     pwa::provide();
+    // Editions fetched earlier, before any checklist is read.
+    editions::load_kept();
     let workspace = Workspace::new();
     provide_context(workspace);
     let sync = sync::provide(workspace);

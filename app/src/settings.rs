@@ -64,6 +64,8 @@ pub struct Settings {
     /// The access log's head (number, hash) this 管理者 device last saw: compared with the server's record
     /// on each connection, so a rewritten chain shows even if it was recomputed consistently.
     pub log_head: Option<(i64, String)>,
+    /// The server's key for sealed checks, as it last said (shown on 設定, offline too).
+    pub seal_key: Option<mamori_shared::api::SealKeyInfo>,
     /// Shown until dismissed: the server's log no longer matches what this device saw.
     pub log_alarm: Option<String>,
     /// Documents opened while the server was out of reach, with the device's time: uploaded to the access

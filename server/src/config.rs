@@ -151,6 +151,10 @@ pub struct Config {
     /// How often reminders are looked at for mails to send, in seconds.
     #[arg(long, env = "MAMORI_REMINDER_CHECK_SECONDS", default_value_t = 3600)]
     pub reminder_check_seconds: u64,
+    /// A folder of checklist edition files (`*.json`, as `shared/editions/`) to load at start, beside the
+    /// embedded 令和7年度版: a new edition without a new build. Default: `editions` in the data folder.
+    #[arg(long, env = "MAMORI_EDITIONS_DIR")]
+    pub editions_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -248,6 +252,12 @@ impl Config {
             max_ops: u64::MAX,
             ..self.chunk_limits()
         }
+    }
+
+    pub fn editions_dir(&self) -> PathBuf {
+        self.editions_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("editions"))
     }
 
     pub fn unload_idle(&self) -> Duration {

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod credentials;
 pub mod documents;
+pub mod editions;
 pub mod facilities;
 pub mod files;
 pub mod health;

@@ -766,3 +766,33 @@ pub struct SealKeyInfo {
     /// The Ed25519 public key, as hex.
     pub public_key: String,
 }
+
+/// `GET /api/editions`: the checklist editions this server loaded from its folder (beside the embedded
+/// ones every build has), and the files it skipped. Anyone may ask: editions are public forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Editions {
+    pub editions: Vec<EditionInfo>,
+    pub skipped: Vec<EditionSkipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditionInfo {
+    pub id: String,
+    pub title_ja: String,
+    pub fiscal_year: i32,
+    /// SHA-256 of the edition file as served (`GET /api/editions/{id}`): a device fetches it again when
+    /// this changes.
+    pub sha256: String,
+    /// SHA-256 of the official file the edition was transcribed from.
+    pub official_sha256: String,
+    pub items: usize,
+    /// How many items' wording is confirmed against the official form.
+    pub confirmed_items: usize,
+}
+
+/// An edition file the server did not load, and why (shown to the operator; the file's name only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditionSkipped {
+    pub file: String,
+    pub reason: String,
+}

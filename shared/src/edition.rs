@@ -10,7 +10,7 @@
 
 mod data;
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -173,6 +173,12 @@ impl Edition {
         Ok(Edition { data })
     }
 
+    /// An edition from its data (as fetched from a server), validated as a file is.
+    pub fn from_data(data: EditionData) -> Result<Edition, EditionError> {
+        data.validate()?;
+        Ok(Edition { data })
+    }
+
     pub fn id(&self) -> &str {
         &self.data.id
     }
@@ -297,18 +303,71 @@ pub fn editions() -> &'static [Edition] {
     })
 }
 
-/// The edition with this id (`"r7"` …).
-pub fn edition(id: &str) -> Option<&'static Edition> {
-    editions().iter().find(|e| e.id() == id)
+/// Editions loaded while running, beside the embedded ones: from the server's folder, or fetched from the
+/// server and cached by a device. Each is leaked once (a few hundred KB in a process's life) so that it
+/// reads as `&'static` like an embedded one; one loaded again with other content replaces it.
+static LOADED: RwLock<Vec<&'static Edition>> = RwLock::new(Vec::new());
+
+/// Makes a loaded edition known to [`edition`] and [`edition_for_fiscal_year`]. An embedded edition's id
+/// cannot be taken over (a file that claims `r7` is refused: the embedded one is the official transcription).
+pub fn register(ed: Edition) -> Result<&'static Edition, EditionError> {
+    if editions().iter().any(|e| e.id() == ed.id()) {
+        return Err(EditionError::Invalid {
+            edition: ed.id().to_string(),
+            msg: "an embedded edition has this id".into(),
+        });
+    }
+    let mut loaded = LOADED.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(same) = loaded
+        .iter()
+        .find(|e| e.id() == ed.id() && e.data == ed.data)
+    {
+        return Ok(same);
+    }
+    let leaked: &'static Edition = Box::leak(Box::new(ed));
+    loaded.retain(|e| e.id() != leaked.id());
+    loaded.push(leaked);
+    Ok(leaked)
 }
 
-/// The newest edition whose fiscal year is not after `fiscal_year`, or the oldest one.
+/// Every edition known here, embedded and loaded, oldest first.
+pub fn known_editions() -> Vec<&'static Edition> {
+    let mut all: Vec<&'static Edition> = editions().iter().collect();
+    all.extend(LOADED.read().unwrap_or_else(|e| e.into_inner()).iter());
+    all.sort_by_key(|e| e.fiscal_year());
+    all
+}
+
+/// The edition with this id (`"r7"` …), embedded or loaded.
+pub fn edition(id: &str) -> Option<&'static Edition> {
+    editions().iter().find(|e| e.id() == id).or_else(|| {
+        LOADED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|e| e.id() == id)
+            .copied()
+    })
+}
+
+/// The newest edition known here that a checklist of `form` for `fiscal_year`, now in `current`, can move
+/// to: published for a later year than `current`, not after the checklist's year, and carrying that form.
+pub fn newer_for(current: &Edition, fiscal_year: i32, form: FormKind) -> Option<&'static Edition> {
+    known_editions().into_iter().rfind(|e| {
+        e.fiscal_year() > current.fiscal_year()
+            && e.fiscal_year() <= fiscal_year
+            && !e.form(form).is_empty()
+    })
+}
+
+/// The newest edition known here whose fiscal year is not after `fiscal_year`, or the oldest one.
 pub fn edition_for_fiscal_year(fiscal_year: i32) -> &'static Edition {
-    let all = editions();
+    let all = known_editions();
     all.iter()
         .rev()
         .find(|e| e.fiscal_year() <= fiscal_year)
         .or_else(|| all.first())
+        .copied()
         .expect("at least one edition is embedded")
 }
 

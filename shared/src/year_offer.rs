@@ -80,6 +80,7 @@ mod tests {
             vendor_name: String::new(),
             created_at_ms: created,
             copied_from: None,
+            moved_from_edition: None,
         }
     }
 

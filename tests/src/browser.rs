@@ -373,6 +373,17 @@ impl Browser {
         .await;
     }
 
+    /// Answers an item of the checklist on screen はい and waits until that is saved.
+    pub async fn answer_yes(&self, item: &str) {
+        self.click(&format!(
+            r#"li[data-item="{item}"] button[data-choice="yes"]"#
+        ))
+        .await;
+        self.wait(&format!(r#"li[data-item="{item}"][data-answer="yes"]"#))
+            .await;
+        self.wait_saved().await;
+    }
+
     /// Waits until everything the app holds is committed to IndexedDB.
     pub async fn wait_saved(&self) {
         self.wait_until(

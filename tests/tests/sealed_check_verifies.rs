@@ -6,30 +6,7 @@
 use mamori_shared::api::{SealKeyInfo, Sealed};
 use mamori_tests::TestServer;
 use mamori_tests::passkeys::{browser_at, joined, my_facility, registered_admin, run};
-use mamori_tests::server::server_binary;
-
-/// `mamori-server verify-seal` on `text`: (exit success, what it printed).
-fn verify(server: &TestServer, text: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("seal.txt");
-    std::fs::write(&file, text).unwrap();
-    let out = std::process::Command::new(server_binary())
-        .arg("--data-dir")
-        .arg(server.data_dir())
-        .arg("verify-seal")
-        .arg("--file")
-        .arg(&file)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
+use mamori_tests::server::verify_seal;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sealed_checklist_verifies_and_a_changed_one_does_not() {
@@ -58,16 +35,16 @@ async fn a_sealed_checklist_verifies_and_a_changed_one_does_not() {
     assert_eq!(r["status"], 200, "{r}");
     let sealed: Sealed = serde_json::from_value(r["body"].clone()).unwrap();
     assert!(sealed.text.contains(&format!("checklist {checklist}\n")));
-    assert!(sealed.text.contains("\nitem 1-① yes "), "{}", sealed.text);
+    assert!(sealed.text.contains("\nitem 1-1 yes "), "{}", sealed.text);
     assert!(sealed.text.contains("\nhead "), "the heads are sealed too");
 
     // Step 2: the printed block verifies (with text around it, as pdftotext gives a page); changed, not.
     let page = format!("立入検査用資料\n\n{}\n3 / 9\n", sealed.printed);
-    let (ok, said) = verify(&server, &page);
+    let (ok, said) = verify_seal(server.data_dir(), &page);
     assert!(ok && said.contains("seal intact"), "{said}");
-    let changed = page.replace("item 1-① yes", "item 1-① no");
+    let changed = page.replace("item 1-1 yes", "item 1-1 no");
     assert_ne!(changed, page);
-    let (ok, said) = verify(&server, &changed);
+    let (ok, said) = verify_seal(server.data_dir(), &changed);
     assert!(!ok && said.contains("NOT valid"), "{said}");
 
     // Step 3: the key is served, and stays the one that signed.

@@ -429,6 +429,12 @@ async fn every_route_answers_in_its_shared_type() {
     // The seal key is served; sealing a checklist the server holds no bytes of is refused, typed.
     let key: SealKeyInfo = ok(&bare(&admin, "GET", "/api/seal-key", "/api/seal-key").await);
     assert_eq!(key.key_id.len(), 16);
+    // No editions folder: none loaded, none skipped; an edition it lacks is refused, typed.
+    let editions: mamori_shared::api::Editions =
+        ok(&bare(&admin, "GET", "/api/editions", "/api/editions").await);
+    assert!(editions.editions.is_empty() && editions.skipped.is_empty());
+    let r = bare(&admin, "GET", "/api/editions/{id}", "/api/editions/r8").await;
+    assert!(!refused(&r, 404).error.is_empty());
     let r = bare(
         &admin,
         "POST",
@@ -517,6 +523,7 @@ async fn every_route_answers_in_its_shared_type() {
         vendor_name: String::new(),
         created_at_ms: 0,
         copied_from: None,
+        moved_from_edition: None,
     })
     .unwrap()
     .save();

@@ -35,6 +35,20 @@ pub fn ItemCard(
         })
     };
     let current = move || answers.get().map(|a| a.current);
+    let item_id_for_note = item_id.clone();
+    // 「確定後の変更」: this item's answer differs from the year's seal.
+    let changed_after_seal = {
+        let item_id = item_id.clone();
+        Memo::new(move |_| {
+            let v = ws.checklist(doc).ok()?;
+            let seal = v.seal?;
+            Some(mamori_shared::seal::item_changed(
+                &seal.text,
+                &item_id,
+                v.answers.get(&item_id),
+            ))
+        })
+    };
     // Who answered, as the server attributes the answer's Automerge actor (known once synced).
     let answered_by = move || {
         let actor = answers.get()?.author?;
@@ -182,9 +196,17 @@ pub fn ItemCard(
 
     view! {
         <li class="item card" id=format!("item-{slug}") data-item=item.id.to_string()
-            data-answer=move || current().map(|a| choice_code(a.choice)).unwrap_or("none")>
+            data-answer=move || current().map(|a| choice_code(a.choice)).unwrap_or("none")
+            data-sealed-change=move || (changed_after_seal.get() == Some(true)).then_some("true")>
             <div class="item-head">
                 <span class="item-id">{item.id.to_string()}</span>
+                {move || crate::components::edition_move::moved_item_note(doc, form, &item_id_for_note).map(|n| match n {
+                    crate::components::edition_move::MovedNote::New => view! { <span class="badge moved-new" data-moved="new">{tr!("新しい項目", "New item")}</span> }.into_any(),
+                    crate::components::edition_move::MovedNote::Reworded => view! { <span class="badge moved-reworded" data-moved="reworded">{tr!("文言変更", "Reworded")}</span> }.into_any(),
+                })}
+                {move || (changed_after_seal.get() == Some(true)).then(|| view! {
+                    <span class="badge sealed-change">{tr!("確定後の変更", "Changed after sealing")}</span>
+                })}
                 <div class="item-text">
                     <p lang="ja">{item.text}<span class="scope">{scope_label}</span></p>
                     {item.note.map(|n| view! { <p class="item-note" lang="ja">{n}</p> })}

@@ -35,6 +35,7 @@ fn busy_checklist(n: usize) -> Result<AutoCommit, mamori_shared::error::SchemaEr
         vendor_name: format!("事業者{n}"),
         created_at_ms: 0,
         copied_from: None,
+        moved_from_edition: None,
     };
     let mut doc = checklist::create(&meta)?;
     let day = Date::new(2026, 6, 1).expect("valid");

@@ -9,7 +9,9 @@ use mamori_shared::error::SchemaError;
 use mamori_shared::model::DocumentId;
 
 use crate::components::copy_answers::CopyAnswers;
+use crate::components::edition_move::EditionMoveOffer;
 use crate::components::item_card::ItemCard;
+use crate::components::seal::SealPanel;
 use crate::error::AppError;
 use crate::i18n::lang;
 use crate::state::checklist_title;
@@ -82,7 +84,7 @@ pub fn ChecklistPage() -> impl IntoView {
         };
         let data = data?;
         let Some(ed) = edition(&data.meta.edition) else {
-            return Ok(view! { <p class="error">{tr!("この版のチェックリストに対応していません。Mamoriを更新してください。", "This edition is not known to this version of Mamori: update it.")}</p> }.into_any());
+            return Ok(edition_missing(&data).into_any());
         };
         let id = data.id;
         let form = data.meta.form;
@@ -119,6 +121,8 @@ pub fn ChecklistPage() -> impl IntoView {
                         "This checklist was saved by a newer Mamori. It is read-only here: please update Mamori."
                     )}</div>
                 })}
+                <SealPanel id read_only />
+                <EditionMoveOffer id read_only />
                 {(form == FormKind::Vendor && !vendor_user).then(|| view! {
                     <label class="check proxy">
                         <input type="checkbox" prop:checked=on_behalf on:change=move |ev| on_behalf.set(event_target_checked(&ev)) />
@@ -153,5 +157,51 @@ pub fn ChecklistPage() -> impl IntoView {
             </section>
         }
         .into_any())
+    }
+}
+
+/// A checklist in an edition this device does not have (loaded on the server after this device last
+/// connected, or kept on another server): its answers, read-only, and what to do. Never an error: the
+/// answers are the person's and are shown as they are.
+fn edition_missing(data: &crate::state::ChecklistView) -> impl IntoView + use<> {
+    let edition_id = data.meta.edition.clone();
+    let style = crate::settings::use_settings().with_untracked(|s| s.dates());
+    let fmt = move |d: Option<mamori_shared::calendar::Date>| {
+        d.map(|d| d.display(style)).unwrap_or_default()
+    };
+    let rows: Vec<_> = data
+        .answers
+        .iter()
+        .map(|(item, a)| {
+            let a = &a.current;
+            (
+                item.to_string(),
+                a.choice.label_ja(),
+                fmt(a.checked_on),
+                fmt(a.target_on),
+            )
+        })
+        .collect();
+    let meta = data.meta.clone();
+    view! {
+        <section class="page checklist" data-doc=data.id.to_string() data-edition-missing=edition_id.clone()>
+            <h1>{move || checklist_title(&meta)}</h1>
+            <div class="banner banner-warn edition-missing" role="alert">
+                <p>{tr!("この端末には、このチェックリストの様式の版がありません", "This device does not have this checklist's edition of the form")}{format!("（{edition_id}）。")}</p>
+                <p>{tr!(
+                    "オンラインでサーバーに接続すると取得します。それまでは閲覧のみで、回答を変更することはできません。",
+                    "It is fetched when the device connects to the server. Until then the checklist is read-only: answers cannot be changed."
+                )}</p>
+            </div>
+            <table class="print-table answers-read-only">
+                <thead><tr><th>{tr!("項番", "Item")}</th><th>{tr!("回答", "Answer")}</th><th>{tr!("確認日", "Checked")}</th><th>{tr!("目標日", "Target")}</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|(item, choice, checked, target)| view! {
+                        <tr data-item=item.clone()><td>{item.clone()}</td><td>{choice}</td><td>{checked}</td><td>{target}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <A href="/">{tr!("ホームへ戻る", "Back to home")}</A>
+        </section>
     }
 }

@@ -247,7 +247,7 @@ pub fn PeoplePage() -> impl IntoView {
                     <div class="field share">
                         <span>{tr!("招待リンク（1回限り・7日間有効）", "Invitation link (single use, valid 7 days)")}</span>
                         <input type="text" readonly class="invite-link" prop:value=l.clone() />
-                        {qr_svg(&l).map(|svg| view! {
+                        {crate::qr::svg(&l, 220).map(|svg| view! {
                             <div class="invite-qr" role="img" aria-label=tr!("招待リンクのQRコード", "QR code of the invitation link") inner_html=svg></div>
                         })}
                         <p class="muted small">{tr!(
@@ -259,15 +259,4 @@ pub fn PeoplePage() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// The invitation link as a QR code (SVG), for a tablet's camera; `None` if the link is too long to encode.
-fn qr_svg(link: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(link.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::svg::Color>()
-            .min_dimensions(220, 220)
-            .quiet_zone(true)
-            .build(),
-    )
 }

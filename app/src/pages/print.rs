@@ -124,6 +124,7 @@ pub fn ChecklistSheet(id: DocumentId) -> impl IntoView {
                         </tbody>
                     </table>
                 }).collect_view()}
+                {data.seal.as_ref().map(|seal| crate::components::seal::seal_print(seal, ed, &data))}
                 <footer class="print-foot">
                     {form.is_institution().then_some("※事業者と契約していない場合には、2-②及び2-③の記入は不要です。")}
                     <p>"「いいえ」の場合は、対策の実施にかかる目標日を記入してください。"</p>

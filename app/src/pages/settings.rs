@@ -14,6 +14,15 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = use_settings();
     let ws = use_workspace();
     let sample = move || today();
+    // The server's seal key, asked for whenever the page opens with someone signed in (kept for offline).
+    leptos::task::spawn_local(async move {
+        if let Ok(answer) = crate::api::call("GET", "/api/seal-key", crate::api::NO_BODY).await
+            && let Ok(key) = answer.read::<mamori_shared::api::SealKeyInfo>()
+            && settings.with_untracked(|s| s.seal_key.as_ref() != Some(&key))
+        {
+            settings.update(|s| s.seal_key = Some(key));
+        }
+    });
     view! {
         <section class="page">
             <h1>{tr!("設定", "Settings")}</h1>
@@ -78,6 +87,17 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
                 {move || ws.index().map(|_| view! {
                     <A href="/setup" attr:class="button">{tr!("施設の情報を編集", "Edit facility details")}</A>
+                })}
+                {move || settings.with(|s| s.seal_key.clone()).map(|k| view! {
+                    <div class="field seal-key">
+                        <span>{tr!("確定の署名鍵（公開鍵）", "Seal key (public)")}</span>
+                        <p class="small">{tr!("鍵ID", "Key id")}": "<code class="seal-key-id">{k.key_id}</code></p>
+                        <code class="seal-public-key">{k.public_key}</code>
+                        <p class="muted small">{tr!(
+                            "印刷した確定の署名は、この公開鍵で確かめられます（Ed25519）。",
+                            "A printed seal can be checked against this public key (Ed25519)."
+                        )}</p>
+                    </div>
                 })}
                 <A href="/account" attr:class="button account-link">{tr!("サインイン・サーバー登録", "Sign in / register on the server")}</A>
             </div>

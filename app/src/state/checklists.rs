@@ -25,6 +25,8 @@ pub struct ChecklistView {
     /// Newer than this build understands: shown, never written. (Whether this person may write it is the
     /// page's question, from the account.)
     pub too_new: bool,
+    /// The year's seal (年次確認の確定), once a 管理者 has sealed it.
+    pub seal: Option<mamori_shared::seal::Seal>,
 }
 
 /// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
@@ -78,6 +80,7 @@ impl Workspace {
                     meta,
                     answers: checklist::answers(doc)?,
                     too_new: true,
+                    seal: checklist::seal(doc),
                 });
             }
             Ok(ChecklistView {
@@ -85,6 +88,7 @@ impl Workspace {
                 meta: checklist::meta(doc)?,
                 answers: checklist::answers(doc)?,
                 too_new: false,
+                seal: checklist::seal(doc),
             })
         })
     }
@@ -111,6 +115,7 @@ impl Workspace {
                 .unwrap_or_default(),
             created_at_ms: now_ms(),
             copied_from: None,
+            moved_from_edition: None,
         };
         self.add_checklist(index_id, checklist::create(&meta)?, meta)
     }
@@ -212,6 +217,43 @@ impl Workspace {
             .map_err(AnswerProblem::Rule)?;
         self.change(id, |doc| checklist::put_answer(doc, item, &answer))
             .map_err(AnswerProblem::Schema)
+    }
+
+    /// Keeps the seal the server made for this checklist in the document, where every device (offline
+    /// ones once they sync) and the binder find it. The server checks it again when it arrives.
+    pub fn keep_seal(
+        &self,
+        id: DocumentId,
+        sealed: &mamori_shared::api::Sealed,
+    ) -> Result<(), SchemaError> {
+        let seal = mamori_shared::seal::Seal::read(&sealed.printed)?;
+        self.change(id, |doc| checklist::put_seal(doc, &seal))
+    }
+
+    /// Moves a checklist to a newer edition (answers kept by item id and `replaces`), and its entry in the
+    /// facility index with it.
+    pub fn move_checklist(
+        &self,
+        id: DocumentId,
+        to: &'static mamori_shared::edition::Edition,
+    ) -> Result<checklist::EditionMove, SchemaError> {
+        let index_id = self.require_index()?;
+        let mut plan = None;
+        self.change(id, |doc| {
+            plan = Some(checklist::move_to_edition(doc, to)?);
+            Ok(())
+        })?;
+        let meta = self.checklist(id)?.meta;
+        let created_at_ms = meta.created_at_ms;
+        let entry = DocumentEntry {
+            id,
+            created_at_ms,
+            checklist: Some(meta),
+            kind: None,
+            vendor_id: None,
+        };
+        self.change(index_id, |doc| index::put_document(doc, &entry))?;
+        Ok(plan.unwrap_or_default())
     }
 
     pub fn clear_answer(&self, id: DocumentId, item: &ItemId) -> Result<(), SchemaError> {

@@ -9,7 +9,7 @@ use crate::error::EditionError;
 use crate::model::ItemId;
 
 /// One edition file, as written.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EditionData {
     /// Stable id used in documents (`"r7"`).
@@ -21,13 +21,18 @@ pub struct EditionData {
     pub fiscal_year: i32,
     /// Where the wording comes from, for people reading the file.
     pub source: String,
+    /// The SHA-256 (hex) of the official file (the MHLW PDF or Excel form) this file was transcribed from,
+    /// so anyone can tell which publication it follows. Required of an edition loaded from the server's
+    /// folder; the embedded 令和7年度版 was transcribed from the manual's text, not a form file, and has none.
+    #[serde(default)]
+    pub official_sha256: Option<String>,
     pub sections: Vec<SectionData>,
     pub items: Vec<ItemData>,
     #[serde(default)]
     pub glossary: Vec<GlossaryEntry>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionData {
     pub number: u8,
@@ -37,7 +42,7 @@ pub struct SectionData {
     pub forms: Vec<FormKind>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemData {
     /// Official id, e.g. `2-⑥`.
@@ -78,7 +83,7 @@ pub struct ItemData {
     pub forms: BTreeMap<FormKind, FormOverride>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormOverride {
     #[serde(default)]
@@ -116,6 +121,22 @@ impl EditionData {
         };
         if self.id.is_empty() || self.sections.is_empty() || self.items.is_empty() {
             return bad("an edition needs an id, sections and items".into());
+        }
+        if let Some(h) = &self.official_sha256
+            && (h.len() != 64
+                || !h
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            return bad("official_sha256 is not 64 lowercase hex digits".into());
+        }
+        if !self
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            || self.id.len() > 32
+        {
+            return bad("the id is not 1 to 32 of a-z, 0-9 and -".into());
         }
         let sections: BTreeSet<u8> = self.sections.iter().map(|s| s.number).collect();
         if sections.len() != self.sections.len() {

@@ -19,6 +19,7 @@ fn meta() -> ChecklistMeta {
         vendor_name: String::new(),
         created_at_ms: 1,
         copied_from: None,
+        moved_from_edition: None,
     }
 }
 
@@ -276,4 +277,93 @@ fn the_items_a_change_touched_are_found_without_reading_answers() {
     let after = answer_versions(&doc);
     assert_eq!(changed_items(&after, &after), Vec::<String>::new());
     assert!(answer_versions(&AutoCommit::new()).is_empty());
+}
+
+/// A made-up later edition (registered for the whole test process): 1-① reworded, 2-⑧ replaced by 2-⑭, a new 3-④.
+fn made_up_edition() -> &'static Edition {
+    let mut data = edition("r7").unwrap().data().clone();
+    data.id = "unit-r8".into();
+    // Far ahead: the registry is the process's, and other tests ask which edition a year uses.
+    data.fiscal_year = 2090;
+    data.official_sha256 = Some("ab".repeat(32));
+    for item in &mut data.items {
+        if item.id.as_str() == "1-①" {
+            item.text.push_str("（改訂）");
+            item.forms.clear();
+        }
+    }
+    let old = data
+        .items
+        .iter()
+        .position(|i| i.id.as_str() == "2-⑧")
+        .unwrap();
+    let mut replacing = data.items.remove(old);
+    replacing.id = ItemId::new("2-⑭");
+    replacing.replaces = vec![ItemId::new("2-⑧")];
+    data.items.push(replacing);
+    let mut new = data
+        .items
+        .iter()
+        .find(|i| i.id.as_str() == "3-③")
+        .unwrap()
+        .clone();
+    new.id = ItemId::new("3-④");
+    data.items.push(new);
+    crate::edition::register(Edition::from_data(data).unwrap()).unwrap()
+}
+
+#[test]
+fn a_checklist_moves_to_a_newer_edition_keeping_every_answer() {
+    let to = made_up_edition();
+    let mut doc = create(&meta()).unwrap();
+    put_answer(&mut doc, &ItemId::new("1-①"), &yes("佐藤")).unwrap();
+    put_answer(&mut doc, &ItemId::new("2-⑧"), &no_with_target("佐藤")).unwrap();
+    put_answer(&mut doc, &ItemId::new("2-①"), &yes("佐藤")).unwrap();
+    let before = answers(&doc).unwrap();
+
+    let plan = plan_move(edition("r7").unwrap(), to, FormKind::Medical, &before);
+    assert_eq!(plan.new_items, vec![ItemId::new("3-④")]);
+    assert_eq!(plan.reworded, vec![ItemId::new("1-①"), ItemId::new("2-⑭")]);
+    assert_eq!(plan.carried, vec![(ItemId::new("2-⑧"), ItemId::new("2-⑭"))]);
+    assert!(plan.left_behind.is_empty(), "{:?}", plan.left_behind);
+
+    assert_eq!(move_to_edition(&mut doc, to).unwrap(), plan);
+    let m = super::meta(&doc).unwrap();
+    assert_eq!(
+        (m.edition.as_str(), m.moved_from_edition.as_deref()),
+        ("unit-r8", Some("r7"))
+    );
+    let after = answers(&doc).unwrap();
+    // Every answer is still there, dates and all; 2-⑧'s also answers 2-⑭.
+    for (id, a) in &before {
+        assert_eq!(after[id].current, a.current, "{id}");
+    }
+    assert_eq!(
+        after[&ItemId::new("2-⑭")].current,
+        before[&ItemId::new("2-⑧")].current
+    );
+    // Seen from the new edition after the move: the same new and reworded items, nothing left behind.
+    let again = plan_move(edition("r7").unwrap(), to, FormKind::Medical, &after);
+    assert_eq!(
+        (again.new_items, again.reworded),
+        (plan.new_items, plan.reworded)
+    );
+    assert!(again.left_behind.is_empty());
+    // A checklist that still reads under the schema check.
+    assert!(crate::schema::check(&doc, None).is_ok());
+}
+
+#[test]
+fn a_loaded_edition_cannot_take_an_embedded_id_and_is_found_by_year() {
+    let mut data = edition("r7").unwrap().data().clone();
+    data.official_sha256 = Some("cd".repeat(32));
+    assert!(crate::edition::register(Edition::from_data(data).unwrap()).is_err());
+    let to = made_up_edition();
+    let r7 = edition("r7").unwrap();
+    assert_eq!(
+        crate::edition::newer_for(r7, 2090, FormKind::Medical).map(Edition::id),
+        Some(to.id())
+    );
+    assert!(crate::edition::newer_for(r7, 2089, FormKind::Medical).is_none());
+    assert!(crate::edition::newer_for(to, 2090, FormKind::Medical).is_none());
 }
