@@ -65,6 +65,9 @@ pub struct RoomDoc {
     pub pending: Pending<Option<Event>>,
     /// The bytes of all its chunks in the store (the document's size limit is checked against it).
     pub stored_bytes: usize,
+    /// Changes were refused or not stored and the store could not be read back: this copy holds what the
+    /// store does not, and every connection holding it lets it go (the next open reads the store).
+    pub broken: bool,
 }
 
 impl Room {
@@ -107,6 +110,7 @@ impl RoomDoc {
             recent: Recent::default(),
             pending: Pending::new(PendingLimits::default()),
             stored_bytes,
+            broken: false,
         }
     }
 
@@ -142,20 +146,35 @@ impl RoomDoc {
     /// Puts the document back to what the store holds, in place: after changes were applied and then
     /// refused (or not stored), every connection holding this room sees the stored document at once, and
     /// none goes on from a copy that holds them (a change made on top of a refused one would be stored
-    /// without its dependency, and the stored document would no longer load). Changes waiting for a
-    /// dependency are dropped with the rest; their senders send them again.
+    /// without its dependency, and the stored document would no longer load). Other peers' changes that were
+    /// waiting for a dependency are put back to wait again (their senders will not send them twice). If the
+    /// store cannot be read, the room is marked broken: every connection that holds it lets it go.
     pub async fn reload(&mut self, id: DocumentId, store: &dyn DocStore) -> Result<(), StoreError> {
-        let (doc, chunks, stored_bytes) = match store.load(id).await? {
-            Some(chunks) => (
-                AutoCommit::load(&chunks.concat()).map_err(|e| {
-                    StoreError::Other(format!("document {id} in the store does not load: {e}"))
-                })?,
-                chunks.len(),
-                chunks.iter().map(Vec::len).sum(),
-            ),
-            None => (AutoCommit::new(), 0, 0),
+        let (doc, chunks, stored_bytes) = match load_stored(store, id).await {
+            Ok(loaded) => loaded.unwrap_or((AutoCommit::new(), 0, 0)),
+            Err(e) => {
+                self.broken = true;
+                return Err(e);
+            }
         };
-        *self = RoomDoc::new(doc, chunks, stored_bytes);
+        let waiting = std::mem::replace(&mut self.pending, Pending::new(PendingLimits::default()));
+        let mut fresh = RoomDoc::new(doc, chunks, stored_bytes);
+        let heads = fresh.doc.get_heads();
+        let waiting_changes: Vec<Change> = waiting.changes().cloned().collect();
+        let queued =
+            fresh.doc.apply_changes(waiting_changes).is_ok() && fresh.doc.get_heads() == heads;
+        if queued {
+            fresh.pending = waiting;
+        } else {
+            // They would apply to what the store holds, not as they were decided: read it once more
+            // without them (their senders' next messages bring them again).
+            let (doc, chunks, stored_bytes) =
+                load_stored(store, id)
+                    .await?
+                    .unwrap_or((AutoCommit::new(), 0, 0));
+            fresh = RoomDoc::new(doc, chunks, stored_bytes);
+        }
+        *self = fresh;
         Ok(())
     }
 
@@ -173,6 +192,21 @@ impl RoomDoc {
         }
         self.persist(id, bytes, None, store).await
     }
+}
+
+/// A document as the store holds it, with its number of chunks and their bytes; `None` if never stored. One
+/// load of all the chunks together: a snapshot followed by change chunks is itself a valid document, and
+/// loading it whole takes a third of the memory that loading it chunk by chunk into an empty document does.
+async fn load_stored(
+    store: &dyn DocStore,
+    id: DocumentId,
+) -> Result<Option<(AutoCommit, usize, usize)>, StoreError> {
+    let Some(chunks) = store.load(id).await? else {
+        return Ok(None);
+    };
+    let doc = AutoCommit::load(&chunks.concat())
+        .map_err(|e| StoreError::Other(format!("document {id} in the store does not load: {e}")))?;
+    Ok(Some((doc, chunks.len(), chunks.iter().map(Vec::len).sum())))
 }
 
 /// Every live room.
@@ -215,16 +249,8 @@ impl Rooms {
                 return Ok(Some(room.clone()));
             }
         }
-        let (doc, chunks, stored_bytes) = match self.store.load(id).await? {
-            Some(chunks) => {
-                // One load of all the chunks together: a snapshot followed by change chunks is itself a valid
-                // document, and loading it whole takes a third of the memory that loading it chunk by chunk
-                // into an empty document does.
-                let doc = AutoCommit::load(&chunks.concat()).map_err(|e| {
-                    StoreError::Other(format!("document {id} in the store does not load: {e}"))
-                })?;
-                (doc, chunks.len(), chunks.iter().map(Vec::len).sum())
-            }
+        let (doc, chunks, stored_bytes) = match load_stored(self.store(), id).await? {
+            Some(loaded) => loaded,
             None if create => (AutoCommit::new(), 0, 0),
             None => return Ok(None),
         };
@@ -271,7 +297,7 @@ impl Rooms {
                 Err(e) => Err(MergeError::Apply(e.to_string())),
                 Ok(()) if g.doc.get_heads() == before => Ok(()),
                 // The same checks as on a peer's changes.
-                Ok(()) => match check_applied(&mut g.doc, id, &changes, kind_before, Some(seals)) {
+                Ok(()) => match check_applied(&mut g.doc, id, &before, kind_before, Some(seals)) {
                     Err(reason) => Err(MergeError::Refused(reason)),
                     Ok(()) => g
                         .persist_since(id, &before, self.store())
@@ -279,6 +305,11 @@ impl Rooms {
                         .map_err(MergeError::from),
                 },
             };
+            if merged.is_ok() {
+                // Peers' changes the merge released from the waiting queue are stored with it.
+                let RoomDoc { doc, pending, .. } = &mut *g;
+                pending.prune(doc);
+            }
             // Memory may hold what the store lacks: back to what the store has, for every holder.
             if merged.is_err() && g.reload(id, self.store()).await.is_err() {
                 self.evict(id);
@@ -422,5 +453,66 @@ mod tests {
         let mut g = again.doc.lock().await;
         assert_eq!(g.doc.get_heads(), room.doc.lock().await.doc.get_heads());
         assert_eq!(g.chunks, 1);
+    }
+
+    /// The same back door, with the forged change waiting in the room for a dependency (as a peer's sync
+    /// step leaves it): the merge that brings the dependency releases it, and it is checked like the rest.
+    #[tokio::test]
+    async fn a_merge_checks_what_it_releases_from_the_waiting_queue() {
+        use mamori_shared::schema::checklist;
+        let dir = tempfile::tempdir().unwrap();
+        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
+        let id = DocumentId::generate();
+        let facility = mamori_shared::model::FacilityId::generate();
+        let mut base = checklist::create(&checklist::ChecklistMeta {
+            facility_id: facility,
+            form: mamori_shared::edition::FormKind::Medical,
+            edition: "r7".into(),
+            fiscal_year: mamori_shared::calendar::FiscalYear(2026),
+            vendor_id: None,
+            vendor_name: String::new(),
+            created_at_ms: 1,
+            copied_from: None,
+            moved_from_edition: None,
+        })
+        .unwrap();
+        rooms
+            .merge(id, base.get_changes(&[]), &NoSeals)
+            .await
+            .unwrap();
+        let stored = rooms.store().load(id).await.unwrap().unwrap();
+
+        // C1 an honest note, C2 on top of it a seal no key signed.
+        let mut device = base.fork();
+        device.put(automerge::ROOT, "note", "honest").unwrap();
+        device.commit();
+        let c1 = device.get_last_local_change().unwrap().clone();
+        let forged = mamori_shared::seal::Seal {
+            text: format!("mamori-seal 1\nfacility {facility}\nchecklist {id}\nsealed 5\n"),
+            key_id: "0000000000000000".into(),
+            signature: vec![0; 64],
+        };
+        checklist::put_seal(&mut device, &forged).unwrap();
+        device.commit();
+        let c2 = device.get_last_local_change().unwrap().clone();
+        let (inbox, _notes) = mpsc::channel(1);
+        let room = rooms.open(id, false, 1, inbox).await.unwrap().unwrap();
+        {
+            let mut g = room.doc.lock().await;
+            let heads = g.doc.get_heads();
+            g.doc.apply_changes([c2]).unwrap();
+            assert_eq!(g.doc.get_heads(), heads, "C2 waits for C1");
+        }
+        let refused = rooms.merge(id, vec![c1], &NoSeals).await;
+        assert!(
+            matches!(&refused, Err(MergeError::Refused(r)) if r.contains("seal")),
+            "{refused:?}"
+        );
+        assert_eq!(rooms.store().load(id).await.unwrap().unwrap(), stored);
+        assert_eq!(
+            room.doc.lock().await.doc.get_heads(),
+            base.get_heads(),
+            "the room holds what the store holds"
+        );
     }
 }

@@ -435,6 +435,13 @@ impl Connection {
             }
         };
         let mut guard = room.doc.lock().await;
+        if guard.broken {
+            drop(guard);
+            self.let_go(id);
+            return Err(Fatal(format!(
+                "document {id}: read it again (the server dropped a copy it could not keep)"
+            )));
+        }
         if request && guard.chunks == 0 && guard.doc.get_heads().is_empty() {
             return Ok(self.unavailable(remote, id));
         }
@@ -587,12 +594,19 @@ impl Connection {
     /// it, so the next message opens it afresh.
     async fn roll_back(&mut self, id: DocumentId, room_doc: &mut crate::rooms::RoomDoc) {
         if let Err(e) = room_doc.reload(id, self.state.rooms.store()).await {
+            // Marked broken: every connection holding the room lets it go at its next use.
             tracing::error!(doc = %id, error = %e, "cannot read a document back after refused changes");
             self.state.rooms.evict(id);
-            if let Some(room) = self.rooms.remove(&id) {
-                room.unsubscribe(self.id);
-            }
+            self.let_go(id);
         }
+    }
+
+    /// This connection's hold on a room it must not use again (see `RoomDoc::broken`).
+    fn let_go(&mut self, id: DocumentId) {
+        if let Some(room) = self.rooms.remove(&id) {
+            room.unsubscribe(self.id);
+        }
+        self.peer.forget(id);
     }
 
     fn refuse(&mut self, remote: PeerId, id: DocumentId, reason: String) -> Vec<Vec<u8>> {
@@ -718,6 +732,11 @@ impl Connection {
         let remote = self.remote.clone()?;
         let room = self.rooms.get(&id)?.clone();
         let mut guard = room.doc.lock().await;
+        if guard.broken {
+            drop(guard);
+            self.let_go(id);
+            return None;
+        }
         let guard = &mut *guard;
         let data =
             self.peer

@@ -202,6 +202,27 @@ impl<T> Pending<T> {
     pub fn is_empty(&self) -> bool {
         self.waiting.is_empty()
     }
+
+    /// The changes waiting, to put back into a document read again from the store.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.waiting.values().map(|(c, _)| c)
+    }
+
+    /// Forgets the waiting changes `doc` has applied by another path (a merge from outside sync), so
+    /// that no later step reports them again.
+    pub fn prune(&mut self, doc: &mut AutoCommit) {
+        let applied: Vec<ChangeHash> = self
+            .waiting
+            .keys()
+            .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+            .copied()
+            .collect();
+        for hash in applied {
+            if let Some((change, _)) = self.waiting.remove(&hash) {
+                self.bytes -= change.raw_bytes().len();
+            }
+        }
+    }
 }
 
 /// A change applied by one step, and who sent it.
@@ -337,9 +358,8 @@ pub fn decide_and_apply<T: Clone>(
         });
     }
     if authority.schema {
-        // What just arrived and what it may have released from the waiting queue.
-        let arrived = new.iter().chain(pending.waiting.values().map(|(c, _)| c));
-        if let Err(reason) = check_applied(doc, id, arrived, kind_before, authority.seals) {
+        // Everything the document took in: what arrived and what it released from the waiting queue.
+        if let Err(reason) = check_applied(doc, id, &heads_before, kind_before, authority.seals) {
             return Ok(Verdict::Refused {
                 reason,
                 document_changed: true,
@@ -381,27 +401,26 @@ pub fn decide_and_apply<T: Clone>(
     Ok(Verdict::Taken { applied, claims })
 }
 
-/// The checks on a document that has just taken in `arrived` (changes from a peer, or handed back and
-/// accepted), whichever way they came: a change under a migration actor must be exactly this build's
+/// The checks on a document that has just taken in changes since `heads_before` (from a peer, or handed back
+/// and accepted, and whatever they released from Automerge's queue of changes waiting for a dependency):
+/// every change the document took in is checked, not a list the caller believes it applied, whichever way
+/// they came: a change under a migration actor must be exactly this build's
 /// migration step from its dependencies (migration actors belong to no one: every device makes the same
 /// steps, so nothing else may be written under them; the step is recomputed on a fork and compared by
 /// hash), and the whole document must still read as its kind (`kind_before`, `None` for a new one). On `Err`
 /// the document holds changes it must not keep: the caller drops this copy.
-pub fn check_applied<'a>(
+pub fn check_applied(
     doc: &mut AutoCommit,
     id: DocumentId,
-    arrived: impl IntoIterator<Item = &'a Change>,
+    heads_before: &[ChangeHash],
     kind_before: Option<crate::schema::DocKind>,
     seals: Option<&dyn crate::seal::Verifier>,
 ) -> Result<(), String> {
-    let arrived: Vec<&Change> = arrived.into_iter().collect();
+    let arrived: Vec<Change> = doc.get_changes(heads_before);
     for c in arrived
         .iter()
         .filter(|c| crate::schema::migrate::is_step_actor(c.actor_id()))
     {
-        if doc.get_change_meta_by_hash(&c.hash()).is_none() {
-            continue; // Waiting for a dependency: checked when it is applied.
-        }
         let made_here = doc.fork_at(c.deps()).ok().is_some_and(|mut at| {
             crate::schema::migrate::migrate(&mut at).is_ok()
                 && at.get_change_meta_by_hash(&c.hash()).is_some()
@@ -417,7 +436,7 @@ pub fn check_applied<'a>(
         format!("文書の形式に合わない変更です (the changes break the document's schema: {reason})")
     })?;
     if kind == crate::schema::DocKind::Checklist {
-        check_seals(doc, id, &arrived, seals).map_err(|reason| {
+        check_seals(doc, id, heads_before, &arrived, seals).map_err(|reason| {
             format!("確定の署名を確認できません (a seal that this server did not make: {reason})")
         })?;
     }
@@ -426,15 +445,40 @@ pub fn check_applied<'a>(
 
 /// Every seal value that `arrived` wrote into checklist `id` (a scalar's id is the operation that put it,
 /// so an old seal is not checked again, and a changed one is a new value): signed by this server's key over
-/// exactly its text, made for this checklist at this facility, and covering heads the document has. The
-/// document has already been checked to read, so each value is a seal that reads.
+/// exactly its text, made for this checklist at this facility, and covering heads the document has. And a
+/// seal stays: none is removed, and the one shown is never older than the newest before (a genuine but
+/// older seal of the same checklist put back would hide the latest). The document has already been checked
+/// to read, so each value is a seal that reads.
 fn check_seals(
     doc: &mut AutoCommit,
     id: DocumentId,
-    arrived: &[&Change],
+    heads_before: &[ChangeHash],
+    arrived: &[Change],
     seals: Option<&dyn crate::seal::Verifier>,
 ) -> Result<(), String> {
     use crate::schema::checklist;
+    use automerge::ReadDoc;
+    let sealed_at = |value: &automerge::Value<'_>| match value {
+        automerge::Value::Scalar(s) => s
+            .as_str()
+            .and_then(|p| crate::seal::Seal::read(p).ok())
+            .and_then(|seal| seal.sealed_at_ms()),
+        _ => None,
+    };
+    let newest_before = doc
+        .get_all_at(automerge::ROOT, "seal", heads_before)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter_map(|(v, _)| sealed_at(v))
+        .max();
+    if let Some(before) = newest_before {
+        let shown = checklist::seal(doc).and_then(|s| s.sealed_at_ms());
+        if shown.is_none_or(|now| now < before) {
+            return Err(
+                "the seal of a sealed check cannot be removed or replaced by an older one".into(),
+            );
+        }
+    }
     let written_here = |op: &automerge::ObjId| match op {
         automerge::ObjId::Id(counter, actor, _) => arrived.iter().any(|c| {
             let start = c.start_op().get();

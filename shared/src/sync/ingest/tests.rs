@@ -781,7 +781,7 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
 }
 
 #[test]
-fn an_old_seal_is_not_checked_again_but_a_change_inside_it_is() {
+fn an_old_seal_is_not_checked_again_but_changing_removing_or_rolling_it_back_is_refused() {
     // A checklist sealed long ago (its seal put by an earlier change): a later answer is not refused
     // because of it, whatever the key says today; the same seal written again with one digit changed is.
     use crate::schema::checklist;
@@ -853,5 +853,24 @@ fn an_old_seal_is_not_checked_again_but_a_change_inside_it_is() {
     assert!(
         matches!(&tampered, Verdict::Refused { reason, .. } if reason.contains("signature")),
         "{tampered:?}"
+    );
+    // Nor can a writer remove the seal, or put back a genuine but older one over it.
+    let removed = send(&|d| {
+        d.delete(ROOT, "seal").unwrap();
+    });
+    assert!(
+        matches!(&removed, Verdict::Refused { reason, .. } if reason.contains("removed")),
+        "{removed:?}"
+    );
+    let older = send(&|d| {
+        let mut s = sealed.clone();
+        s.text = s.text.replace("sealed 5", "sealed 3");
+        s.key_id = "k1".into();
+        s.signature = vec![7; 64];
+        checklist::put_seal(d, &s).unwrap();
+    });
+    assert!(
+        matches!(&older, Verdict::Refused { reason, .. } if reason.contains("older")),
+        "{older:?}"
     );
 }
