@@ -50,7 +50,10 @@ pub async fn refresh(ws: Workspace) {
     let mut all = kept();
     let mut arrived = false;
     for info in listing.editions {
-        if all.iter().any(|k| k.sha256 == info.sha256) {
+        // Kept and registered (one kept by an older build may not have validated at start).
+        if all.iter().any(|k| k.sha256 == info.sha256)
+            && mamori_shared::edition::edition(&info.id).is_some()
+        {
             continue;
         }
         let Ok(answer) = api::call("GET", &format!("/api/editions/{}", info.id), NO_BODY).await

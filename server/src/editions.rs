@@ -70,7 +70,7 @@ pub fn load(dir: &Path) -> Folder {
         let result = if n >= MAX_FILES {
             Err(format!("more than {MAX_FILES} files in the folder"))
         } else {
-            read_one(&path)
+            read_one(&path, &folder.loaded)
         };
         match result {
             Ok(loaded) => {
@@ -86,7 +86,7 @@ pub fn load(dir: &Path) -> Folder {
     folder
 }
 
-fn read_one(path: &Path) -> Result<Loaded, String> {
+fn read_one(path: &Path, loaded: &[Loaded]) -> Result<Loaded, String> {
     let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if size > MAX_FILE_BYTES {
         return Err(format!("{size} bytes, over {MAX_FILE_BYTES}"));
@@ -94,6 +94,13 @@ fn read_one(path: &Path) -> Result<Loaded, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let json = String::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let edition = Edition::from_json(&json).map_err(|e| e.to_string())?;
+    // One id, one content: a seal names the edition by id, so two files may not disagree about it.
+    if loaded.iter().any(|l| l.info.id == edition.id()) {
+        return Err(format!(
+            "edition {} is already loaded from another file",
+            edition.id()
+        ));
+    }
     let official = edition
         .data()
         .official_sha256

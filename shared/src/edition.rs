@@ -334,7 +334,8 @@ pub fn register(ed: Edition) -> Result<&'static Edition, EditionError> {
 pub fn known_editions() -> Vec<&'static Edition> {
     let mut all: Vec<&'static Edition> = editions().iter().collect();
     all.extend(LOADED.read().unwrap_or_else(|e| e.into_inner()).iter());
-    all.sort_by_key(|e| e.fiscal_year());
+    // The same order on every device and the server, whatever order they were loaded in.
+    all.sort_by(|a, b| (a.fiscal_year(), a.id()).cmp(&(b.fiscal_year(), b.id())));
     all
 }
 

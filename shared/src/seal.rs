@@ -54,21 +54,8 @@ fn choice(c: Choice) -> &'static str {
     }
 }
 
-/// An item id in ASCII: circled numbers as digits (`2-⑬` → `2-13`). The text is printed and read back from
-/// a PDF; a circled digit comes from another font than the rest of the line, and text extractors then move
-/// it to a line of its own.
-fn ascii_id(id: &ItemId) -> String {
-    id.as_str()
-        .chars()
-        .map(|c| match c as u32 {
-            n @ 0x2460..=0x2473 => (n - 0x2460 + 1).to_string(),
-            _ => c.to_string(),
-        })
-        .collect()
-}
-
 fn item_line(id: &ItemId, answer: Option<&ItemAnswers>) -> String {
-    let id = ascii_id(id);
+    let id = id.in_digits();
     let date = |d: Option<crate::calendar::Date>| d.map_or("-".to_string(), |d| d.iso());
     match answer.map(|a| &a.current) {
         Some(a) => format!(

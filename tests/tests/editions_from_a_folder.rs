@@ -159,6 +159,7 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
     let dir = empty.path().to_path_buf();
     let server = server.restart(|c| c.editions_dir = Some(dir)).await;
     let (staff, _) = joined(&server, &admin, "staff", "鈴木 花子").await;
+    staff.wait(".checklist-row .edition-missing-badge").await;
     staff.goto(&page(1)).await;
     let missing = text_of(
         &staff,

@@ -93,6 +93,14 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
         let meta = meta.clone();
         move || checklist_title(&meta)
     };
+    // An edition this device lacks: no progress to show, and the checklist opens read-only.
+    let edition_missing = {
+        let edition = meta.edition.clone();
+        move || {
+            ws.revision.track();
+            mamori_shared::edition::edition(&edition).is_none()
+        }
+    };
     // Next year's checklist, offered when due (`mamori_shared::year_offer`): this row's, if it is the one
     // to start from.
     let offer = Memo::new(move |_| {
@@ -119,6 +127,9 @@ fn ChecklistRow(id: DocumentId, meta: ChecklistMeta) -> impl IntoView {
         <li class="checklist-row" data-doc=id.to_string()>
             <A href=format!("/checklists/{id}") attr:class="checklist-link">
                 <span class="checklist-title">{title}</span>
+                {move || edition_missing().then(|| view! {
+                    <span class="badge warn edition-missing-badge">{tr!("様式の版が未取得（閲覧のみ）", "Form edition not on this device (read-only)")}</span>
+                })}
                 {move || progress.get().map(|p| view! {
                     <span class="progress">
                         <progress max=p.total value=p.answered></progress>

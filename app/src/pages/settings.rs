@@ -14,14 +14,22 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = use_settings();
     let ws = use_workspace();
     let sample = move || today();
-    // The server's seal key, asked for whenever the page opens with someone signed in (kept for offline).
-    leptos::task::spawn_local(async move {
-        if let Ok(answer) = crate::api::call("GET", "/api/seal-key", crate::api::NO_BODY).await
-            && let Ok(key) = answer.read::<mamori_shared::api::SealKeyInfo>()
-            && settings.with_untracked(|s| s.seal_key.as_ref() != Some(&key))
-        {
-            settings.update(|s| s.seal_key = Some(key));
+    // The server's seal key, asked for once someone is signed in (kept for offline); nobody signed in asks
+    // the server nothing.
+    let asked = StoredValue::new(false);
+    Effect::new(move |_| {
+        if crate::account::current().is_none() || asked.get_value() {
+            return;
         }
+        asked.set_value(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(answer) = crate::api::call("GET", "/api/seal-key", crate::api::NO_BODY).await
+                && let Ok(key) = answer.read::<mamori_shared::api::SealKeyInfo>()
+                && settings.with_untracked(|s| s.seal_key.as_ref() != Some(&key))
+            {
+                settings.update(|s| s.seal_key = Some(key));
+            }
+        });
     });
     view! {
         <section class="page">

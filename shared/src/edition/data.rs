@@ -144,9 +144,17 @@ impl EditionData {
         }
         let terms: BTreeSet<&str> = self.glossary.iter().map(|g| g.term.as_str()).collect();
         let mut ids = BTreeSet::new();
+        let mut digits = BTreeSet::new();
         for item in &self.items {
             if !ids.insert(&item.id) {
                 return bad(format!("duplicate item id {}", item.id));
+            }
+            // A seal prints ids with circled numbers as digits (2-⑬ as 2-13): they must stay apart.
+            if !digits.insert(item.id.in_digits()) {
+                return bad(format!(
+                    "item {} reads as another item's id in digits",
+                    item.id
+                ));
             }
             if item.id.section() != Some(item.section) {
                 return bad(format!(

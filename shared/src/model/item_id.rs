@@ -26,6 +26,18 @@ impl ItemId {
         self.0.split_once('-')?.0.parse().ok()
     }
 
+    /// The id in ASCII, circled numbers as digits (`2-⑬` → `2-13`): how a seal prints it, since a circled
+    /// digit comes from another font than the rest of a printed line and text extractors move it away.
+    pub fn in_digits(&self) -> String {
+        self.0
+            .chars()
+            .map(|c| match c as u32 {
+                n @ 0x2460..=0x2473 => (n - 0x2460 + 1).to_string(),
+                _ => c.to_string(),
+            })
+            .collect()
+    }
+
     /// The number after the hyphen: `①` is 1 … `⑳` is 20.
     pub fn number(&self) -> Option<u8> {
         let c = self.0.split_once('-')?.1.chars().next()?;
