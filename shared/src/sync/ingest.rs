@@ -436,9 +436,35 @@ pub fn check_applied(
         format!("文書の形式に合わない変更です (the changes break the document's schema: {reason})")
     })?;
     if kind == crate::schema::DocKind::Checklist {
+        check_edition(doc, heads_before)?;
         check_seals(doc, id, heads_before, &arrived, seals).map_err(|reason| {
             format!("確定の署名を確認できません (a seal that this server did not make: {reason})")
         })?;
+    }
+    Ok(())
+}
+
+/// A checklist's edition, when a change sets it (a new checklist, or one moved to another edition), is one this
+/// server knows (embedded, or loaded from its editions folder): else every device would open it read-only
+/// and it could not be sealed.
+fn check_edition(doc: &AutoCommit, heads_before: &[ChangeHash]) -> Result<(), String> {
+    use automerge::{ObjType, ROOT, ReadDoc, Value};
+    let now = crate::schema::checklist::meta(doc)
+        .map_err(|e| e.to_string())?
+        .edition;
+    let before = match doc.get_at(ROOT, "meta", heads_before) {
+        Ok(Some((Value::Object(ObjType::Map), meta))) => {
+            match doc.get_at(&meta, "edition", heads_before) {
+                Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if before.as_deref() != Some(now.as_str()) && crate::edition::edition(&now).is_none() {
+        return Err(format!(
+            "この版（{now}）はサーバーにありません (edition {now} is not known to this server)"
+        ));
     }
     Ok(())
 }

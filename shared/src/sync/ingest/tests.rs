@@ -874,3 +874,59 @@ fn an_old_seal_is_not_checked_again_but_changing_removing_or_rolling_it_back_is_
         "{older:?}"
     );
 }
+
+#[test]
+fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
+    use crate::schema::checklist;
+    let meta = checklist::ChecklistMeta {
+        facility_id: crate::model::FacilityId::generate(),
+        form: crate::edition::FormKind::Medical,
+        edition: "r7".into(),
+        fiscal_year: crate::calendar::FiscalYear(2026),
+        vendor_id: None,
+        vendor_name: String::new(),
+        created_at_ms: 1,
+        copied_from: None,
+        moved_from_edition: None,
+    };
+    let mut base = checklist::create(&meta)
+        .unwrap()
+        .with_actor(ActorId::from(ADMIN));
+    base.commit();
+    let owners = owners(&[(ADMIN, Owner::Sender)]);
+    for (edition, refused) in [("r7", false), ("r99-nowhere", true)] {
+        let mut device = base.fork().with_actor(ActorId::from(ADMIN));
+        let mut moved = meta.clone();
+        moved.edition = edition.into();
+        moved.vendor_name = "changed".into();
+        autosurgeon::reconcile_prop(&mut device, ROOT, "meta", &moved).unwrap();
+        device.commit();
+        let change = device.get_last_local_change().unwrap().clone();
+        let inbound = parse(
+            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+            &ChunkLimits::default(),
+        )
+        .unwrap();
+        let verdict = decide_and_apply(
+            &mut PeerSync::default(),
+            DocumentId::generate(),
+            &mut base.fork(),
+            &Authority {
+                access: Access::Write,
+                owners: Some(&owners),
+                schema: true,
+                kind: None,
+                seals: Some(&SevensKey),
+            },
+            inbound,
+            &mut Pending::new(PendingLimits::default()),
+            0u8,
+        )
+        .unwrap();
+        assert_eq!(
+            matches!(&verdict, Verdict::Refused { reason, .. } if reason.contains(edition)),
+            refused,
+            "{edition}: {verdict:?}"
+        );
+    }
+}
