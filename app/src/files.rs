@@ -54,7 +54,7 @@ pub async fn attach(facility: FacilityId, file: web_sys::File) -> Result<FileRef
     if let Err(refusal) = sniff::sniff(head, tail, bytes.len() as u64) {
         return Err(AppError::Invalid(refusal.message().to_string()));
     }
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     let info: FileInfo = api::put_bytes(&url(facility, &sha256), &bytes)
         .await
         .map_err(|e| match e {
@@ -72,10 +72,6 @@ pub async fn attach(facility: FacilityId, file: web_sys::File) -> Result<FileRef
         size: info.size,
         media_type: info.media_type,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Fetches each file once while online, so the service worker keeps it for offline reading (if there is

@@ -43,10 +43,6 @@ impl Folder {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Reads every `*.json` file of `dir` (none if it does not exist), in name order.
 pub fn load(dir: &Path) -> Folder {
     let mut folder = Folder::default();
@@ -111,7 +107,7 @@ fn read_one(path: &Path, loaded: &[Loaded]) -> Result<Loaded, String> {
         id: edition.id().to_string(),
         title_ja: edition.title_ja().to_string(),
         fiscal_year: edition.fiscal_year(),
-        sha256: hex(&Sha256::digest(json.as_bytes())),
+        sha256: hex::encode(Sha256::digest(json.as_bytes())),
         official_sha256: official,
         items: edition.data().items.len(),
         confirmed_items: confirmed,

@@ -67,7 +67,7 @@ impl FileHash {
     }
 
     pub fn hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 
     /// The folder a file lives in: its first two hex digits (256 folders, none holding too many names).

@@ -83,11 +83,7 @@ impl seal::Verifier for SealKey {
 
 /// The id printed beside a seal: the first 16 hex digits of the public key's SHA-256.
 pub fn key_id(public: &[u8]) -> String {
-    Sha256::digest(public)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(public)[..8])
 }
 
 /// Whether a seal read back from print (`pdftotext` of the binder) was signed by `public` over exactly its

@@ -128,7 +128,7 @@ pub fn item_changed(text: &str, id: &ItemId, answer: Option<&ItemAnswers>) -> bo
 
 /// The block printed in the binder: the text, the key's id and the signature as two lines of hex.
 pub fn printed(text: &str, key_id: &str, signature: &[u8]) -> String {
-    let hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(signature);
     let (a, b) = hex.split_at(hex.len() / 2);
     format!("{BEGIN}\n{text}key {key_id}\nsig {a}\nsig {b}\n{END}\n")
 }
@@ -165,13 +165,10 @@ pub fn read_printed(s: &str) -> Result<(String, String, Vec<u8>), SealError> {
         }
     }
     let key = key.ok_or(SealError::Missing("key"))?;
-    if sig.len() != 128 {
-        return Err(SealError::BadSignature);
-    }
-    let signature = (0..64)
-        .map(|i| u8::from_str_radix(&sig[i * 2..i * 2 + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| SealError::BadSignature)?;
+    let signature = hex::decode(&sig)
+        .ok()
+        .filter(|s| s.len() == 64)
+        .ok_or(SealError::BadSignature)?;
     Ok((text, key, signature))
 }
 
@@ -239,21 +236,11 @@ pub trait Verifier: Sync {
 mod tests {
     use super::*;
     use crate::answer::{Answer, Entry};
-    use crate::calendar::{Date, FiscalYear};
+    use crate::calendar::Date;
     use crate::edition::{FormKind, edition};
 
     fn setup() -> (ChecklistMeta, BTreeMap<ItemId, ItemAnswers>) {
-        let meta = ChecklistMeta {
-            facility_id: FacilityId::generate(),
-            form: FormKind::Pharmacy,
-            edition: "r7".into(),
-            fiscal_year: FiscalYear(2026),
-            vendor_id: None,
-            vendor_name: String::new(),
-            created_at_ms: 1,
-            copied_from: None,
-            moved_from_edition: None,
-        };
+        let meta = ChecklistMeta::sample(FormKind::Pharmacy);
         let mut answers = BTreeMap::new();
         let mut no = Answer::new(
             Choice::No,

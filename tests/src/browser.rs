@@ -373,6 +373,14 @@ impl Browser {
         .await;
     }
 
+    /// Whether no element matches `css` now.
+    pub async fn absent(&self, css: &str) -> bool {
+        self.eval(&format!("return document.querySelector({css:?}) === null"))
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
     /// Answers an item of the checklist on screen はい and waits until that is saved.
     pub async fn answer_yes(&self, item: &str) {
         self.click(&format!(

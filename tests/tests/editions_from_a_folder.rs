@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use mamori_shared::api::Editions;
-use mamori_tests::passkeys::{joined, registered_admin, run};
+use mamori_tests::passkeys::{browser_at, joined, registered_admin, run, status};
 use mamori_tests::{Browser, TestServer};
 
 fn fixture() -> PathBuf {
@@ -67,14 +67,7 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
     admin
         .wait(r#".checklist-head .sync-state[data-sync="synced"]"#)
         .await;
-    assert!(
-        admin
-            .eval("return document.querySelector('.edition-move') === null")
-            .await
-            .as_bool()
-            .unwrap(),
-        "no newer edition yet"
-    );
+    assert!(admin.absent(".edition-move").await, "no newer edition yet");
 
     // The files are dropped into the folder; the server starts again and reads them.
     let editions = folder();
@@ -112,6 +105,24 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
         "{skipped:?}"
     );
 
+    // Nobody signed in may read the editions (public forms), but only those loaded: a path, or an id far
+    // too long, answers as an unknown edition and reads no file.
+    let nobody = browser_at(&server).await;
+    let get = |path: &str| format!("return api('GET', {path:?});");
+    assert_eq!(
+        status(&run(&nobody, &get("/api/editions/test-r8")).await),
+        200
+    );
+    for path in [
+        "/api/editions/..%2Fbroken.json".to_string(),
+        "/api/editions/..%2F..%2Fmamori.db".to_string(),
+        format!("/api/editions/{}", "r".repeat(4_000)),
+    ] {
+        let r = run(&nobody, &get(&path)).await;
+        assert_eq!(status(&r), 404, "{path}: {r}");
+    }
+    nobody.close().await;
+
     // The device fetches it on its next connection and offers the move, saying what it does.
     admin.goto(&page(1)).await;
     let offer = text_of(&admin, r#".edition-move[data-to="test-r8"]"#).await;
@@ -126,11 +137,7 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
         .wait(r#"li[data-item="1-①"][data-answer="yes"] .badge[data-moved="reworded"]"#)
         .await;
     assert!(
-        admin
-            .eval("return document.querySelector('.edition-move') === null")
-            .await
-            .as_bool()
-            .unwrap(),
+        admin.absent(".edition-move").await,
         "moved: no offer any more"
     );
     admin.goto(&page(2)).await;
@@ -138,13 +145,7 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
     admin
         .wait(r#"li[data-item="2-⑭"][data-answer="yes"] .badge[data-moved="reworded"]"#)
         .await;
-    assert!(
-        admin
-            .eval(r#"return document.querySelector('li[data-item="2-⑧"]') === null"#)
-            .await
-            .as_bool()
-            .unwrap()
-    );
+    assert!(admin.absent(r#"li[data-item="2-⑧"]"#).await);
     admin.goto(&page(3)).await;
     admin
         .wait(r#"li[data-item="3-④"][data-answer="none"] .badge[data-moved="new"]"#)
@@ -171,11 +172,7 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
         .wait(r#".answers-read-only tr[data-item="2-⑭"]"#)
         .await;
     assert!(
-        staff
-            .eval("return document.querySelector('.checklist button[data-choice]') === null")
-            .await
-            .as_bool()
-            .unwrap(),
+        staff.absent(".checklist button[data-choice]").await,
         "nothing to answer with"
     );
     admin.goto(&page(3)).await;

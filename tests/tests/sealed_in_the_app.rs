@@ -5,7 +5,8 @@
 //! the same text with one answer changed does not. 設定 shows the public key.
 //!
 //! And the attack: a seal written over sync that the server did not make (its text changed, or signed by
-//! another key) is refused and never stored; the genuine one written by a device is kept. Found by it: the
+//! another key) is refused and never stored; a 閲覧者 cannot write even the genuine one; the genuine one
+//! written by a 担当者's device is kept, and cannot then be removed. Found by it: the
 //! server used to drop a refused document from memory but let the refusing connection go on from its copy,
 //! refused change included, so the next change on that connection was stored without its dependency and the
 //! stored document no longer loaded (now the room is read back from the store in place).
@@ -63,26 +64,13 @@ async fn a_seal_made_in_the_app_prints_verifies_and_marks_later_changes() {
     staff.set_offline(true).await;
 
     // A 担当者 has no 確定 button; the 管理者 seals once the server has the device's changes.
-    assert!(
-        staff
-            .eval("return document.querySelector('.seal-button') === null")
-            .await
-            .as_bool()
-            .unwrap()
-    );
+    assert!(staff.absent(".seal-button").await);
     admin
         .wait(r#".checklist-head .sync-state[data-sync="synced"]"#)
         .await;
     admin.click(".seal-button:not([disabled])").await;
     admin.wait(r#".seal-panel[data-sealed="true"]"#).await;
-    assert!(
-        admin
-            .eval("return document.querySelector('.seal-changes') === null")
-            .await
-            .as_bool()
-            .unwrap(),
-        "nothing changed since"
-    );
+    assert!(admin.absent(".seal-changes").await, "nothing changed since");
 
     // Offline, the 担当者 answers 2-① (section 2); back online, both devices mark it.
     staff
@@ -179,13 +167,7 @@ async fn a_seal_the_server_did_not_make_is_refused_over_sync() {
         device
             .edit(id, |doc| checklist::put_seal(doc, &forged).unwrap())
             .await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while device.refused.len() == refused_before {
-            assert!(std::time::Instant::now() < deadline, "{what}: not refused");
-            device.pump_once(std::time::Duration::from_millis(50)).await;
-        }
-        let (_, reason) = device.refused.last().unwrap();
-        assert!(reason.contains("署名"), "{what}: {reason}");
+        refused_with(&mut device, refused_before, "署名").await;
         assert_eq!(
             checklist::seal(&stored_document(server.data_dir(), id).await),
             None,
@@ -199,18 +181,60 @@ async fn a_seal_the_server_did_not_make_is_refused_over_sync() {
         {}
     }
 
+    // A 閲覧者's device cannot write even the genuine seal: read-only, nothing stored.
+    let (viewer, _) = joined(&server, &admin, "viewer", "高橋 次郎").await;
+    let mut watcher = Device::new("viewer");
+    watcher
+        .try_connect(&server.url, Some(&session_cookie(&viewer, &server).await))
+        .await
+        .unwrap();
+    assert!(watcher.opened(id).await);
+    while watcher
+        .pump_once(std::time::Duration::from_millis(100))
+        .await
+    {}
+    watcher
+        .edit(id, |doc| checklist::put_seal(doc, &genuine).unwrap())
+        .await;
+    refused_with(&mut watcher, 0, "閲覧のみ").await;
+    assert_eq!(
+        checklist::seal(&stored_document(server.data_dir(), id).await),
+        None
+    );
+
     // The genuine seal, written by a device as the app writes it: kept.
     device
         .edit(id, |doc| checklist::put_seal(doc, &genuine).unwrap())
         .await;
     device.synced(id).await;
     let kept = stored_document(server.data_dir(), id).await;
-    assert_eq!(checklist::seal(&kept), Some(genuine));
-    assert!(
-        automerge::ReadDoc::get(&kept, ROOT, "seal")
-            .unwrap()
-            .is_some()
+    assert_eq!(checklist::seal(&kept), Some(genuine.clone()));
+
+    // Once kept, the 担当者's device cannot take it away again.
+    let before = device.refused.len();
+    device
+        .edit(id, |doc| {
+            automerge::transaction::Transactable::delete(doc, ROOT, "seal").unwrap()
+        })
+        .await;
+    refused_with(&mut device, before, "removed").await;
+    assert_eq!(
+        checklist::seal(&stored_document(server.data_dir(), id).await),
+        Some(genuine)
     );
-    admin.close().await;
-    staff.close().await;
+    for b in [admin, staff, viewer] {
+        b.close().await;
+    }
+}
+
+/// Pumps `device` until the server refuses something after the first `before` refusals (10 s at most), and
+/// checks the reason says `says`.
+async fn refused_with(device: &mut Device, before: usize, says: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while device.refused.len() == before {
+        assert!(std::time::Instant::now() < deadline, "not refused ({says})");
+        device.pump_once(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, reason) = device.refused.last().unwrap();
+    assert!(reason.contains(says), "{says}: {reason}");
 }

@@ -45,7 +45,7 @@ impl Entry {
         h.update(prev_hash.as_bytes());
         h.update(b"\n");
         h.update(fields.to_string().as_bytes());
-        hex(&h.finalize())
+        hex::encode(h.finalize())
     }
 
     /// Fills `prev_hash` and `hash` for an entry that follows `prev_hash`.
@@ -54,10 +54,6 @@ impl Entry {
         self.hash = self.expected_hash(prev_hash);
         self
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Why the chain does not hold, naming the first entry that does not fit.

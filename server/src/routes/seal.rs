@@ -29,15 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/seal-key", get(key))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 async fn key(State(state): State<AppState>, _: SignedIn) -> Json<SealKeyInfo> {
     let key = &state.seal_key;
     Json(SealKeyInfo {
         key_id: key.id.clone(),
-        public_key: hex(key.public_key()),
+        public_key: hex::encode(key.public_key()),
     })
 }
 
@@ -97,7 +93,7 @@ async fn seal_checklist(
         printed: seal::printed(&text, &key.id, &signature),
         text,
         key_id: key.id.clone(),
-        signature: hex(&signature),
+        signature: hex::encode(&signature),
         sealed_at_ms,
     }))
 }

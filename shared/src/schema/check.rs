@@ -134,17 +134,7 @@ mod tests {
     use crate::edition::FormKind;
 
     fn checklist() -> AutoCommit {
-        let meta = checklist::ChecklistMeta {
-            facility_id: crate::model::FacilityId::generate(),
-            form: FormKind::Medical,
-            edition: "r7".into(),
-            fiscal_year: crate::calendar::FiscalYear(2026),
-            vendor_id: None,
-            vendor_name: String::new(),
-            created_at_ms: 1,
-            copied_from: None,
-            moved_from_edition: None,
-        };
+        let meta = checklist::ChecklistMeta::sample(FormKind::Medical);
         checklist::create(&meta).unwrap()
     }
 

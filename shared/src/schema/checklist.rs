@@ -53,6 +53,24 @@ pub struct ChecklistMeta {
     pub moved_from_edition: Option<String>,
 }
 
+#[cfg(test)]
+impl ChecklistMeta {
+    /// For tests: a 令和7年度版 checklist of `form` for FY2026 at a new facility, no vendor, not copied.
+    pub(crate) fn sample(form: FormKind) -> ChecklistMeta {
+        ChecklistMeta {
+            facility_id: FacilityId::generate(),
+            form,
+            edition: "r7".into(),
+            fiscal_year: FiscalYear(2026),
+            vendor_id: None,
+            vendor_name: String::new(),
+            created_at_ms: 1,
+            copied_from: None,
+            moved_from_edition: None,
+        }
+    }
+}
+
 /// One item's current answer, and any answers given concurrently on other devices that nobody has
 /// chosen between yet.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,17 +10,7 @@ fn d(s: &str) -> Date {
 }
 
 fn meta() -> ChecklistMeta {
-    ChecklistMeta {
-        facility_id: FacilityId::generate(),
-        form: FormKind::Medical,
-        edition: "r7".into(),
-        fiscal_year: FiscalYear(2026),
-        vendor_id: None,
-        vendor_name: String::new(),
-        created_at_ms: 1,
-        copied_from: None,
-        moved_from_edition: None,
-    }
+    ChecklistMeta::sample(FormKind::Medical)
 }
 
 fn by(name: &str) -> Entry {

@@ -704,14 +704,7 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
     let id = DocumentId::generate();
     let meta = checklist::ChecklistMeta {
         facility_id: facility,
-        form: crate::edition::FormKind::Medical,
-        edition: "r7".into(),
-        fiscal_year: crate::calendar::FiscalYear(2026),
-        vendor_id: None,
-        vendor_name: String::new(),
-        created_at_ms: 1,
-        copied_from: None,
-        moved_from_edition: None,
+        ..checklist::ChecklistMeta::sample(crate::edition::FormKind::Medical)
     };
     let mut base = checklist::create(&meta)
         .unwrap()
@@ -789,14 +782,7 @@ fn an_old_seal_is_not_checked_again_but_changing_removing_or_rolling_it_back_is_
     let id = DocumentId::generate();
     let meta = checklist::ChecklistMeta {
         facility_id: facility,
-        form: crate::edition::FormKind::Medical,
-        edition: "r7".into(),
-        fiscal_year: crate::calendar::FiscalYear(2026),
-        vendor_id: None,
-        vendor_name: String::new(),
-        created_at_ms: 1,
-        copied_from: None,
-        moved_from_edition: None,
+        ..checklist::ChecklistMeta::sample(crate::edition::FormKind::Medical)
     };
     let mut base = checklist::create(&meta)
         .unwrap()
@@ -878,17 +864,7 @@ fn an_old_seal_is_not_checked_again_but_changing_removing_or_rolling_it_back_is_
 #[test]
 fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
     use crate::schema::checklist;
-    let meta = checklist::ChecklistMeta {
-        facility_id: crate::model::FacilityId::generate(),
-        form: crate::edition::FormKind::Medical,
-        edition: "r7".into(),
-        fiscal_year: crate::calendar::FiscalYear(2026),
-        vendor_id: None,
-        vendor_name: String::new(),
-        created_at_ms: 1,
-        copied_from: None,
-        moved_from_edition: None,
-    };
+    let meta = checklist::ChecklistMeta::sample(crate::edition::FormKind::Medical);
     let mut base = checklist::create(&meta)
         .unwrap()
         .with_actor(ActorId::from(ADMIN));
