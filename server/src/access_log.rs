@@ -12,7 +12,7 @@ pub mod chain;
 use std::collections::HashMap;
 
 use mamori_shared::model::{DocumentId, FacilityId, PersonId};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::sync::Mutex;
 
 pub use chain::{Anchor, Broken, Entry, GENESIS, verify};
@@ -242,7 +242,7 @@ pub enum LogError {
 
 /// The log in the server's database.
 pub struct AccessLog {
-    pool: SqlitePool,
+    pool: AnyPool,
     append: Mutex<()>,
     /// Failures from clients without a session, coalesced per client and minute (see
     /// [`AccessLog::record_failure`]).
@@ -273,7 +273,7 @@ const MAX_COALESCED_CLIENTS: usize = 10_000;
 pub type AppendGuard<'a> = tokio::sync::MutexGuard<'a, ()>;
 
 impl AccessLog {
-    pub fn new(pool: SqlitePool) -> AccessLog {
+    pub fn new(pool: AnyPool) -> AccessLog {
         AccessLog {
             pool,
             append: Mutex::new(()),
@@ -292,8 +292,7 @@ impl AccessLog {
         let _one_at_a_time = self.append.lock().await;
         let mut attempt = 0;
         loop {
-            let mut conn = self.pool.acquire().await?;
-            match append_in(&mut conn, event, now).await {
+            match self.try_append(event, now).await {
                 Err(LogError::Database(sqlx::Error::Database(d)))
                     if d.is_unique_violation() && attempt < 5 =>
                 {
@@ -305,8 +304,10 @@ impl AccessLog {
     }
 
     async fn try_append(&self, event: &Event, now: i64) -> Result<Entry, LogError> {
-        let mut conn = self.pool.acquire().await?;
-        append_in(&mut conn, event, now).await
+        let mut tx = crate::db::write_tx(&self.pool).await?;
+        let entry = append_in(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
     /// Appends, and reports a failure in the server's own log instead of failing the request it records
@@ -426,7 +427,7 @@ impl AccessLog {
             .and_then(|v| Some((v["through"].as_i64()?, v["hash"].as_str()?.to_string())))
             .unwrap_or_else(chain::origin);
         let rows = sqlx::query(
-            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log WHERE seq > ? ORDER BY seq",
+            "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log WHERE seq > $1 ORDER BY seq",
         )
         .bind(anchor.0)
         .fetch_all(&self.pool)
@@ -442,12 +443,12 @@ impl AccessLog {
         let _one_at_a_time = self.append.lock().await;
         // The first entry young enough to keep; everything before it in the chain is older.
         let keep_from: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(seq) FROM access_log WHERE at >= ?")
+            sqlx::query_scalar("SELECT MIN(seq) FROM access_log WHERE at >= $1")
                 .bind(cutoff)
                 .fetch_one(&self.pool)
                 .await?;
         let last_old = sqlx::query(
-            "SELECT seq, hash FROM access_log WHERE seq < ? AND kind <> 'checkpoint' ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash FROM access_log WHERE seq < $1 AND kind <> 'checkpoint' ORDER BY seq DESC LIMIT 1",
         )
         .bind(keep_from.unwrap_or(i64::MAX))
         .fetch_optional(&self.pool)
@@ -460,7 +461,7 @@ impl AccessLog {
             .device("retention")
             .detail(serde_json::json!({ "through": through, "hash": hash }).to_string());
         self.try_append(&checkpoint, now).await?;
-        let removed = sqlx::query("DELETE FROM access_log WHERE seq <= ?")
+        let removed = sqlx::query("DELETE FROM access_log WHERE seq <= $1")
             .bind(through)
             .execute(&self.pool)
             .await?;
@@ -480,7 +481,7 @@ impl AccessLog {
     /// One entry's hash (a 管理者 device compares it with what it saw before).
     pub async fn hash_at(&self, seq: i64) -> Result<Option<String>, LogError> {
         Ok(
-            sqlx::query_scalar("SELECT hash FROM access_log WHERE seq = ?")
+            sqlx::query_scalar("SELECT hash FROM access_log WHERE seq = $1")
                 .bind(seq)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -493,9 +494,9 @@ impl AccessLog {
         // One static statement: a filter left out is NULL and matches everything.
         let rows = sqlx::query(
             "SELECT seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash FROM access_log \
-             WHERE (?1 IS NULL OR facility_id = ?1 OR (facility_id IS NULL AND person_id IN (SELECT person_id FROM memberships WHERE facility_id = ?1))) \
-             AND (?2 IS NULL OR person_id = ?2) AND (?3 IS NULL OR document = ?3) AND (?4 IS NULL OR kind = ?4) \
-             AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) ORDER BY seq DESC LIMIT ?7",
+             WHERE ($1 IS NULL OR facility_id = $1 OR (facility_id IS NULL AND person_id IN (SELECT person_id FROM memberships WHERE facility_id = $1))) \
+             AND ($2 IS NULL OR person_id = $2) AND ($3 IS NULL OR document = $3) AND ($4 IS NULL OR kind = $4) \
+             AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) ORDER BY seq DESC LIMIT $7",
         )
             .bind(f.facility.map(|x| x.to_string()))
             .bind(f.person.map(|x| x.to_string()))
@@ -510,14 +511,26 @@ impl AccessLog {
     }
 }
 
+/// The advisory lock (PostgreSQL) whose holder may extend the log's chain: "mamori-log" in ASCII, folded.
+const LOG_LOCK: i64 = 0x6d61_6d6f_7269_6c67;
+
 /// Appends `event` after the chain's last entry, inside the caller's transaction (or connection), so that
 /// what the entry records and the entry itself are written together or not at all. The caller holds the
-/// log's turn ([`AccessLog::turn`]).
+/// log's turn ([`AccessLog::turn`]) and, on PostgreSQL, is inside a transaction (the lock lasts until it ends).
 pub async fn append_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     event: &Event,
     now: i64,
 ) -> Result<Entry, LogError> {
+    if crate::db::Engine::of_connection(conn) == crate::db::Engine::Postgres {
+        // Several instances append to one chain: the database, not a process, gives the turn. The lock is
+        // held until the transaction ends (the chain's head is read and extended under it). SQLite's write
+        // transactions already run one at a time (`BEGIN IMMEDIATE`).
+        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) AS turn")
+            .bind(LOG_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
     let last = sqlx::query("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
@@ -541,7 +554,7 @@ pub async fn append_in(
     }
     .seal(&prev);
     sqlx::query(
-        "INSERT INTO access_log (seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO access_log (seq, at, device_at, facility_id, person_id, name, kind, document, detail, device, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(entry.seq)
     .bind(entry.at)
@@ -560,7 +573,7 @@ pub async fn append_in(
     Ok(entry)
 }
 
-fn entry(r: &sqlx::sqlite::SqliteRow) -> Entry {
+fn entry(r: &sqlx::any::AnyRow) -> Entry {
     Entry {
         seq: r.get(0),
         at: r.get(1),
@@ -580,7 +593,7 @@ fn entry(r: &sqlx::sqlite::SqliteRow) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
+    use crate::store::sql::SqlStore;
 
     async fn failed_entries(log: &AccessLog) -> Vec<Entry> {
         let (_, entries) = log.remaining().await.unwrap();
@@ -593,7 +606,7 @@ mod tests {
     #[tokio::test]
     async fn failures_without_a_session_are_one_entry_per_client_and_minute_with_a_count() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let store = SqlStore::open(dir.path()).await.unwrap();
         let log = AccessLog::new(store.pool());
         let failed = || Event::new(Kind::SignInFailed).detail("パスキーを確認できない");
         let minute = 29_000_000 * 60_000;

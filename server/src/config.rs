@@ -21,9 +21,14 @@ pub struct Config {
     /// The built app (trunk's output folder).
     #[arg(long, env = "MAMORI_ASSETS", default_value = "app/dist")]
     pub assets: PathBuf,
-    /// Where the server keeps its data (the embedded SQLite store).
+    /// Where the server keeps its data (the embedded SQLite store, evidence files, editions).
     #[arg(long, env = "MAMORI_DATA", default_value = "data")]
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the embedded SQLite store (`postgres://user:password@host:port/database`):
+    /// documents, people and the access log then live there, and several instances may share it. Evidence
+    /// files stay in the data folder (give every instance the same shared folder).
+    #[arg(long, env = "MAMORI_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// The largest sync message accepted, in bytes.
     #[arg(long, env = "MAMORI_MAX_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_message_bytes: usize,
@@ -318,6 +323,16 @@ pub enum Command {
         /// How long the code can be used.
         #[arg(long, default_value_t = 24)]
         valid_hours: u64,
+    },
+    /// Copies a SQLite store (a backup file, or a data folder whose server is stopped) into an empty
+    /// PostgreSQL database, then verifies the copy: row counts, every document's heads, the access log.
+    MigrateStore {
+        /// The SQLite store: a backup file or a data folder holding mamori.db.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database (postgres://…), empty.
+        #[arg(long)]
+        to: String,
     },
 }
 

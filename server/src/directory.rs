@@ -21,7 +21,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mamori_shared::model::VendorId;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use thiserror::Error;
 
 pub use actors::{HELD, held_for};
@@ -73,16 +73,16 @@ fn parse<T>(s: &str, what: &str, f: impl FnOnce(&str) -> Option<T>) -> Result<T,
 
 #[derive(Clone)]
 pub struct Directory {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl Directory {
-    pub fn new(pool: SqlitePool) -> Directory {
+    pub fn new(pool: AnyPool) -> Directory {
         Directory { pool }
     }
 
     /// The database the directory lives in (the access log shares it).
-    pub fn pool(&self) -> SqlitePool {
+    pub fn pool(&self) -> AnyPool {
         self.pool.clone()
     }
 }

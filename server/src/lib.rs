@@ -21,6 +21,7 @@ pub mod access_log;
 pub mod ceremonies;
 pub mod clock;
 pub mod config;
+pub mod db;
 pub mod directory;
 pub mod editions;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod gate;
 pub mod handback;
 pub mod mail;
 pub mod maintenance;
+pub mod migrate_store;
 pub mod reminder_mail;
 pub mod rooms;
 pub mod routes;
@@ -100,7 +102,7 @@ pub async fn run(
     if !config.assets.join("index.html").is_file() {
         tracing::warn!(assets = %config.assets.display(), "no built app found: run the README's run command to build it");
     }
-    let store = store::sqlite::SqliteStore::open(&config.data_dir).await?;
+    let store = store::sql::SqlStore::at(&config.data_dir, config.database_url.as_deref()).await?;
     let directory = directory::Directory::new(store.pool());
     run_with(
         listener,

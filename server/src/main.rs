@@ -49,11 +49,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_env_filter(log_filter())
         .init();
     let config = Config::parse();
+    let db = config.database_url.as_deref();
     match &config.command {
         Some(Command::Backup { to }) => {
-            mamori_server::maintenance::backup(&config.data_dir, to).await?;
+            mamori_server::maintenance::backup(&config.data_dir, db, to).await?;
             println!("backup written to {}", to.display());
             return Ok(());
+        }
+        Some(Command::Restore { .. }) if db.is_some() => {
+            return Err("restore puts a backup file back into the data folder's SQLite store; a PostgreSQL \
+                 store is restored with pg_restore (see docs/server.md)"
+                .into());
         }
         Some(Command::Restore { from }) => {
             mamori_server::maintenance::restore(&config.data_dir, from).await?;
@@ -65,7 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         }
         Some(Command::VerifyLog) => {
-            return match mamori_server::maintenance::verify_log(&config.data_dir).await? {
+            return match mamori_server::maintenance::verify_log(&config.data_dir, db).await? {
                 Ok((n, head)) => {
                     println!("access log intact: {n} entries checked, head {head}");
                     Ok(())
@@ -82,7 +88,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 std::fs::read_to_string(file)?
             };
-            return match mamori_server::maintenance::verify_seal(&config.data_dir, &printed).await?
+            return match mamori_server::maintenance::verify_seal(&config.data_dir, db, &printed)
+                .await?
             {
                 Ok(text) => {
                     let items = text.lines().filter(|l| l.starts_with("item ")).count();
@@ -101,11 +108,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::RegistrationCode { valid_hours }) => {
             let valid = std::time::Duration::from_secs(valid_hours * 3600);
             let code =
-                mamori_server::maintenance::registration_code(&config.data_dir, valid).await?;
+                mamori_server::maintenance::registration_code(&config.data_dir, db, valid).await?;
             println!("{code}");
             eprintln!(
                 "登録コード (registration code), valid {valid_hours} h, once: open {}/account?code={code}",
                 config.public_url().trim_end_matches('/')
+            );
+            return Ok(());
+        }
+        Some(Command::MigrateStore { from, to }) => {
+            let done = match mamori_server::migrate_store::migrate_store(from, to).await {
+                Ok(done) => done,
+                Err(e) => {
+                    eprintln!("migrate-store: {e}");
+                    std::process::exit(1);
+                }
+            };
+            for (table, rows) in &done.rows {
+                println!("{table}: {rows} rows");
+            }
+            println!(
+                "verified: {} documents load with the same heads; access log intact ({} entries, head {})",
+                done.documents, done.log_entries, done.log_head
+            );
+            println!(
+                "now start the server with --database-url {}",
+                mamori_server::db::redacted(to)
             );
             return Ok(());
         }
@@ -121,7 +149,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A server with no facility yet: the first set-up needs a registration code, given in the link.
     let valid = std::time::Duration::from_secs(24 * 3600);
     if let Some(code) =
-        mamori_server::maintenance::first_registration_code(&config.data_dir, valid).await?
+        mamori_server::maintenance::first_registration_code(&config.data_dir, db, valid).await?
     {
         say(&format!(
             "First set-up (registration code {code}, valid 24 h, once): http://localhost:{}/account?code={code}",

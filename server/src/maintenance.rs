@@ -16,12 +16,16 @@ use std::path::{Path, PathBuf};
 use crate::access_log::{AccessLog, Broken, Event, Kind};
 use crate::files::local::{FOLDER, copy_verified, hashes_in};
 
-use crate::store::sqlite::SqliteStore;
+use crate::store::sql::SqlStore;
 use crate::store::{DocStore, StoreError};
 
 /// Writes a consistent copy of the store in `data_dir` to `to`, while the server may be running and
 /// writing (SQLite's `VACUUM INTO` reads one snapshot of the WAL-mode database).
-pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
+pub async fn backup(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    to: &Path,
+) -> Result<(), StoreError> {
     if to.exists() {
         return Err(StoreError::Other(format!(
             "{} exists: choose a new file for the backup",
@@ -35,7 +39,7 @@ pub async fn backup(data_dir: &Path, to: &Path) -> Result<(), StoreError> {
             files_to.display()
         )));
     }
-    let store = SqliteStore::open(data_dir).await?;
+    let store = SqlStore::at(data_dir, database_url).await?;
     store.backup(to).await?;
     let (files, bytes) = copy_files(to, &data_dir.join(FOLDER), &files_to).await?;
     AccessLog::new(store.pool())
@@ -61,7 +65,7 @@ pub fn files_beside(file: &Path) -> PathBuf {
 /// Copies, from `from` to `to`, every evidence file the database `db` names, each hash checked; returns how
 /// many files and bytes.
 async fn copy_files(db: &Path, from: &Path, to: &Path) -> Result<(usize, u64), StoreError> {
-    let store = SqliteStore::open_file(db).await?;
+    let store = SqlStore::open_file(db).await?;
     let hashes = hashes_in(&store.pool()).await.map_err(files_error)?;
     store.pool().close().await;
     let (from, to) = (from.to_path_buf(), to.to_path_buf());
@@ -82,18 +86,20 @@ fn files_error(e: crate::files::FileError) -> StoreError {
 /// `directory::registration`); recorded in the access log, never its value.
 pub async fn registration_code(
     data_dir: &Path,
+    database_url: Option<&str>,
     valid: std::time::Duration,
 ) -> Result<String, StoreError> {
-    issue_registration_code(&SqliteStore::open(data_dir).await?, valid).await
+    issue_registration_code(&SqlStore::at(data_dir, database_url).await?, valid).await
 }
 
 /// A registration code for a server that has no facility yet (printed at start, for the first set-up);
 /// `None` once any facility is registered.
 pub async fn first_registration_code(
     data_dir: &Path,
+    database_url: Option<&str>,
     valid: std::time::Duration,
 ) -> Result<Option<String>, StoreError> {
-    let store = SqliteStore::open(data_dir).await?;
+    let store = SqlStore::at(data_dir, database_url).await?;
     let facilities = crate::directory::Directory::new(store.pool())
         .facility_count()
         .await
@@ -105,7 +111,7 @@ pub async fn first_registration_code(
 }
 
 async fn issue_registration_code(
-    store: &SqliteStore,
+    store: &SqlStore,
     valid: std::time::Duration,
 ) -> Result<String, StoreError> {
     let now = crate::clock::now_ms();
@@ -125,8 +131,11 @@ async fn issue_registration_code(
 
 /// Checks the access log in `data_dir`: `Ok((entries checked, head hash))`, or the first entry that does
 /// not fit.
-pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broken>, StoreError> {
-    let store = SqliteStore::open(data_dir).await?;
+pub async fn verify_log(
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<Result<(usize, String), Broken>, StoreError> {
+    let store = SqlStore::at(data_dir, database_url).await?;
     let (anchor, entries) = AccessLog::new(store.pool())
         .remaining()
         .await
@@ -140,7 +149,7 @@ pub async fn verify_log(data_dir: &Path) -> Result<Result<(usize, String), Broke
 /// only then is anything current moved. The replaced store is kept beside it as `mamori.db.before-restore`,
 /// its files as `files.before-restore` (each replacing the one an earlier restore left).
 pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
-    SqliteStore::open_file(from).await?;
+    SqlStore::open_file(from).await?;
     std::fs::create_dir_all(data_dir)?;
     let staging = data_dir.join(format!("{FOLDER}.restoring"));
     if staging.exists() {
@@ -182,9 +191,10 @@ pub async fn restore(data_dir: &Path, from: &Path) -> Result<(), StoreError> {
 /// outer error: the store, or no key (this server has sealed nothing); the inner one: why the seal fails.
 pub async fn verify_seal(
     data_dir: &Path,
+    database_url: Option<&str>,
     printed: &str,
 ) -> Result<Result<String, String>, StoreError> {
-    let store = SqliteStore::open(data_dir).await?;
+    let store = SqlStore::at(data_dir, database_url).await?;
     let public: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT public_key FROM seal_keys ORDER BY created_at LIMIT 1")
             .fetch_optional(&store.pool())

@@ -17,7 +17,7 @@ use mamori_shared::sync::{Generated, Recent};
 use tokio::sync::mpsc;
 
 use crate::access_log::Event;
-use crate::store::{DocStore, Recorded, StoreError};
+use crate::store::{DocStore, Recorded, Seq, StoreError};
 
 /// Compact a document's chunks into one snapshot once it has this many.
 const COMPACT_AFTER: usize = 64;
@@ -54,6 +54,9 @@ pub struct RoomDoc {
     pub doc: AutoCommit,
     /// Chunks in the store (0: never stored, the room exists only in memory).
     pub chunks: usize,
+    /// The places of the stored chunks whose changes this copy holds: what a compaction may replace (another
+    /// instance's chunks appended meanwhile are not among them and stay).
+    stored: Vec<Seq>,
     /// The last sync message generated for a subscriber, reused for the next ones in the same state; cleared
     /// whenever the document takes in changes.
     pub generated: Generated,
@@ -102,10 +105,11 @@ impl Room {
 }
 
 impl RoomDoc {
-    fn new(doc: AutoCommit, chunks: usize, stored_bytes: usize) -> RoomDoc {
+    fn new(doc: AutoCommit, stored: Vec<Seq>, stored_bytes: usize) -> RoomDoc {
         RoomDoc {
             doc,
-            chunks,
+            chunks: stored.len(),
+            stored,
             generated: Generated::default(),
             recent: Recent::default(),
             pending: Pending::new(PendingLimits::default()),
@@ -127,18 +131,29 @@ impl RoomDoc {
             return Ok(());
         }
         let len = changes.len();
-        match record {
+        let seq = match record {
             Some(record) => store.append_recorded(id, changes, record).await?,
             None => store.append(id, changes).await?,
-        }
-        self.chunks += 1;
+        };
+        self.stored.push(seq);
+        self.chunks = self.stored.len();
         self.stored_bytes += len;
         if self.chunks >= COMPACT_AFTER {
             let snapshot = self.doc.save();
             let len = snapshot.len();
-            store.compact(id, snapshot).await?;
-            self.chunks = 1;
-            self.stored_bytes = len;
+            let covered = std::mem::take(&mut self.stored);
+            match store.compact(id, snapshot, covered.clone()).await {
+                Ok(seq) => {
+                    self.stored = vec![seq];
+                    self.chunks = 1;
+                    self.stored_bytes = len;
+                }
+                Err(e) => {
+                    // Nothing was replaced: the chunks are still there, as before.
+                    self.stored = covered;
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -150,15 +165,15 @@ impl RoomDoc {
     /// waiting for a dependency are put back to wait again (their senders will not send them twice). If the
     /// store cannot be read, the room is marked broken: every connection that holds it lets it go.
     pub async fn reload(&mut self, id: DocumentId, store: &dyn DocStore) -> Result<(), StoreError> {
-        let (doc, chunks, stored_bytes) = match load_stored(store, id).await {
-            Ok(loaded) => loaded.unwrap_or((AutoCommit::new(), 0, 0)),
+        let (doc, stored, stored_bytes) = match load_stored(store, id).await {
+            Ok(loaded) => loaded.unwrap_or((AutoCommit::new(), Vec::new(), 0)),
             Err(e) => {
                 self.broken = true;
                 return Err(e);
             }
         };
         let waiting = std::mem::replace(&mut self.pending, Pending::new(PendingLimits::default()));
-        let mut fresh = RoomDoc::new(doc, chunks, stored_bytes);
+        let mut fresh = RoomDoc::new(doc, stored, stored_bytes);
         let heads = fresh.doc.get_heads();
         let waiting_changes: Vec<Change> = waiting.changes().cloned().collect();
         let queued =
@@ -168,11 +183,11 @@ impl RoomDoc {
         } else {
             // They would apply to what the store holds, not as they were decided: read it once more
             // without them (their senders' next messages bring them again).
-            let (doc, chunks, stored_bytes) =
+            let (doc, stored, stored_bytes) =
                 load_stored(store, id)
                     .await?
-                    .unwrap_or((AutoCommit::new(), 0, 0));
-            fresh = RoomDoc::new(doc, chunks, stored_bytes);
+                    .unwrap_or((AutoCommit::new(), Vec::new(), 0));
+            fresh = RoomDoc::new(doc, stored, stored_bytes);
         }
         *self = fresh;
         Ok(())
@@ -194,19 +209,28 @@ impl RoomDoc {
     }
 }
 
-/// A document as the store holds it, with its number of chunks and their bytes; `None` if never stored. One
+/// A document as the store holds it, with its chunks' places and their bytes; `None` if never stored. One
 /// load of all the chunks together: a snapshot followed by change chunks is itself a valid document, and
 /// loading it whole takes a third of the memory that loading it chunk by chunk into an empty document does.
 async fn load_stored(
     store: &dyn DocStore,
     id: DocumentId,
-) -> Result<Option<(AutoCommit, usize, usize)>, StoreError> {
-    let Some(chunks) = store.load(id).await? else {
+) -> Result<Option<(AutoCommit, Vec<Seq>, usize)>, StoreError> {
+    let Some(chunks) = store.load_chunks(id).await? else {
         return Ok(None);
     };
-    let doc = AutoCommit::load(&chunks.concat())
+    let bytes: usize = chunks.iter().map(|(_, c)| c.len()).sum();
+    let mut all = Vec::with_capacity(bytes);
+    for (_, c) in &chunks {
+        all.extend_from_slice(c);
+    }
+    let doc = AutoCommit::load(&all)
         .map_err(|e| StoreError::Other(format!("document {id} in the store does not load: {e}")))?;
-    Ok(Some((doc, chunks.len(), chunks.iter().map(Vec::len).sum())))
+    Ok(Some((
+        doc,
+        chunks.into_iter().map(|(s, _)| s).collect(),
+        bytes,
+    )))
 }
 
 /// Every live room.
@@ -249,9 +273,9 @@ impl Rooms {
                 return Ok(Some(room.clone()));
             }
         }
-        let (doc, chunks, stored_bytes) = match load_stored(self.store(), id).await? {
+        let (doc, stored, stored_bytes) = match load_stored(self.store(), id).await? {
             Some(loaded) => loaded,
-            None if create => (AutoCommit::new(), 0, 0),
+            None if create => (AutoCommit::new(), Vec::new(), 0),
             None => return Ok(None),
         };
         let mut rooms = self.rooms.lock().expect("rooms lock");
@@ -261,7 +285,7 @@ impl Rooms {
             .or_insert_with(|| {
                 Arc::new(Room {
                     id,
-                    doc: tokio::sync::Mutex::new(RoomDoc::new(doc, chunks, stored_bytes)),
+                    doc: tokio::sync::Mutex::new(RoomDoc::new(doc, stored, stored_bytes)),
                     subscribers: Mutex::default(),
                 })
             })
@@ -358,7 +382,7 @@ impl Rooms {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
+    use crate::store::sql::SqlStore;
     use automerge::transaction::Transactable;
 
     /// A key that signed nothing: every seal is refused.
@@ -375,7 +399,7 @@ mod tests {
     async fn a_merge_refuses_a_forged_migration_step_and_keeps_nothing() {
         use mamori_shared::model::{Facility, FacilityId, FacilityKind};
         let dir = tempfile::tempdir().unwrap();
-        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
+        let rooms = Rooms::new(Arc::new(SqlStore::open(dir.path()).await.unwrap()));
         let id = DocumentId::generate();
         let mut index = mamori_shared::schema::index::create(&Facility {
             id: FacilityId::generate(),
@@ -422,7 +446,7 @@ mod tests {
     #[tokio::test]
     async fn an_idle_room_unloads_and_reloads_with_everything_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
+        let rooms = Rooms::new(Arc::new(SqlStore::open(dir.path()).await.unwrap()));
         let id = DocumentId::generate();
         let (inbox, _notes) = mpsc::channel(4);
         let room = rooms
@@ -461,7 +485,7 @@ mod tests {
     async fn a_merge_checks_what_it_releases_from_the_waiting_queue() {
         use mamori_shared::schema::checklist;
         let dir = tempfile::tempdir().unwrap();
-        let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).await.unwrap()));
+        let rooms = Rooms::new(Arc::new(SqlStore::open(dir.path()).await.unwrap()));
         let id = DocumentId::generate();
         let facility = mamori_shared::model::FacilityId::generate();
         let mut base = checklist::create(&checklist::ChecklistMeta {

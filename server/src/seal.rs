@@ -5,7 +5,7 @@ use mamori_shared::seal::{self, SealError};
 use ring::rand::SystemRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -25,7 +25,7 @@ pub struct SealKey {
 
 impl SealKey {
     /// The key in the database, made (once) if there is none.
-    pub async fn load_or_make(pool: &SqlitePool, now: i64) -> Result<SealKey, SealKeyError> {
+    pub async fn load_or_make(pool: &AnyPool, now: i64) -> Result<SealKey, SealKeyError> {
         if let Some(key) = SealKey::load(pool).await? {
             return Ok(key);
         }
@@ -36,7 +36,7 @@ impl SealKey {
         let public = pair.public_key().as_ref().to_vec();
         // Two first uses at once: the first row wins, and both read it back.
         sqlx::query(
-            "INSERT OR IGNORE INTO seal_keys (id, pkcs8, public_key, created_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM seal_keys)",
+            "INSERT INTO seal_keys (id, pkcs8, public_key, created_at) SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM seal_keys) ON CONFLICT DO NOTHING",
         )
         .bind(key_id(&public))
         .bind(pkcs8.as_ref())
@@ -49,7 +49,7 @@ impl SealKey {
             .ok_or_else(|| SealKeyError::Key("no key after making one".into()))
     }
 
-    async fn load(pool: &SqlitePool) -> Result<Option<SealKey>, SealKeyError> {
+    async fn load(pool: &AnyPool) -> Result<Option<SealKey>, SealKeyError> {
         let row: Option<(String, Vec<u8>)> =
             sqlx::query_as("SELECT id, pkcs8 FROM seal_keys ORDER BY created_at LIMIT 1")
                 .fetch_optional(pool)
@@ -111,9 +111,7 @@ mod tests {
     #[tokio::test]
     async fn a_printed_seal_verifies_and_a_tampered_one_does_not() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::sqlite::SqliteStore::open(dir.path())
-            .await
-            .unwrap();
+        let store = crate::store::sql::SqlStore::open(dir.path()).await.unwrap();
         let key = SealKey::load_or_make(&store.pool(), 1).await.unwrap();
         // Made once: the same key next time.
         let again = SealKey::load_or_make(&store.pool(), 2).await.unwrap();
@@ -131,7 +129,7 @@ mod tests {
                 .is_err()
         );
         let other = SealKey::load_or_make(
-            &crate::store::sqlite::SqliteStore::open(tempfile::tempdir().unwrap().path())
+            &crate::store::sql::SqlStore::open(tempfile::tempdir().unwrap().path())
                 .await
                 .unwrap()
                 .pool(),

@@ -1,11 +1,13 @@
-//! Where the server keeps documents: a small trait, so the embedded SQLite default can be joined by
-//! PostgreSQL (a later issue) without touching sync code. A change from a signed-in person is stored with
+//! Where the server keeps documents: a small trait, so sync code does not know which database holds them
+//! (SQLite or PostgreSQL, [`sql::SqlStore`] for both). A change from a signed-in person is stored with
 //! its access-log entry and the actor ids it claims in one transaction ([`DocStore::append_recorded`]).
 //!
-//! Concurrency: the caller (a room) serialises writes per document, so implementations need not order
-//! concurrent appends to one document; different documents may be written concurrently.
+//! Concurrency: the caller (a room) serialises writes per document within a process, so implementations
+//! need not order concurrent appends to one document; different documents may be written concurrently, and
+//! other instances sharing the database may append to the same document at any time (hence compaction by
+//! named chunks).
 
-pub mod sqlite;
+pub mod sql;
 
 use std::path::Path;
 
@@ -17,8 +19,8 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -50,14 +52,26 @@ pub struct Recorded<'a> {
     pub now: i64,
 }
 
+/// A stored chunk's place in the store: increasing with each write (a compaction deletes exactly the chunks
+/// it was given, by these).
+pub type Seq = i64;
+
 #[async_trait]
 pub trait DocStore: Send + Sync + 'static {
-    /// Every chunk of a document, oldest first, or `None` if it was never stored.
-    async fn load(&self, id: DocumentId) -> Result<Option<Vec<Vec<u8>>>, StoreError>;
+    /// Every chunk of a document with its place, oldest first, or `None` if it was never stored.
+    async fn load_chunks(&self, id: DocumentId) -> Result<Option<Vec<(Seq, Vec<u8>)>>, StoreError>;
 
-    /// Appends changes as one more chunk. Durable when it returns (committed and synced to disk): the caller
-    /// sends nothing that acknowledges these changes before then.
-    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<(), StoreError>;
+    /// Every chunk of a document, oldest first, or `None` if it was never stored.
+    async fn load(&self, id: DocumentId) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        Ok(self
+            .load_chunks(id)
+            .await?
+            .map(|chunks| chunks.into_iter().map(|(_, data)| data).collect()))
+    }
+
+    /// Appends changes as one more chunk; returns its place. Durable when it returns (committed and synced to
+    /// disk): the caller sends nothing that acknowledges these changes before then.
+    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<Seq, StoreError>;
 
     /// As [`DocStore::append`], with the claims and access-log entries of `record` in the same transaction.
     async fn append_recorded(
@@ -65,10 +79,17 @@ pub trait DocStore: Send + Sync + 'static {
         id: DocumentId,
         changes: Vec<u8>,
         record: Recorded<'_>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Seq, StoreError>;
 
-    /// Replaces every chunk of the document with one snapshot, atomically.
-    async fn compact(&self, id: DocumentId, snapshot: Vec<u8>) -> Result<(), StoreError>;
+    /// Replaces the chunks `covered` (those whose changes the snapshot holds) with one snapshot, atomically;
+    /// returns the snapshot's place. Chunks not named stay: another instance may have appended one meanwhile
+    /// that this snapshot lacks, and deleting "every chunk of the document" would lose it.
+    async fn compact(
+        &self,
+        id: DocumentId,
+        snapshot: Vec<u8>,
+        covered: Vec<Seq>,
+    ) -> Result<Seq, StoreError>;
 
     /// Writes a consistent copy of the whole store to `to` while the server keeps running.
     async fn backup(&self, to: &Path) -> Result<(), StoreError>;

@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod load;
 pub mod passkeys;
 pub mod pdf;
+pub mod postgres;
 pub mod server;
 pub mod smtp;
 pub mod sync_client;

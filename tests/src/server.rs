@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mamori_server::Config;
 use mamori_server::gate::Frozen;
-use mamori_server::store::sqlite::SqliteStore;
+use mamori_server::store::sql::SqlStore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -18,6 +18,8 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
     _data: tempfile::TempDir,
+    /// PostgreSQL instead of the data folder's SQLite file (see [`crate::postgres::servers_on_postgres`]).
+    database_url: Option<String>,
 }
 
 /// The built app: `MAMORI_DIST`, or `app/dist` in the workspace.
@@ -68,7 +70,12 @@ impl TestServer {
     /// The server's data folder (its SQLite store), for tests that look inside or tamper with it.
     /// A fresh one-time registration code, as `mamori-server registration-code` prints it.
     pub async fn registration_code(&self) -> String {
-        registration_code(self.data_dir()).await
+        registration_code_at(self.data_dir(), self.database_url.as_deref()).await
+    }
+
+    /// The PostgreSQL database this server keeps its data in, if not SQLite in its data folder.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -84,7 +91,18 @@ impl TestServer {
     pub async fn restart(mut self, configure: impl FnOnce(&mut Config)) -> TestServer {
         self.stop().await;
         let data = std::mem::replace(&mut self._data, tempfile::tempdir().expect("temp dir"));
-        TestServer::start_in(self.port, dist_dir(), Arc::default(), configure, data).await
+        let database_url = self.database_url.clone();
+        TestServer::start_in(
+            self.port,
+            dist_dir(),
+            Arc::default(),
+            |c| {
+                c.database_url = database_url;
+                configure(c)
+            },
+            data,
+        )
+        .await
     }
 
     async fn start_full(
@@ -94,7 +112,22 @@ impl TestServer {
         configure: impl FnOnce(&mut Config),
     ) -> TestServer {
         let data = tempfile::tempdir().expect("temp data dir");
-        TestServer::start_in(port, dist, frozen, configure, data).await
+        let database_url = if crate::postgres::servers_on_postgres() {
+            Some(crate::postgres::fresh_database().await)
+        } else {
+            None
+        };
+        TestServer::start_in(
+            port,
+            dist,
+            frozen,
+            |c| {
+                c.database_url = database_url;
+                configure(c)
+            },
+            data,
+        )
+        .await
     }
 
     async fn start_in(
@@ -119,9 +152,10 @@ impl TestServer {
         config.public_url = Some(format!("http://localhost:{port}"));
         config.open_sync = true;
         configure(&mut config);
+        let database_url = config.database_url.clone();
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(async move {
-            let store = SqliteStore::open(&config.data_dir)
+            let store = SqlStore::at(&config.data_dir, config.database_url.as_deref())
                 .await
                 .expect("store opens");
             let directory = mamori_server::directory::Directory::new(store.pool());
@@ -144,6 +178,7 @@ impl TestServer {
             shutdown: Some(tx),
             handle: Some(handle),
             _data: data,
+            database_url,
         }
     }
 
@@ -305,6 +340,8 @@ pub struct ServerProcess {
     pub url: String,
     child: std::process::Child,
     data: tempfile::TempDir,
+    /// From `--database-url` among the flags it was started with.
+    database_url: Option<String>,
 }
 
 impl ServerProcess {
@@ -338,7 +375,17 @@ impl ServerProcess {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("the server binary starts");
-        let server = ServerProcess { url, child, data };
+        let database_url = extra
+            .iter()
+            .position(|f| *f == "--database-url")
+            .and_then(|i| extra.get(i + 1))
+            .map(|u| u.to_string());
+        let server = ServerProcess {
+            url,
+            child,
+            data,
+            database_url,
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
@@ -359,7 +406,12 @@ impl ServerProcess {
 
     /// A fresh one-time registration code, as `mamori-server registration-code` prints it.
     pub async fn registration_code(&self) -> String {
-        registration_code(self.data_dir()).await
+        registration_code_at(self.data_dir(), self.database_url.as_deref()).await
+    }
+
+    /// The PostgreSQL database this server keeps its data in, if not SQLite in its data folder.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 
     pub fn pid(&self) -> u32 {
@@ -373,10 +425,14 @@ impl ServerProcess {
 }
 
 /// A registration code for the server whose store is in `data_dir` (running or not).
-async fn registration_code(data_dir: &std::path::Path) -> String {
-    mamori_server::maintenance::registration_code(data_dir, std::time::Duration::from_secs(3600))
-        .await
-        .expect("a registration code")
+async fn registration_code_at(data_dir: &std::path::Path, database_url: Option<&str>) -> String {
+    mamori_server::maintenance::registration_code(
+        data_dir,
+        database_url,
+        std::time::Duration::from_secs(3600),
+    )
+    .await
+    .expect("a registration code")
 }
 
 /// A `kB` field of `/proc/<pid>/status`.

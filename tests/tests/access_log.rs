@@ -293,8 +293,12 @@ fn verify(dir: &Path) -> (bool, String) {
     maintenance(dir, &["verify-log"])
 }
 
-async fn entries(pool: &SqlitePool) -> Vec<Entry> {
-    AccessLog::new(pool.clone()).remaining().await.unwrap().1
+/// The log's entries as the server reads them (its own pool on the same file).
+async fn entries(db: &Path) -> Vec<Entry> {
+    let pool = mamori_server::db::open_sqlite_file(db).await.unwrap();
+    let all = AccessLog::new(pool.clone()).remaining().await.unwrap().1;
+    pool.close().await;
+    all
 }
 
 async fn write(pool: &SqlitePool, e: &Entry) {
@@ -354,7 +358,7 @@ async fn tampering_is_named_and_a_rewritten_chain_alarms_an_administrator_device
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(entries(&pool).await.iter().any(|e| e.kind == "backup"));
+    assert!(entries(&db).await.iter().any(|e| e.kind == "backup"));
 
     type Tamper = fn(Vec<Entry>) -> Vec<Entry>;
     let cases: [(&str, Tamper, &str); 4] = [
@@ -409,7 +413,7 @@ async fn tampering_is_named_and_a_rewritten_chain_alarms_an_administrator_device
         let copy = SqlitePool::connect(&format!("sqlite:{}", dir.join("mamori.db").display()))
             .await
             .unwrap();
-        let tampered = tamper(entries(&copy).await);
+        let tampered = tamper(entries(&dir.join("mamori.db")).await);
         sqlx::query("DELETE FROM access_log")
             .execute(&copy)
             .await
@@ -427,7 +431,7 @@ async fn tampering_is_named_and_a_rewritten_chain_alarms_an_administrator_device
     }
 
     // Someone rewrites the whole chain consistently: the verify command cannot tell, the device can.
-    let mut all = entries(&pool).await;
+    let mut all = entries(&db).await;
     all[0].detail = "書き換え".into();
     let mut prev = GENESIS.to_string();
     for e in all.iter_mut() {
@@ -453,7 +457,7 @@ async fn retention_purges_only_old_entries_from_the_start_behind_a_checkpoint() 
     const DAY: i64 = 24 * 3600 * 1000;
     let retention = Duration::from_secs(5 * 365 * 24 * 3600);
     let dir = tempfile::tempdir().unwrap();
-    let store = mamori_server::store::sqlite::SqliteStore::open(dir.path())
+    let store = mamori_server::store::sql::SqlStore::open(dir.path())
         .await
         .unwrap();
     let log = AccessLog::new(store.pool());

@@ -753,7 +753,7 @@ async fn a_backup_keeps_the_files_and_a_restore_checks_them() {
     // Step 2: a backup while the server runs: the database, and its files beside it, byte for byte.
     let outside = tempfile::tempdir().unwrap();
     let backup = outside.path().join("mamori-backup.db");
-    mamori_server::maintenance::backup(server.data_dir(), &backup)
+    mamori_server::maintenance::backup(server.data_dir(), None, &backup)
         .await
         .unwrap();
     for f in &files {
@@ -767,7 +767,7 @@ async fn a_backup_keeps_the_files_and_a_restore_checks_them() {
     }
     // A second backup to the same name is refused (nothing overwritten).
     assert!(
-        mamori_server::maintenance::backup(server.data_dir(), &backup)
+        mamori_server::maintenance::backup(server.data_dir(), None, &backup)
             .await
             .is_err()
     );

@@ -39,9 +39,9 @@ impl Directory {
                 held_for(*person)
             };
             sqlx::query(
-                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (actor) DO UPDATE SET owner = ?2, device = ?3, registered_at = ?4 \
-                 WHERE ?2 = ?6 AND (actor_owners.owner = ?5 OR actor_owners.owner = ?7)",
+                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (actor) DO UPDATE SET owner = $2, device = $3, registered_at = $4 \
+                 WHERE $2 = $6 AND (actor_owners.owner = $5 OR actor_owners.owner = $7)",
             )
             .bind(actor)
             .bind(&owner)
@@ -53,7 +53,7 @@ impl Directory {
             .execute(&self.pool)
             .await?;
             let holder: String =
-                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = $1")
                     .bind(actor)
                     .fetch_one(&self.pool)
                     .await?;
@@ -67,7 +67,7 @@ impl Directory {
     /// Who an Automerge actor id belongs to (`person:<id>`, `token:<id>`, or [`HELD`]), if anyone.
     pub async fn actor_owner(&self, actor: &str) -> Result<Option<String>, DirectoryError> {
         Ok(
-            sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = ?")
+            sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = $1")
                 .bind(actor)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -82,8 +82,8 @@ impl Directory {
         facility: FacilityId,
     ) -> Result<Vec<(String, String, bool)>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT a.actor, p.name, 0 FROM actor_owners a JOIN people p ON a.owner = 'person:' || p.id JOIN memberships m ON m.person_id = p.id WHERE m.facility_id = ?1 \
-             UNION ALL SELECT a.actor, t.name, 1 FROM actor_owners a JOIN api_tokens t ON a.owner = 'token:' || t.id WHERE t.facility_id = ?1",
+            "SELECT a.actor, p.name, 0 FROM actor_owners a JOIN people p ON a.owner = 'person:' || p.id JOIN memberships m ON m.person_id = p.id WHERE m.facility_id = $1 \
+             UNION ALL SELECT a.actor, t.name, 1 FROM actor_owners a JOIN api_tokens t ON a.owner = 'token:' || t.id WHERE t.facility_id = $1",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -98,12 +98,12 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
+    use crate::store::sql::SqlStore;
 
     #[tokio::test]
     async fn a_held_actor_is_taken_only_by_the_person_it_is_held_for() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let store = SqlStore::open(dir.path()).await.unwrap();
         let directory = Directory::new(store.pool());
         let (relay, owner, stranger) = (
             PersonId::generate(),

@@ -62,7 +62,7 @@ pub(super) fn new_code() -> String {
 impl Directory {
     pub async fn passkey_list(&self, person: PersonId) -> Result<Vec<PasskeyInfo>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT credential_id, name, created_at, last_used_at FROM passkeys WHERE person_id = ? ORDER BY created_at",
+            "SELECT credential_id, name, created_at, last_used_at FROM passkeys WHERE person_id = $1 ORDER BY created_at",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -96,9 +96,9 @@ impl Directory {
         person: PersonId,
         id: &str,
     ) -> Result<RemovePasskey, DirectoryError> {
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
+        let mut tx = crate::db::write_tx(&self.pool).await?;
         let ids: Vec<String> =
-            sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE person_id = ?")
+            sqlx::query_scalar("SELECT credential_id FROM passkeys WHERE person_id = $1")
                 .bind(person.to_string())
                 .fetch_all(&mut *tx)
                 .await?;
@@ -108,7 +108,7 @@ impl Directory {
         if ids.len() == 1 {
             return Ok(RemovePasskey::Last);
         }
-        sqlx::query("DELETE FROM passkeys WHERE person_id = ? AND credential_id = ?")
+        sqlx::query("DELETE FROM passkeys WHERE person_id = $1 AND credential_id = $2")
             .bind(person.to_string())
             .bind(id)
             .execute(&mut *tx)
@@ -124,14 +124,14 @@ impl Directory {
         now: i64,
     ) -> Result<Vec<String>, DirectoryError> {
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_code()).collect();
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE person_id = ? AND used_at IS NULL")
+        let mut tx = crate::db::write_tx(&self.pool).await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE person_id = $1 AND used_at IS NULL")
             .bind(person.to_string())
             .execute(&mut *tx)
             .await?;
         for code in &codes {
             sqlx::query(
-                "INSERT INTO recovery_codes (code_hash, person_id, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO recovery_codes (code_hash, person_id, created_at) VALUES ($1, $2, $3)",
             )
             .bind(hash_secret(&normalise_code(code)))
             .bind(person.to_string())
@@ -146,7 +146,7 @@ impl Directory {
     /// How many unused recovery codes a person has.
     pub async fn recovery_codes_left(&self, person: PersonId) -> Result<i64, DirectoryError> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM recovery_codes WHERE person_id = ? AND used_at IS NULL",
+            "SELECT COUNT(*) FROM recovery_codes WHERE person_id = $1 AND used_at IS NULL",
         )
         .bind(person.to_string())
         .fetch_one(&self.pool)
@@ -164,7 +164,7 @@ impl Directory {
             return Ok(None);
         }
         let row = sqlx::query(
-            "UPDATE recovery_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND person_id IN (SELECT id FROM people WHERE disabled_at IS NULL) RETURNING person_id",
+            "UPDATE recovery_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND person_id IN (SELECT id FROM people WHERE disabled_at IS NULL) RETURNING person_id",
         )
         .bind(now)
         .bind(hash_secret(&code))
@@ -178,7 +178,7 @@ impl Directory {
 impl Directory {
     pub async fn passkeys(&self, person: PersonId) -> Result<Vec<Passkey>, DirectoryError> {
         let rows: Vec<String> =
-            sqlx::query_scalar("SELECT passkey FROM passkeys WHERE person_id = ?")
+            sqlx::query_scalar("SELECT passkey FROM passkeys WHERE person_id = $1")
                 .bind(person.to_string())
                 .fetch_all(&self.pool)
                 .await?;
@@ -191,7 +191,7 @@ impl Directory {
     pub async fn passkey_used(&self, passkey: &Passkey, now: i64) -> Result<(), DirectoryError> {
         let json =
             serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE passkeys SET passkey = ?, last_used_at = ? WHERE credential_id = ?")
+        sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE credential_id = $3")
             .bind(json)
             .bind(now)
             .bind(credential_key(passkey))
@@ -207,7 +207,7 @@ fn credential_key(passkey: &Passkey) -> String {
 }
 
 pub(crate) async fn insert_passkey(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     person: PersonId,
     name: &str,
     passkey: &Passkey,
@@ -216,7 +216,7 @@ pub(crate) async fn insert_passkey(
     let json =
         serde_json::to_string(passkey).map_err(|e| DirectoryError::Corrupt(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at, name) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO passkeys (credential_id, person_id, passkey, created_at, name) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(credential_key(passkey))
     .bind(person.to_string())

@@ -28,7 +28,7 @@ impl Directory {
             };
         }
         sqlx::query(
-            "INSERT INTO documents (doc_id, facility_id, form, kind, vendor_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id) DO NOTHING",
+            "INSERT INTO documents (doc_id, facility_id, form, kind, vendor_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (doc_id) DO NOTHING",
         )
         .bind(doc.to_string())
         .bind(info.facility.to_string())
@@ -51,7 +51,7 @@ impl Directory {
         vendor: VendorId,
     ) -> Result<Vec<DocumentId>, DirectoryError> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT doc_id FROM documents WHERE facility_id = ?1 AND (vendor_id = ?2 OR doc_id IN (SELECT doc_id FROM document_shares WHERE vendor_id = ?2)) ORDER BY created_at",
+            "SELECT doc_id FROM documents WHERE facility_id = $1 AND (vendor_id = $2 OR doc_id IN (SELECT doc_id FROM document_shares WHERE vendor_id = $2)) ORDER BY created_at",
         )
         .bind(facility.to_string())
         .bind(vendor.to_string())
@@ -65,14 +65,14 @@ impl Directory {
     /// What the server knows of a document; `None` if it was never registered.
     pub async fn document(&self, doc: DocumentId) -> Result<Option<DocumentInfo>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT facility_id, form, vendor_id, kind FROM documents WHERE doc_id = ?",
+            "SELECT facility_id, form, vendor_id, kind FROM documents WHERE doc_id = $1",
         )
         .bind(doc.to_string())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let shared: Vec<String> =
-            sqlx::query_scalar("SELECT vendor_id FROM document_shares WHERE doc_id = ?")
+            sqlx::query_scalar("SELECT vendor_id FROM document_shares WHERE doc_id = $1")
                 .bind(doc.to_string())
                 .fetch_all(&self.pool)
                 .await?;

@@ -29,9 +29,9 @@ impl Directory {
         passkey: &Passkey,
         now: i64,
     ) -> Result<(), DirectoryError> {
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
+        let mut tx = crate::db::write_tx(&self.pool).await?;
         registration::spend(&mut tx, code, facility.id, now).await?;
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM facilities WHERE id = ?")
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM facilities WHERE id = $1")
             .bind(facility.id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
@@ -39,7 +39,7 @@ impl Directory {
             return Err(DirectoryError::FacilityExists);
         }
         sqlx::query(
-            "INSERT INTO facilities (id, name, kind, index_doc, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO facilities (id, name, kind, index_doc, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(facility.id.to_string())
         .bind(facility.name)
@@ -51,7 +51,7 @@ impl Directory {
         insert_person(&mut tx, admin, admin_name, passkey, now).await?;
         insert_membership(&mut tx, admin, facility.id, Role::Admin, None).await?;
         sqlx::query(
-            "INSERT INTO documents (doc_id, facility_id, form, vendor_id, created_by, created_at) VALUES (?, ?, NULL, NULL, ?, ?)",
+            "INSERT INTO documents (doc_id, facility_id, form, vendor_id, created_by, created_at) VALUES ($1, $2, NULL, NULL, $3, $4)",
         )
         .bind(facility.index_doc.to_string())
         .bind(facility.id.to_string())
@@ -73,7 +73,7 @@ impl Directory {
         id: FacilityId,
     ) -> Result<Option<DocumentId>, DirectoryError> {
         let doc: Option<String> =
-            sqlx::query_scalar("SELECT index_doc FROM facilities WHERE id = ?")
+            sqlx::query_scalar("SELECT index_doc FROM facilities WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -84,7 +84,7 @@ impl Directory {
     /// The facility's name.
     pub async fn facility_name(&self, id: FacilityId) -> Result<Option<String>, DirectoryError> {
         Ok(
-            sqlx::query_scalar("SELECT name FROM facilities WHERE id = ?")
+            sqlx::query_scalar("SELECT name FROM facilities WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?,
@@ -95,7 +95,7 @@ impl Directory {
     /// monthly review is not expected for earlier months.
     pub async fn facility_created_at(&self, id: FacilityId) -> Result<Option<i64>, DirectoryError> {
         Ok(
-            sqlx::query_scalar("SELECT created_at FROM facilities WHERE id = ?")
+            sqlx::query_scalar("SELECT created_at FROM facilities WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?,
@@ -107,8 +107,9 @@ impl Directory {
     /// uploaded is stored once but counts for each.
     pub async fn facility_bytes(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
         let bytes: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = ?1) \
-             + (SELECT COALESCE(SUM(size), 0) FROM files WHERE facility_id = ?1)",
+            // CAST: PostgreSQL sums BIGINTs into NUMERIC, which the pool shared by both engines cannot read.
+            "SELECT CAST((SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = $1) \
+             + (SELECT COALESCE(SUM(size), 0) FROM files WHERE facility_id = $1) AS BIGINT)",
         )
         .bind(facility.to_string())
         .fetch_one(&self.pool)
@@ -118,7 +119,7 @@ impl Directory {
 
     /// How many documents a facility has registered (for its quota).
     pub async fn facility_documents(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE facility_id = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE facility_id = $1")
             .bind(facility.to_string())
             .fetch_one(&self.pool)
             .await?;

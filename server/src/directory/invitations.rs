@@ -56,7 +56,7 @@ impl Directory {
         let (token, hash) = new_secret();
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO invitations (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invitations (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(hash)
         .bind(&id)
@@ -79,7 +79,7 @@ impl Directory {
         now: i64,
     ) -> Result<Result<Invitation, InvitationProblem>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT i.id, i.facility_id, f.name, i.role, i.vendor_id, i.name, i.expires_at, i.used_at, i.revoked_at FROM invitations i JOIN facilities f ON f.id = i.facility_id WHERE i.token_hash = ?",
+            "SELECT i.id, i.facility_id, f.name, i.role, i.vendor_id, i.name, i.expires_at, i.used_at, i.revoked_at FROM invitations i JOIN facilities f ON f.id = i.facility_id WHERE i.token_hash = $1",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.pool)
@@ -122,7 +122,7 @@ impl Directory {
             Ok(i) => i,
             Err(problem) => return Ok(Err(problem)),
         };
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
+        let mut tx = crate::db::write_tx(&self.pool).await?;
         if !claim_invitation(&mut tx, token, person, now).await? {
             return Ok(Err(InvitationProblem::Used));
         }
@@ -152,9 +152,9 @@ impl Directory {
             Ok(i) => i,
             Err(problem) => return Ok(Err(problem)),
         };
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
+        let mut tx = crate::db::write_tx(&self.pool).await?;
         let live: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM memberships WHERE person_id = ? AND facility_id = ? AND ended_at IS NULL",
+            "SELECT 1 FROM memberships WHERE person_id = $1 AND facility_id = $2 AND ended_at IS NULL",
         )
         .bind(person.to_string())
         .bind(invitation.facility.to_string())
@@ -167,7 +167,7 @@ impl Directory {
             return Ok(Err(InvitationProblem::Used));
         }
         sqlx::query(
-            "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES (?, ?, ?, ?) ON CONFLICT (person_id, facility_id) DO UPDATE SET role = excluded.role, vendor_id = excluded.vendor_id, ended_at = NULL",
+            "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, facility_id) DO UPDATE SET role = excluded.role, vendor_id = excluded.vendor_id, ended_at = NULL",
         )
         .bind(person.to_string())
         .bind(invitation.facility.to_string())
@@ -186,7 +186,7 @@ impl Directory {
         now: i64,
     ) -> Result<bool, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE invitations SET revoked_at = ? WHERE id = ? AND facility_id = ? AND used_at IS NULL AND revoked_at IS NULL",
+            "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND facility_id = $3 AND used_at IS NULL AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
@@ -200,13 +200,13 @@ impl Directory {
 /// Marks an invitation used by `person`, inside the caller's transaction; `false` when it was used, revoked
 /// or expired meanwhile (two browsers racing with one link).
 async fn claim_invitation(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     token: &str,
     person: PersonId,
     now: i64,
 ) -> Result<bool, DirectoryError> {
     let claimed = sqlx::query(
-        "UPDATE invitations SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+        "UPDATE invitations SET used_at = $1, used_by = $2 WHERE token_hash = $3 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
     )
     .bind(now)
     .bind(person.to_string())

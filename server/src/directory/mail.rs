@@ -36,7 +36,7 @@ impl Directory {
         person: PersonId,
         email: Option<&str>,
     ) -> Result<(), DirectoryError> {
-        sqlx::query("UPDATE people SET email = ? WHERE id = ?")
+        sqlx::query("UPDATE people SET email = $1 WHERE id = $2")
             .bind(email)
             .bind(person.to_string())
             .execute(&self.pool)
@@ -46,7 +46,7 @@ impl Directory {
 
     pub async fn email_of(&self, person: PersonId) -> Result<Option<String>, DirectoryError> {
         Ok(
-            sqlx::query_scalar::<_, Option<String>>("SELECT email FROM people WHERE id = ?")
+            sqlx::query_scalar::<_, Option<String>>("SELECT email FROM people WHERE id = $1")
                 .bind(person.to_string())
                 .fetch_optional(&self.pool)
                 .await?
@@ -69,7 +69,7 @@ impl Directory {
     /// A facility's 管理者 with an address (current members, accounts not disabled).
     pub async fn recipients(&self, facility: FacilityId) -> Result<Vec<Recipient>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? AND m.role = 'admin' AND m.ended_at IS NULL AND p.disabled_at IS NULL AND p.email IS NOT NULL ORDER BY p.created_at",
+            "SELECT p.id, p.name, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = $1 AND m.role = 'admin' AND m.ended_at IS NULL AND p.disabled_at IS NULL AND p.email IS NOT NULL ORDER BY p.created_at",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -93,7 +93,7 @@ impl Directory {
         kind: MailKind,
     ) -> Result<Option<i64>, DirectoryError> {
         Ok(sqlx::query_scalar(
-            "SELECT MAX(sent_at) FROM reminder_mails WHERE person_id = ? AND facility_id = ? AND kind = ?",
+            "SELECT MAX(sent_at) FROM reminder_mails WHERE person_id = $1 AND facility_id = $2 AND kind = $3",
         )
         .bind(person.to_string())
         .bind(facility.to_string())
@@ -111,7 +111,7 @@ impl Directory {
         key: &str,
     ) -> Result<bool, DirectoryError> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM reminder_mails WHERE person_id = ? AND facility_id = ? AND kind = ? AND key = ?",
+            "SELECT 1 FROM reminder_mails WHERE person_id = $1 AND facility_id = $2 AND kind = $3 AND key = $4",
         )
         .bind(person.to_string())
         .bind(facility.to_string())
@@ -131,10 +131,10 @@ impl Directory {
         keys: &[String],
         now: i64,
     ) -> Result<(), DirectoryError> {
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
+        let mut tx = crate::db::write_tx(&self.pool).await?;
         for key in keys {
             sqlx::query(
-                "INSERT OR IGNORE INTO reminder_mails (person_id, facility_id, kind, key, sent_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO reminder_mails (person_id, facility_id, kind, key, sent_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             )
             .bind(person.to_string())
             .bind(facility.to_string())

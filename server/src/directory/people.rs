@@ -23,7 +23,7 @@ pub struct PersonRow {
 impl Directory {
     /// A person's name (kept for the log after they leave).
     pub async fn person_name(&self, person: PersonId) -> Result<Option<String>, DirectoryError> {
-        Ok(sqlx::query_scalar("SELECT name FROM people WHERE id = ?")
+        Ok(sqlx::query_scalar("SELECT name FROM people WHERE id = $1")
             .bind(person.to_string())
             .fetch_optional(&self.pool)
             .await?)
@@ -32,7 +32,7 @@ impl Directory {
     /// A person's memberships; none at all once they are disabled.
     pub async fn memberships(&self, person: PersonId) -> Result<Vec<Membership>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT m.facility_id, m.role, m.vendor_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND p.disabled_at IS NULL AND m.ended_at IS NULL",
+            "SELECT m.facility_id, m.role, m.vendor_id FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = $1 AND p.disabled_at IS NULL AND m.ended_at IS NULL",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -57,7 +57,7 @@ impl Directory {
         vendor: Option<VendorId>,
     ) -> Result<bool, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE memberships SET role = ?, vendor_id = ? WHERE person_id = ? AND facility_id = ? AND ended_at IS NULL",
+            "UPDATE memberships SET role = $1, vendor_id = $2 WHERE person_id = $3 AND facility_id = $4 AND ended_at IS NULL",
         )
         .bind(role.as_str())
         .bind(vendor.map(|v| v.to_string()))
@@ -81,7 +81,7 @@ impl Directory {
         now: i64,
     ) -> Result<Option<Vec<String>>, DirectoryError> {
         let here: Vec<String> = sqlx::query_scalar(
-            "SELECT facility_id FROM memberships WHERE person_id = ? AND ended_at IS NULL",
+            "SELECT facility_id FROM memberships WHERE person_id = $1 AND ended_at IS NULL",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -94,7 +94,7 @@ impl Directory {
         } else {
             // Kept with its end time: the person's device may still hand back what it holds for us.
             sqlx::query(
-                "UPDATE memberships SET ended_at = ? WHERE person_id = ? AND facility_id = ?",
+                "UPDATE memberships SET ended_at = $1 WHERE person_id = $2 AND facility_id = $3",
             )
             .bind(now)
             .bind(person.to_string())
@@ -111,7 +111,7 @@ impl Directory {
     /// removed from this facility).
     pub async fn people_of(&self, facility: FacilityId) -> Result<Vec<PersonRow>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ? ORDER BY p.created_at",
+            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = $1 ORDER BY p.created_at",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -132,13 +132,13 @@ impl Directory {
 
     /// Disables a person (退職): every session ends and no membership counts any more.
     pub async fn disable(&self, person: PersonId, now: i64) -> Result<(), DirectoryError> {
-        let mut tx = crate::store::sqlite::write_tx(&self.pool).await?;
-        sqlx::query("UPDATE people SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL")
+        let mut tx = crate::db::write_tx(&self.pool).await?;
+        sqlx::query("UPDATE people SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
             .bind(now)
             .bind(person.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE sessions SET ended_at = ? WHERE person_id = ? AND ended_at IS NULL")
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE person_id = $2 AND ended_at IS NULL")
             .bind(now)
             .bind(person.to_string())
             .execute(&mut *tx)
@@ -149,13 +149,13 @@ impl Directory {
 }
 
 pub(super) async fn insert_person(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     person: PersonId,
     name: &str,
     passkey: &Passkey,
     now: i64,
 ) -> Result<(), DirectoryError> {
-    sqlx::query("INSERT INTO people (id, name, created_at) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO people (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(person.to_string())
         .bind(name)
         .bind(now)
@@ -165,14 +165,14 @@ pub(super) async fn insert_person(
 }
 
 pub(super) async fn insert_membership(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     person: PersonId,
     facility: FacilityId,
     role: Role,
     vendor: Option<VendorId>,
 ) -> Result<(), DirectoryError> {
     sqlx::query(
-        "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES (?, ?, ?, ?)",
+        "INSERT INTO memberships (person_id, facility_id, role, vendor_id) VALUES ($1, $2, $3, $4)",
     )
     .bind(person.to_string())
     .bind(facility.to_string())

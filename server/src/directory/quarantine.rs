@@ -54,7 +54,7 @@ impl Directory {
     /// token is unknown or its person left nothing.
     pub async fn departure(&self, token: &str) -> Result<Option<Departure>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT s.person_id, p.disabled_at IS NOT NULL FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ?",
+            "SELECT s.person_id, p.disabled_at IS NOT NULL FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.pool)
@@ -64,7 +64,7 @@ impl Directory {
         let disabled: bool = row.get(1);
         // When each membership ended: its own end, or the person's disabling for those still open then.
         let rows = sqlx::query(
-            "SELECT m.facility_id, m.role, m.vendor_id, COALESCE(m.ended_at, p.disabled_at) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = ? AND COALESCE(m.ended_at, p.disabled_at) IS NOT NULL",
+            "SELECT m.facility_id, m.role, m.vendor_id, COALESCE(m.ended_at, p.disabled_at) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = $1 AND COALESCE(m.ended_at, p.disabled_at) IS NOT NULL",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -99,7 +99,7 @@ impl Directory {
     /// device retrying after a lost answer) is stored once.
     pub async fn quarantine(&self, h: &HandBack<'_>, now: i64) -> Result<String, DirectoryError> {
         let same: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM quarantine WHERE doc_id = ? AND person_id = ? AND changes = ? AND decision IS NULL",
+            "SELECT id FROM quarantine WHERE doc_id = $1 AND person_id = $2 AND changes = $3 AND decision IS NULL",
         )
         .bind(h.doc.to_string())
         .bind(h.person.to_string())
@@ -111,7 +111,7 @@ impl Directory {
         }
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO quarantine (id, facility_id, doc_id, person_id, device, received_at, changes, change_count, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO quarantine (id, facility_id, doc_id, person_id, device, received_at, changes, change_count, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(h.facility.to_string())
@@ -133,7 +133,7 @@ impl Directory {
         facility: FacilityId,
     ) -> Result<Vec<Quarantined>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT q.id, q.doc_id, q.person_id, p.name, q.device, q.received_at, q.change_count, q.summary, q.decision FROM quarantine q JOIN people p ON p.id = q.person_id WHERE q.facility_id = ? ORDER BY q.decision IS NOT NULL, q.received_at DESC",
+            "SELECT q.id, q.doc_id, q.person_id, p.name, q.device, q.received_at, q.change_count, q.summary, q.decision FROM quarantine q JOIN people p ON p.id = q.person_id WHERE q.facility_id = $1 ORDER BY q.decision IS NOT NULL, q.received_at DESC",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -162,7 +162,7 @@ impl Directory {
         id: &str,
     ) -> Result<Option<(DocumentId, Vec<u8>)>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT doc_id, changes FROM quarantine WHERE id = ? AND facility_id = ? AND decision IS NULL",
+            "SELECT doc_id, changes FROM quarantine WHERE id = $1 AND facility_id = $2 AND decision IS NULL",
         )
         .bind(id)
         .bind(facility.to_string())
@@ -187,7 +187,7 @@ impl Directory {
         now: i64,
     ) -> Result<bool, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE quarantine SET decision = ?, decided_by = ?, decided_at = ? WHERE id = ? AND facility_id = ? AND decision IS NULL",
+            "UPDATE quarantine SET decision = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND facility_id = $5 AND decision IS NULL",
         )
         .bind(if accepted { "accepted" } else { "discarded" })
         .bind(by.to_string())

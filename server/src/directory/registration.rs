@@ -15,7 +15,7 @@ impl Directory {
     ) -> Result<String, DirectoryError> {
         let code = new_code();
         sqlx::query(
-            "INSERT INTO registration_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+            "INSERT INTO registration_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)",
         )
         .bind(hash_secret(&normalise_code(&code)))
         .bind(now)
@@ -32,7 +32,7 @@ impl Directory {
         now: i64,
     ) -> Result<bool, DirectoryError> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM registration_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+            "SELECT 1 FROM registration_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
         .bind(hash_secret(&normalise_code(code)))
         .bind(now)
@@ -53,13 +53,13 @@ impl Directory {
 /// leaves the code unspent; [`DirectoryError::NoRegistrationCode`] if it was used meanwhile or has expired.
 /// Two registrations racing on one code get one facility.
 pub(super) async fn spend(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     code: &str,
     facility: FacilityId,
     now: i64,
 ) -> Result<(), DirectoryError> {
     let done = sqlx::query(
-        "UPDATE registration_codes SET used_at = ?, used_for = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+        "UPDATE registration_codes SET used_at = $1, used_for = $2 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $4",
     )
     .bind(now)
     .bind(facility.to_string())

@@ -36,7 +36,7 @@ impl Directory {
     ) -> Result<String, DirectoryError> {
         let (token, hash) = new_secret();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, person_id, device, created_at, last_seen_at, verified_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, person_id, device, created_at, last_seen_at, verified_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(hash)
         .bind(person.to_string())
@@ -79,7 +79,7 @@ impl Directory {
         used: bool,
     ) -> Result<Option<Session>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT s.person_id, p.name, s.created_at, s.last_seen_at, COALESCE(s.verified_at, s.created_at) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = ? AND s.ended_at IS NULL AND p.disabled_at IS NULL",
+            "SELECT s.person_id, p.name, s.created_at, s.last_seen_at, COALESCE(s.verified_at, s.created_at) FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.ended_at IS NULL AND p.disabled_at IS NULL",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.pool)
@@ -112,7 +112,7 @@ impl Directory {
     /// sessions is signed out); returns how many.
     pub async fn end_sessions_of(&self, person: PersonId, now: i64) -> Result<u64, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE sessions SET ended_at = ? WHERE person_id = ? AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = $1 WHERE person_id = $2 AND ended_at IS NULL",
         )
         .bind(now)
         .bind(person.to_string())
@@ -124,7 +124,7 @@ impl Directory {
     /// Marks a live session used now (its idle limit counts from here).
     pub async fn touch_session(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
         sqlx::query(
-            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND ended_at IS NULL",
         )
         .bind(now)
         .bind(hash_secret(token))
@@ -136,7 +136,7 @@ impl Directory {
     /// Records that a live session just proved a passkey again (re-authentication).
     pub async fn mark_verified(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
         sqlx::query(
-            "UPDATE sessions SET verified_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+            "UPDATE sessions SET verified_at = $1 WHERE token_hash = $2 AND ended_at IS NULL",
         )
         .bind(now)
         .bind(hash_secret(token))
@@ -152,7 +152,7 @@ impl Directory {
         person: PersonId,
     ) -> Result<Vec<(String, String, i64, i64)>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT substr(token_hash, 1, 16), device, created_at, last_seen_at FROM sessions WHERE person_id = ? AND ended_at IS NULL ORDER BY last_seen_at DESC",
+            "SELECT substr(token_hash, 1, 16), device, created_at, last_seen_at FROM sessions WHERE person_id = $1 AND ended_at IS NULL ORDER BY last_seen_at DESC",
         )
         .bind(person.to_string())
         .fetch_all(&self.pool)
@@ -174,7 +174,7 @@ impl Directory {
             return Ok(false);
         }
         let done = sqlx::query(
-            "UPDATE sessions SET ended_at = ? WHERE person_id = ? AND substr(token_hash, 1, 16) = ? AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = $1 WHERE person_id = $2 AND substr(token_hash, 1, 16) = $3 AND ended_at IS NULL",
         )
         .bind(now)
         .bind(person.to_string())
@@ -185,7 +185,7 @@ impl Directory {
     }
 
     pub async fn end_session(&self, token: &str, now: i64) -> Result<(), DirectoryError> {
-        sqlx::query("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL")
             .bind(now)
             .bind(hash_secret(token))
             .execute(&self.pool)

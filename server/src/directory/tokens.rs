@@ -42,7 +42,7 @@ impl Directory {
         let (token, hash) = new_secret();
         let id = uuid::Uuid::new_v4().to_string();
         sqlx::query(
-            "INSERT INTO api_tokens (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_tokens (token_hash, id, facility_id, role, vendor_id, name, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(hash)
         .bind(&id)
@@ -61,7 +61,7 @@ impl Directory {
     /// The live token behind a secret: not revoked, not expired, never a 管理者's.
     pub async fn token(&self, secret: &str, now: i64) -> Result<Option<ApiToken>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT id, name, facility_id, role, vendor_id, expires_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND role != 'admin'",
+            "SELECT id, name, facility_id, role, vendor_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND role != 'admin'",
         )
         .bind(hash_secret(secret))
         .bind(now)
@@ -87,7 +87,7 @@ impl Directory {
         now: i64,
     ) -> Result<Vec<TokenListing>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT t.id, t.name, t.role, t.vendor_id, p.name, t.created_at, t.expires_at FROM api_tokens t JOIN people p ON p.id = t.created_by WHERE t.facility_id = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND t.role != 'admin' ORDER BY t.created_at DESC",
+            "SELECT t.id, t.name, t.role, t.vendor_id, p.name, t.created_at, t.expires_at FROM api_tokens t JOIN people p ON p.id = t.created_by WHERE t.facility_id = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND t.role != 'admin' ORDER BY t.created_at DESC",
         )
         .bind(facility.to_string())
         .bind(now)
@@ -115,7 +115,7 @@ impl Directory {
         now: i64,
     ) -> Result<bool, DirectoryError> {
         let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND facility_id = ? AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND facility_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
@@ -134,7 +134,7 @@ impl Directory {
         now: i64,
     ) -> Result<Vec<String>, DirectoryError> {
         Ok(sqlx::query_scalar(
-            "UPDATE api_tokens SET revoked_at = ? WHERE created_by = ? AND facility_id = ? AND revoked_at IS NULL RETURNING id",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND facility_id = $3 AND revoked_at IS NULL RETURNING id",
         )
         .bind(now)
         .bind(person.to_string())

@@ -1,5 +1,5 @@
 //! The default file store: files in the data folder, `files/<first 2 hex>/<sha256 hex>`, and a row per
-//! facility and file in the server's SQLite database (table `files`, `server/migrations/0011_files.sql`),
+//! facility and file in the server's SQLite database (table `files`, `server/migrations/sqlite/0011_files.sql`),
 //! where the facility's quota counts them (`Directory::facility_bytes`).
 //!
 //! A file is written as a temporary file in its final folder (so the rename never crosses a file system),
@@ -17,7 +17,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use mamori_shared::api::FileInfo;
 use mamori_shared::model::{FacilityId, PersonId};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::io::AsyncWriteExt;
 
 use super::{ByteStream, FileError, FileHash, FileStore, Opened, Stored};
@@ -29,11 +29,11 @@ pub const FOLDER: &str = "files";
 /// Files under `root` (`<data-dir>/files`), their rows in `pool`.
 pub struct LocalFiles {
     root: PathBuf,
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl LocalFiles {
-    pub fn new(data_dir: &Path, pool: SqlitePool) -> LocalFiles {
+    pub fn new(data_dir: &Path, pool: AnyPool) -> LocalFiles {
         LocalFiles {
             root: data_dir.join(FOLDER),
             pool,
@@ -203,7 +203,7 @@ impl FileStore for LocalFiles {
         at: i64,
     ) -> Result<FileInfo, FileError> {
         sqlx::query(
-            "INSERT INTO files (facility_id, sha256, size, media_type, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) \
+            "INSERT INTO files (facility_id, sha256, size, media_type, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (facility_id, sha256) DO NOTHING",
         )
         .bind(facility.to_string())
@@ -228,7 +228,7 @@ impl FileStore for LocalFiles {
         hash: FileHash,
     ) -> Result<Option<FileInfo>, FileError> {
         let row = sqlx::query(
-            "SELECT sha256, size, media_type, uploaded_at FROM files WHERE facility_id = ? AND sha256 = ?",
+            "SELECT sha256, size, media_type, uploaded_at FROM files WHERE facility_id = $1 AND sha256 = $2",
         )
         .bind(facility.to_string())
         .bind(hash.hex())
@@ -239,7 +239,7 @@ impl FileStore for LocalFiles {
 
     async fn list(&self, facility: FacilityId) -> Result<Vec<FileInfo>, FileError> {
         let rows = sqlx::query(
-            "SELECT sha256, size, media_type, uploaded_at FROM files WHERE facility_id = ? ORDER BY uploaded_at, sha256",
+            "SELECT sha256, size, media_type, uploaded_at FROM files WHERE facility_id = $1 ORDER BY uploaded_at, sha256",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -248,7 +248,7 @@ impl FileStore for LocalFiles {
     }
 }
 
-fn file_info(row: &sqlx::sqlite::SqliteRow) -> FileInfo {
+fn file_info(row: &sqlx::any::AnyRow) -> FileInfo {
     FileInfo {
         sha256: row.get(0),
         size: row.get::<i64, _>(1).max(0) as u64,
@@ -258,7 +258,7 @@ fn file_info(row: &sqlx::sqlite::SqliteRow) -> FileInfo {
 }
 
 /// Every file named in the `files` table of the database at `pool` (distinct hashes).
-pub async fn hashes_in(pool: &SqlitePool) -> Result<Vec<FileHash>, FileError> {
+pub async fn hashes_in(pool: &AnyPool) -> Result<Vec<FileHash>, FileError> {
     let names: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT sha256 FROM files ORDER BY sha256")
             .fetch_all(pool)
@@ -375,7 +375,7 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, LocalFiles) {
         let data = tempfile::tempdir().unwrap();
-        let db = crate::store::sqlite::SqliteStore::open(data.path())
+        let db = crate::store::sql::SqlStore::open(data.path())
             .await
             .unwrap();
         let files = LocalFiles::new(data.path(), db.pool());
@@ -466,14 +466,14 @@ mod tests {
         let (facility, other) = (FacilityId::generate(), FacilityId::generate());
         let person = PersonId::generate();
         for f in [facility, other] {
-            sqlx::query("INSERT INTO facilities (id, name, kind, index_doc, created_at) VALUES (?, 'x', 'clinic', ?, 0)")
+            sqlx::query("INSERT INTO facilities (id, name, kind, index_doc, created_at) VALUES ($1, 'x', 'clinic', $2, 0)")
                 .bind(f.to_string())
                 .bind(mamori_shared::model::DocumentId::generate().to_string())
                 .execute(&files.pool)
                 .await
                 .unwrap();
         }
-        sqlx::query("INSERT INTO people (id, name, created_at) VALUES (?, 'x', 0)")
+        sqlx::query("INSERT INTO people (id, name, created_at) VALUES ($1, 'x', 0)")
             .bind(person.to_string())
             .execute(&files.pool)
             .await

@@ -11,7 +11,7 @@ use automerge::AutoCommit;
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use mamori_server::store::DocStore;
-use mamori_server::store::sqlite::SqliteStore;
+use mamori_server::store::sql::SqlStore;
 use mamori_shared::answer::Choice;
 use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::model::DocumentId;
@@ -322,7 +322,7 @@ async fn documents_memory() {
     let bytes = checklist_document();
     let ids: Vec<DocumentId> = (0..STORED).map(|_| DocumentId::generate()).collect();
     {
-        let store = SqliteStore::open(data.path()).await.expect("store");
+        let store = SqlStore::open(data.path()).await.expect("store");
         let t = Instant::now();
         for id in &ids {
             store.append(*id, bytes.clone()).await.expect("seed");

@@ -1,0 +1,406 @@
+//! The document store on SQL: SQLite in the data folder (the embedded default) or PostgreSQL, one code path
+//! (see [`crate::db`]).
+//!
+//! A committed append is on disk before `append` returns (SQLite: WAL with `synchronous = FULL`; PostgreSQL:
+//! its own commit), so whatever a client was told the server has survives `kill -9`.
+//!
+//! Writes go through one writer task that commits whatever has queued up meanwhile in one transaction (group
+//! commit): one disk sync for many devices' changes instead of one each. Under load this was the difference
+//! between the store and Automerge being the bottleneck (see docs/sync.md, sync under load).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use async_trait::async_trait;
+use mamori_shared::model::DocumentId;
+use sqlx::{AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{DocStore, Recorded, Seq, StoreError};
+use crate::db::{self, Engine};
+
+pub struct SqlStore {
+    pool: AnyPool,
+    writes: mpsc::Sender<Write>,
+}
+
+/// A commit slower than this is logged.
+const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The most writes committed in one transaction (three SQL parameters each, well under either engine's
+/// limit: SQLite 32,766, PostgreSQL 65,535).
+const MAX_BATCH: usize = 256;
+
+type Done = oneshot::Sender<Result<Seq, String>>;
+
+/// One write waiting for the writer task.
+enum Write {
+    Append {
+        id: DocumentId,
+        data: Vec<u8>,
+        done: Done,
+    },
+    Compact {
+        id: DocumentId,
+        snapshot: Vec<u8>,
+        covered: Vec<Seq>,
+        done: Done,
+    },
+}
+
+impl Write {
+    fn id(&self) -> DocumentId {
+        match self {
+            Write::Append { id, .. } | Write::Compact { id, .. } => *id,
+        }
+    }
+}
+
+/// Commits queued writes in batches until every sender is gone. A batch holds at most one write per
+/// document (rooms serialise writes per document, and a second one waits for the next batch), so each
+/// write's place is found by its document and the order within a batch does not matter.
+async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Write>) {
+    let mut carried: Option<Write> = None;
+    loop {
+        let first = match carried.take() {
+            Some(w) => w,
+            None => match queue.recv().await {
+                Some(w) => w,
+                None => return,
+            },
+        };
+        let mut ids = std::collections::HashSet::from([first.id()]);
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(w) if ids.insert(w.id()) => batch.push(w),
+                Ok(w) => {
+                    carried = Some(w);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = commit(&pool, &batch).await.map_err(|e| e.to_string());
+        if started.elapsed() > SLOW_COMMIT {
+            // Every device syncing a change waits for this: worth a line in the log (a failing disk, say).
+            tracing::warn!(
+                writes = batch.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "slow commit to the store"
+            );
+        }
+        for w in batch {
+            let id = w.id();
+            let done = match w {
+                Write::Append { done, .. } | Write::Compact { done, .. } => done,
+            };
+            let place = match &result {
+                Ok(places) => places
+                    .get(&id)
+                    .copied()
+                    .ok_or_else(|| "the store returned no place for a write".to_string()),
+                Err(e) => Err(e.clone()),
+            };
+            let _ = done.send(place);
+        }
+    }
+}
+
+/// `INSERT INTO chunks … VALUES ($1, 'changes', $2), ($3, 'changes', $4) … RETURNING doc_id, seq` for
+/// `rows` rows. Written out here because sqlx's query builder writes `?` for the Any driver, which PostgreSQL
+/// does not read.
+fn insert_chunks(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO chunks (doc_id, kind, data) VALUES ");
+    for i in 0..rows {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(sql, "{sep}(${}, 'changes', ${})", 2 * i + 1, 2 * i + 2);
+    }
+    sql.push_str(" RETURNING doc_id, seq");
+    sql
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Most chunks one compaction deletes per statement (bound parameters stay well under either limit).
+const DELETE_AT_ONCE: usize = 500;
+
+/// Replaces the chunks `covered` of `id` with `snapshot`, inside `tx`; returns the snapshot's place.
+async fn compact_in(
+    tx: &mut sqlx::AnyConnection,
+    id: &DocumentId,
+    snapshot: &[u8],
+    covered: &[Seq],
+) -> Result<Seq, sqlx::Error> {
+    for some in covered.chunks(DELETE_AT_ONCE) {
+        let sql = format!(
+            "DELETE FROM chunks WHERE doc_id = $1 AND seq IN ({})",
+            placeholders(2, some.len())
+        );
+        let mut delete = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string());
+        for seq in some {
+            delete = delete.bind(*seq);
+        }
+        delete.execute(&mut *tx).await?;
+    }
+    sqlx::query_scalar(
+        "INSERT INTO chunks (doc_id, kind, data) VALUES ($1, 'snapshot', $2) RETURNING seq",
+    )
+    .bind(id.to_string())
+    .bind(snapshot)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Commits a batch in one transaction; returns each document's new place.
+async fn commit(
+    pool: &AnyPool,
+    batch: &[Write],
+) -> Result<std::collections::HashMap<DocumentId, Seq>, sqlx::Error> {
+    let mut places = std::collections::HashMap::new();
+    let mut tx = db::write_tx(pool).await?;
+    let appends: Vec<(&DocumentId, &Vec<u8>)> = batch
+        .iter()
+        .filter_map(|w| match w {
+            Write::Append { id, data, .. } => Some((id, data)),
+            Write::Compact { .. } => None,
+        })
+        .collect();
+    if !appends.is_empty() {
+        let sql = insert_chunks(appends.len());
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, data) in appends {
+            insert = insert.bind(id.to_string()).bind(data.as_slice());
+        }
+        for row in insert.fetch_all(&mut *tx).await? {
+            let id: String = row.get(0);
+            let id = DocumentId::parse(&id)
+                .ok_or_else(|| sqlx::Error::Protocol(format!("a chunk's doc_id {id:?}")))?;
+            places.insert(id, row.get::<i64, _>(1));
+        }
+    }
+    for w in batch {
+        if let Write::Compact {
+            id,
+            snapshot,
+            covered,
+            ..
+        } = w
+        {
+            places.insert(*id, compact_in(&mut tx, id, snapshot, covered).await?);
+        }
+    }
+    tx.commit().await?;
+    Ok(places)
+}
+
+impl SqlStore {
+    /// Opens (creating if needed) `mamori.db` in `dir` and applies the migrations.
+    pub async fn open(dir: &Path) -> Result<SqlStore, StoreError> {
+        Ok(SqlStore::on(db::open_sqlite_dir(dir).await?))
+    }
+
+    /// Opens (creating if needed) a SQLite file and applies the migrations.
+    pub async fn open_file(path: &Path) -> Result<SqlStore, StoreError> {
+        Ok(SqlStore::on(db::open_sqlite_file(path).await?))
+    }
+
+    /// The server's store: PostgreSQL at `database_url` when given, else SQLite in `data_dir`.
+    pub async fn at(data_dir: &Path, database_url: Option<&str>) -> Result<SqlStore, StoreError> {
+        match database_url {
+            Some(url) => SqlStore::connect(url).await,
+            None => SqlStore::open(data_dir).await,
+        }
+    }
+
+    /// Opens the database at `url` (`postgres://…`, or `sqlite://…`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+        Ok(SqlStore::on(db::open(url).await?))
+    }
+
+    /// The store on an open, migrated pool; starts its writer task.
+    pub fn on(pool: AnyPool) -> SqlStore {
+        let (writes, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(pool.clone(), queue));
+        SqlStore { pool, writes }
+    }
+
+    /// The connection pool, shared with the directory of people (one database, one backup).
+    pub fn pool(&self) -> AnyPool {
+        self.pool.clone()
+    }
+
+    /// Which engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        Engine::of(&self.pool)
+    }
+
+    /// Hands a write to the writer task and waits until it is committed.
+    async fn write(&self, make: impl FnOnce(Done) -> Write) -> Result<Seq, StoreError> {
+        let (done, committed) = oneshot::channel();
+        self.writes
+            .send(make(done))
+            .await
+            .map_err(|_| StoreError::Other("the store's writer has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| StoreError::Other("the store's writer has stopped".into()))?
+            .map_err(StoreError::Other)
+    }
+}
+
+#[async_trait]
+impl DocStore for SqlStore {
+    async fn load_chunks(&self, id: DocumentId) -> Result<Option<Vec<(Seq, Vec<u8>)>>, StoreError> {
+        let rows = sqlx::query("SELECT seq, data FROM chunks WHERE doc_id = $1 ORDER BY seq")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .map(|r| (r.get::<i64, _>(0), r.get::<Vec<u8>, _>(1)))
+                .collect(),
+        ))
+    }
+
+    async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<Seq, StoreError> {
+        self.write(|done| Write::Append {
+            id,
+            data: changes,
+            done,
+        })
+        .await
+    }
+
+    async fn append_recorded(
+        &self,
+        id: DocumentId,
+        changes: Vec<u8>,
+        record: Recorded<'_>,
+    ) -> Result<Seq, StoreError> {
+        // Not through the group-committing writer: the log's chain is appended under its own turn, and the
+        // whole write must stand or fall alone.
+        let _turn = record.log.turn().await;
+        let mut tx = db::write_tx(&self.pool).await?;
+        let seq: Seq = sqlx::query_scalar(
+            "INSERT INTO chunks (doc_id, kind, data) VALUES ($1, 'changes', $2) RETURNING seq",
+        )
+        .bind(id.to_string())
+        .bind(changes.as_slice())
+        .fetch_one(&mut *tx)
+        .await?;
+        for claim in record.claims {
+            sqlx::query(
+                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor) DO NOTHING",
+            )
+            .bind(&claim.actor)
+            .bind(&claim.owner)
+            .bind(&claim.device)
+            .bind(record.now)
+            .execute(&mut *tx)
+            .await?;
+            let holder: String =
+                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = $1")
+                    .bind(&claim.actor)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if holder != claim.owner {
+                return Err(StoreError::ClaimTaken(claim.actor.clone()));
+            }
+        }
+        for event in record.events {
+            crate::access_log::append_in(&mut tx, event, record.now).await?;
+        }
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn compact(
+        &self,
+        id: DocumentId,
+        snapshot: Vec<u8>,
+        covered: Vec<Seq>,
+    ) -> Result<Seq, StoreError> {
+        self.write(|done| Write::Compact {
+            id,
+            snapshot,
+            covered,
+            done,
+        })
+        .await
+    }
+
+    async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        match self.engine() {
+            // VACUUM INTO writes a consistent snapshot of the live database (readers and writers continue).
+            Engine::Sqlite => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(to.display().to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Engine::Postgres => Err(StoreError::Other(
+                "a PostgreSQL store is backed up with pg_dump (see docs/server.md)".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Transactions that read, then write, on four connections at once: each one's write must wait for
+    /// the others, not fail with SQLITE_BUSY_SNAPSHOT (what a deferred `BEGIN` gives when another
+    /// connection commits between its read and its write).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn read_then_write_transactions_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqlStore::open(dir.path()).await.unwrap();
+        let pool = store.pool();
+        sqlx::query("CREATE TABLE counter (n INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO counter (n) VALUES (0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = db::write_tx(&pool).await?;
+                    let n: i64 = sqlx::query_scalar("SELECT n FROM counter")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tokio::task::yield_now().await;
+                    sqlx::query("UPDATE counter SET n = $1")
+                        .bind(n + 1)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let n: i64 = sqlx::query_scalar("SELECT n FROM counter")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 40, "no update lost");
+    }
+}

@@ -1,0 +1,38 @@
+//! PostgreSQL for tests: a fresh database per test on the throwaway cluster `scripts/postgres.sh start`
+//! makes (`scripts/test.sh` starts one and sets `MAMORI_TEST_POSTGRES`). Each test gets its own database, so
+//! tests run in parallel and leave nothing behind that another reads.
+
+use sqlx::Connection;
+
+/// The cluster's URL (`postgres://mamori@127.0.0.1:PORT/postgres`).
+pub fn cluster_url() -> String {
+    std::env::var("MAMORI_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "MAMORI_TEST_POSTGRES is not set: run the tests with `bash scripts/test.sh`, or start a cluster with \
+             `eval \"$(bash scripts/postgres.sh start | sed 's/^/export /')\"`"
+        )
+    })
+}
+
+/// Whether every [`crate::TestServer`] should keep its data in PostgreSQL (`MAMORI_TEST_ENGINE=postgres`):
+/// how `scripts/test.sh` runs the server-level end-to-end suites a second time, on the other engine.
+pub fn servers_on_postgres() -> bool {
+    std::env::var("MAMORI_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// Creates a new, empty database on the cluster; returns its URL.
+pub async fn fresh_database() -> String {
+    let cluster = cluster_url();
+    let name = format!("mamori_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&cluster)
+        .await
+        .unwrap_or_else(|e| panic!("connect to the test cluster at {cluster}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    let mut url = url::Url::parse(&cluster).expect("cluster URL");
+    url.set_path(&name);
+    url.to_string()
+}
