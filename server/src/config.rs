@@ -160,6 +160,23 @@ pub struct Config {
     /// embedded 令和7年度版: a new edition without a new build. Default: `editions` in the data folder.
     #[arg(long, env = "MAMORI_EDITIONS_DIR")]
     pub editions_dir: Option<PathBuf>,
+    /// Where scheduled backups go, in generations (default: `backups` in the data folder). Put it on another
+    /// disk than the data folder if you can.
+    #[arg(long, env = "MAMORI_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// A second location that receives a copy of every scheduled backup and is never pruned: a USB disk
+    /// that is unplugged between backups, or a write-once object-store mount (see the README).
+    #[arg(long, env = "MAMORI_BACKUP_OFFLINE_DIR")]
+    pub backup_offline_dir: Option<PathBuf>,
+    /// Hours between scheduled backups (0: none; the first is taken an hour after start).
+    #[arg(long, env = "MAMORI_BACKUP_EVERY_HOURS", default_value_t = 24)]
+    pub backup_every_hours: u64,
+    /// Daily generations kept in the backup folder.
+    #[arg(long, env = "MAMORI_BACKUP_KEEP_DAILY", default_value_t = 3)]
+    pub backup_keep_daily: u32,
+    /// Weekly generations kept in the backup folder (besides the daily ones).
+    #[arg(long, env = "MAMORI_BACKUP_KEEP_WEEKLY", default_value_t = 4)]
+    pub backup_keep_weekly: u32,
 }
 
 impl Config {
@@ -265,6 +282,20 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("editions"))
     }
 
+    /// The backup schedule (`None` when scheduled backups are off).
+    pub fn backup_schedule(&self) -> Option<crate::backups::Schedule> {
+        (self.backup_every_hours > 0).then(|| crate::backups::Schedule {
+            dir: self
+                .backup_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("backups")),
+            offline_dir: self.backup_offline_dir.clone(),
+            every: Duration::from_secs(self.backup_every_hours * 3600),
+            keep_daily: self.backup_keep_daily as usize,
+            keep_weekly: self.backup_keep_weekly as usize,
+        })
+    }
+
     pub fn unload_idle(&self) -> Duration {
         Duration::from_millis(self.unload_idle_ms)
     }
@@ -300,11 +331,17 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
-    /// Replaces the store in the data folder with a backup. Stop the server first.
+    /// Replaces the store in the data folder with a backup. Stop the server first. With --verify, replaces
+    /// nothing: restores the backup into a scratch place and checks that every document loads, the access
+    /// log verifies and every evidence file is there (a PostgreSQL dump, `.dump`, into a scratch database
+    /// on the server at --database-url).
     Restore {
         /// The backup to restore.
         #[arg(long)]
         from: PathBuf,
+        /// Only check that the backup restores; change nothing.
+        #[arg(long)]
+        verify: bool,
     },
     /// Checks the access log's hash chain from its newest checkpoint; names the first entry that does not
     /// fit and exits with status 1 if one does not.

@@ -74,6 +74,8 @@ pub enum Principal {
 pub enum Subject {
     Person(PersonId),
     Token(String),
+    /// Anyone: what changed is unknown (another instance's notices were missed), so every socket checks.
+    Everyone,
 }
 
 /// A connection's standing: who, and their memberships as of the last check.
@@ -225,6 +227,7 @@ impl Gate {
         match (&self.principal, subject) {
             (Principal::Person { id, .. }, Subject::Person(p)) => id == p,
             (Principal::Token { id, .. }, Subject::Token(t)) => id == t,
+            (_, Subject::Everyone) => true,
             _ => false,
         }
     }

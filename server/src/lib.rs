@@ -18,8 +18,10 @@
 //!   mappings (a database error is a 500 that says nothing more).
 
 pub mod access_log;
+pub mod backups;
 pub mod ceremonies;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod directory;
@@ -67,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::quarantine::router())
         .merge(routes::seal::router())
         .merge(routes::log::router())
+        .merge(routes::backups::router())
         .merge(routes::service_worker::router())
         .merge(routes::sync::router())
         .fallback_service(routes::assets::service(&state.config.assets))
@@ -155,8 +158,41 @@ pub async fn run_with(
             }
         }
     };
+    // On PostgreSQL, what the other instances sharing the database do reaches this one.
+    let cluster = {
+        let state = state.clone();
+        async move {
+            match state.config.database_url.clone() {
+                Some(url) if db::Engine::of(&state.directory.pool()) == db::Engine::Postgres => {
+                    cluster::listen(url, state).await
+                }
+                _ => std::future::pending().await,
+            }
+        }
+    };
+    // Backups in generations, on the schedule (one instance takes each, see `backups`).
+    let scheduled_backups = {
+        let (schedule, pool) = (state.config.backup_schedule(), state.directory.pool());
+        let data_dir = state.config.data_dir.clone();
+        async move {
+            match schedule {
+                Some(schedule) => {
+                    let store = Arc::new(store::sql::SqlStore::on(pool));
+                    backups::run_forever(store, data_dir, schedule).await
+                }
+                None => std::future::pending().await,
+            }
+        }
+    };
     let unloader = async move {
-        tokio::join!(unloader, purger, failures, mails);
+        tokio::join!(
+            unloader,
+            purger,
+            failures,
+            mails,
+            cluster,
+            scheduled_backups
+        );
     };
     if let (Some(cert), Some(key)) = (state.config.tls_cert.clone(), state.config.tls_key.clone()) {
         let reload = std::time::Duration::from_millis(state.config.tls_reload_ms);

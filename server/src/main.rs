@@ -56,12 +56,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("backup written to {}", to.display());
             return Ok(());
         }
+        Some(Command::Restore { from, verify: true }) => {
+            return match mamori_server::backups::verify(from, db).await {
+                Ok(v) => {
+                    println!(
+                        "backup restores: {} documents load, access log intact ({} entries, head {}), {} evidence files with the right hashes; {}",
+                        v.documents,
+                        v.log_entries,
+                        v.log_head,
+                        v.evidence_files,
+                        if v.checksum {
+                            "its bytes match the SHA-256 written beside it"
+                        } else {
+                            "no .sha256 beside it: its bytes were not compared"
+                        }
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("backup does NOT restore: {e}");
+                    std::process::exit(1);
+                }
+            };
+        }
         Some(Command::Restore { .. }) if db.is_some() => {
             return Err("restore puts a backup file back into the data folder's SQLite store; a PostgreSQL \
                  store is restored with pg_restore (see docs/server.md)"
                 .into());
         }
-        Some(Command::Restore { from }) => {
+        Some(Command::Restore { from, .. }) => {
             mamori_server::maintenance::restore(&config.data_dir, from).await?;
             println!(
                 "restored {} into {}",

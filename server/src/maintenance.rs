@@ -40,8 +40,7 @@ pub async fn backup(
         )));
     }
     let store = SqlStore::at(data_dir, database_url).await?;
-    store.backup(to).await?;
-    let (files, bytes) = copy_files(to, &data_dir.join(FOLDER), &files_to).await?;
+    let (files, bytes) = write_backup(&store, data_dir, to).await?;
     AccessLog::new(store.pool())
         .record(
             Event::new(Kind::Backup)
@@ -53,6 +52,56 @@ pub async fn backup(
         )
         .await;
     Ok(())
+}
+
+/// Writes the store to `to` (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump`) and the evidence files it names
+/// to `<to>.files`, each hash checked; returns how many files and bytes.
+pub async fn write_backup(
+    store: &SqlStore,
+    data_dir: &Path,
+    to: &Path,
+) -> Result<(usize, u64), StoreError> {
+    store.backup(to).await?;
+    let files_to = files_beside(to);
+    let copied = match store.engine() {
+        // Reading the names opens the copy (which settles its header): the checksum comes after.
+        crate::db::Engine::Sqlite => copy_files(to, &data_dir.join(FOLDER), &files_to).await?,
+        // The dump is no SQLite file to read the names from: the live rows, read after the dump (files are
+        // kept before their rows are written and never removed, so every name is there to be copied).
+        crate::db::Engine::Postgres => {
+            let hashes = hashes_in(&store.pool()).await.map_err(files_error)?;
+            copy_hashes(&data_dir.join(FOLDER), &files_to, hashes).await?
+        }
+    };
+    write_checksum(to)?;
+    Ok(copied)
+}
+
+/// The file beside a backup holding its SHA-256 (`sha256sum` format, so `sha256sum -c` checks it too).
+pub fn checksum_beside(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
+/// The SHA-256 of a file, hex.
+pub fn sha256_of(file: &Path) -> Result<String, std::io::Error> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(file)?, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Writes `<file>.sha256`: what the backup's bytes were when written (a flipped bit anywhere is caught by
+/// `restore --verify`, even where no other check would look).
+fn write_checksum(file: &Path) -> Result<(), std::io::Error> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sidecar = checksum_beside(file);
+    std::fs::write(&sidecar, format!("{}  {name}\n", sha256_of(file)?))?;
+    std::fs::File::open(&sidecar)?.sync_all()
 }
 
 /// The folder of evidence files that goes with the backup `file`: `<file>.files`.
@@ -68,6 +117,14 @@ async fn copy_files(db: &Path, from: &Path, to: &Path) -> Result<(usize, u64), S
     let store = SqlStore::open_file(db).await?;
     let hashes = hashes_in(&store.pool()).await.map_err(files_error)?;
     store.pool().close().await;
+    copy_hashes(from, to, hashes).await
+}
+
+async fn copy_hashes(
+    from: &Path,
+    to: &Path,
+    hashes: Vec<crate::files::FileHash>,
+) -> Result<(usize, u64), StoreError> {
     let (from, to) = (from.to_path_buf(), to.to_path_buf());
     let bytes = tokio::task::spawn_blocking(move || {
         copy_verified(&from, &to, &hashes).map(|b| (hashes.len(), b))

@@ -346,6 +346,58 @@ impl Rooms {
         Ok(())
     }
 
+    /// Brings a loaded document up to what the store holds: the chunks another instance appended (it said so
+    /// through the database, see `crate::cluster`). They were checked by the instance that accepted them;
+    /// Automerge merges are idempotent, so a chunk holding changes this copy has already costs nothing more.
+    /// Every subscriber is told when the document changed. Returns whether it did.
+    pub async fn catch_up(&self, id: DocumentId) -> Result<bool, StoreError> {
+        /// The connection id for changes from other instances: never a real connection's.
+        const OTHER_INSTANCE: u64 = u64::MAX - 1;
+        let Some(room) = self.rooms.lock().expect("rooms lock").get(&id).cloned() else {
+            return Ok(false);
+        };
+        let changed = {
+            let mut g = room.doc.lock().await;
+            let unknown = self.store().chunks_unknown(id, &g.stored).await?;
+            if unknown.is_empty() {
+                return Ok(false);
+            }
+            let before = g.doc.get_heads();
+            for (seq, data) in unknown {
+                if let Err(e) = g.doc.load_incremental(&data) {
+                    // Stored by another instance and unreadable here: the next full load will say so too.
+                    tracing::error!(document = %id, seq, error = %e, "a stored chunk does not load");
+                    continue;
+                }
+                g.stored.push(seq);
+                g.stored_bytes += data.len();
+            }
+            g.chunks = g.stored.len();
+            let RoomDoc { doc, pending, .. } = &mut *g;
+            pending.prune(doc);
+            let changed = g.doc.get_heads() != before;
+            if changed {
+                g.generated.clear();
+                g.recent.clear();
+            }
+            changed
+        };
+        if changed {
+            room.notify_others(OTHER_INSTANCE);
+        }
+        Ok(changed)
+    }
+
+    /// The documents loaded now.
+    pub fn loaded_ids(&self) -> Vec<DocumentId> {
+        self.rooms
+            .lock()
+            .expect("rooms lock")
+            .keys()
+            .copied()
+            .collect()
+    }
+
     /// Drops a room from memory (after a failed write), so the next open reloads what the store has.
     pub fn evict(&self, id: DocumentId) {
         self.rooms.lock().expect("rooms lock").remove(&id);

@@ -1,6 +1,7 @@
 //! Route groups, one module each.
 
 pub mod assets;
+pub mod backups;
 pub mod credentials;
 pub mod documents;
 pub mod editions;

@@ -34,8 +34,10 @@ pub struct AppState {
     pub webauthn: Arc<Webauthn>,
     /// Passkey ceremonies in progress.
     pub ceremonies: Arc<crate::ceremonies::Ceremonies>,
-    /// Sign-in attempts, rate-limited per account and per address.
+    /// Unauthenticated requests per client, counted in memory (the flood shield of `Limited`).
     pub attempts: Arc<crate::ceremonies::Attempts>,
+    /// Sign-in attempts, rate-limited per account and per address, counted in the shared database.
+    pub sign_in_attempts: Arc<crate::ceremonies::SignInAttempts>,
     /// Announces a person or token whose records changed (role, disabled, signed out, revoked), so their
     /// open sync connections check again at once.
     pub people_changed: tokio::sync::broadcast::Sender<crate::gate::Subject>,
@@ -50,6 +52,24 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Tells every open connection of `subject` (on this instance and, on PostgreSQL, on every other) that
+    /// their records changed, so each checks its standing again at once.
+    pub async fn announce(&self, subject: crate::gate::Subject) {
+        let pool = self.directory.pool();
+        if crate::db::Engine::of(&pool) == crate::db::Engine::Postgres {
+            let sent = sqlx::query("SELECT COUNT(pg_notify($1, $2))")
+                .bind(crate::cluster::PEOPLE_CHANNEL)
+                .bind(crate::cluster::payload(&subject))
+                .execute(&pool)
+                .await;
+            if let Err(e) = sent {
+                // The other instances' sockets still re-check on their own schedule (at most a minute).
+                tracing::error!(error = %e, "could not tell the other instances");
+            }
+        }
+        let _ = self.people_changed.send(subject);
+    }
+
     pub fn new(
         config: Config,
         store: Arc<dyn DocStore>,
@@ -64,6 +84,8 @@ impl AppState {
             &config.data_dir,
             directory.pool(),
         ));
+        let ceremonies = Arc::new(crate::ceremonies::Ceremonies::new(directory.pool()));
+        let sign_in_attempts = Arc::new(crate::ceremonies::SignInAttempts::new(directory.pool()));
         Ok(AppState {
             config: Arc::new(config),
             worker: Arc::default(),
@@ -73,8 +95,9 @@ impl AppState {
             connections: Arc::default(),
             directory,
             webauthn: Arc::new(webauthn),
-            ceremonies: Arc::default(),
+            ceremonies,
             attempts: Arc::default(),
+            sign_in_attempts,
             people_changed: tokio::sync::broadcast::channel(1024).0,
             log,
             files,

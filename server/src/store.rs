@@ -69,6 +69,23 @@ pub trait DocStore: Send + Sync + 'static {
             .map(|chunks| chunks.into_iter().map(|(_, data)| data).collect()))
     }
 
+    /// The chunks of a document other than those `known` (another instance appended them): what a room
+    /// loaded here lacks.
+    async fn chunks_unknown(
+        &self,
+        id: DocumentId,
+        known: &[Seq],
+    ) -> Result<Vec<(Seq, Vec<u8>)>, StoreError> {
+        let known: std::collections::HashSet<Seq> = known.iter().copied().collect();
+        Ok(self
+            .load_chunks(id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(seq, _)| !known.contains(seq))
+            .collect())
+    }
+
     /// Appends changes as one more chunk; returns its place. Durable when it returns (committed and synced to
     /// disk): the caller sends nothing that acknowledges these changes before then.
     async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<Seq, StoreError>;

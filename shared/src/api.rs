@@ -575,6 +575,39 @@ pub struct HandBackDiscarded {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Backups: `/api/facilities/{facility}/backups`.
+// ---------------------------------------------------------------------------------------------------------
+
+/// One backup the server took (each covers every facility it serves), as a facility's 管理者 sees it: no
+/// server paths, only the file's name and whether its offline copy was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    /// Unix milliseconds.
+    pub taken_at: i64,
+    /// The backup file's name (`mamori-20261207T033000Z.db`).
+    pub name: String,
+    pub bytes: u64,
+    pub evidence_files: u64,
+    pub evidence_bytes: u64,
+    /// Whether the copy to the second, offline or write-once location was written.
+    pub offline_copy: bool,
+    /// What went wrong, if anything (the offline copy could not be written, say).
+    pub problem: Option<String>,
+}
+
+/// `GET .../backups`: the generations kept now, newest first, and the schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecords {
+    pub records: Vec<BackupRecord>,
+    /// How often the server takes one, in hours.
+    pub every_hours: u64,
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    /// Whether a second, offline location is configured.
+    pub offline_location: bool,
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Access log: `/api/facilities/{facility}/log[.csv|/review]`, `/api/log/{device-opens,head,hash/{seq}}`.
 // ---------------------------------------------------------------------------------------------------------
 

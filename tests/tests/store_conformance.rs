@@ -185,3 +185,75 @@ async fn a_session_ended_on_one_instance_is_ended_on_the_other() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ceremony_started_on_one_instance_finishes_on_another_and_attempts_count_across() {
+    use mamori_server::ceremonies::{Ceremonies, Pending, SignInAttempts};
+    let webauthn = webauthn_rs::WebauthnBuilder::new(
+        "localhost",
+        &url::Url::parse("http://localhost:8080").unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    for engine in Engine::both().await {
+        let name = engine.name();
+        let (a, b) = (engine.instance().await, engine.instance().await);
+        let person = PersonId::generate();
+        let (_, state) = webauthn
+            .start_passkey_registration(uuid::Uuid::new_v4(), "suzuki", "鈴木 一郎", None)
+            .unwrap();
+        let pending = Pending::AddPasskey {
+            person,
+            name: "受付のタブレット".into(),
+            state,
+        };
+        let id = match Ceremonies::new(a.pool()).put("10.0.0.7", pending).await {
+            Ok(id) => id,
+            Err(_) => panic!("{name}: the ceremony is kept"),
+        };
+        let on_b = Ceremonies::new(b.pool());
+        match on_b.take(&id).await {
+            Ok(Some(Pending::AddPasskey {
+                person: p, name: n, ..
+            })) => {
+                assert_eq!((p, n.as_str()), (person, "受付のタブレット"), "{name}")
+            }
+            _ => panic!("{name}: the ceremony started on A is found on B"),
+        }
+        assert!(
+            matches!(on_b.take(&id).await, Ok(None)),
+            "{name}: taken once only"
+        );
+        // Per-client bound, whichever instance counts.
+        let mut kept = 0;
+        for n in 0..20 {
+            let (_, state) = webauthn
+                .start_passkey_registration(uuid::Uuid::new_v4(), "x", "x", None)
+                .unwrap();
+            let on = if n % 2 == 0 { a.pool() } else { b.pool() };
+            let pending = Pending::AddPasskey {
+                person,
+                name: String::new(),
+                state,
+            };
+            if Ceremonies::new(on).put("10.0.0.8", pending).await.is_ok() {
+                kept += 1;
+            }
+        }
+        assert_eq!(
+            kept,
+            mamori_server::ceremonies::MAX_CEREMONIES_PER_CLIENT,
+            "{name}: one client's ceremonies are bounded across instances"
+        );
+        let (sa, sb) = (SignInAttempts::new(a.pool()), SignInAttempts::new(b.pool()));
+        let mut allowed = 0;
+        for n in 0..8 {
+            let on = if n % 2 == 0 { &sa } else { &sb };
+            if on.allow_n("address:10.0.0.9", 5).await.unwrap_or(false) {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 5, "{name}: one limit across instances");
+    }
+}

@@ -619,6 +619,18 @@ async fn every_route_answers_in_its_shared_type() {
     )
     .await;
     assert_eq!(ok::<LogHash>(&r).hash, Some(head.hash));
+    // The backups the server keeps (none yet: the first is taken an hour after start), with the schedule.
+    let backups: mamori_shared::api::BackupRecords = ok(&bare(
+        &admin,
+        "GET",
+        "/api/facilities/{facility}/backups",
+        &format!("/api/facilities/{facility}/backups"),
+    )
+    .await);
+    assert!(
+        backups.records.is_empty() && backups.every_hours == 24,
+        "{backups:?}"
+    );
     // An evidence file: raw bytes up (answered as `FileInfo`), listed, read back as the bytes they are.
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n";
     let sha: String = sha2::Sha256::digest(pdf)

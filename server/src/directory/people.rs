@@ -111,7 +111,7 @@ impl Directory {
     /// removed from this facility).
     pub async fn people_of(&self, facility: FacilityId) -> Result<Vec<PersonRow>, DirectoryError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, m.role, m.vendor_id, p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = $1 ORDER BY p.created_at",
+            "SELECT p.id, p.name, m.role, m.vendor_id, CASE WHEN p.disabled_at IS NOT NULL OR m.ended_at IS NOT NULL THEN 1 ELSE 0 END, p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = $1 ORDER BY p.created_at",
         )
         .bind(facility.to_string())
         .fetch_all(&self.pool)
@@ -123,7 +123,8 @@ impl Directory {
                     name: r.get(1),
                     role: parse(r.get::<&str, _>(2), "role", Role::parse)?,
                     vendor: optional_vendor(r.get::<Option<&str>, _>(3))?,
-                    disabled: r.get(4),
+                    // 0 or 1 (see `departure`).
+                    disabled: r.get::<i64, _>(4) != 0,
                     email: r.get(5),
                 })
             })

@@ -54,14 +54,15 @@ impl Directory {
     /// token is unknown or its person left nothing.
     pub async fn departure(&self, token: &str) -> Result<Option<Departure>, DirectoryError> {
         let row = sqlx::query(
-            "SELECT s.person_id, p.disabled_at IS NOT NULL FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1",
+            "SELECT s.person_id, CASE WHEN p.disabled_at IS NOT NULL THEN 1 ELSE 0 END FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1",
         )
         .bind(hash_secret(token))
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let person = parse(row.get::<&str, _>(0), "person id", PersonId::parse)?;
-        let disabled: bool = row.get(1);
+        // 0 or 1: a truth value reads as an integer on SQLite and a boolean on PostgreSQL, a number as both.
+        let disabled = row.get::<i64, _>(1) != 0;
         // When each membership ended: its own end, or the person's disabling for those still open then.
         let rows = sqlx::query(
             "SELECT m.facility_id, m.role, m.vendor_id, COALESCE(m.ended_at, p.disabled_at) FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.person_id = $1 AND COALESCE(m.ended_at, p.disabled_at) IS NOT NULL",

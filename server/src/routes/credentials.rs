@@ -53,6 +53,7 @@ async fn reauth_start(
         person: session.person,
         state: auth,
     })
+    .await
 }
 
 async fn reauth_finish(
@@ -64,7 +65,7 @@ async fn reauth_finish(
     let Some(Pending::Reauth {
         person,
         state: auth,
-    }) = state.ceremonies.take(&req.ceremony)
+    }) = state.ceremonies.take(&req.ceremony).await?
     else {
         return Err(expired_ceremony());
     };
@@ -121,14 +122,17 @@ async fn add_start(
         .webauthn
         .start_passkey_registration(user, &session.name, &session.name, Some(existing))
         .map_err(|e| bad(StatusCode::BAD_REQUEST, &e.to_string()))?;
-    let ceremony = state.ceremonies.put(
-        &format!("person:{}", session.person),
-        Pending::AddPasskey {
-            person: session.person,
-            name,
-            state: reg,
-        },
-    )?;
+    let ceremony = state
+        .ceremonies
+        .put(
+            &format!("person:{}", session.person),
+            Pending::AddPasskey {
+                person: session.person,
+                name,
+                state: reg,
+            },
+        )
+        .await?;
     Ok(Json(CeremonyStart { ceremony, options }))
 }
 
@@ -142,7 +146,7 @@ async fn add_finish(
         person,
         name,
         state: reg,
-    }) = state.ceremonies.take(&req.ceremony)
+    }) = state.ceremonies.take(&req.ceremony).await?
     else {
         return Err(expired_ceremony());
     };
@@ -231,7 +235,11 @@ async fn sign_in_with_code(
     headers: HeaderMap,
     Json(req): Json<RecoveryCodeSignIn>,
 ) -> Result<Response, ApiError> {
-    if !state.attempts.allow(&format!("address:{client}")) {
+    if !state
+        .sign_in_attempts
+        .allow(&format!("address:{client}"))
+        .await?
+    {
         tracing::warn!(%client, "recovery-code attempts rate-limited");
         return Err(bad(
             StatusCode::TOO_MANY_REQUESTS,
@@ -264,7 +272,7 @@ async fn sign_in_with_code(
     // A recovery code is used when a passkey is lost: every session it may have left signed in (on a
     // stolen phone, say) ends, and their open sockets close.
     let ended = state.directory.end_sessions_of(person, now).await?;
-    let _ = state.people_changed.send(Subject::Person(person));
+    state.announce(Subject::Person(person)).await;
     let token = state
         .directory
         .start_session(person, &device_of(&headers), now)

@@ -67,19 +67,22 @@ async fn register_start(
     }
     let person = PersonId::generate();
     let (options, reg) = start_registration(&state, person, &person_name)?;
-    let ceremony = state.ceremonies.put(
-        &client,
-        Pending::Register {
-            facility: req.facility_id,
-            name: facility_name,
-            kind: kind.as_str().to_string(),
-            index_doc: req.index_doc,
-            person,
-            person_name,
-            state: reg,
-            code: req.code,
-        },
-    )?;
+    let ceremony = state
+        .ceremonies
+        .put(
+            &client,
+            Pending::Register {
+                facility: req.facility_id,
+                name: facility_name,
+                kind: kind.as_str().to_string(),
+                index_doc: req.index_doc,
+                person,
+                person_name,
+                state: reg,
+                code: req.code,
+            },
+        )
+        .await?;
     Ok(Json(CeremonyStart { ceremony, options }))
 }
 
@@ -98,7 +101,7 @@ async fn register_finish(
         person_name,
         state: reg,
         code,
-    }) = state.ceremonies.take(&req.ceremony)
+    }) = state.ceremonies.take(&req.ceremony).await?
     else {
         return Err(expired_ceremony());
     };

@@ -69,15 +69,18 @@ async fn invitation_start(
     }
     let person = PersonId::generate();
     let (options, reg) = start_registration(&state, person, &person_name)?;
-    let ceremony = state.ceremonies.put(
-        &client,
-        Pending::Invitation {
-            token,
-            person,
-            person_name,
-            state: reg,
-        },
-    )?;
+    let ceremony = state
+        .ceremonies
+        .put(
+            &client,
+            Pending::Invitation {
+                token,
+                person,
+                person_name,
+                state: reg,
+            },
+        )
+        .await?;
     Ok(Json(CeremonyStart { ceremony, options }))
 }
 
@@ -93,7 +96,7 @@ async fn invitation_finish(
         person,
         person_name,
         state: reg,
-    }) = state.ceremonies.take(&req.ceremony)
+    }) = state.ceremonies.take(&req.ceremony).await?
     else {
         return Err(expired_ceremony());
     };
@@ -157,7 +160,7 @@ async fn invitation_accept(
         )
         .await;
     // Open connections pick up the new membership.
-    let _ = state.people_changed.send(Subject::Person(session.person));
+    state.announce(Subject::Person(session.person)).await;
     Ok(Json(InvitationAccepted {
         person_id: session.person,
         facility: invitation.facility,

@@ -76,7 +76,7 @@ pub(crate) fn expired_ceremony() -> ApiError {
 }
 
 /// Starts a passkey authentication against `passkeys`, keeping the ceremony as `pending` makes it.
-pub(crate) fn start_authentication(
+pub(crate) async fn start_authentication(
     state: &AppState,
     client: &str,
     passkeys: &[webauthn_rs::prelude::Passkey],
@@ -86,7 +86,7 @@ pub(crate) fn start_authentication(
         .webauthn
         .start_passkey_authentication(passkeys)
         .map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let ceremony = state.ceremonies.put(client, pending(auth))?;
+    let ceremony = state.ceremonies.put(client, pending(auth)).await?;
     Ok(Json(CeremonyStart { ceremony, options }))
 }
 

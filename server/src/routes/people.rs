@@ -122,7 +122,7 @@ async fn set_role(
                 .detail(format!("{whose} → {}", req.role.label_ja())),
         )
         .await;
-    let _ = state.people_changed.send(Subject::Person(person));
+    state.announce(Subject::Person(person)).await;
     Ok(Json(RoleSet {
         person_id: person,
         role: req.role,
@@ -159,7 +159,7 @@ async fn remove(
                 .detail(format!("{whose} ({person})")),
         )
         .await;
-    let _ = state.people_changed.send(Subject::Person(person));
+    state.announce(Subject::Person(person)).await;
     // The tokens they issued here went with them: their programs' sockets close too.
     for id in &revoked_tokens {
         state
@@ -170,7 +170,7 @@ async fn remove(
                     .detail(format!("{id} (発行者の利用終了)")),
             )
             .await;
-        let _ = state.people_changed.send(Subject::Token(id.clone()));
+        state.announce(Subject::Token(id.clone())).await;
     }
     Ok(Json(PersonRemoved {
         removed: person,

@@ -63,7 +63,7 @@ async fn end_session(
         ));
     }
     // Its sync connections end too.
-    let _ = state.people_changed.send(Subject::Person(session.person));
+    state.announce(Subject::Person(session.person)).await;
     state
         .log
         .record(

@@ -37,11 +37,13 @@ async fn signin_start(
     // Counted per person *from this client*, and per client: a stranger elsewhere cannot use up a person's
     // attempts and lock them out (a passkey cannot be guessed anyway; this bounds the work).
     let by_account = state
-        .attempts
-        .allow(&format!("person:{}@{client}", req.person_id));
+        .sign_in_attempts
+        .allow(&format!("person:{}@{client}", req.person_id))
+        .await?;
     let by_address = state
-        .attempts
-        .allow_n(&format!("address:{client}"), MAX_ATTEMPTS_PER_CLIENT);
+        .sign_in_attempts
+        .allow_n(&format!("address:{client}"), MAX_ATTEMPTS_PER_CLIENT)
+        .await?;
     if !(by_account && by_address) {
         tracing::warn!(person = %req.person_id, %client, "sign-in attempts rate-limited");
         state
@@ -72,6 +74,7 @@ async fn signin_start(
         person,
         state: auth,
     })
+    .await
 }
 
 async fn signin_finish(
@@ -83,7 +86,7 @@ async fn signin_finish(
     let Some(Pending::SignIn {
         person,
         state: auth,
-    }) = state.ceremonies.take(&req.ceremony)
+    }) = state.ceremonies.take(&req.ceremony).await?
     else {
         return Err(expired_ceremony());
     };
@@ -142,7 +145,7 @@ async fn signout(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     {
         state.directory.end_session(&token, now_ms()).await?;
         // Its sync connections end too.
-        let _ = state.people_changed.send(Subject::Person(session.person));
+        state.announce(Subject::Person(session.person)).await;
         state
             .log
             .record(logged(Kind::SignOut, &session, &headers))

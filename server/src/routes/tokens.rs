@@ -142,6 +142,6 @@ async fn revoke_token(
                 .detail(id.clone()),
         )
         .await;
-    let _ = state.people_changed.send(Subject::Token(id.clone()));
+    state.announce(Subject::Token(id.clone())).await;
     Ok(Json(Revoked { revoked: id }))
 }

@@ -159,6 +159,32 @@ async fn compact_in(
     .await
 }
 
+/// The channel on which PostgreSQL tells every instance that a document has new chunks (payload: its id).
+pub const CHANGED_CHANNEL: &str = "mamori_doc";
+
+/// On PostgreSQL, tells every instance (at commit, not before) that these documents have new chunks: one
+/// statement for the batch. Nothing on SQLite, where one process serves the file.
+async fn announce(tx: &mut sqlx::AnyConnection, ids: &[DocumentId]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() || Engine::of_connection(tx) != Engine::Postgres {
+        return Ok(());
+    }
+    for some in ids.chunks(DELETE_AT_ONCE) {
+        let values = (1..=some.len())
+            .map(|i| format!("(${i})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT COUNT(pg_notify('{CHANGED_CHANNEL}', d)) FROM (VALUES {values}) AS v(d)"
+        );
+        let mut notify = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in some {
+            notify = notify.bind(id.to_string());
+        }
+        notify.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 /// Commits a batch in one transaction; returns each document's new place.
 async fn commit(
     pool: &AnyPool,
@@ -185,6 +211,8 @@ async fn commit(
                 .ok_or_else(|| sqlx::Error::Protocol(format!("a chunk's doc_id {id:?}")))?;
             places.insert(id, row.get::<i64, _>(1));
         }
+        let appended: Vec<DocumentId> = places.keys().copied().collect();
+        announce(&mut tx, &appended).await?;
     }
     for w in batch {
         if let Write::Compact {
@@ -273,6 +301,35 @@ impl DocStore for SqlStore {
         ))
     }
 
+    async fn chunks_unknown(
+        &self,
+        id: DocumentId,
+        known: &[Seq],
+    ) -> Result<Vec<(Seq, Vec<u8>)>, StoreError> {
+        // The places first (read from the index), then only the chunks this copy lacks.
+        let places: Vec<Seq> = sqlx::query_scalar("SELECT seq FROM chunks WHERE doc_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let known: std::collections::HashSet<Seq> = known.iter().copied().collect();
+        let unknown: Vec<Seq> = places.into_iter().filter(|s| !known.contains(s)).collect();
+        let mut chunks = Vec::with_capacity(unknown.len());
+        for some in unknown.chunks(DELETE_AT_ONCE) {
+            let sql = format!(
+                "SELECT seq, data FROM chunks WHERE doc_id = $1 AND seq IN ({}) ORDER BY seq",
+                placeholders(2, some.len())
+            );
+            let mut select = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string());
+            for seq in some {
+                select = select.bind(*seq);
+            }
+            for row in select.fetch_all(&self.pool).await? {
+                chunks.push((row.get::<i64, _>(0), row.get::<Vec<u8>, _>(1)));
+            }
+        }
+        Ok(chunks)
+    }
+
     async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<Seq, StoreError> {
         self.write(|done| Write::Append {
             id,
@@ -321,6 +378,7 @@ impl DocStore for SqlStore {
         for event in record.events {
             crate::access_log::append_in(&mut tx, event, record.now).await?;
         }
+        announce(&mut tx, &[id]).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -350,9 +408,29 @@ impl DocStore for SqlStore {
                     .await?;
                 Ok(())
             }
-            Engine::Postgres => Err(StoreError::Other(
-                "a PostgreSQL store is backed up with pg_dump (see docs/server.md)".into(),
-            )),
+            // The engine's own tool: one consistent snapshot (a repeatable-read transaction) while
+            // instances keep writing; the custom format is what pg_restore reads.
+            Engine::Postgres => {
+                let url = self.pool.connect_options().database_url.to_string();
+                let out = tokio::process::Command::new("pg_dump")
+                    .arg("--format=custom")
+                    .arg("--no-owner")
+                    .arg("--file")
+                    .arg(to)
+                    .arg(&url)
+                    .output()
+                    .await
+                    .map_err(|e| StoreError::Other(format!("pg_dump could not run: {e}")))?;
+                if !out.status.success() {
+                    let _ = std::fs::remove_file(to);
+                    return Err(StoreError::Other(format!(
+                        "pg_dump failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )));
+                }
+                std::fs::File::open(to)?.sync_all()?;
+                Ok(())
+            }
         }
     }
 }
