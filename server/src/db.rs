@@ -105,6 +105,7 @@ pub async fn open(url: &str) -> Result<AnyPool, DbError> {
         Engine::Sqlite => {
             AnyPoolOptions::new()
                 .max_connections(4)
+                .after_release(|conn, _| Box::pin(async move { Ok(fit_for_reuse(conn)) }))
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(SQLITE_SETTINGS).await?;
@@ -118,12 +119,28 @@ pub async fn open(url: &str) -> Result<AnyPool, DbError> {
             AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(std::time::Duration::from_secs(10))
+                .after_release(|conn, _| Box::pin(async move { Ok(fit_for_reuse(conn)) }))
                 .connect_with(options)
                 .await?
         }
     };
     migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Whether a connection going back to the pool may serve the next caller: not if it is still inside a
+/// transaction. SQLite rolls a transaction back by itself when a statement fails with a full disk
+/// (`SQLITE_FULL`); the driver's own `ROLLBACK` then fails ("no transaction is active"), its count of open
+/// transactions stays at one, and every later `BEGIN` on that connection failed with "attempted to call
+/// begin_with at non-zero transaction depth" long after the disk had room again. Such a connection is
+/// closed instead (a healthy one whose rollback is still queued is closed too: rare, and only a reconnect).
+fn fit_for_reuse(conn: &mut AnyConnection) -> bool {
+    use sqlx::Connection;
+    let fit = !conn.is_in_transaction();
+    if !fit {
+        tracing::debug!("a connection left inside a transaction is closed, not reused");
+    }
+    fit
 }
 
 /// Applies the engine's migrations (each engine has its own folder; the schemas say the same).

@@ -132,8 +132,14 @@ impl Gate {
                 "サインインしてください (sign in to sync)".into(),
             )
         };
-        let internal =
-            |e: DirectoryError| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+        // The details go to the server's log, never to whoever knocks.
+        let internal = |e: DirectoryError| {
+            tracing::error!(error = %e, "cannot read the directory to open a sync connection");
+            Refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "サーバーで問題が起きました (server error)".into(),
+            )
+        };
         if let Some(Presented { secret, .. }) = presented_token(headers, query)? {
             let token = state
                 .directory
@@ -163,13 +169,13 @@ impl Gate {
             .directory
             .session(&token, state.config.session_limits(), now_ms())
             .await
-            .map_err(|e| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(internal)?
             .ok_or_else(unauthorised)?;
         let memberships = state
             .directory
             .memberships(session.person)
             .await
-            .map_err(|e| Refusal(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            .map_err(internal)?;
         Ok(Gate {
             principal: Principal::Person {
                 id: session.person,

@@ -191,9 +191,12 @@ pub async fn accept(b: &Browser, token: &str, name: &str) -> Value {
 /// `mamori_session=…` as the browser holds it (HttpOnly: read through DevTools, as a native client would be
 /// given a token), for a native sync client acting as the same person.
 pub async fn session_cookie(b: &Browser, server: &TestServer) -> String {
-    let cookies = b
-        .cdp("Network.getCookies", json!({ "urls": [server.url] }))
-        .await;
+    session_cookie_at(b, &server.url).await
+}
+
+/// [`session_cookie`] for a server given by its URL (one running as its own process).
+pub async fn session_cookie_at(b: &Browser, url: &str) -> String {
+    let cookies = b.cdp("Network.getCookies", json!({ "urls": [url] })).await;
     let value = cookies["cookies"]
         .as_array()
         .into_iter()

@@ -342,6 +342,9 @@ pub struct ServerProcess {
     data: tempfile::TempDir,
     /// From `--database-url` among the flags it was started with.
     database_url: Option<String>,
+    /// Everything it was started with, to start it again the same way.
+    args: Vec<std::ffi::OsString>,
+    port: u16,
 }
 
 impl ServerProcess {
@@ -356,25 +359,40 @@ impl ServerProcess {
     }
 
     async fn start_serving(assets: &std::path::Path, extra: &[&str]) -> ServerProcess {
+        let data = tempfile::tempdir().expect("temp data dir");
+        ServerProcess::start_in(assets, data, extra).await
+    }
+
+    /// [`ServerProcess::start`] on a data folder the test made (e.g. on a small disk); the folder is removed
+    /// with the server.
+    pub async fn start_with_data(data: tempfile::TempDir, extra: &[&str]) -> ServerProcess {
+        ServerProcess::start_in(&dist_dir(), data, extra).await
+    }
+
+    async fn start_in(
+        assets: &std::path::Path,
+        data: tempfile::TempDir,
+        extra: &[&str],
+    ) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let data = tempfile::tempdir().expect("temp data dir");
         let url = format!("http://localhost:{port}");
-        let child = std::process::Command::new(server_binary())
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--public-url", &url])
-            .arg("--assets")
-            .arg(assets)
-            .arg("--data-dir")
-            .arg(data.path())
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
+        let mut args: Vec<std::ffi::OsString> =
+            ["--addr", &format!("127.0.0.1:{port}"), "--public-url", &url]
+                .iter()
+                .map(|a| a.into())
+                .collect();
+        args.extend([
+            "--assets".into(),
+            assets.into(),
+            "--data-dir".into(),
+            data.path().into(),
+        ]);
+        args.extend(extra.iter().map(|a| a.into()));
+        let child = spawn_binary(&args);
         let database_url = extra
             .iter()
             .position(|f| *f == "--database-url")
@@ -385,9 +403,16 @@ impl ServerProcess {
             child,
             data,
             database_url,
+            args,
+            port,
         };
+        server.answering().await;
+        server
+    }
+
+    async fn answering(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
             .is_err()
         {
@@ -397,7 +422,15 @@ impl ServerProcess {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        server
+    }
+
+    /// Kills it with SIGKILL (no shutdown of any kind) and starts it again, the same way, on the same port
+    /// and data; returns once it answers.
+    pub async fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_binary(&self.args);
+        self.answering().await;
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -422,6 +455,26 @@ impl ServerProcess {
     pub fn memory_kib(&self, field: &str) -> u64 {
         proc_status_kib(self.pid(), field)
     }
+}
+
+/// Starts the server binary; its log goes to this process's stderr with `MAMORI_TEST_SERVER_LOG=1`.
+fn spawn_binary(args: &[std::ffi::OsString]) -> std::process::Child {
+    let log = std::env::var_os("MAMORI_TEST_SERVER_LOG").is_some();
+    std::process::Command::new(server_binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(if log {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::null()
+        })
+        .stderr(if log {
+            std::process::Stdio::inherit()
+        } else {
+            std::process::Stdio::null()
+        })
+        .spawn()
+        .expect("the server binary starts")
 }
 
 /// A registration code for the server whose store is in `data_dir` (running or not).

@@ -91,14 +91,23 @@ impl Directory {
             limits.absolute.as_millis() as i64,
         );
         if now - seen > idle || now - created > absolute {
-            self.end_session(token, now).await?;
+            // Over either way; recording the end may fail (a full disk) without changing that.
+            if let Err(e) = self.end_session(token, now).await {
+                tracing::warn!(error = %e, "could not record a session's end");
+            }
             return Ok(None);
         }
-        let seen = if used {
-            self.touch_session(token, now).await?;
-            now
-        } else {
-            seen
+        // Marking it used is a write: on a full disk the session still reads (and its idle limit counts
+        // from its last recorded use).
+        let seen = match used {
+            true => match self.touch_session(token, now).await {
+                Ok(()) => now,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not mark a session used");
+                    seen
+                }
+            },
+            false => seen,
         };
         Ok(Some(Session {
             person: parse(row.get::<&str, _>(0), "person id", PersonId::parse)?,

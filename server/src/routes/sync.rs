@@ -551,7 +551,8 @@ impl Connection {
                 tracing::error!(doc = %id, error = %e, "cannot store changes");
                 self.roll_back(id, room_doc).await;
                 return Err(Fatal(
-                    "the server could not store the changes and their record; they will be sent again"
+                    "サーバーに保存できませんでした。変更は端末に残り、あとで送り直されます \
+                     (the server could not store the changes and their record; they will be sent again)"
                         .into(),
                 ));
             }
