@@ -5,6 +5,8 @@
 #   bash scripts/bench.sh ledger  the sizes and the 機器台帳 import and typing figures only
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
 #                                 sync server, same generator, one run (about 10 minutes)
+#   bash scripts/bench.sh store   the store on SQLite and PostgreSQL: access-log appends on one chain, NOTIFY's
+#                                 cost at commit, storage per facility (a throwaway PostgreSQL cluster)
 #   bash scripts/bench.sh attacks crafted sync messages (inflation bombs, declared operations) beside honest
 #                                 ones of the same size: server CPU and peak memory
 set -euo pipefail
@@ -25,6 +27,9 @@ if [ "$PART" = all ] || [ "$PART" = sync ]; then
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   [ "$(ulimit -n)" -ge 4096 ] || echo "[bench] only $(ulimit -n) open files allowed: 1,000 connections need more" >&2
   cargo run --profile server -q -p mamori-tests --bin load -- compare
+fi
+if [ "$PART" = all ] || [ "$PART" = store ]; then
+  cargo run --profile server -q -p mamori-tests --bin store
 fi
 if [ "$PART" = all ] || [ "$PART" = attacks ]; then
   cargo build --profile server -q -p mamori-server --bin mamori-server

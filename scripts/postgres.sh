@@ -4,7 +4,9 @@
 # run as root, so as root the cluster runs as the `postgres` user.
 #
 #   bash scripts/postgres.sh start   # prints MAMORI_TEST_POSTGRES=postgres://… and MAMORI_PG_DIR=…
-#   bash scripts/postgres.sh stop DIR
+#   bash scripts/postgres.sh stop DIR      stops it and removes its folder
+#   bash scripts/postgres.sh pause DIR     stops it, keeping its data (tests of a database that went away)
+#   bash scripts/postgres.sh resume DIR    starts it again on the same port
 #
 # Installs Debian's `postgresql` package first when its binaries are missing.
 set -euo pipefail
@@ -28,6 +30,7 @@ case "${1:-}" in
       || { cat "$DIR/initdb.log" >&2; exit 1; }
     # Enough connections for three instances and the tests beside them; fsync stays on (the crash tests
     # rely on it).
+    echo "$PORT" > "$DIR/port"
     run "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o \
       "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300" start >&2
     echo "MAMORI_TEST_POSTGRES=postgres://mamori@127.0.0.1:$PORT/postgres"
@@ -40,8 +43,22 @@ case "${1:-}" in
     else "$BIN/pg_ctl" -D "$DIR/data" -m fast stop >&2 || true; fi
     rm -rf "$DIR"
     ;;
+  pause)
+    DIR="${2:?usage: postgres.sh pause DIR}"
+    BIN=$(bin_dir)
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >&2
+    else "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >&2; fi
+    ;;
+  resume)
+    DIR="${2:?usage: postgres.sh resume DIR}"
+    BIN=$(bin_dir)
+    PORT=$(cat "$DIR/port")
+    run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    run "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o \
+      "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300" start >&2
+    ;;
   *)
-    echo "usage: postgres.sh start | stop DIR" >&2
+    echo "usage: postgres.sh start | stop DIR | pause DIR | resume DIR" >&2
     exit 2
     ;;
 esac

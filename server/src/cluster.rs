@@ -17,8 +17,12 @@ use std::time::Duration;
 use mamori_shared::model::{DocumentId, PersonId};
 use sqlx::postgres::PgListener;
 
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
 use crate::gate::Subject;
-use crate::state::AppState;
+use crate::rooms::Rooms;
 use crate::store::sql::CHANGED_CHANNEL;
 
 /// The channel of changed people and tokens.
@@ -45,8 +49,15 @@ fn subject(payload: &str) -> Option<Subject> {
         .map(|t| Subject::Token(t.to_string()))
 }
 
+/// What a notice reaches on this instance: its loaded documents, and its open sockets' re-checks.
+#[derive(Clone)]
+pub struct Here {
+    pub rooms: Arc<Rooms>,
+    pub people_changed: broadcast::Sender<Subject>,
+}
+
 /// Listens for the other instances until the server stops. Runs only on PostgreSQL.
-pub async fn listen(url: String, state: AppState) {
+pub async fn listen(url: String, state: Here) {
     let mut listener = loop {
         match connect(&url).await {
             Ok(l) => break l,
@@ -94,7 +105,7 @@ async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-async fn catch_up_everything(state: &AppState) {
+async fn catch_up_everything(state: &Here) {
     for id in state.rooms.loaded_ids() {
         let _ = state.rooms.catch_up(id).await;
     }

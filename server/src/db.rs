@@ -118,7 +118,9 @@ pub async fn open(url: &str) -> Result<AnyPool, DbError> {
         Engine::Postgres => {
             AnyPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(std::time::Duration::from_secs(10))
+                // A stopped database is answered for within seconds (a clear 503, the device retries),
+                // not after a long hang.
+                .acquire_timeout(std::time::Duration::from_secs(5))
                 .after_release(|conn, _| Box::pin(async move { Ok(fit_for_reuse(conn)) }))
                 .connect_with(options)
                 .await?

@@ -49,6 +49,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Whether the database could not be reached at all (stopped, restarting, its disk full on PostgreSQL):
+/// worth telling apart from a fault, because waiting helps.
+pub(crate) fn unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+    )
+}
+
+/// A 503 while the database cannot be reached (logged; the answer says to wait).
+fn database_unavailable(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "the database is unavailable");
+    bad(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "データベースに接続できません。しばらくしてからもう一度お試しください \
+         (the database is unavailable: try again shortly)",
+    )
+}
+
 /// A 500 for a failure the person cannot act on: the details are logged here, the answer says nothing more.
 fn internal(what: &'static str, e: &dyn std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "{what}");
@@ -79,6 +98,7 @@ impl From<crate::directory::DirectoryError> for ApiError {
                 "登録コードが正しくないか、使用済みか、期限切れです。サーバーの管理者に発行を依頼してください \
                  (a valid registration code is needed: ask whoever runs the server for `mamori-server registration-code`)",
             ),
+            E::Database(ref d) if unavailable(d) => database_unavailable(&e),
             E::Database(_) | E::Corrupt(_) => internal("directory", &e),
         }
     }

@@ -135,10 +135,18 @@ impl Gate {
         // The details go to the server's log, never to whoever knocks.
         let internal = |e: DirectoryError| {
             tracing::error!(error = %e, "cannot read the directory to open a sync connection");
-            Refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "サーバーで問題が起きました (server error)".into(),
-            )
+            match &e {
+                DirectoryError::Database(d) if crate::error::unavailable(d) => Refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "データベースに接続できません。しばらくしてからもう一度お試しください \
+                     (the database is unavailable: try again shortly)"
+                        .into(),
+                ),
+                _ => Refusal(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "サーバーで問題が起きました (server error)".into(),
+                ),
+            }
         };
         if let Some(Presented { secret, .. }) = presented_token(headers, query)? {
             let token = state

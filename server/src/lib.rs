@@ -164,7 +164,11 @@ pub async fn run_with(
         async move {
             match state.config.database_url.clone() {
                 Some(url) if db::Engine::of(&state.directory.pool()) == db::Engine::Postgres => {
-                    cluster::listen(url, state).await
+                    let here = cluster::Here {
+                        rooms: state.rooms.clone(),
+                        people_changed: state.people_changed.clone(),
+                    };
+                    cluster::listen(url, here).await
                 }
                 _ => std::future::pending().await,
             }

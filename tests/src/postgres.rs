@@ -36,3 +36,65 @@ pub async fn fresh_database() -> String {
     url.set_path(&name);
     url.to_string()
 }
+
+/// A PostgreSQL cluster of one's own (`scripts/postgres.sh start`), stopped and removed on drop: for the
+/// benchmarks, and for tests that stop the database under the server (the shared cluster must stay up).
+pub struct Cluster {
+    pub url: String,
+    dir: String,
+}
+
+fn script() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres.sh")
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let out = std::process::Command::new("bash")
+            .arg(script())
+            .arg("start")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("scripts/postgres.sh runs");
+        assert!(out.status.success(), "a PostgreSQL cluster starts");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+                .to_string()
+        };
+        Cluster {
+            url: value("MAMORI_TEST_POSTGRES"),
+            dir: value("MAMORI_PG_DIR"),
+        }
+    }
+
+    /// Stops the database (as a crashed or full database server would stop answering), keeping its data.
+    pub fn pause(&self) {
+        self.ctl("pause");
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn resume(&self) {
+        self.ctl("resume");
+    }
+
+    fn ctl(&self, what: &str) {
+        let ok = std::process::Command::new("bash")
+            .arg(script())
+            .args([what, &self.dir])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "postgres.sh {what}");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg(script())
+            .args(["stop", &self.dir])
+            .status();
+    }
+}

@@ -78,6 +78,15 @@ static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 /// Why a connection is being closed, said to the peer in an `error` message.
 struct Fatal(String);
 
+/// The server itself could not do its part (its database unreachable, say): the connection closes with
+/// this, and the device keeps its changes and sends them again when it reconnects.
+fn trouble(what: &str) -> Fatal {
+    Fatal(format!(
+        "サーバーで一時的な問題が起きました。変更は端末に残り、あとで送り直されます \
+         (the server could not {what}; changes stay on the device and are sent again)"
+    ))
+}
+
 /// A simple token bucket: `rate` messages a second on average, bursts up to `burst`.
 struct Rate {
     tokens: f64,
@@ -396,7 +405,7 @@ impl Connection {
                 // document gets, so probing reveals nothing.
                 let level = self.gate.access(&self.state, id).await.map_err(|e| {
                     tracing::error!(doc = %id, error = %e, "cannot read the directory");
-                    Fatal("the server could not check access".into())
+                    trouble("check access")
                 })?;
                 if level == Access::None {
                     tracing::info!(conn = self.id, doc = %id, person = ?self.gate.person(), "document not open to this peer");
@@ -412,7 +421,7 @@ impl Connection {
                     .await
                     .map_err(|e| {
                         tracing::error!(doc = %id, error = %e, "cannot open document");
-                        Fatal("the server could not open the document".into())
+                        trouble("open the document")
                     })?;
                 let Some(room) = opened else {
                     return Ok(self.unavailable(remote, id));
@@ -425,7 +434,7 @@ impl Connection {
                         .await
                         .map_err(|e| {
                             tracing::error!(doc = %id, error = %e, "cannot read the directory");
-                            Fatal("the server could not check access".into())
+                            trouble("check access")
                         })?
                 {
                     self.kinds.insert(id, kind);
@@ -465,7 +474,7 @@ impl Connection {
         } else {
             self.gate.owners(&self.state, &authors).await.map_err(|e| {
                 tracing::error!(error = %e, "cannot read the directory");
-                Fatal("the server could not check access".into())
+                trouble("check access")
             })?
         };
         // Only attributed connections are logged (not an open development server or the load benchmark).
@@ -561,7 +570,7 @@ impl Connection {
             // The person's own changes are activity on their session (pings and fan-out are not).
             let live = self.gate.used(&self.state).await.map_err(|e| {
                 tracing::error!(error = %e, "cannot read the directory");
-                Fatal("the server could not check access".into())
+                trouble("check access")
             })?;
             if !live {
                 return Err(Fatal(
@@ -647,7 +656,7 @@ impl Connection {
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "cannot read the directory");
-                Fatal("the server could not check the facility's quota".into())
+                trouble("check the facility's quota")
             })?;
         if used + new_bytes as u64 > config.max_facility_bytes {
             return Ok(Err(format!(
@@ -699,7 +708,7 @@ impl Connection {
     async fn recheck(&mut self) -> Result<Vec<Vec<u8>>, Fatal> {
         let still = self.gate.refresh(&self.state).await.map_err(|e| {
             tracing::error!(error = %e, "cannot read the directory");
-            Fatal("the server could not check access".into())
+            trouble("check access")
         })?;
         if !still {
             return Err(Fatal(
@@ -711,7 +720,7 @@ impl Connection {
         for id in open {
             let level = self.gate.access(&self.state, id).await.map_err(|e| {
                 tracing::error!(error = %e, "cannot read the directory");
-                Fatal("the server could not check access".into())
+                trouble("check access")
             })?;
             if level == Access::None {
                 if let Some(room) = self.rooms.remove(&id) {
