@@ -100,19 +100,8 @@ pub async fn take_if_due(
     now: i64,
 ) -> Result<Option<BackupRecord>, StoreError> {
     let pool = store.pool();
-    // The turn to back up: on PostgreSQL an advisory lock held by this connection for the whole backup
-    // (another instance finds it taken and skips); on SQLite one process serves the file.
-    let mut turn = pool.acquire().await?;
-    if store.engine() == Engine::Postgres {
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(BACKUP_LOCK)
-            .fetch_one(&mut *turn)
-            .await?;
-        if !got {
-            return Ok(None);
-        }
-    }
-    let result = async {
+    // One instance at a time: the one holding the turn checks whether a backup is due and takes it.
+    let taken = crate::db::exclusively(&pool, BACKUP_LOCK, async {
         let due = match last_taken(&pool).await? {
             None => true,
             Some(last) => now - last >= schedule.every.as_millis() as i64,
@@ -123,15 +112,9 @@ pub async fn take_if_due(
         let record = take(store, data_dir, schedule, now).await?;
         rotate(&pool, schedule).await?;
         Ok(Some(record))
-    }
-    .await;
-    if store.engine() == Engine::Postgres {
-        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(BACKUP_LOCK)
-            .execute(&mut *turn)
-            .await;
-    }
-    result
+    })
+    .await?;
+    taken.unwrap_or(Ok(None))
 }
 
 /// The advisory lock (PostgreSQL) whose holder takes the scheduled backup: "mamori-bk" in ASCII.

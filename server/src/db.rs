@@ -168,6 +168,34 @@ pub async fn write_tx(
     }
 }
 
+/// Runs `work` only if no other instance sharing the database is running work under the same `lock` (a
+/// scheduled backup, a round of reminder mails); `None` when another one is. On PostgreSQL the turn is a
+/// transaction-level advisory lock on a connection held for the whole run: if the work is dropped half way
+/// (the server stops), the transaction ends and the lock goes with it, never left on a pooled connection.
+/// SQLite has one server process: the turn is always this one.
+pub async fn exclusively<T>(
+    pool: &AnyPool,
+    lock: i64,
+    work: impl std::future::Future<Output = T>,
+) -> Result<Option<T>, sqlx::Error> {
+    if Engine::of(pool) == Engine::Sqlite {
+        return Ok(Some(work.await));
+    }
+    let mut turn = pool.begin().await?;
+    // 1 when taken, 0 when another instance holds it (an integer: booleans read differently per engine).
+    let taken: i64 =
+        sqlx::query_scalar("SELECT CASE WHEN pg_try_advisory_xact_lock($1) THEN 1 ELSE 0 END")
+            .bind(lock)
+            .fetch_one(&mut *turn)
+            .await?;
+    if taken == 0 {
+        return Ok(None);
+    }
+    let done = work.await;
+    turn.rollback().await?;
+    Ok(Some(done))
+}
+
 /// A URL with its password, if any, replaced: for messages and logs.
 pub fn redacted(url: &str) -> String {
     match url::Url::parse(url) {

@@ -21,6 +21,9 @@ use crate::directory::mail::{MailKind, Recipient};
 use crate::mail::Mailer;
 
 const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// The advisory lock (PostgreSQL) whose holder sends the round of reminder mails: "mamori-ml" in ASCII.
+const MAIL_LOCK: i64 = 0x6d61_6d6f_7269_6d6c;
+
 /// The longest pause after failures.
 const MAX_PAUSE: Duration = Duration::from_secs(3600);
 
@@ -29,7 +32,15 @@ pub async fn run_forever(state: AppState, mailer: Mailer) {
     let every = Duration::from_secs(state.config.reminder_check_seconds.max(1));
     let mut failures: u32 = 0;
     loop {
-        let pause = match run_once(&state, &mailer).await {
+        // One instance mails at a time (the rows of mails sent stop repeats, not a race between two).
+        let pool = state.directory.pool();
+        let ran = crate::db::exclusively(&pool, MAIL_LOCK, run_once(&state, &mailer)).await;
+        let ran = match ran {
+            Ok(Some(result)) => result,
+            Ok(None) => Ok(()),
+            Err(e) => Err(ReminderMailError::Directory(e.into())),
+        };
+        let pause = match ran {
             Ok(()) => {
                 failures = 0;
                 every

@@ -257,3 +257,57 @@ async fn a_ceremony_started_on_one_instance_finishes_on_another_and_attempts_cou
         assert_eq!(allowed, 5, "{name}: one limit across instances");
     }
 }
+
+/// A scheduled turn (a backup, a round of reminder mails) is taken by one instance at a time, and one
+/// dropped half way (the server stopping) leaves it free: PostgreSQL only (SQLite has one process).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_at_a_time_takes_a_scheduled_turn() {
+    use mamori_server::db::exclusively;
+    use std::time::Duration;
+    let url = fresh_database().await;
+    let (a, b) = (
+        SqlStore::connect(&url).await.unwrap(),
+        SqlStore::connect(&url).await.unwrap(),
+    );
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let pool_a = a.pool();
+    let first = tokio::spawn(async move {
+        exclusively(&pool_a, 42, async {
+            wait.await.ok();
+            "A"
+        })
+        .await
+        .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        exclusively(&b.pool(), 42, async { "B" }).await.unwrap(),
+        None,
+        "B does not run while A holds the turn"
+    );
+    go.send(()).unwrap();
+    assert_eq!(first.await.unwrap(), Some("A"));
+    assert_eq!(
+        exclusively(&b.pool(), 42, async { "B" }).await.unwrap(),
+        Some("B")
+    );
+    // A run dropped half way: the turn is free again, not kept by a pooled connection.
+    let pool_a = a.pool();
+    let stuck =
+        tokio::spawn(async move { exclusively(&pool_a, 42, std::future::pending::<()>()).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stuck.abort();
+    let _ = stuck.await;
+    let start = std::time::Instant::now();
+    while exclusively(&b.pool(), 42, async {})
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "a dropped run kept the turn"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
