@@ -84,12 +84,20 @@ fn file_name(now: i64, engine: Engine) -> String {
     )
 }
 
-/// When the last backup was taken (ms), if any.
-async fn last_taken(pool: &AnyPool) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(taken_at) FROM backup_records")
+/// When the last backup was taken (ms), if any, and when the last attempt failed (a row with no file).
+async fn last_taken(pool: &AnyPool) -> Result<(Option<i64>, Option<i64>), sqlx::Error> {
+    let taken = sqlx::query_scalar("SELECT MAX(taken_at) FROM backup_records WHERE file <> ''")
         .fetch_one(pool)
-        .await
+        .await?;
+    let failed = sqlx::query_scalar("SELECT MAX(taken_at) FROM backup_records WHERE file = ''")
+        .fetch_one(pool)
+        .await?;
+    Ok((taken, failed))
 }
+
+/// After a failed attempt, the next one waits this long (not the five minutes of the schedule's check: a
+/// backup failing for good would otherwise try, and fill the disk with half-written copies, all day).
+const RETRY_AFTER_FAILURE: i64 = 3600 * 1000;
 
 /// Takes a backup now if one is due (none yet, or the last is `every` old), on one instance only; then
 /// rotates generations. Returns the record of the backup taken, if one was.
@@ -102,14 +110,19 @@ pub async fn take_if_due(
     let pool = store.pool();
     // One instance at a time: the one holding the turn checks whether a backup is due and takes it.
     let taken = crate::db::exclusively(&pool, BACKUP_LOCK, async {
-        let due = match last_taken(&pool).await? {
-            None => true,
-            Some(last) => now - last >= schedule.every.as_millis() as i64,
-        };
+        let (taken, failed) = last_taken(&pool).await?;
+        let due = taken.is_none_or(|last| now - last >= schedule.every.as_millis() as i64)
+            && failed.is_none_or(|last| now - last >= RETRY_AFTER_FAILURE);
         if !due {
             return Ok(None);
         }
-        let record = take(store, data_dir, schedule, now).await?;
+        let record = match take(store, data_dir, schedule, now).await {
+            Ok(record) => record,
+            Err(e) => {
+                record_failure(&pool, now, &e).await;
+                return Err(e);
+            }
+        };
         rotate(&pool, schedule).await?;
         Ok(Some(record))
     })
@@ -130,7 +143,16 @@ pub async fn take(
     std::fs::create_dir_all(&schedule.dir)?;
     let name = file_name(now, store.engine());
     let file = schedule.dir.join(&name);
-    let (files, file_bytes) = crate::maintenance::write_backup(store, data_dir, &file).await?;
+    let (files, file_bytes) = match crate::maintenance::write_backup(store, data_dir, &file).await {
+        Ok(written) => written,
+        Err(e) => {
+            // Nothing half-written stays behind to fill the disk.
+            let _ = std::fs::remove_file(&file);
+            let _ = std::fs::remove_file(crate::maintenance::checksum_beside(&file));
+            let _ = std::fs::remove_dir_all(crate::maintenance::files_beside(&file));
+            return Err(e);
+        }
+    };
     let bytes = std::fs::metadata(&file)?.len();
     let (offline, problem) = match &schedule.offline_dir {
         None => (None, None),
@@ -138,7 +160,15 @@ pub async fn take(
             Ok(to) => (Some(to.display().to_string()), None),
             Err(e) => {
                 tracing::error!(error = %e, dir = %dir.display(), "the offline copy of the backup failed");
-                (None, Some(format!("offline copy failed: {e}")))
+                // The path stays in the server's log: the record is served to facilities.
+                (
+                    None,
+                    Some(
+                        "オフラインの保存先に書けませんでした（外付けディスクが外れている等） \
+                         (the offline copy could not be written: the disk unplugged?)"
+                            .to_string(),
+                    ),
+                )
             }
         },
     };
@@ -173,6 +203,21 @@ pub async fn take(
         offline_copy: offline.is_some(),
         problem,
     })
+}
+
+/// Records a failed attempt (a row with no file), so the readiness view shows it and the next attempt waits.
+async fn record_failure(pool: &AnyPool, now: i64, e: &StoreError) {
+    tracing::error!(error = %e, "the scheduled backup failed");
+    let recorded = sqlx::query(
+        "INSERT INTO backup_records (taken_at, file, bytes, evidence_files, evidence_bytes, problem) VALUES ($1, '', 0, 0, 0, $2)",
+    )
+    .bind(now)
+    .bind("バックアップを作成できませんでした（サーバーのログを確認してください） (the backup failed: see the server's log)")
+    .execute(pool)
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, "could not record the failed backup");
+    }
 }
 
 /// Copies a backup and its evidence files into `dir` (the offline location), each file synced; a copy that
@@ -238,6 +283,9 @@ async fn rotate(pool: &AnyPool, schedule: &Schedule) -> Result<(), StoreError> {
     for row in rows {
         let (at, file): (i64, String) = (row.get(0), row.get(1));
         if keep.contains(&at) {
+            continue;
+        }
+        if file.is_empty() {
             continue;
         }
         let file = PathBuf::from(file);
@@ -342,19 +390,35 @@ pub async fn verify(backup: &Path, database_url: Option<&str>) -> Result<Verifie
             )
         })?;
         let (scratch_url, name) = scratch_database(url).await?;
-        let restored = tokio::process::Command::new("pg_restore")
+        let (bare, password) = crate::db::without_password(&scratch_url);
+        let mut restore = tokio::process::Command::new("pg_restore");
+        restore
             .arg("--no-owner")
             .arg("--dbname")
-            .arg(&scratch_url)
-            .arg(backup)
-            .output()
-            .await?;
+            .arg(&bare)
+            .arg(backup);
+        if let Some(p) = password {
+            restore.env("PGPASSWORD", p);
+        }
+        let restored = match restore.output().await {
+            Ok(out) => out,
+            Err(e) => {
+                drop_database(url, &name).await;
+                return Err(StoreError::Other(format!("pg_restore could not run: {e}")));
+            }
+        };
         if !restored.status.success() {
             drop_database(url, &name).await;
             return Err(StoreError::Other(format!(
                 "pg_restore refused the backup: {}",
                 String::from_utf8_lossy(&restored.stderr).trim()
             )));
+        }
+        if !has_schema_history(&scratch_url).await {
+            drop_database(url, &name).await;
+            return Err(StoreError::Other(
+                "it is not a Mamori store (no schema history in it)".into(),
+            ));
         }
         (
             SqlStore::connect(&scratch_url).await,
@@ -363,6 +427,13 @@ pub async fn verify(backup: &Path, database_url: Option<&str>) -> Result<Verifie
     } else {
         let db = scratch.path().join("mamori.db");
         std::fs::copy(backup, &db)?;
+        // A Mamori store before anything opens it (opening migrates: an empty or foreign file would become
+        // an empty store and "restore").
+        if !is_mamori_sqlite(&db).await {
+            return Err(StoreError::Other(
+                "it is not a Mamori store (no schema history in it)".into(),
+            ));
+        }
         let store = SqlStore::open_file(&db).await;
         if let Ok(store) = &store {
             // SQLite's own check of every page and index, beside ours of what the pages hold.
@@ -428,6 +499,43 @@ async fn check(store: &SqlStore, backup: &Path, scratch: &Path) -> Result<Verifi
         log_head,
         evidence_files: n,
     })
+}
+
+/// Whether a SQLite file has sqlx's schema history (every Mamori store has), read without changing it.
+async fn is_mamori_sqlite(file: &Path) -> bool {
+    crate::db::install_drivers();
+    let Ok(url) = url::Url::from_file_path(file) else {
+        return false;
+    };
+    let Ok(pool) = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}?mode=ro", url.path()))
+        .await
+    else {
+        return false;
+    };
+    let n: Result<i64, _> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&pool)
+    .await;
+    pool.close().await;
+    n.is_ok_and(|n| n == 1)
+}
+
+/// Whether a restored PostgreSQL database has sqlx's schema history.
+async fn has_schema_history(url: &str) -> bool {
+    use sqlx::Connection;
+    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
+        return false;
+    };
+    let n: Result<i64, _> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut conn)
+    .await;
+    let _ = conn.close().await;
+    n.is_ok_and(|n| n == 1)
 }
 
 /// A new empty database beside the one at `url`; its URL and name.

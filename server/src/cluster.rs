@@ -56,17 +56,27 @@ pub struct Here {
     pub people_changed: broadcast::Sender<Subject>,
 }
 
+/// How often every loaded document is caught up whatever was heard: a safety net for notices lost in ways
+/// the listening connection cannot tell (a firewall that silently drops an idle connection).
+const SAFETY_NET: Duration = Duration::from_secs(60);
+
 /// Listens for the other instances until the server stops. Runs only on PostgreSQL.
 pub async fn listen(url: String, state: Here) {
-    let mut listener = loop {
-        match connect(&url).await {
-            Ok(l) => break l,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for other instances yet: retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+    let net = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SAFETY_NET).await;
+                for id in state.rooms.loaded_ids() {
+                    if state.rooms.catch_up(id).await.is_err() {
+                        break;
+                    }
+                }
             }
-        }
+        })
     };
+    let _stop_net = AbortOnDrop(net);
+    let mut listener = reconnect(&url).await;
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) if n.channel() == CHANGED_CHANNEL => {
@@ -82,16 +92,38 @@ pub async fn listen(url: String, state: Here) {
                     let _ = state.people_changed.send(s);
                 }
             }
-            // The connection was lost and is made again on the next call: whatever was said meanwhile is
-            // unknown, so every loaded document catches up and every socket checks again.
-            Ok(None) => {
-                tracing::warn!("lost the database's notifications for a moment: catching up");
+            // The connection was lost: whatever was said meanwhile is unknown. Listen again first, then
+            // catch every loaded document up and have every socket check again (in that order, so nothing
+            // committed between the two is missed).
+            Ok(None) | Err(_) => {
+                tracing::warn!(
+                    "lost the database's notifications: listening again, then catching up"
+                );
+                drop(listener);
+                listener = reconnect(&url).await;
                 catch_up_everything(&state).await;
             }
+        }
+    }
+}
+
+/// Aborts a task when dropped (the safety net stops with the listener).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A listening connection, retried every second until the database answers.
+async fn reconnect(url: &str) -> PgListener {
+    loop {
+        match connect(url).await {
+            Ok(l) => return l,
             Err(e) => {
-                tracing::warn!(error = %e, "listening for other instances failed: retrying");
+                tracing::warn!(error = %e, "cannot listen for other instances yet: retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                catch_up_everything(&state).await;
             }
         }
     }
@@ -107,7 +139,10 @@ async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
 
 async fn catch_up_everything(state: &Here) {
     for id in state.rooms.loaded_ids() {
-        let _ = state.rooms.catch_up(id).await;
+        // The database gone again: the next reconnect catches up anew (not one timeout per document).
+        if state.rooms.catch_up(id).await.is_err() {
+            break;
+        }
     }
     let _ = state.people_changed.send(Subject::Everyone);
 }

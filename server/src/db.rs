@@ -192,8 +192,29 @@ pub async fn exclusively<T>(
         return Ok(None);
     }
     let done = work.await;
-    turn.rollback().await?;
+    // The work is done whatever happens to the turn's connection now (if it was lost during a long run,
+    // its lock went with it: another instance may have started too; each run checks what is due first).
+    if let Err(e) = turn.rollback().await {
+        tracing::warn!(error = %e, "the end of a scheduled turn could not be written");
+    }
     Ok(Some(done))
+}
+
+/// A URL without its password, and the password (percent-decoded): for tools that take it from the
+/// environment (`PGPASSWORD`) rather than a command line anyone on the machine can read.
+pub fn without_password(url: &str) -> (String, Option<String>) {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let password = u.password().map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
+            let _ = u.set_password(None);
+            (u.to_string(), password)
+        }
+        Err(_) => (url.to_string(), None),
+    }
 }
 
 /// A URL with its password, if any, replaced: for messages and logs.
@@ -211,6 +232,14 @@ pub fn redacted(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_moves_out_of_the_url() {
+        let (bare, password) = without_password("postgres://mamori:s%40cret+1@db:5432/m");
+        assert_eq!(bare, "postgres://mamori@db:5432/m");
+        assert_eq!(password.as_deref(), Some("s@cret+1"));
+        assert_eq!(without_password("postgres://m@h/d").1, None);
+    }
 
     #[test]
     fn passwords_never_reach_a_message() {

@@ -73,7 +73,11 @@ pub async fn write_backup(
             copy_hashes(&data_dir.join(FOLDER), &files_to, hashes).await?
         }
     };
-    write_checksum(to)?;
+    // Hashing a large dump is blocking work: off the threads that serve and listen.
+    let file = to.to_path_buf();
+    tokio::task::spawn_blocking(move || write_checksum(&file))
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))??;
     Ok(copied)
 }
 

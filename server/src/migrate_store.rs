@@ -3,8 +3,9 @@
 //! every document loads with the same heads, and the access log verifies with the same head.
 //!
 //! The source is first copied with `VACUUM INTO` to a scratch file (one consistent snapshot; the backup
-//! itself is never changed, not even by a migration of its schema). The destination must be empty, and
-//! everything is written in one transaction: a failed migration leaves nothing half-copied.
+//! itself is never changed, not even by a migration of its schema). The destination must be empty, and the
+//! copy is written in one transaction (a failed copy leaves nothing). Verification reads the committed copy
+//! from other connections: if it fails, the copy stays for a look; drop the database before trying again.
 
 use std::collections::BTreeMap;
 use std::path::Path;

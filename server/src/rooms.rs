@@ -278,19 +278,29 @@ impl Rooms {
             None if create => (AutoCommit::new(), Vec::new(), 0),
             None => return Ok(None),
         };
-        let mut rooms = self.rooms.lock().expect("rooms lock");
-        // Another connection may have opened it meanwhile: keep the first.
-        let room = rooms
-            .entry(id)
-            .or_insert_with(|| {
-                Arc::new(Room {
-                    id,
-                    doc: tokio::sync::Mutex::new(RoomDoc::new(doc, stored, stored_bytes)),
-                    subscribers: Mutex::default(),
+        let stored_any = !stored.is_empty();
+        let (room, created) = {
+            let mut rooms = self.rooms.lock().expect("rooms lock");
+            // Another connection may have opened it meanwhile: keep the first.
+            let mut created = false;
+            let room = rooms
+                .entry(id)
+                .or_insert_with(|| {
+                    created = true;
+                    Arc::new(Room {
+                        id,
+                        doc: tokio::sync::Mutex::new(RoomDoc::new(doc, stored, stored_bytes)),
+                        subscribers: Mutex::default(),
+                    })
                 })
-            })
-            .clone();
-        room.subscribe(conn, inbox);
+                .clone();
+            room.subscribe(conn, inbox);
+            (room, created)
+        };
+        if created && stored_any {
+            // Another instance's notice for it may have come while it loaded, before it was here to hear.
+            self.catch_up(id).await?;
+        }
         Ok(Some(room))
     }
 
@@ -358,20 +368,24 @@ impl Rooms {
         };
         let changed = {
             let mut g = room.doc.lock().await;
-            let unknown = self.store().chunks_unknown(id, &g.stored).await?;
-            if unknown.is_empty() {
-                return Ok(false);
-            }
+            let beside = self.store().beside(id, &g.stored).await?;
             let before = g.doc.get_heads();
-            for (seq, data) in unknown {
+            let mut held: Vec<Seq> = Vec::new();
+            let present: HashMap<Seq, usize> = beside.present.iter().copied().collect();
+            // What this copy knew and the store still holds (another instance's compaction replaces
+            // chunks: their places go, their changes are in its snapshot).
+            held.extend(g.stored.iter().copied().filter(|s| present.contains_key(s)));
+            for (seq, data) in beside.unknown {
                 if let Err(e) = g.doc.load_incremental(&data) {
                     // Stored by another instance and unreadable here: the next full load will say so too.
                     tracing::error!(document = %id, seq, error = %e, "a stored chunk does not load");
                     continue;
                 }
-                g.stored.push(seq);
-                g.stored_bytes += data.len();
+                held.push(seq);
             }
+            // Sizes as the store holds them now, for the document's size limit.
+            g.stored_bytes = held.iter().filter_map(|s| present.get(s)).sum();
+            g.stored = held;
             g.chunks = g.stored.len();
             let RoomDoc { doc, pending, .. } = &mut *g;
             pending.prune(doc);

@@ -52,6 +52,15 @@ pub struct Recorded<'a> {
     pub now: i64,
 }
 
+/// A document's chunks in the store beside a copy of it (see [`DocStore::beside`]).
+#[derive(Debug, Default)]
+pub struct Beside {
+    /// Every chunk's place and size, as the store holds them now.
+    pub present: Vec<(Seq, usize)>,
+    /// The chunks the copy lacks, with their bytes, oldest first.
+    pub unknown: Vec<(Seq, Vec<u8>)>,
+}
+
 /// A stored chunk's place in the store: increasing with each write (a compaction deletes exactly the chunks
 /// it was given, by these).
 pub type Seq = i64;
@@ -69,21 +78,19 @@ pub trait DocStore: Send + Sync + 'static {
             .map(|chunks| chunks.into_iter().map(|(_, data)| data).collect()))
     }
 
-    /// The chunks of a document other than those `known` (another instance appended them): what a room
-    /// loaded here lacks.
-    async fn chunks_unknown(
-        &self,
-        id: DocumentId,
-        known: &[Seq],
-    ) -> Result<Vec<(Seq, Vec<u8>)>, StoreError> {
+    /// What the store holds of a document beside a copy that knows the chunks `known`: every chunk's place
+    /// and size now (another instance's compaction may have replaced some), and the bytes of those the copy
+    /// lacks. One consistent read.
+    async fn beside(&self, id: DocumentId, known: &[Seq]) -> Result<Beside, StoreError> {
         let known: std::collections::HashSet<Seq> = known.iter().copied().collect();
-        Ok(self
-            .load_chunks(id)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(seq, _)| !known.contains(seq))
-            .collect())
+        let chunks = self.load_chunks(id).await?.unwrap_or_default();
+        Ok(Beside {
+            present: chunks.iter().map(|(s, d)| (*s, d.len())).collect(),
+            unknown: chunks
+                .into_iter()
+                .filter(|(seq, _)| !known.contains(seq))
+                .collect(),
+        })
     }
 
     /// Appends changes as one more chunk; returns its place. Durable when it returns (committed and synced to

@@ -201,3 +201,50 @@ async fn generations_rotate_on_sqlite() {
 async fn generations_rotate_on_postgresql() {
     five_weeks(Some(fresh_database().await), 15).await;
 }
+
+/// A backup that cannot be written (here: the backup folder is a file) is recorded as a problem the
+/// facility sees, leaves nothing behind, and is tried again an hour later, not every five minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_backup_is_recorded_and_retried_an_hour_later() {
+    let server = TestServer::start_configured(|c| c.database_url = None).await;
+    let folders = tempfile::tempdir().unwrap();
+    let not_a_folder = folders.path().join("backups");
+    std::fs::write(&not_a_folder, b"a file where the folder should be").unwrap();
+    let schedule = Schedule {
+        dir: not_a_folder.clone(),
+        offline_dir: None,
+        every: std::time::Duration::from_secs(24 * 3600),
+        keep_daily: 3,
+        keep_weekly: 4,
+    };
+    let store = SqlStore::open(server.data_dir()).await.unwrap();
+    assert!(
+        take_if_due(&store, server.data_dir(), &schedule, START)
+            .await
+            .is_err()
+    );
+    let records = mamori_server::backups::records(&store.pool())
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(
+        records[0]
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("バックアップを作成できませんでした")),
+        "{records:?}"
+    );
+    assert!(
+        !records[0].problem.as_deref().unwrap().contains('/'),
+        "no server path"
+    );
+    // Five minutes later: not again.
+    let again = take_if_due(&store, server.data_dir(), &schedule, START + 5 * 60_000).await;
+    assert!(matches!(again, Ok(None)), "{again:?}");
+    // An hour later, with the folder fixed: taken.
+    std::fs::remove_file(&not_a_folder).unwrap();
+    let taken = take_if_due(&store, server.data_dir(), &schedule, START + 3_600_000)
+        .await
+        .unwrap();
+    assert!(taken.is_some());
+}

@@ -16,7 +16,7 @@ use mamori_shared::model::DocumentId;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DocStore, Recorded, Seq, StoreError};
+use super::{Beside, DocStore, Recorded, Seq, StoreError};
 use crate::db::{self, Engine};
 
 pub struct SqlStore {
@@ -223,6 +223,8 @@ async fn commit(
         } = w
         {
             places.insert(*id, compact_in(&mut tx, id, snapshot, covered).await?);
+            // Others holding it learn of the snapshot's place (and that the chunks it replaced are gone).
+            announce(&mut tx, &[*id]).await?;
         }
     }
     tx.commit().await?;
@@ -301,33 +303,37 @@ impl DocStore for SqlStore {
         ))
     }
 
-    async fn chunks_unknown(
-        &self,
-        id: DocumentId,
-        known: &[Seq],
-    ) -> Result<Vec<(Seq, Vec<u8>)>, StoreError> {
-        // The places first (read from the index), then only the chunks this copy lacks.
-        let places: Vec<Seq> = sqlx::query_scalar("SELECT seq FROM chunks WHERE doc_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        let known: std::collections::HashSet<Seq> = known.iter().copied().collect();
-        let unknown: Vec<Seq> = places.into_iter().filter(|s| !known.contains(s)).collect();
-        let mut chunks = Vec::with_capacity(unknown.len());
-        for some in unknown.chunks(DELETE_AT_ONCE) {
-            let sql = format!(
-                "SELECT seq, data FROM chunks WHERE doc_id = $1 AND seq IN ({}) ORDER BY seq",
-                placeholders(2, some.len())
-            );
-            let mut select = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string());
-            for seq in some {
+    async fn beside(&self, id: DocumentId, known: &[Seq]) -> Result<Beside, StoreError> {
+        // One statement, so one snapshot: every place and size, and the bytes only of the chunks the copy
+        // lacks (a long list of known places reads every chunk's bytes instead).
+        let sql = if known.is_empty() || known.len() > DELETE_AT_ONCE {
+            "SELECT seq, length(data), data FROM chunks WHERE doc_id = $1 ORDER BY seq".to_string()
+        } else {
+            format!(
+                "SELECT seq, length(data), CASE WHEN seq IN ({}) THEN NULL ELSE data END FROM chunks WHERE doc_id = $1 ORDER BY seq",
+                placeholders(2, known.len())
+            )
+        };
+        let mut select = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string());
+        if known.len() <= DELETE_AT_ONCE {
+            for seq in known {
                 select = select.bind(*seq);
             }
-            for row in select.fetch_all(&self.pool).await? {
-                chunks.push((row.get::<i64, _>(0), row.get::<Vec<u8>, _>(1)));
+        }
+        let known: std::collections::HashSet<Seq> = known.iter().copied().collect();
+        let mut beside = Beside::default();
+        for row in select.fetch_all(&self.pool).await? {
+            let seq: i64 = row.get(0);
+            beside
+                .present
+                .push((seq, row.get::<i64, _>(1).max(0) as usize));
+            if let Some(data) = row.get::<Option<Vec<u8>>, _>(2)
+                && !known.contains(&seq)
+            {
+                beside.unknown.push((seq, data));
             }
         }
-        Ok(chunks)
+        Ok(beside)
     }
 
     async fn append(&self, id: DocumentId, changes: Vec<u8>) -> Result<Seq, StoreError> {
@@ -412,12 +418,18 @@ impl DocStore for SqlStore {
             // instances keep writing; the custom format is what pg_restore reads.
             Engine::Postgres => {
                 let url = self.pool.connect_options().database_url.to_string();
-                let out = tokio::process::Command::new("pg_dump")
-                    .arg("--format=custom")
+                // The password goes in the environment, not the command line (`ps` shows that to anyone).
+                let (bare, password) = crate::db::without_password(&url);
+                let mut dump = tokio::process::Command::new("pg_dump");
+                dump.arg("--format=custom")
                     .arg("--no-owner")
                     .arg("--file")
                     .arg(to)
-                    .arg(&url)
+                    .arg(&bare);
+                if let Some(p) = password {
+                    dump.env("PGPASSWORD", p);
+                }
+                let out = dump
                     .output()
                     .await
                     .map_err(|e| StoreError::Other(format!("pg_dump could not run: {e}")))?;
