@@ -106,6 +106,22 @@ async fn three_instances_share_documents_people_and_a_crash() {
         .as_str()
         .unwrap()
         .to_string();
+    // The server's backups (their sizes cover every facility) are for a 管理者 only: not a 担当者, not
+    // someone signed in nowhere, on whichever instance.
+    let backups = format!("return api('GET', '/api/facilities/{facility}/backups');");
+    assert_eq!(status(&run(&admin, &backups).await), 200);
+    assert_eq!(
+        status(&run(&staff, &backups).await),
+        403,
+        "a 担当者 reads the server's backups"
+    );
+    let nobody = browser_at(&b).await;
+    assert_eq!(
+        status(&run(&nobody, &backups).await),
+        401,
+        "nobody reads the server's backups"
+    );
+    nobody.close().await;
     let staff_cookie = session_cookie(&staff, &a).await;
     let mut staff_b = connected("staff on B", &b, &staff_cookie).await;
     let mut staff_c = connected("staff on C", &c, &staff_cookie).await;
@@ -129,6 +145,11 @@ async fn three_instances_share_documents_people_and_a_crash() {
     println!(
         "removed through A, cut off on B and C after {:?}",
         start.elapsed()
+    );
+    assert_ne!(
+        status(&run(&staff, &backups).await),
+        200,
+        "a removed person reads the server's backups"
     );
 
     // C stops right after acknowledging a burst of answers: all of it is on A already (through the database,
