@@ -129,6 +129,43 @@ pub async fn facility_with_checklist(server: &TestServer) -> (Browser, String, D
     (admin, facility, checklist)
 }
 
+/// A facility registered through the API on the server at `url` (a process of its own: `code` from its
+/// `registration_code`), with `checklists` pharmacy checklists registered; its 管理者's session cookie (the
+/// browser is closed), the facility id and the checklists.
+pub async fn facility_at_url(
+    url: &str,
+    code: &str,
+    checklists: usize,
+) -> (String, String, Vec<DocumentId>) {
+    let admin = browser_at_url(url).await;
+    let facility = FacilityId::generate().to_string();
+    let r = register_facility(
+        &admin,
+        code,
+        &facility,
+        "みなと薬局",
+        &DocumentId::generate().to_string(),
+        "佐藤 花子",
+    )
+    .await;
+    assert_eq!(status(&r), 200, "{r}");
+    let docs: Vec<DocumentId> = (0..checklists).map(|_| DocumentId::generate()).collect();
+    for doc in &docs {
+        let r = run(
+            &admin,
+            &format!(
+                "return api('POST', '/api/facilities/{facility}/documents', {});",
+                json!({ "doc_id": doc.to_string(), "form": "pharmacy" })
+            ),
+        )
+        .await;
+        assert_eq!(status(&r), 200, "{r}");
+    }
+    let cookie = session_cookie_at(&admin, url).await;
+    admin.close().await;
+    (cookie, facility, docs)
+}
+
 /// Issues an API token (as the signed-in 管理者 in `b`, within their re-authentication window) for 30 days;
 /// returns `(token id, secret)`.
 pub async fn issue_token(

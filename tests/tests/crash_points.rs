@@ -12,13 +12,12 @@ use std::time::{Duration, Instant};
 
 use automerge::{ActorId, ChangeHash};
 use mamori_shared::answer::Choice;
-use mamori_shared::model::{DocumentId, FacilityId};
+use mamori_shared::model::DocumentId;
 use mamori_tests::fixtures::{answer, new_checklist};
-use mamori_tests::passkeys::{browser_at_url, register_facility, run, session_cookie_at, status};
+use mamori_tests::passkeys::facility_at_url;
 use mamori_tests::postgres::fresh_database;
 use mamori_tests::server::{ServerProcess, maintenance};
 use mamori_tests::sync_client::Device;
-use serde_json::json;
 
 /// A small deterministic generator (xorshift64*): a failing run is replayed from its seed.
 struct Rng(u64);
@@ -84,32 +83,9 @@ async fn crash_points(database_url: Option<String>) {
     let mut server = ServerProcess::start(&extra).await;
 
     // A facility, its 管理者 and two checklists, through the real API.
-    let admin = browser_at_url(&server.url).await;
-    let facility = FacilityId::generate().to_string();
-    let r = register_facility(
-        &admin,
-        &server.registration_code().await,
-        &facility,
-        "みなと薬局",
-        &DocumentId::generate().to_string(),
-        "佐藤 花子",
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
-    let docs = [DocumentId::generate(), DocumentId::generate()];
-    for doc in docs {
-        let r = run(
-            &admin,
-            &format!(
-                "return api('POST', '/api/facilities/{facility}/documents', {});",
-                json!({ "doc_id": doc.to_string(), "form": "pharmacy" })
-            ),
-        )
-        .await;
-        assert_eq!(status(&r), 200, "{r}");
-    }
-    let cookie = session_cookie_at(&admin, &server.url).await;
-    admin.close().await;
+    let (cookie, _, docs) =
+        facility_at_url(&server.url, &server.registration_code().await, 2).await;
+    let docs = [docs[0], docs[1]];
 
     let mut devices: Vec<Device> = (0..3)
         .map(|n| Device::new(&format!("tablet {n}")))

@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 
 use automerge::ActorId;
 use mamori_shared::answer::Choice;
-use mamori_shared::model::{DocumentId, FacilityId};
+use mamori_shared::model::DocumentId;
 use mamori_tests::disk::SmallDisk;
 use mamori_tests::fixtures::{answer, new_checklist};
-use mamori_tests::passkeys::{browser_at_url, register_facility, run, session_cookie_at, status};
+use mamori_tests::passkeys::facility_at_url;
 use mamori_tests::server::{ServerProcess, maintenance};
 use mamori_tests::sync_client::Device;
-use serde_json::json;
 
 async fn acknowledged(d: &mut Device, doc: DocumentId) {
     let start = Instant::now();
@@ -35,30 +34,9 @@ async fn a_full_disk_refuses_clearly_serves_reads_and_loses_nothing() {
     let data = tempfile::tempdir().unwrap();
     let disk = SmallDisk::mount(data.path(), "24m");
     let mut server = ServerProcess::start_with_data(data, &[]).await;
-    let admin = browser_at_url(&server.url).await;
-    let facility = FacilityId::generate().to_string();
-    let r = register_facility(
-        &admin,
-        &server.registration_code().await,
-        &facility,
-        "みなと薬局",
-        &DocumentId::generate().to_string(),
-        "佐藤 花子",
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
-    let doc = DocumentId::generate();
-    let r = run(
-        &admin,
-        &format!(
-            "return api('POST', '/api/facilities/{facility}/documents', {});",
-            json!({ "doc_id": doc.to_string(), "form": "pharmacy" })
-        ),
-    )
-    .await;
-    assert_eq!(status(&r), 200, "{r}");
-    let cookie = session_cookie_at(&admin, &server.url).await;
-    admin.close().await;
+    let (cookie, _, docs) =
+        facility_at_url(&server.url, &server.registration_code().await, 1).await;
+    let doc = docs[0];
 
     let mut writer = Device::new("writer");
     writer
