@@ -1,10 +1,12 @@
 //! Several instances on one PostgreSQL database: what one instance learns, the others hear through the
 //! database (`LISTEN/NOTIFY`), never through a side channel of their own.
 //!
-//! - `mamori_doc` (payload: a document id) is sent by the store in the transaction that appends chunks, so it
-//!   arrives only once they are committed; an instance holding that document loads the chunks it lacks
-//!   ([`crate::rooms::Rooms::catch_up`]) and tells its subscribers. Instances hold only the documents their
-//!   own clients have open; a notification for any other is ignored.
+//! - `mamori_doc` (payload: a document id, the new chunk's place and, when small, its bytes) is sent by the
+//!   store in the transaction that appends chunks, so it arrives only once they are committed; an instance
+//!   holding that document and not that chunk takes it in from the notice, or loads the chunks it lacks
+//!   ([`crate::rooms::Rooms::catch_up_to`]), and tells its subscribers. Instances hold only the documents
+//!   their own clients have open; a notification for any other is ignored, and so is one for a chunk the
+//!   instance holds (it wrote it).
 //! - `mamori_people` (payload: `person:<id>` or `token:<id>`) is sent when a person's or token's records
 //!   change (removed, role changed, signed out, revoked): every instance re-checks the open sockets of that
 //!   subject at once, as the instance that made the change does ([`crate::state::AppState::announce`]).
@@ -14,7 +16,7 @@
 
 use std::time::Duration;
 
-use mamori_shared::model::{DocumentId, PersonId};
+use mamori_shared::model::PersonId;
 use sqlx::postgres::PgListener;
 
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use tokio::sync::broadcast;
 
 use crate::gate::Subject;
 use crate::rooms::Rooms;
-use crate::store::sql::CHANGED_CHANNEL;
+use crate::store::sql::{CHANGED_CHANNEL, parse_notice};
 
 /// The channel of changed people and tokens.
 pub const PEOPLE_CHANNEL: &str = "mamori_people";
@@ -80,10 +82,11 @@ pub async fn listen(url: String, state: Here) {
     loop {
         match listener.try_recv().await {
             Ok(Some(n)) if n.channel() == CHANGED_CHANNEL => {
-                let Some(id) = DocumentId::parse(n.payload()) else {
+                let Some(notice) = parse_notice(n.payload()) else {
                     continue;
                 };
-                if let Err(e) = state.rooms.catch_up(id).await {
+                let id = notice.id;
+                if let Err(e) = state.rooms.catch_up_to(id, notice.seq, notice.data).await {
                     tracing::warn!(document = %id, error = %e, "could not load another instance's changes");
                 }
             }
@@ -163,5 +166,29 @@ mod tests {
         }
         assert_eq!(subject("person:not-an-id"), None);
         assert_eq!(subject("anything"), None);
+    }
+
+    #[test]
+    fn a_chunk_notice_goes_through_a_payload_and_back() {
+        use crate::store::sql::{Notice, notice};
+        use mamori_shared::model::DocumentId;
+        let id = DocumentId::generate();
+        let small = vec![7u8; 300];
+        let said = |seq, data: Option<Vec<u8>>| Some(Notice { id, seq, data });
+        assert_eq!(parse_notice(&notice(id, 42, None)), said(Some(42), None));
+        assert_eq!(
+            parse_notice(&notice(id, 42, Some(&small))),
+            said(Some(42), Some(small))
+        );
+        // Too large for a payload (8,000 bytes at most): the place only.
+        let large = notice(id, 43, Some(&[1u8; 6_000]));
+        assert!(large.len() < 8_000);
+        assert_eq!(parse_notice(&large), said(Some(43), None));
+        let largest = notice(id, i64::MAX, Some(&[1u8; 5_600]));
+        assert!(largest.len() < 8_000, "{}", largest.len());
+        assert_eq!(parse_notice(&id.to_string()), said(None, None));
+        assert_eq!(parse_notice(&format!("{id} x")), None);
+        assert_eq!(parse_notice(&format!("{id} 1 !!")), None);
+        assert_eq!(parse_notice("nothing"), None);
     }
 }

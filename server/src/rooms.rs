@@ -361,6 +361,19 @@ impl Rooms {
     /// Automerge merges are idempotent, so a chunk holding changes this copy has already costs nothing more.
     /// Every subscriber is told when the document changed. Returns whether it did.
     pub async fn catch_up(&self, id: DocumentId) -> Result<bool, StoreError> {
+        self.catch_up_to(id, None, None).await
+    }
+
+    /// [`Rooms::catch_up`] for a notice naming the chunk `seq`: nothing to do (not even a query) when this
+    /// copy already holds it, as the instance that wrote it does; taken in from `data`, the chunk's bytes
+    /// that the notice carried, when every change in it then stands in this copy (else, a dependency
+    /// missed, everything this copy lacks is read from the store).
+    pub async fn catch_up_to(
+        &self,
+        id: DocumentId,
+        seq: Option<Seq>,
+        data: Option<Vec<u8>>,
+    ) -> Result<bool, StoreError> {
         /// The connection id for changes from other instances: never a real connection's.
         const OTHER_INSTANCE: u64 = u64::MAX - 1;
         let Some(room) = self.rooms.lock().expect("rooms lock").get(&id).cloned() else {
@@ -368,17 +381,70 @@ impl Rooms {
         };
         let changed = {
             let mut g = room.doc.lock().await;
-            let beside = self.store().beside(id, &g.stored).await?;
+            if seq.is_some_and(|seq| g.stored.contains(&seq)) {
+                return Ok(false);
+            }
             let before = g.doc.get_heads();
+            if let (Some(seq), Some(data)) = (seq, data)
+                && let Some(changes) = stored_changes(&data)
+            {
+                let new: Vec<Change> = changes
+                    .into_iter()
+                    .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_none())
+                    .collect();
+                if took_in_whole(&mut g.doc, &new) {
+                    g.stored.push(seq);
+                    g.chunks = g.stored.len();
+                    g.stored_bytes += data.len();
+                    let RoomDoc { doc, pending, .. } = &mut *g;
+                    pending.prune(doc);
+                    let changed = g.doc.get_heads() != before;
+                    if changed {
+                        g.generated.clear();
+                        g.recent.add(new);
+                    }
+                    drop(g);
+                    if changed {
+                        room.notify_others(OTHER_INSTANCE);
+                    }
+                    return Ok(changed);
+                }
+            }
+            let beside = self.store().beside(id, &g.stored).await?;
             let mut held: Vec<Seq> = Vec::new();
             let present: HashMap<Seq, usize> = beside.present.iter().copied().collect();
             // What this copy knew and the store still holds (another instance's compaction replaces
             // chunks: their places go, their changes are in its snapshot).
             held.extend(g.stored.iter().copied().filter(|s| present.contains_key(s)));
+            // The changes taken in one by one, for the recent changes that make most sync messages cheap;
+            // `None` once a snapshot was loaded whole.
+            let mut arrived: Option<Vec<Change>> = Some(Vec::new());
             for (seq, data) in beside.unknown {
-                if let Err(e) = g.doc.load_incremental(&data) {
+                let taken = match stored_changes(&data) {
+                    Some(changes) => {
+                        let new: Vec<Change> = changes
+                            .into_iter()
+                            .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_none())
+                            .collect();
+                        let result = g.doc.apply_changes(new.clone());
+                        if let Some(arrived) = arrived.as_mut() {
+                            // Only what the document now holds (not what waits for a dependency).
+                            arrived.extend(
+                                new.into_iter()
+                                    .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_some()),
+                            );
+                        }
+                        result.map(|_| ())
+                    }
+                    None => {
+                        arrived = None;
+                        g.doc.load_incremental(&data).map(|_| ())
+                    }
+                };
+                if let Err(e) = taken {
                     // Stored by another instance and unreadable here: the next full load will say so too.
                     tracing::error!(document = %id, seq, error = %e, "a stored chunk does not load");
+                    arrived = None;
                     continue;
                 }
                 held.push(seq);
@@ -392,7 +458,10 @@ impl Rooms {
             let changed = g.doc.get_heads() != before;
             if changed {
                 g.generated.clear();
-                g.recent.clear();
+                match arrived {
+                    Some(changes) => g.recent.add(changes),
+                    None => g.recent.clear(),
+                }
             }
             changed
         };
@@ -443,6 +512,35 @@ impl Rooms {
             }
         }
     }
+}
+
+/// Applies `changes` to `doc`; whether every one of them now stands in it (none waits for a dependency
+/// this copy lacks: then their chunk cannot count as held, or a compaction here would drop them).
+fn took_in_whole(doc: &mut AutoCommit, changes: &[Change]) -> bool {
+    doc.apply_changes(changes.iter().cloned()).is_ok()
+        && changes
+            .iter()
+            .all(|c| doc.get_change_by_hash(&c.hash()).is_some())
+}
+
+/// The changes of a stored `changes` chunk (the raw changes of one message, one after another), or `None`
+/// for a snapshot or anything else, which is loaded whole instead.
+fn stored_changes(data: &[u8]) -> Option<Vec<Change>> {
+    use mamori_shared::sync::chunks::{Checked, ChunkLimits, check};
+    // Stored by an instance that checked it under its own limits: these only bound the parse.
+    let limits = ChunkLimits {
+        max_ops: u64::MAX,
+        ops_floor: u64::MAX,
+        ..ChunkLimits::default()
+    };
+    check(data, &mut limits.budget(data.len()))
+        .ok()?
+        .into_iter()
+        .map(|c| match c {
+            Checked::Change(change) => Some(*change),
+            Checked::Document(_) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

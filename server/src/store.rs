@@ -47,7 +47,9 @@ pub struct Claim {
 pub struct Recorded<'a> {
     pub claims: &'a [Claim],
     pub events: &'a [crate::access_log::Event],
-    pub log: &'a crate::access_log::AccessLog,
+    /// The log whose turn the write takes (shared with the store's writer task, which commits many
+    /// devices' recorded changes in one transaction).
+    pub log: &'a std::sync::Arc<crate::access_log::AccessLog>,
     /// Server time for the log entries.
     pub now: i64,
 }

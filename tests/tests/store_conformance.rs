@@ -311,3 +311,101 @@ async fn one_instance_at_a_time_takes_a_scheduled_turn() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Signed-in changes are committed many to a transaction (with their claims and log entries); a write whose
+/// actor id is someone else's fails alone, leaving nothing of it (chunk, claims or entry), and the chain of
+/// what was kept verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_changes_commit_together_and_a_taken_claim_fails_alone() {
+    use mamori_server::store::{Claim, Recorded, StoreError};
+    let claim = |actor: &str, owner: &str| Claim {
+        actor: actor.into(),
+        owner: owner.into(),
+        device: "tablet".into(),
+    };
+    for engine in Engine::both().await {
+        let name = engine.name();
+        let store = Arc::new(engine.instance().await);
+        let log = Arc::new(AccessLog::new(store.pool()));
+        let first = DocumentId::generate();
+        store
+            .append_recorded(
+                first,
+                b"change a".to_vec(),
+                Recorded {
+                    claims: &[claim("aa", "person:a")],
+                    events: &[Event::new(Kind::Change).detail("a")],
+                    log: &log,
+                    now: 1,
+                },
+            )
+            .await
+            .unwrap();
+        // Forty at once (the writer batches what queues up): every odd one claims "aa" for someone else.
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let (store, log) = (store.clone(), log.clone());
+            tasks.push(tokio::spawn(async move {
+                let doc = DocumentId::generate();
+                let claims = if i % 2 == 1 {
+                    vec![claim(&format!("b{i}"), "person:b"), claim("aa", "person:b")]
+                } else {
+                    vec![claim(&format!("c{i}"), "person:c")]
+                };
+                let events = vec![Event::new(Kind::Change).detail(format!("{i}"))];
+                let written = store
+                    .append_recorded(
+                        doc,
+                        format!("change {i}").into_bytes(),
+                        Recorded {
+                            claims: &claims,
+                            events: &events,
+                            log: &log,
+                            now: 2,
+                        },
+                    )
+                    .await;
+                (i, doc, written)
+            }));
+        }
+        for t in tasks {
+            let (i, doc, written) = t.await.unwrap();
+            let stored = store.load_chunks(doc).await.unwrap();
+            if i % 2 == 1 {
+                assert!(
+                    matches!(written, Err(StoreError::ClaimTaken(ref a)) if a == "aa"),
+                    "{name} {i}: {written:?}"
+                );
+                assert!(
+                    stored.is_none(),
+                    "{name} {i}: a refused write's chunk is kept"
+                );
+            } else {
+                written.unwrap_or_else(|e| panic!("{name} {i}: {e}"));
+                assert_eq!(stored.map(|c| c.len()), Some(1), "{name} {i}");
+            }
+        }
+        let (anchor, entries) = log.remaining().await.unwrap();
+        let mut details: Vec<String> = entries.iter().map(|e| e.detail.clone()).collect();
+        details.sort();
+        let mut expected: Vec<String> = std::iter::once("a".to_string())
+            .chain((0..40).step_by(2).map(|i: i32| i.to_string()))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            details, expected,
+            "{name}: one entry per kept write, none for a refused one"
+        );
+        let verified = mamori_server::access_log::verify(&anchor, &entries);
+        assert!(verified.is_ok(), "{name}: the chain verifies: {verified:?}");
+        let refused_claims: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM actor_owners WHERE owner = 'person:b'")
+                .fetch_one(&store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            refused_claims, 0,
+            "{name}: a refused write's other claims are kept"
+        );
+    }
+}

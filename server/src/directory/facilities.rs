@@ -108,7 +108,8 @@ impl Directory {
     pub async fn facility_bytes(&self, facility: FacilityId) -> Result<u64, DirectoryError> {
         let bytes: i64 = sqlx::query_scalar(
             // CAST: PostgreSQL sums BIGINTs into NUMERIC, which the pool shared by both engines cannot read.
-            "SELECT CAST((SELECT COALESCE(SUM(length(c.data)), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = $1) \
+            // `size`, not length(data): the index by document holds it, so no chunk row is read.
+            "SELECT CAST((SELECT COALESCE(SUM(c.size), 0) FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.facility_id = $1) \
              + (SELECT COALESCE(SUM(size), 0) FROM files WHERE facility_id = $1) AS BIGINT)",
         )
         .bind(facility.to_string())

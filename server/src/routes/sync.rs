@@ -773,12 +773,7 @@ fn attributed(
     before: &std::collections::BTreeMap<String, automerge::ObjId>,
 ) -> Vec<Event> {
     let items = checklist::changed_items(before, &checklist::answer_versions(doc));
-    let device_at = checklist::answers(doc).ok().and_then(|all| {
-        all.iter()
-            .filter(|(id, _)| items.iter().any(|i| i == id.as_str()))
-            .map(|(_, a)| a.current.entry.at_ms)
-            .max()
-    });
+    let device_at = checklist::latest_entry_at(doc, &items);
     let detail = items.join(", ");
     let mut senders: Vec<&Event> = Vec::new();
     for a in applied {

@@ -6,7 +6,10 @@
 //!
 //! Writes go through one writer task that commits whatever has queued up meanwhile in one transaction (group
 //! commit): one disk sync for many devices' changes instead of one each. Under load this was the difference
-//! between the store and Automerge being the bottleneck (see docs/sync.md, sync under load).
+//! between the store and Automerge being the bottleneck (see docs/sync.md, sync under load). Changes with
+//! their access-log entries and actor claims ([`DocStore::append_recorded`]) are committed the same way,
+//! each inside a savepoint of the batch so that one whose claim is taken fails alone: signed-in devices
+//! used to wait for one disk sync each, one after another on the log's chain.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,7 +19,8 @@ use mamori_shared::model::DocumentId;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Beside, DocStore, Recorded, Seq, StoreError};
+use super::{Beside, Claim, DocStore, Recorded, Seq, StoreError};
+use crate::access_log::{AccessLog, Event};
 use crate::db::{self, Engine};
 
 pub struct SqlStore {
@@ -31,13 +35,31 @@ const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// limit: SQLite 32,766, PostgreSQL 65,535).
 const MAX_BATCH: usize = 256;
 
-type Done = oneshot::Sender<Result<Seq, String>>;
+type Done = oneshot::Sender<Result<Seq, Failed>>;
+
+/// Why a write was not committed, as the writer task tells it.
+#[derive(Debug, Clone)]
+enum Failed {
+    /// One of its actor ids is someone else's (only this write failed).
+    ClaimTaken(String),
+    /// The batch's transaction failed (every write in it failed).
+    Other(String),
+}
+
+/// What a recorded append writes beside its changes (an owned [`Recorded`]).
+struct Record {
+    claims: Vec<Claim>,
+    events: Vec<Event>,
+    now: i64,
+    log: std::sync::Arc<AccessLog>,
+}
 
 /// One write waiting for the writer task.
 enum Write {
     Append {
         id: DocumentId,
         data: Vec<u8>,
+        record: Option<Record>,
         done: Done,
     },
     Compact {
@@ -97,25 +119,32 @@ async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Write>) {
                 Write::Append { done, .. } | Write::Compact { done, .. } => done,
             };
             let place = match &result {
-                Ok(places) => places
-                    .get(&id)
-                    .copied()
-                    .ok_or_else(|| "the store returned no place for a write".to_string()),
-                Err(e) => Err(e.clone()),
+                Ok(places) => places.get(&id).cloned().unwrap_or_else(|| {
+                    Err(Failed::Other(
+                        "the store returned no place for a write".to_string(),
+                    ))
+                }),
+                Err(e) => Err(Failed::Other(e.clone())),
             };
             let _ = done.send(place);
         }
     }
 }
 
-/// `INSERT INTO chunks … VALUES ($1, 'changes', $2), ($3, 'changes', $4) … RETURNING doc_id, seq` for
-/// `rows` rows. Written out here because sqlx's query builder writes `?` for the Any driver, which PostgreSQL
+/// `INSERT INTO chunks … VALUES ($1, 'changes', $2, $3), ($4, 'changes', $5, $6) … RETURNING doc_id, seq`
+/// for `rows` rows (document, data, size). Written out here because sqlx's query builder writes `?` for the Any driver, which PostgreSQL
 /// does not read.
 fn insert_chunks(rows: usize) -> String {
-    let mut sql = String::from("INSERT INTO chunks (doc_id, kind, data) VALUES ");
+    let mut sql = String::from("INSERT INTO chunks (doc_id, kind, data, size) VALUES ");
     for i in 0..rows {
         let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(sql, "{sep}(${}, 'changes', ${})", 2 * i + 1, 2 * i + 2);
+        let _ = write!(
+            sql,
+            "{sep}(${}, 'changes', ${}, ${})",
+            3 * i + 1,
+            3 * i + 2,
+            3 * i + 3
+        );
     }
     sql.push_str(" RETURNING doc_id, seq");
     sql
@@ -151,24 +180,71 @@ async fn compact_in(
         delete.execute(&mut *tx).await?;
     }
     sqlx::query_scalar(
-        "INSERT INTO chunks (doc_id, kind, data) VALUES ($1, 'snapshot', $2) RETURNING seq",
+        "INSERT INTO chunks (doc_id, kind, data, size) VALUES ($1, 'snapshot', $2, $3) RETURNING seq",
     )
     .bind(id.to_string())
     .bind(snapshot)
+    .bind(snapshot.len() as i64)
     .fetch_one(&mut *tx)
     .await
 }
 
-/// The channel on which PostgreSQL tells every instance that a document has new chunks (payload: its id).
+/// The channel on which PostgreSQL tells every instance that a document has a new chunk (payload:
+/// [`notice`]).
 pub const CHANGED_CHANNEL: &str = "mamori_doc";
+
+/// A notice's payload: the document and the new chunk's place (`<doc id> <seq>`), so that an instance
+/// already holding that chunk (the one that wrote it) does nothing; and when the chunk is small, its bytes
+/// (base64, ` <data>`), so that the others take it in without reading it back from the database.
+pub fn notice(id: DocumentId, seq: Seq, data: Option<&[u8]>) -> String {
+    use base64::Engine as _;
+    match data {
+        Some(data) if data.len() <= NOTICE_DATA_MAX => format!(
+            "{id} {seq} {}",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        ),
+        _ => format!("{id} {seq}"),
+    }
+}
+
+/// The largest chunk a notice carries: PostgreSQL's payloads end at 8,000 bytes, base64 takes 4 for 3.
+const NOTICE_DATA_MAX: usize = 5_600;
+
+/// What a notice says: the document, the new chunk's place and its bytes (each absent in a notice from an
+/// older version, or for a chunk too large to carry).
+pub fn parse_notice(payload: &str) -> Option<Notice> {
+    use base64::Engine as _;
+    let mut parts = payload.splitn(3, ' ');
+    let id = DocumentId::parse(parts.next()?)?;
+    let seq = match parts.next() {
+        None => None,
+        Some(seq) => Some(seq.parse().ok()?),
+    };
+    let data = match parts.next() {
+        None => None,
+        Some(b64) => Some(base64::engine::general_purpose::STANDARD.decode(b64).ok()?),
+    };
+    Some(Notice { id, seq, data })
+}
+
+/// A parsed [`notice`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: DocumentId,
+    pub seq: Option<Seq>,
+    pub data: Option<Vec<u8>>,
+}
 
 /// On PostgreSQL, tells every instance (at commit, not before) that these documents have new chunks: one
 /// statement for the batch. Nothing on SQLite, where one process serves the file.
-async fn announce(tx: &mut sqlx::AnyConnection, ids: &[DocumentId]) -> Result<(), sqlx::Error> {
-    if ids.is_empty() || Engine::of_connection(tx) != Engine::Postgres {
+async fn announce(
+    tx: &mut sqlx::AnyConnection,
+    chunks: &[(DocumentId, Seq, Option<&[u8]>)],
+) -> Result<(), sqlx::Error> {
+    if chunks.is_empty() || Engine::of_connection(tx) != Engine::Postgres {
         return Ok(());
     }
-    for some in ids.chunks(DELETE_AT_ONCE) {
+    for some in chunks.chunks(DELETE_AT_ONCE) {
         let values = (1..=some.len())
             .map(|i| format!("(${i})"))
             .collect::<Vec<_>>()
@@ -177,43 +253,92 @@ async fn announce(tx: &mut sqlx::AnyConnection, ids: &[DocumentId]) -> Result<()
             "SELECT COUNT(pg_notify('{CHANGED_CHANNEL}', d)) FROM (VALUES {values}) AS v(d)"
         );
         let mut notify = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in some {
-            notify = notify.bind(id.to_string());
+        for (id, seq, data) in some {
+            notify = notify.bind(notice(*id, *seq, *data));
         }
         notify.execute(&mut *tx).await?;
     }
     Ok(())
 }
 
-/// Commits a batch in one transaction; returns each document's new place.
+/// Commits a batch in one transaction; returns each document's new place, or why its write alone failed.
 async fn commit(
     pool: &AnyPool,
     batch: &[Write],
-) -> Result<std::collections::HashMap<DocumentId, Seq>, sqlx::Error> {
+) -> Result<std::collections::HashMap<DocumentId, Result<Seq, Failed>>, StoreError> {
     let mut places = std::collections::HashMap::new();
+    // The log's turn first, then the transaction (the order every appender of the log takes them in).
+    let log = batch.iter().find_map(|w| match w {
+        Write::Append {
+            record: Some(r), ..
+        } => Some(r.log.clone()),
+        _ => None,
+    });
+    let _turn = match &log {
+        Some(log) => Some(log.turn().await),
+        None => None,
+    };
     let mut tx = db::write_tx(pool).await?;
     let appends: Vec<(&DocumentId, &Vec<u8>)> = batch
         .iter()
         .filter_map(|w| match w {
-            Write::Append { id, data, .. } => Some((id, data)),
-            Write::Compact { .. } => None,
+            Write::Append {
+                id,
+                data,
+                record: None,
+                ..
+            } => Some((id, data)),
+            _ => None,
         })
         .collect();
+    let mut appended: Vec<(DocumentId, Seq, Option<&[u8]>)> = Vec::new();
     if !appends.is_empty() {
         let sql = insert_chunks(appends.len());
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, data) in appends {
-            insert = insert.bind(id.to_string()).bind(data.as_slice());
+        let data_of: std::collections::HashMap<DocumentId, &[u8]> = appends
+            .iter()
+            .map(|(id, data)| (**id, data.as_slice()))
+            .collect();
+        for (id, data) in &appends {
+            insert = insert
+                .bind(id.to_string())
+                .bind(data.as_slice())
+                .bind(data.len() as i64);
         }
         for row in insert.fetch_all(&mut *tx).await? {
             let id: String = row.get(0);
             let id = DocumentId::parse(&id)
                 .ok_or_else(|| sqlx::Error::Protocol(format!("a chunk's doc_id {id:?}")))?;
-            places.insert(id, row.get::<i64, _>(1));
+            let seq = row.get::<i64, _>(1);
+            places.insert(id, Ok(seq));
+            appended.push((id, seq, data_of.get(&id).copied()));
         }
-        let appended: Vec<DocumentId> = places.keys().copied().collect();
-        announce(&mut tx, &appended).await?;
     }
+    for w in batch {
+        if let Write::Append {
+            id,
+            data,
+            record: Some(record),
+            ..
+        } = w
+        {
+            // A savepoint: a claim taken meanwhile undoes this write alone.
+            let mut one = sqlx::Connection::begin(&mut *tx).await?;
+            match append_recorded_in(&mut one, id, data, record).await {
+                Ok(seq) => {
+                    one.commit().await?;
+                    places.insert(*id, Ok(seq));
+                    appended.push((*id, seq, Some(data.as_slice())));
+                }
+                Err(StoreError::ClaimTaken(actor)) => {
+                    one.rollback().await?;
+                    places.insert(*id, Err(Failed::ClaimTaken(actor)));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    announce(&mut tx, &appended).await?;
     for w in batch {
         if let Write::Compact {
             id,
@@ -222,13 +347,54 @@ async fn commit(
             ..
         } = w
         {
-            places.insert(*id, compact_in(&mut tx, id, snapshot, covered).await?);
+            let seq = compact_in(&mut tx, id, snapshot, covered).await?;
+            places.insert(*id, Ok(seq));
             // Others holding it learn of the snapshot's place (and that the chunks it replaced are gone).
-            announce(&mut tx, &[*id]).await?;
+            announce(&mut tx, &[(*id, seq, None)]).await?;
         }
     }
     tx.commit().await?;
     Ok(places)
+}
+
+/// One recorded append inside `tx` (the caller's savepoint): the chunk, its actor claims (refused when
+/// one is someone else's), its access-log entries; returns the chunk's place.
+async fn append_recorded_in(
+    tx: &mut sqlx::AnyConnection,
+    id: &DocumentId,
+    data: &[u8],
+    record: &Record,
+) -> Result<Seq, StoreError> {
+    let seq: Seq = sqlx::query_scalar(
+        "INSERT INTO chunks (doc_id, kind, data, size) VALUES ($1, 'changes', $2, $3) RETURNING seq",
+    )
+    .bind(id.to_string())
+    .bind(data)
+    .bind(data.len() as i64)
+    .fetch_one(&mut *tx)
+    .await?;
+    for claim in &record.claims {
+        sqlx::query(
+            "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor) DO NOTHING",
+        )
+        .bind(&claim.actor)
+        .bind(&claim.owner)
+        .bind(&claim.device)
+        .bind(record.now)
+        .execute(&mut *tx)
+        .await?;
+        let holder: String = sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = $1")
+            .bind(&claim.actor)
+            .fetch_one(&mut *tx)
+            .await?;
+        if holder != claim.owner {
+            return Err(StoreError::ClaimTaken(claim.actor.clone()));
+        }
+    }
+    for event in &record.events {
+        crate::access_log::append_in(&mut *tx, event, record.now).await?;
+    }
+    Ok(seq)
 }
 
 impl SqlStore {
@@ -282,7 +448,10 @@ impl SqlStore {
         committed
             .await
             .map_err(|_| StoreError::Other("the store's writer has stopped".into()))?
-            .map_err(StoreError::Other)
+            .map_err(|failed| match failed {
+                Failed::ClaimTaken(actor) => StoreError::ClaimTaken(actor),
+                Failed::Other(e) => StoreError::Other(e),
+            })
     }
 }
 
@@ -340,6 +509,7 @@ impl DocStore for SqlStore {
         self.write(|done| Write::Append {
             id,
             data: changes,
+            record: None,
             done,
         })
         .await
@@ -351,42 +521,18 @@ impl DocStore for SqlStore {
         changes: Vec<u8>,
         record: Recorded<'_>,
     ) -> Result<Seq, StoreError> {
-        // Not through the group-committing writer: the log's chain is appended under its own turn, and the
-        // whole write must stand or fall alone.
-        let _turn = record.log.turn().await;
-        let mut tx = db::write_tx(&self.pool).await?;
-        let seq: Seq = sqlx::query_scalar(
-            "INSERT INTO chunks (doc_id, kind, data) VALUES ($1, 'changes', $2) RETURNING seq",
-        )
-        .bind(id.to_string())
-        .bind(changes.as_slice())
-        .fetch_one(&mut *tx)
-        .await?;
-        for claim in record.claims {
-            sqlx::query(
-                "INSERT INTO actor_owners (actor, owner, device, registered_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor) DO NOTHING",
-            )
-            .bind(&claim.actor)
-            .bind(&claim.owner)
-            .bind(&claim.device)
-            .bind(record.now)
-            .execute(&mut *tx)
-            .await?;
-            let holder: String =
-                sqlx::query_scalar("SELECT owner FROM actor_owners WHERE actor = $1")
-                    .bind(&claim.actor)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if holder != claim.owner {
-                return Err(StoreError::ClaimTaken(claim.actor.clone()));
-            }
-        }
-        for event in record.events {
-            crate::access_log::append_in(&mut tx, event, record.now).await?;
-        }
-        announce(&mut tx, &[id]).await?;
-        tx.commit().await?;
-        Ok(seq)
+        self.write(|done| Write::Append {
+            id,
+            data: changes,
+            record: Some(Record {
+                claims: record.claims.to_vec(),
+                events: record.events.to_vec(),
+                now: record.now,
+                log: record.log.clone(),
+            }),
+            done,
+        })
+        .await
     }
 
     async fn compact(

@@ -317,6 +317,20 @@ pub fn answer_versions(doc: &AutoCommit) -> BTreeMap<String, ObjId> {
         .collect()
 }
 
+/// The latest device time (`entry.at_ms`) among the current answers to `items`: when a change to them says
+/// it was made. Reads only those answers' entries (the server asks this on every attributed change).
+pub fn latest_entry_at(doc: &AutoCommit, items: &[String]) -> Option<i64> {
+    let answers = answers_obj(doc).ok()??;
+    items
+        .iter()
+        .filter_map(|item| {
+            let (_, answer) = doc.get(&answers, item.as_str()).ok()??;
+            let entry: Entry = hydrate_prop(doc, &answer, "entry").ok()?;
+            Some(entry.at_ms)
+        })
+        .max()
+}
+
 /// The items whose answers differ between two [`answer_versions`].
 pub fn changed_items(
     before: &BTreeMap<String, ObjId>,

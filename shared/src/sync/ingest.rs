@@ -432,7 +432,7 @@ pub fn check_applied(
             ));
         }
     }
-    let kind = crate::schema::check(doc, kind_before).map_err(|reason| {
+    let kind = crate::schema::check_changed(doc, kind_before, &arrived).map_err(|reason| {
         format!("文書の形式に合わない変更です (the changes break the document's schema: {reason})")
     })?;
     if kind == crate::schema::DocKind::Checklist {

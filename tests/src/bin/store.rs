@@ -72,12 +72,14 @@ async fn chunk_commits(url: &str, notify: bool, per_task: usize) -> f64 {
             for _ in 0..per_task {
                 let id = DocumentId::generate().to_string();
                 let mut tx = conn.begin().await.expect("begin");
-                sqlx::query("INSERT INTO chunks (doc_id, kind, data) VALUES ($1, 'changes', $2)")
-                    .bind(&id)
-                    .bind(vec![7u8; 200])
-                    .execute(&mut *tx)
-                    .await
-                    .expect("insert");
+                sqlx::query(
+                    "INSERT INTO chunks (doc_id, kind, data, size) VALUES ($1, 'changes', $2, 200)",
+                )
+                .bind(&id)
+                .bind(vec![7u8; 200])
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
                 if notify {
                     sqlx::query("SELECT COUNT(pg_notify('mamori_doc', $1))")
                         .bind(&id)

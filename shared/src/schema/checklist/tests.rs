@@ -269,6 +269,36 @@ fn the_items_a_change_touched_are_found_without_reading_answers() {
     assert!(answer_versions(&AutoCommit::new()).is_empty());
 }
 
+#[test]
+fn the_latest_entry_time_reads_only_the_items_named() {
+    let mut doc = create(&meta()).unwrap();
+    let at = |ms| Entry {
+        at_ms: ms,
+        ..by("佐藤")
+    };
+    put_answer(
+        &mut doc,
+        &ItemId::from("1-①"),
+        &Answer::new(Choice::Yes, d("2026-11-20"), at(5)),
+    )
+    .unwrap();
+    put_answer(
+        &mut doc,
+        &ItemId::from("2-⑥"),
+        &Answer::new(Choice::Yes, d("2026-11-20"), at(9)),
+    )
+    .unwrap();
+    assert_eq!(latest_entry_at(&doc, &["1-①".into()]), Some(5));
+    assert_eq!(
+        latest_entry_at(&doc, &["1-①".into(), "2-⑥".into()]),
+        Some(9)
+    );
+    // An item cleared, or never answered, has no time.
+    clear_answer(&mut doc, &ItemId::from("2-⑥")).unwrap();
+    assert_eq!(latest_entry_at(&doc, &["2-⑥".into(), "3-①".into()]), None);
+    assert_eq!(latest_entry_at(&AutoCommit::new(), &["1-①".into()]), None);
+}
+
 /// A made-up later edition (registered for the whole test process): 1-① reworded, 2-⑧ replaced by 2-⑭, a new 3-④.
 fn made_up_edition() -> &'static Edition {
     let mut data = edition("r7").unwrap().data().clone();
