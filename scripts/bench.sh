@@ -5,6 +5,9 @@
 #   bash scripts/bench.sh ledger  the sizes and the 機器台帳 import and typing figures only
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
 #                                 sync server, same generator, one run (about 10 minutes)
+#   bash scripts/bench.sh signed-in  sync under load with signed-in clients (API tokens made through the real
+#                                 API): one instance on SQLite (beside --open-sync), one on PostgreSQL, three on
+#                                 PostgreSQL; CPU a delivery summed over the instances and PostgreSQL (~15 min)
 #   bash scripts/bench.sh store   the store on SQLite and PostgreSQL: access-log appends on one chain, NOTIFY's
 #                                 cost at commit, storage per facility (a throwaway PostgreSQL cluster)
 #   bash scripts/bench.sh attacks crafted sync messages (inflation bombs, declared operations) beside honest
@@ -27,6 +30,12 @@ if [ "$PART" = all ] || [ "$PART" = sync ]; then
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   [ "$(ulimit -n)" -ge 4096 ] || echo "[bench] only $(ulimit -n) open files allowed: 1,000 connections need more" >&2
   cargo run --profile server -q -p mamori-tests --bin load -- compare
+fi
+if [ "$PART" = all ] || [ "$PART" = signed-in ]; then
+  [ -f app/dist/index.html ] || bash scripts/build-app.sh
+  cargo build --profile server -q -p mamori-server --bin mamori-server
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  cargo run --profile server -q -p mamori-tests --bin load -- signed-in
 fi
 if [ "$PART" = all ] || [ "$PART" = store ]; then
   cargo run --profile server -q -p mamori-tests --bin store

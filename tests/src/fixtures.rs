@@ -10,9 +10,14 @@ use mamori_shared::schema::checklist::{self, ChecklistMeta};
 
 /// A new, empty 令和7年度 checklist for a hospital.
 pub fn new_checklist() -> AutoCommit {
+    new_checklist_at(FacilityId::generate(), FormKind::Medical)
+}
+
+/// A new, empty 令和7年度 checklist of `form` for `facility` (FY2026).
+pub fn new_checklist_at(facility: FacilityId, form: FormKind) -> AutoCommit {
     checklist::create(&ChecklistMeta {
-        facility_id: FacilityId::generate(),
-        form: FormKind::Medical,
+        facility_id: facility,
+        form,
         edition: "r7".into(),
         fiscal_year: FiscalYear(2026),
         vendor_id: None,

@@ -149,10 +149,18 @@ pub async fn facility_at_url(
     )
     .await;
     assert_eq!(status(&r), 200, "{r}");
-    let docs: Vec<DocumentId> = (0..checklists).map(|_| DocumentId::generate()).collect();
+    let docs = register_checklists(&admin, &facility, checklists).await;
+    let cookie = session_cookie_at(&admin, url).await;
+    admin.close().await;
+    (cookie, facility, docs)
+}
+
+/// Registers `n` new pharmacy checklists at `facility` (as its signed-in 管理者 in `b`); returns their ids.
+pub async fn register_checklists(b: &Browser, facility: &str, n: usize) -> Vec<DocumentId> {
+    let docs: Vec<DocumentId> = (0..n).map(|_| DocumentId::generate()).collect();
     for doc in &docs {
         let r = run(
-            &admin,
+            b,
             &format!(
                 "return api('POST', '/api/facilities/{facility}/documents', {});",
                 json!({ "doc_id": doc.to_string(), "form": "pharmacy" })
@@ -161,9 +169,7 @@ pub async fn facility_at_url(
         .await;
         assert_eq!(status(&r), 200, "{r}");
     }
-    let cookie = session_cookie_at(&admin, url).await;
-    admin.close().await;
-    (cookie, facility, docs)
+    docs
 }
 
 /// Issues an API token (as the signed-in 管理者 in `b`, within their re-authentication window) for 30 days;

@@ -22,17 +22,21 @@ pub fn servers_on_postgres() -> bool {
 
 /// Creates a new, empty database on the cluster; returns its URL.
 pub async fn fresh_database() -> String {
-    let cluster = cluster_url();
+    database_on(&cluster_url()).await
+}
+
+/// Creates a new, empty database on the cluster at `cluster` (any database's URL on it); returns its URL.
+pub async fn database_on(cluster: &str) -> String {
     let name = format!("mamori_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&cluster)
+    let mut admin = sqlx::PgConnection::connect(cluster)
         .await
-        .unwrap_or_else(|e| panic!("connect to the test cluster at {cluster}: {e}"));
+        .unwrap_or_else(|e| panic!("connect to the cluster at {cluster}: {e}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .expect("create a test database");
     admin.close().await.ok();
-    let mut url = url::Url::parse(&cluster).expect("cluster URL");
+    let mut url = url::Url::parse(cluster).expect("cluster URL");
     url.set_path(&name);
     url.to_string()
 }
@@ -78,6 +82,15 @@ impl Cluster {
     /// Starts it again on the same port and data.
     pub fn resume(&self) {
         self.ctl("resume");
+    }
+
+    /// CPU seconds the whole cluster has used: the postmaster, its live and its ended backends.
+    pub fn cpu_seconds(&self) -> f64 {
+        let pid = std::fs::read_to_string(format!("{}/data/postmaster.pid", self.dir))
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .expect("the cluster's postmaster.pid");
+        crate::load::proc::tree_cpu_seconds(pid)
     }
 
     fn ctl(&self, what: &str) {

@@ -57,13 +57,38 @@ impl Device {
         server_url: &str,
         cookie: Option<&str>,
     ) -> Result<(), String> {
+        self.try_connect_with(server_url, cookie.map(|c| ("cookie", c.to_string())))
+            .await
+    }
+
+    /// Connects presenting an API token (`Authorization: Bearer`), as an integration does.
+    pub async fn try_connect_with_token(
+        &mut self,
+        server_url: &str,
+        token: &str,
+    ) -> Result<(), String> {
+        self.try_connect_with(
+            server_url,
+            Some(("authorization", format!("Bearer {token}"))),
+        )
+        .await
+    }
+
+    async fn try_connect_with(
+        &mut self,
+        server_url: &str,
+        credential: Option<(&str, String)>,
+    ) -> Result<(), String> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}/sync", server_url.replace("http://", "ws://"));
         let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-        if let Some(cookie) = cookie {
+        if let Some((name, value)) = credential {
+            let name =
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|e| e.to_string())?;
             request.headers_mut().insert(
-                "cookie",
-                cookie.parse().map_err(|_| "bad cookie".to_string())?,
+                name,
+                value.parse().map_err(|_| "bad credential".to_string())?,
             );
         }
         let (socket, _) = tokio_tungstenite::connect_async_with_config(

@@ -17,9 +17,12 @@ use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::model::DocumentId;
 use mamori_shared::sync::{Effect, Event};
 use mamori_tests::fixtures::{answer, new_checklist};
+use mamori_tests::load::deployment::{Deployment, Engine};
 use mamori_tests::load::proc::{cpu_seconds, memory_kib};
 use mamori_tests::load::servers::{Kind, Server};
+use mamori_tests::load::signed_in::Shape;
 use mamori_tests::load::{self, Report, Scenario};
+use mamori_tests::postgres::Cluster;
 use tokio_tungstenite::tungstenite::Message as Ws;
 
 #[derive(Parser, Debug)]
@@ -36,9 +39,9 @@ struct Args {
 enum Cmd {
     /// One load against a running server.
     Run {
-        /// The sync WebSocket (`ws://localhost:PORT/sync`).
-        #[arg(long)]
-        url: String,
+        /// The sync WebSocket (`ws://localhost:PORT/sync`); given several times, clients spread over them.
+        #[arg(long, required = true)]
+        url: Vec<String>,
         #[arg(long, default_value_t = 300)]
         clients: usize,
         #[arg(long, default_value_t = 60)]
@@ -68,33 +71,59 @@ enum Cmd {
         #[arg(long, default_value = "abcde")]
         only: String,
     },
+    /// Signed-in clients (one API token each, made through the real API) side by side: one instance on
+    /// SQLite (and, for the ratio, the same load with `--open-sync`), one on PostgreSQL, three on
+    /// PostgreSQL with the clients spread over them: (a) 300 clients on 60 documents, (c) the highest
+    /// sustained rate, with CPU a delivery summed over the instances and PostgreSQL.
+    SignedIn {
+        /// Seconds (a) edits for.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Seconds each step of (c) edits for.
+        #[arg(long, default_value_t = 6)]
+        step_seconds: u64,
+        /// Run only these parts (letters a and c).
+        #[arg(long, default_value = "ac")]
+        only: String,
+    },
 }
 
 /// A load's figures with the server's CPU time and peak memory.
 struct Measured {
     report: Report,
     server_cpu: f64,
+    /// Of `server_cpu`, what the database's processes used (PostgreSQL only).
+    database_cpu: Option<f64>,
     peak_mb: f64,
 }
 
 impl Measured {
     fn line(&self, name: &str) -> String {
         format!(
-            "  {name:<9} {} | server CPU {:.1} s ({:.0} µs a delivery), peak {:.0} MB",
+            "  {name:<9} {} | server CPU {:.1} s{} ({:.0} µs a delivery), peak {:.0} MB",
             self.report.summary(),
             self.server_cpu,
-            self.server_cpu * 1e6 / self.report.deliveries.max(1) as f64,
+            self.database_cpu.map_or(String::new(), |db| format!(
+                ", PostgreSQL's {db:.1} s of it"
+            )),
+            self.cpu_per_delivery(),
             self.peak_mb
         )
+    }
+
+    /// Server CPU (every instance and the database) per delivery, µs.
+    fn cpu_per_delivery(&self) -> f64 {
+        self.server_cpu * 1e6 / self.report.deliveries.max(1) as f64
     }
 }
 
 async fn measure(server: &Server, scenario: &Scenario) -> Measured {
     let cpu0 = cpu_seconds(&server.pid());
-    let report = load::run(&server.ws_url(), scenario).await;
+    let report = load::run(&[server.ws_url()], scenario).await;
     Measured {
         report,
         server_cpu: cpu_seconds(&server.pid()) - cpu0,
+        database_cpu: None,
         peak_mb: memory_kib(&server.pid()).peak as f64 / 1024.0,
     }
 }
@@ -109,6 +138,7 @@ fn scenario(clients: usize, docs: usize, period_ms: u64, seconds: u64) -> Scenar
         period: Duration::from_millis(period_ms),
         duration: Duration::from_secs(seconds),
         threads: THREADS.get().copied().unwrap_or(2),
+        signed_in: None,
     }
 }
 
@@ -146,6 +176,11 @@ async fn main() {
             mamori_only,
             only,
         } => compare(seconds, step_seconds, mamori_only, &only).await,
+        Cmd::SignedIn {
+            seconds,
+            step_seconds,
+            only,
+        } => signed_in(seconds, step_seconds, &only).await,
     }
 }
 
@@ -207,7 +242,80 @@ enum Step {
 async fn step(server: &Server, period: u64, step_seconds: u64) -> Step {
     let m = measure(server, &scenario(300, 60, period, step_seconds)).await;
     println!("{}", m.line(&format!("{} {period}ms", server.kind.name())));
-    let r = &m.report;
+    judged(&m.report)
+}
+
+/// The periods between edits (ms) that (c) tries, longest first.
+const LADDER: [u64; 18] = [
+    4000, 2000, 1000, 700, 500, 420, 350, 300, 260, 230, 200, 170, 150, 130, 110, 100, 80, 60,
+];
+
+/// What (c) found: the shortest period kept, with its rate, and the first missed, with why.
+struct Highest {
+    kept: Option<(u64, f64)>,
+    missed: Option<(u64, &'static str)>,
+}
+
+impl Highest {
+    fn rate(&self) -> f64 {
+        self.kept.map_or(0.0, |(_, r)| r)
+    }
+
+    fn line(&self, name: &str) -> String {
+        let why = self
+            .missed
+            .map_or("it kept up at every step".to_string(), |(period, why)| {
+                format!("at {period} ms {why}")
+            });
+        format!(
+            "  {name}: {} deliveries/s sustained with p99 <= 100 ms; {why}",
+            self.kept.map_or("none".into(), |(period, r)| format!(
+                "{r:.0} (every {period} ms)"
+            ))
+        )
+    }
+}
+
+/// (c): the period between edits is shortened along a ladder until a step fails, then halved twice between
+/// the last step kept and the first that failed, so the figure does not depend on where the ladder's rungs
+/// happen to fall.
+async fn highest_rate(mut step: impl AsyncFnMut(u64) -> Step) -> Highest {
+    let mut found = Highest {
+        kept: None,
+        missed: None,
+    };
+    for period in LADDER {
+        match step(period).await {
+            Step::Kept(rate) => found.kept = Some((period, rate)),
+            Step::Failed(why) => {
+                found.missed = Some((period, why));
+                break;
+            }
+        }
+    }
+    if let (Some((mut kept, _)), Some((mut missed, _))) = (found.kept, found.missed) {
+        for _ in 0..2 {
+            let mid = (kept + missed) / 2;
+            if mid == kept || mid == missed {
+                break;
+            }
+            match step(mid).await {
+                Step::Kept(rate) => {
+                    kept = mid;
+                    found.kept = Some((mid, rate));
+                }
+                Step::Failed(why) => {
+                    missed = mid;
+                    found.missed = Some((mid, why));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether a step's load was kept: p99 within 100 ms, nothing lost, the generator not the bottleneck.
+fn judged(r: &Report) -> Step {
     if r.generator_saturated() {
         Step::Failed("a generator thread was over 80% busy: the server may sustain more")
     } else if r.percentile(0.99) > 100.0 || r.lost > 0 || r.failed_clients > 0 {
@@ -217,59 +325,16 @@ async fn step(server: &Server, period: u64, step_seconds: u64) -> Step {
     }
 }
 
-/// (c): the period between edits is shortened along a ladder until a step fails, then halved twice between
-/// the last step kept and the first that failed, so the figure does not depend on where the ladder's rungs
-/// happen to fall.
 async fn sustained_rate(kinds: &[Kind], step_seconds: u64) {
     println!(
         "(c) highest sustained rate: 300 clients on 60 documents, the edit rate raised until p99 passes 100 ms ({step_seconds} s a step), then refined between the last rate kept and the first missed"
     );
-    const LADDER: [u64; 18] = [
-        4000, 2000, 1000, 700, 500, 420, 350, 300, 260, 230, 200, 170, 150, 130, 110, 100, 80, 60,
-    ];
     let mut best = Vec::new();
     for &kind in kinds {
         let server = Server::start(kind, &[]).await;
-        let mut sustained: Option<(u64, f64)> = None;
-        let mut failed: Option<(u64, &str)> = None;
-        for period in LADDER {
-            match step(&server, period, step_seconds).await {
-                Step::Kept(rate) => sustained = Some((period, rate)),
-                Step::Failed(why) => {
-                    failed = Some((period, why));
-                    break;
-                }
-            }
-        }
-        if let (Some((mut kept, _)), Some((mut missed, _))) = (sustained, failed) {
-            for _ in 0..2 {
-                let mid = (kept + missed) / 2;
-                if mid == kept || mid == missed {
-                    break;
-                }
-                match step(&server, mid, step_seconds).await {
-                    Step::Kept(rate) => {
-                        kept = mid;
-                        sustained = Some((mid, rate));
-                    }
-                    Step::Failed(why) => {
-                        missed = mid;
-                        failed = Some((mid, why));
-                    }
-                }
-            }
-        }
-        let why = failed.map_or("it kept up at every step".to_string(), |(period, why)| {
-            format!("at {period} ms {why}")
-        });
-        println!(
-            "  {}: {} deliveries/s sustained with p99 <= 100 ms; {why}",
-            kind.name(),
-            sustained.map_or("none".into(), |(period, r)| format!(
-                "{r:.0} (every {period} ms)"
-            ))
-        );
-        best.push(sustained.map_or(0.0, |(_, r)| r));
+        let found = highest_rate(async |period| step(&server, period, step_seconds).await).await;
+        println!("{}", found.line(kind.name()));
+        best.push(found.rate());
     }
     if let [m, r] = &best[..]
         && *r > 0.0
@@ -277,6 +342,188 @@ async fn sustained_rate(kinds: &[Kind], step_seconds: u64) {
         println!("  ratio     {:.1}x the reference's sustained rate", m / r);
     }
     println!();
+}
+
+/// One deployment of the signed-in comparison.
+struct Setup {
+    name: &'static str,
+    engine: Engine,
+    instances: usize,
+    open: bool,
+}
+
+/// What one deployment measured.
+struct Figures {
+    name: &'static str,
+    at_300: Option<Measured>,
+    highest: Option<Highest>,
+    /// CPU a delivery at the highest rate kept, µs.
+    cpu_at_highest: Option<f64>,
+}
+
+async fn measure_deployment(dep: &Deployment, scenario: &Scenario) -> Measured {
+    let mut scenario = scenario.clone();
+    if let Some(signed) = &scenario.signed_in {
+        let now = load::signed_in::refreshed(&dep.instances[0].url, signed).await;
+        scenario.signed_in = Some(std::sync::Arc::new(now));
+    }
+    let scenario = &scenario;
+    let (cpu0, db0) = (dep.cpu_seconds(), dep.database_cpu_seconds());
+    let report = load::run(&dep.ws_urls(), scenario).await;
+    Measured {
+        report,
+        server_cpu: dep.cpu_seconds() - cpu0,
+        database_cpu: dep.database_cpu_seconds().zip(db0).map(|(b, a)| b - a),
+        peak_mb: dep.peak_mb(),
+    }
+}
+
+/// The signed-in comparison (`load signed-in`).
+async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
+    const CLIENTS: usize = 300;
+    const DOCS: usize = 60;
+    let shape = Shape {
+        facilities: 10,
+        checklists_per_facility: DOCS / 10,
+        tokens_per_checklist: CLIENTS / DOCS,
+    };
+    println!(
+        "Signed-in sync under load: {} pharmacies, {DOCS} registered checklists and one API token for each of {CLIENTS} clients, all made through the API by each facility's 管理者 (passkey, headless Chromium).",
+        shape.facilities
+    );
+    println!(
+        "Each edit answers the client's own checklist item (the counter in the answer's note): actor claims, the schema check, the facility's quota and an access-log entry on every edit. With several instances the k-th client of a document connects to instance k mod n. CPU is summed over the instances and PostgreSQL's processes (/proc).\n"
+    );
+    let cluster = std::sync::Arc::new(Cluster::start());
+    let setups = [
+        Setup {
+            name: "SQLite, open",
+            engine: Engine::Sqlite,
+            instances: 1,
+            open: true,
+        },
+        Setup {
+            name: "SQLite",
+            engine: Engine::Sqlite,
+            instances: 1,
+            open: false,
+        },
+        Setup {
+            name: "PostgreSQL",
+            engine: Engine::Postgres,
+            instances: 1,
+            open: false,
+        },
+        Setup {
+            name: "3×PostgreSQL",
+            engine: Engine::Postgres,
+            instances: 3,
+            open: false,
+        },
+    ];
+    let mut all = Vec::new();
+    for setup in &setups {
+        let dep = Deployment::start(
+            setup.engine,
+            setup.instances,
+            Some(cluster.clone()),
+            setup.open,
+        )
+        .await;
+        let signed = if setup.open {
+            None
+        } else {
+            let t = Instant::now();
+            let made = load::signed_in::through_the_api(&dep.instances[0], shape).await;
+            println!(
+                "[{}] set up through the API in {:.1} s",
+                setup.name,
+                t.elapsed().as_secs_f64()
+            );
+            Some(std::sync::Arc::new(made))
+        };
+        let scenario_at = |period_ms: u64, secs: u64| Scenario {
+            signed_in: signed.clone(),
+            ..scenario(CLIENTS, DOCS, period_ms, secs)
+        };
+        let mut figures = Figures {
+            name: setup.name,
+            at_300: None,
+            highest: None,
+            cpu_at_highest: None,
+        };
+        if only.contains('a') {
+            let m = measure_deployment(&dep, &scenario_at(1000, seconds)).await;
+            println!("[{}] (a) {}", setup.name, m.line(""));
+            figures.at_300 = Some(m);
+        }
+        if only.contains('c') {
+            let mut cpu_by_period = std::collections::HashMap::new();
+            let found = highest_rate(async |period| {
+                let m = measure_deployment(&dep, &scenario_at(period, step_seconds)).await;
+                println!("[{}] (c) {}", setup.name, m.line(&format!("{period}ms")));
+                cpu_by_period.insert(period, m.cpu_per_delivery());
+                judged(&m.report)
+            })
+            .await;
+            figures.cpu_at_highest = found.kept.and_then(|(p, _)| cpu_by_period.get(&p).copied());
+            figures.highest = Some(found);
+        }
+        all.push(figures);
+    }
+
+    println!("\n(a) {CLIENTS} clients on {DOCS} documents, an edit a second each, {seconds} s");
+    for f in &all {
+        if let Some(m) = &f.at_300 {
+            println!("{}", m.line(f.name));
+        }
+    }
+    if only.contains('c') {
+        println!(
+            "\n(c) highest sustained rate, {CLIENTS} clients on {DOCS} documents ({step_seconds} s a step)"
+        );
+        for f in &all {
+            if let Some(h) = &f.highest {
+                println!(
+                    "{} | {} µs CPU a delivery there",
+                    h.line(f.name),
+                    f.cpu_at_highest.map_or("-".into(), |c| format!("{c:.0}"))
+                );
+            }
+        }
+    }
+    let by = |name: &str| all.iter().find(|f| f.name == name);
+    println!("\nTargets");
+    if let (Some(open), Some(signed)) = (
+        by("SQLite, open").and_then(|f| f.highest.as_ref()),
+        by("SQLite").and_then(|f| f.highest.as_ref()),
+    ) && open.rate() > 0.0
+    {
+        println!(
+            "  signed in on SQLite sustains {:.0}% of the open server's rate (target >= 80%)",
+            signed.rate() / open.rate() * 100.0
+        );
+    }
+    let at_300_cpu = |name: &str| {
+        by(name)
+            .and_then(|f| f.at_300.as_ref())
+            .map(Measured::cpu_per_delivery)
+    };
+    if let (Some(one), Some(three)) = (at_300_cpu("PostgreSQL"), at_300_cpu("3×PostgreSQL")) {
+        println!(
+            "  three instances on PostgreSQL use {:.2}x the CPU a delivery of one at 300 clients/60 documents ({three:.0} µs against {one:.0} µs; target <= 1.3x)",
+            three / one
+        );
+    }
+    if let (Some(one), Some(three)) = (
+        by("PostgreSQL").and_then(|f| f.cpu_at_highest),
+        by("3×PostgreSQL").and_then(|f| f.cpu_at_highest),
+    ) {
+        println!(
+            "  and {:.2}x at each one's highest sustained rate ({three:.0} µs against {one:.0} µs)",
+            three / one
+        );
+    }
 }
 
 async fn connections_memory(kinds: &[Kind]) {

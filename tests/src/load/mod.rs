@@ -7,6 +7,10 @@
 //! frame changed its document: a few map reads, where asking Automerge for the changes since the previous
 //! heads walks the document's whole history and made the generator the bottleneck.
 //!
+//! Signed in ([`SignedIn`]), each client presents its facility's API token and edits as a person would: it
+//! answers one checklist item of its own, the counter in the answer's note, so the server does all it does
+//! for a real edit (actor claims, the schema check, the facility's quota, the access log).
+//!
 //! The clients are split over a few threads (two by default), each a one-thread runtime that owns whole
 //! documents, so an edit and its deliveries are timed on one clock and no lock is shared. One thread was
 //! enough for the work but not for the latency: at 80 % busy its own queue of ready sockets added tens of
@@ -14,8 +18,10 @@
 //! 42 ms on two). Each thread's CPU use is reported; a run where any thread was over 80 % busy is flagged
 //! invalid, since its latencies are then partly the generator's.
 
+pub mod deployment;
 pub mod proc;
 pub mod servers;
+pub mod signed_in;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -23,10 +29,14 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT, ReadDoc};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue};
 use futures_util::{SinkExt, StreamExt};
-use mamori_shared::model::{DocumentId, PeerId};
+use mamori_shared::answer::{Answer, Choice, Entry};
+use mamori_shared::calendar::Date;
+use mamori_shared::edition::{FormKind, edition};
+use mamori_shared::model::{DocumentId, ItemId, PeerId};
 use mamori_shared::protocol::Limits;
+use mamori_shared::schema::checklist;
 use mamori_shared::sync::{Client, Effect, Event};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -40,6 +50,86 @@ pub struct Scenario {
     pub duration: Duration,
     /// Generator threads (at most one per document).
     pub threads: usize,
+    /// Signed-in clients on registered checklists; `None` for an open server (`--open-sync`), where each
+    /// client writes its counter under a key of its own at the document's root.
+    pub signed_in: Option<std::sync::Arc<SignedIn>>,
+}
+
+/// What signed-in clients need, made through the real API beforehand (see `bin/load.rs`).
+#[derive(Debug)]
+pub struct SignedIn {
+    pub docs: Vec<SignedDoc>,
+}
+
+/// One registered checklist.
+#[derive(Debug)]
+pub struct SignedDoc {
+    pub id: DocumentId,
+    /// The checklist as the server already stores it: every client starts from these bytes, so all of
+    /// them share its `answers` map.
+    pub base: Vec<u8>,
+    /// API tokens of the document's facility; the `k`-th client on the document uses token `k % len`.
+    pub tokens: Vec<String>,
+}
+
+/// The fields of the answer a signed-in client writes, as `checklist::put_answer` writes them (its scalars,
+/// and its `entry` map's), read once from an answer written that way.
+struct AnswerTemplate {
+    fields: Vec<(String, ScalarValue)>,
+    entry: Vec<(String, ScalarValue)>,
+}
+
+fn answer_template() -> &'static AnswerTemplate {
+    static TEMPLATE: std::sync::OnceLock<AnswerTemplate> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let mut doc = AutoCommit::new();
+        let answer = Answer {
+            note: "0".into(),
+            ..Answer::new(
+                Choice::Yes,
+                Date::new(2026, 11, 20).expect("a date"),
+                Entry {
+                    by: "負荷試験".into(),
+                    ..Entry::default()
+                },
+            )
+        };
+        checklist::put_answer(&mut doc, &ItemId::from("1-①"), &answer).expect("an answer");
+        let scalars = |obj: &automerge::ObjId| -> Vec<(String, ScalarValue)> {
+            doc.map_range(obj, ..)
+                .filter_map(|f| match automerge::Value::from(f.value) {
+                    automerge::Value::Scalar(v) => Some((f.key.to_string(), v.into_owned())),
+                    automerge::Value::Object(_) => None,
+                })
+                .collect()
+        };
+        let Ok(Some((_, answers))) = doc.get(ROOT, "answers") else {
+            panic!("an answers map");
+        };
+        let Ok(Some((_, written))) = doc.get(&answers, "1-①") else {
+            panic!("the answer");
+        };
+        let Ok(Some((_, entry))) = doc.get(&written, "entry") else {
+            panic!("its entry");
+        };
+        AnswerTemplate {
+            fields: scalars(&written),
+            entry: scalars(&entry),
+        }
+    })
+}
+
+/// The items signed-in clients answer: the `k`-th client on a document answers item `k % len`.
+fn load_items() -> &'static [ItemId] {
+    static ITEMS: std::sync::OnceLock<Vec<ItemId>> = std::sync::OnceLock::new();
+    ITEMS.get_or_init(|| {
+        edition("r7")
+            .expect("the r7 edition")
+            .form_items(FormKind::Pharmacy)
+            .into_iter()
+            .map(|item| item.id.clone())
+            .collect()
+    })
 }
 
 /// What a load measured.
@@ -149,8 +239,25 @@ pub type Socket =
 
 /// Opens a protocol connection to `ws_url` and waits for the server's `peer` answer.
 pub async fn connect(ws_url: &str, name: String) -> Result<(Socket, Client), String> {
+    connect_as(ws_url, name, None).await
+}
+
+/// [`connect`] presenting an API token (`Authorization: Bearer`), as an integration signs in.
+pub async fn connect_as(
+    ws_url: &str,
+    name: String,
+    token: Option<&str>,
+) -> Result<(Socket, Client), String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = ws_url.into_client_request().map_err(|e| e.to_string())?;
+    if let Some(token) = token {
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| "a token that is not a header value".to_string())?;
+        request.headers_mut().insert("authorization", value);
+    }
     let (mut socket, _) =
-        tokio_tungstenite::connect_async_with_config(ws_url, Some(client_config()), false)
+        tokio_tungstenite::connect_async_with_config(request, Some(client_config()), false)
             .await
             .map_err(|e| format!("connect: {e}"))?;
     let mut core = Client::new(PeerId::generate(&name), None, Limits::default());
@@ -175,12 +282,27 @@ pub async fn connect(ws_url: &str, name: String) -> Result<(Socket, Client), Str
     Ok((socket, core))
 }
 
-/// Runs a scenario against the server at `ws_url` (the full WebSocket URL): document `d` and its clients go
-/// to thread `d % threads`.
-pub async fn run(ws_url: &str, s: &Scenario) -> Report {
+/// Runs a scenario against the servers at `ws_urls` (full WebSocket URLs; the `k`-th client on a document
+/// connects to server `k % len`, so with several instances every document has clients on several of
+/// them): document `d` and its clients go to thread `d % threads`.
+pub async fn run(ws_urls: &[String], s: &Scenario) -> Report {
+    assert!(!ws_urls.is_empty(), "a server to load");
     let threads = s.threads.clamp(1, s.docs.max(1));
-    let docs: Vec<DocumentId> = (0..s.docs).map(|_| DocumentId::generate()).collect();
+    let docs: Vec<DocumentId> = match &s.signed_in {
+        Some(signed) => {
+            assert_eq!(
+                signed.docs.len(),
+                s.docs,
+                "one registered checklist a document"
+            );
+            signed.docs.iter().map(|d| d.id).collect()
+        }
+        None => (0..s.docs).map(|_| DocumentId::generate()).collect(),
+    };
     let ready = std::sync::Arc::new(std::sync::Barrier::new(threads));
+    // Signed in, every run answers the same items again: its notes carry this run's tag, so what earlier
+    // runs wrote is never counted as arriving now.
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let parts: Vec<_> = (0..threads)
         .map(|t| {
             let part = Part {
@@ -191,14 +313,14 @@ pub async fn run(ws_url: &str, s: &Scenario) -> Report {
                     .map(|i| (i, (i % s.docs) / threads))
                     .collect(),
             };
-            let (url, s, ready) = (ws_url.to_string(), s.clone(), ready.clone());
+            let (urls, s, ready, tag) = (ws_urls.to_vec(), s.clone(), ready.clone(), tag.clone());
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .expect("a generator runtime");
                 let local = tokio::task::LocalSet::new();
-                local.block_on(&rt, run_part(&url, &s, part, &ready))
+                local.block_on(&rt, run_part(&urls, &s, part, &ready, &tag))
             })
         })
         .collect();
@@ -219,7 +341,27 @@ struct Part {
     clients: Vec<(usize, usize)>,
 }
 
-async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Barrier) -> Report {
+/// Where client `i` connects and with what: its server, and its facility's token when signed in.
+fn client_login<'a>(
+    ws_urls: &'a [String],
+    s: &'a Scenario,
+    i: usize,
+) -> (&'a str, Option<&'a str>) {
+    let k = i / s.docs.max(1);
+    let token = s.signed_in.as_ref().map(|signed| {
+        let tokens = &signed.docs[i % s.docs].tokens;
+        tokens[k % tokens.len()].as_str()
+    });
+    (ws_urls[k % ws_urls.len()].as_str(), token)
+}
+
+async fn run_part(
+    ws_urls: &[String],
+    s: &Scenario,
+    part: Part,
+    ready: &std::sync::Barrier,
+    tag: &str,
+) -> Report {
     let docs = part.docs;
     let tally = Rc::new(RefCell::new(Tally {
         edits: vec![0; docs.len()],
@@ -232,11 +374,10 @@ async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Bar
     // Fifty handshakes at a time in all (the reference server drops some beyond that).
     let mut connected = Vec::with_capacity(part.clients.len());
     for batch in part.clients.chunks((50 / s.threads.max(1)).max(1)) {
-        let opened = futures_util::future::join_all(
-            batch
-                .iter()
-                .map(|(i, _)| connect(ws_url, format!("load-{i}"))),
-        )
+        let opened = futures_util::future::join_all(batch.iter().map(|(i, _)| {
+            let (url, token) = client_login(ws_urls, s, *i);
+            connect_as(url, format!("load-{i}"), token)
+        }))
         .await;
         connected.extend(opened);
     }
@@ -253,12 +394,22 @@ async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Bar
                 continue;
             }
         };
+        // Signed in: the registered checklist as stored, and an item of its own to answer.
+        let (start_doc, item) = match &s.signed_in {
+            Some(signed) => (
+                AutoCommit::load(&signed.docs[i % s.docs].base).expect("the checklist loads"),
+                Some(load_items()[(i / s.docs) % load_items().len()].clone()),
+            ),
+            None => (AutoCommit::new(), None),
+        };
         let mut c = LoadClient {
             doc_index: d,
             doc: docs[d],
             socket,
             core,
-            docs: BTreeMap::from([(docs[d], AutoCommit::new())]),
+            docs: BTreeMap::from([(docs[d], start_doc)]),
+            item,
+            tag: tag.to_string(),
             start: placeholder,
             tally: tally.clone(),
             seen: HashMap::new(),
@@ -321,6 +472,10 @@ async fn run_part(ws_url: &str, s: &Scenario, part: Part, ready: &std::sync::Bar
 struct LoadClient {
     doc_index: usize,
     doc: DocumentId,
+    /// The checklist item this client answers when signed in.
+    item: Option<ItemId>,
+    /// This run's tag, before the counter in a signed-in client's note.
+    tag: String,
     socket: Socket,
     core: Client,
     docs: BTreeMap<DocumentId, AutoCommit>,
@@ -340,8 +495,14 @@ impl LoadClient {
     ) {
         let me = self.doc_mut().get_actor().clone();
         // A key of its own: Automerge drops a put that writes the value a key already has, which would make
-        // clients with the same sequence number on one key silently skip edits.
-        let key = format!("c{me}");
+        // clients with the same sequence number on one key silently skip edits. Signed in, the key is the
+        // item this client alone answers.
+        let key = match &self.item {
+            Some(item) => item.as_str().to_string(),
+            None => format!("c{me}"),
+        };
+        // The tally is shared by every document of this thread: its keys name the document too.
+        let tally_key = format!("{}/{key}", self.doc_index);
         let mut next = first_edit;
         let mut seq: u64 = 0;
         loop {
@@ -368,13 +529,11 @@ impl LoadClient {
                 () = tokio::time::sleep_until(next.into()), if editing => {
                     seq += 1;
                     let now = micros(self.start.elapsed());
-                    let doc = self.doc_mut();
-                    doc.put(ROOT, key.as_str(), seq).expect("put");
-                    doc.commit();
+                    self.write(&key, seq);
                     {
                         let mut tally = self.tally.borrow_mut();
                         tally.edits[self.doc_index] += 1;
-                        tally.written.entry(key.clone()).or_default().push(now);
+                        tally.written.entry(tally_key.clone()).or_default().push(now);
                     }
                     let effects = self.core.handle(Event::LocalChange(self.doc), &mut self.docs);
                     if self.perform(effects).await.is_err() {
@@ -392,28 +551,90 @@ impl LoadClient {
         self.docs.get_mut(&self.doc).expect("the client's document")
     }
 
+    /// Edit number `seq`: the counter under this client's key, or, signed in, its item answered anew with
+    /// the counter as the answer's note (a whole new answer, as the app writes one).
+    fn write(&mut self, key: &str, seq: u64) {
+        let item = self.item.clone();
+        let note = format!("{}/{seq}", self.tag);
+        let doc = self.doc_mut();
+        match item {
+            Some(item) => {
+                // The operations `put_answer` makes for a new answer, written without autosurgeon reading
+                // the fresh map first: the same change for the server, a quarter of the generator's work.
+                let answers = match doc.get(ROOT, "answers") {
+                    Ok(Some((_, id))) => id,
+                    _ => panic!("the checklist has its answers map"),
+                };
+                let answer = doc
+                    .put_object(&answers, item.as_str(), ObjType::Map)
+                    .expect("an answer");
+                let template = answer_template();
+                for (field, value) in &template.fields {
+                    let value = if field == "note" {
+                        ScalarValue::Str(note.as_str().into())
+                    } else {
+                        value.clone()
+                    };
+                    doc.put(&answer, field.as_str(), value).expect("a field");
+                }
+                let entry = doc
+                    .put_object(&answer, "entry", ObjType::Map)
+                    .expect("an entry");
+                for (field, value) in &template.entry {
+                    doc.put(&entry, field.as_str(), value.clone())
+                        .expect("a field");
+                }
+            }
+            None => {
+                doc.put(ROOT, key, seq).expect("put");
+            }
+        }
+        doc.commit();
+    }
+
+    /// Every other client's counter as this copy of the document holds it: `(key, value)`.
+    fn counters(&self) -> Vec<(String, u64)> {
+        let doc = self.docs.get(&self.doc).expect("the client's document");
+        if self.item.is_none() {
+            return doc
+                .map_range(ROOT, ..)
+                .filter_map(|item| {
+                    let value = automerge::Value::from(item.value).as_u64()?;
+                    Some((item.key.to_string(), value))
+                })
+                .collect();
+        }
+        let Ok(Some((_, answers))) = doc.get(ROOT, "answers") else {
+            return Vec::new();
+        };
+        doc.map_range(&answers, ..)
+            .filter_map(|item| {
+                let (value, _) = doc.get(item.id(), "note").ok()??;
+                let note = value.into_string().ok()?;
+                let counter = note.strip_prefix(self.tag.as_str())?.strip_prefix('/')?;
+                Some((item.key.to_string(), counter.parse().ok()?))
+            })
+            .collect()
+    }
+
     /// Counts the other clients' edits this frame brought, with their delivery latency: every counter that
     /// moved from `n` to `m` brought edits `n + 1 ..= m` (one client's changes arrive in order).
     fn record_arrivals(&mut self, mine: &str) {
         let now = micros(self.start.elapsed());
-        let doc = self.docs.get(&self.doc).expect("the client's document");
+        let counters = self.counters();
         let mut tally = self.tally.borrow_mut();
         let tally = &mut *tally;
-        for item in doc.map_range(ROOT, ..) {
-            let key = item.key.as_ref();
+        for (key, now_at) in counters {
             if key == mine {
                 continue;
             }
-            let Some(now_at) = automerge::Value::from(item.value).as_u64() else {
-                continue;
-            };
-            let seen = self.seen.entry(key.to_string()).or_insert(0);
+            let seen = self.seen.entry(key.clone()).or_insert(0);
             if now_at <= *seen {
                 continue;
             }
             let written = tally
                 .written
-                .get(key)
+                .get(&format!("{}/{key}", self.doc_index))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             for n in *seen + 1..=now_at {
@@ -445,6 +666,10 @@ impl LoadClient {
                     eprintln!("server error: {m}");
                     return Err(());
                 }
+                Effect::Refused { reason, .. } => {
+                    eprintln!("changes refused: {reason}");
+                    return Err(());
+                }
                 _ => {}
             }
         }
@@ -474,4 +699,47 @@ pub async fn idle_connections(ws_url: &str, n: usize) -> Vec<Socket> {
         all.extend(opened.into_iter().filter_map(|c| c.ok()).map(|(s, _)| s));
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generator's answer is what the app writes: the same fields and values, read back the same.
+    #[test]
+    fn the_generators_answer_is_the_apps() {
+        let template = answer_template();
+        assert!(template.fields.iter().any(|(f, _)| f == "choice"));
+        assert!(template.entry.iter().any(|(f, _)| f == "by"));
+        let mut doc = AutoCommit::new();
+        let answers = doc.put_object(ROOT, "answers", ObjType::Map).unwrap();
+        let answer = doc.put_object(&answers, "1-①", ObjType::Map).unwrap();
+        for (field, value) in &template.fields {
+            doc.put(&answer, field.as_str(), value.clone()).unwrap();
+        }
+        let entry = doc.put_object(&answer, "entry", ObjType::Map).unwrap();
+        for (field, value) in &template.entry {
+            doc.put(&entry, field.as_str(), value.clone()).unwrap();
+        }
+        let mut app = AutoCommit::new();
+        let written = Answer {
+            note: "0".into(),
+            ..Answer::new(
+                Choice::Yes,
+                Date::new(2026, 11, 20).unwrap(),
+                Entry {
+                    by: "負荷試験".into(),
+                    ..Entry::default()
+                },
+            )
+        };
+        checklist::put_answer(&mut app, &ItemId::from("1-①"), &written).unwrap();
+        let read = |d: &AutoCommit| -> Answer {
+            checklist::answers(d).unwrap()[&ItemId::from("1-①")]
+                .current
+                .clone()
+        };
+        assert_eq!(read(&doc), read(&app));
+        assert_eq!(read(&doc), written);
+    }
 }
