@@ -89,6 +89,9 @@ pub struct Gate {
     expires_at: Option<i64>,
     /// When this connection last marked its session used (ms).
     used_at: i64,
+    /// Actor ids the store says are this principal's: a claim is never undone or handed over, so each is
+    /// read from the directory once per connection, not with every change.
+    mine: std::collections::HashSet<automerge::ActorId>,
 }
 
 /// How often a connection's own changes may mark its session used: at most once a minute (a quarter of the
@@ -124,6 +127,7 @@ impl Gate {
                 memberships: Vec::new(),
                 expires_at: None,
                 used_at: 0,
+                mine: Default::default(),
             });
         }
         let unauthorised = || {
@@ -170,6 +174,7 @@ impl Gate {
                 // A token's socket closes when the token expires.
                 expires_at: Some(token.expires_at),
                 used_at: 0,
+                mine: Default::default(),
             });
         }
         let token = session_token(state, headers).ok_or_else(unauthorised)?;
@@ -193,6 +198,7 @@ impl Gate {
             memberships,
             expires_at: Some(session.expires_at),
             used_at: now_ms(),
+            mine: Default::default(),
         })
     }
 
@@ -329,7 +335,7 @@ impl Gate {
     /// Whose each actor id is, for the decide-and-apply step: the sender's, no one's yet, or someone else's
     /// (another person, a token, or held for another person of a shared device). `None` on an open server.
     pub async fn owners(
-        &self,
+        &mut self,
         state: &AppState,
         actors: &BTreeSet<automerge::ActorId>,
     ) -> Result<Option<HashMap<automerge::ActorId, Owner>>, DirectoryError> {
@@ -344,9 +350,16 @@ impl Gate {
                 out.insert(actor.clone(), Owner::Sender);
                 continue;
             }
+            if self.mine.contains(actor) {
+                out.insert(actor.clone(), Owner::Sender);
+                continue;
+            }
             let owner = match state.directory.actor_owner(&actor.to_hex_string()).await? {
                 None => Owner::Unclaimed,
-                Some(holder) if holder == me => Owner::Sender,
+                Some(holder) if holder == me => {
+                    self.mine.insert(actor.clone());
+                    Owner::Sender
+                }
                 Some(_) => Owner::Other,
             };
             out.insert(actor.clone(), owner);
