@@ -17,10 +17,10 @@ use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::model::DocumentId;
 use mamori_shared::sync::{Effect, Event};
 use mamori_tests::fixtures::{answer, new_checklist};
+use mamori_tests::load::checklists::Shape;
 use mamori_tests::load::deployment::{Deployment, Engine};
 use mamori_tests::load::proc::{cpu_seconds, memory_kib};
 use mamori_tests::load::servers::{Kind, Server};
-use mamori_tests::load::signed_in::Shape;
 use mamori_tests::load::{self, Report, Scenario};
 use mamori_tests::postgres::Cluster;
 use tokio_tungstenite::tungstenite::Message as Ws;
@@ -72,7 +72,7 @@ enum Cmd {
         only: String,
     },
     /// Signed-in clients (one API token each, made through the real API) side by side: one instance on
-    /// SQLite (and, for the ratio, the same load with `--open-sync`), one on PostgreSQL, three on
+    /// SQLite (and, for the ratio, the same edits on an open server, `--open-sync`), one on PostgreSQL, three on
     /// PostgreSQL with the clients spread over them: (a) 300 clients on 60 documents, (c) the highest
     /// sustained rate, with CPU a delivery summed over the instances and PostgreSQL.
     SignedIn {
@@ -138,7 +138,7 @@ fn scenario(clients: usize, docs: usize, period_ms: u64, seconds: u64) -> Scenar
         period: Duration::from_millis(period_ms),
         duration: Duration::from_secs(seconds),
         threads: THREADS.get().copied().unwrap_or(2),
-        signed_in: None,
+        checklists: None,
     }
 }
 
@@ -363,9 +363,9 @@ struct Figures {
 
 async fn measure_deployment(dep: &Deployment, scenario: &Scenario) -> Measured {
     let mut scenario = scenario.clone();
-    if let Some(signed) = &scenario.signed_in {
-        let now = load::signed_in::refreshed(&dep.instances[0].url, signed).await;
-        scenario.signed_in = Some(std::sync::Arc::new(now));
+    if let Some(signed) = &scenario.checklists {
+        let now = load::checklists::refreshed(&dep.instances[0].url, signed).await;
+        scenario.checklists = Some(std::sync::Arc::new(now));
     }
     let scenario = &scenario;
     let (cpu0, db0) = (dep.cpu_seconds(), dep.database_cpu_seconds());
@@ -392,7 +392,7 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
         shape.facilities
     );
     println!(
-        "Each edit answers the client's own checklist item (the counter in the answer's note): actor claims, the schema check, the facility's quota and an access-log entry on every edit. With several instances the k-th client of a document connects to instance k mod n. CPU is summed over the instances and PostgreSQL's processes (/proc).\n"
+        "Each edit answers the client's own checklist item (the counter in the answer's note): signed in, actor claims, the schema check, the facility's quota and an access-log entry on every edit; \"SQLite, open\" is the same load on an open server (--open-sync), none of that. With several instances the k-th client of a document connects to instance k mod n. CPU is summed over the instances and PostgreSQL's processes (/proc).\n"
     );
     let cluster = std::sync::Arc::new(Cluster::start());
     let setups = [
@@ -430,20 +430,21 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
             setup.open,
         )
         .await;
-        let signed = if setup.open {
-            None
+        let made = if setup.open {
+            load::checklists::on_an_open_server(&dep.instances[0].url, DOCS).await
         } else {
             let t = Instant::now();
-            let made = load::signed_in::through_the_api(&dep.instances[0], shape).await;
+            let made = load::checklists::through_the_api(&dep.instances[0], shape).await;
             println!(
                 "[{}] set up through the API in {:.1} s",
                 setup.name,
                 t.elapsed().as_secs_f64()
             );
-            Some(std::sync::Arc::new(made))
+            made
         };
+        let made = Some(std::sync::Arc::new(made));
         let scenario_at = |period_ms: u64, secs: u64| Scenario {
-            signed_in: signed.clone(),
+            checklists: made.clone(),
             ..scenario(CLIENTS, DOCS, period_ms, secs)
         };
         let mut figures = Figures {
@@ -494,6 +495,17 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
     }
     let by = |name: &str| all.iter().find(|f| f.name == name);
     println!("\nTargets");
+    let at_300_cpu = |name: &str| {
+        by(name)
+            .and_then(|f| f.at_300.as_ref())
+            .map(Measured::cpu_per_delivery)
+    };
+    if let (Some(open), Some(signed)) = (at_300_cpu("SQLite, open"), at_300_cpu("SQLite")) {
+        println!(
+            "  signed in on SQLite, a delivery costs the server {:.2}x its CPU on the open server at 300 clients/60 documents ({signed:.0} µs against {open:.0} µs)",
+            signed / open
+        );
+    }
     if let (Some(open), Some(signed)) = (
         by("SQLite, open").and_then(|f| f.highest.as_ref()),
         by("SQLite").and_then(|f| f.highest.as_ref()),
@@ -504,11 +516,6 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
             signed.rate() / open.rate() * 100.0
         );
     }
-    let at_300_cpu = |name: &str| {
-        by(name)
-            .and_then(|f| f.at_300.as_ref())
-            .map(Measured::cpu_per_delivery)
-    };
     if let (Some(one), Some(three)) = (at_300_cpu("PostgreSQL"), at_300_cpu("3×PostgreSQL")) {
         println!(
             "  three instances on PostgreSQL use {:.2}x the CPU a delivery of one at 300 clients/60 documents ({three:.0} µs against {one:.0} µs; target <= 1.3x)",

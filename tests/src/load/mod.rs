@@ -7,7 +7,7 @@
 //! frame changed its document: a few map reads, where asking Automerge for the changes since the previous
 //! heads walks the document's whole history and made the generator the bottleneck.
 //!
-//! Signed in ([`SignedIn`]), each client presents its facility's API token and edits as a person would: it
+//! Signed in ([`Checklists`]), each client presents its facility's API token and edits as a person would: it
 //! answers one checklist item of its own, the counter in the answer's note, so the server does all it does
 //! for a real edit (actor claims, the schema check, the facility's quota, the access log).
 //!
@@ -18,10 +18,10 @@
 //! 42 ms on two). Each thread's CPU use is reported; a run where any thread was over 80 % busy is flagged
 //! invalid, since its latencies are then partly the generator's.
 
+pub mod checklists;
 pub mod deployment;
 pub mod proc;
 pub mod servers;
-pub mod signed_in;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -50,25 +50,27 @@ pub struct Scenario {
     pub duration: Duration,
     /// Generator threads (at most one per document).
     pub threads: usize,
-    /// Signed-in clients on registered checklists; `None` for an open server (`--open-sync`), where each
-    /// client writes its counter under a key of its own at the document's root.
-    pub signed_in: Option<std::sync::Arc<SignedIn>>,
+    /// Clients answering checklist items (signed in when the checklists come with tokens); `None` for the
+    /// lightest load, where each client writes its counter under a key of its own at the document's root.
+    pub checklists: Option<std::sync::Arc<Checklists>>,
 }
 
-/// What signed-in clients need, made through the real API beforehand (see `bin/load.rs`).
+/// The checklists clients answer, made beforehand ([`checklists`]): through the real API with tokens for
+/// signed-in clients, or simply synced to an open server.
 #[derive(Debug)]
-pub struct SignedIn {
-    pub docs: Vec<SignedDoc>,
+pub struct Checklists {
+    pub docs: Vec<ChecklistDoc>,
 }
 
-/// One registered checklist.
+/// One checklist.
 #[derive(Debug)]
-pub struct SignedDoc {
+pub struct ChecklistDoc {
     pub id: DocumentId,
     /// The checklist as the server already stores it: every client starts from these bytes, so all of
     /// them share its `answers` map.
     pub base: Vec<u8>,
-    /// API tokens of the document's facility; the `k`-th client on the document uses token `k % len`.
+    /// API tokens of the document's facility; the `k`-th client on the document uses token `k % len`. None
+    /// on an open server.
     pub tokens: Vec<String>,
 }
 
@@ -288,7 +290,7 @@ pub async fn connect_as(
 pub async fn run(ws_urls: &[String], s: &Scenario) -> Report {
     assert!(!ws_urls.is_empty(), "a server to load");
     let threads = s.threads.clamp(1, s.docs.max(1));
-    let docs: Vec<DocumentId> = match &s.signed_in {
+    let docs: Vec<DocumentId> = match &s.checklists {
         Some(signed) => {
             assert_eq!(
                 signed.docs.len(),
@@ -348,9 +350,9 @@ fn client_login<'a>(
     i: usize,
 ) -> (&'a str, Option<&'a str>) {
     let k = i / s.docs.max(1);
-    let token = s.signed_in.as_ref().map(|signed| {
-        let tokens = &signed.docs[i % s.docs].tokens;
-        tokens[k % tokens.len()].as_str()
+    let token = s.checklists.as_ref().and_then(|made| {
+        let tokens = &made.docs[i % s.docs].tokens;
+        (!tokens.is_empty()).then(|| tokens[k % tokens.len()].as_str())
     });
     (ws_urls[k % ws_urls.len()].as_str(), token)
 }
@@ -395,7 +397,7 @@ async fn run_part(
             }
         };
         // Signed in: the registered checklist as stored, and an item of its own to answer.
-        let (start_doc, item) = match &s.signed_in {
+        let (start_doc, item) = match &s.checklists {
             Some(signed) => (
                 AutoCommit::load(&signed.docs[i % s.docs].base).expect("the checklist loads"),
                 Some(load_items()[(i / s.docs) % load_items().len()].clone()),
