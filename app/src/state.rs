@@ -305,6 +305,8 @@ impl Workspace {
                     }
                     doc.commit();
                 }
+                // The patch events Automerge recorded for these operations are never read.
+                mamori_shared::sync::forget_patches(doc);
                 outcome
             })
             .unwrap_or(Ok(()));

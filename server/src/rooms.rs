@@ -449,6 +449,7 @@ impl Rooms {
                 }
                 held.push(seq);
             }
+            mamori_shared::sync::forget_patches(&mut g.doc);
             // Sizes as the store holds them now, for the document's size limit.
             g.stored_bytes = held.iter().filter_map(|s| present.get(s)).sum();
             g.stored = held;
@@ -517,7 +518,9 @@ impl Rooms {
 /// Applies `changes` to `doc`; whether every one of them now stands in it (none waits for a dependency
 /// this copy lacks: then their chunk cannot count as held, or a compaction here would drop them).
 fn took_in_whole(doc: &mut AutoCommit, changes: &[Change]) -> bool {
-    doc.apply_changes(changes.iter().cloned()).is_ok()
+    let applied = doc.apply_changes(changes.iter().cloned()).is_ok();
+    mamori_shared::sync::forget_patches(doc);
+    applied
         && changes
             .iter()
             .all(|c| doc.get_change_by_hash(&c.hash()).is_some())
