@@ -388,11 +388,8 @@ impl Rooms {
             if let (Some(seq), Some(data)) = (seq, data)
                 && let Some(changes) = stored_changes(&data)
             {
-                let new: Vec<Change> = changes
-                    .into_iter()
-                    .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_none())
-                    .collect();
-                if took_in_whole(&mut g.doc, &new) {
+                let (whole, new) = take_in(&mut g.doc, changes);
+                if whole {
                     g.stored.push(seq);
                     g.chunks = g.stored.len();
                     g.stored_bytes += data.len();
@@ -420,31 +417,23 @@ impl Rooms {
             // `None` once a snapshot was loaded whole.
             let mut arrived: Option<Vec<Change>> = Some(Vec::new());
             for (seq, data) in beside.unknown {
-                let taken = match stored_changes(&data) {
+                let whole = match stored_changes(&data) {
                     Some(changes) => {
-                        let new: Vec<Change> = changes
-                            .into_iter()
-                            .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_none())
-                            .collect();
-                        let result = g.doc.apply_changes(new.clone());
+                        let (whole, new) = take_in(&mut g.doc, changes);
                         if let Some(arrived) = arrived.as_mut() {
-                            // Only what the document now holds (not what waits for a dependency).
-                            arrived.extend(
-                                new.into_iter()
-                                    .filter(|c| g.doc.get_change_by_hash(&c.hash()).is_some()),
-                            );
+                            arrived.extend(new);
                         }
-                        result.map(|_| ())
+                        whole
                     }
                     None => {
                         arrived = None;
-                        g.doc.load_incremental(&data).map(|_| ())
+                        g.doc.load_incremental(&data).is_ok()
                     }
                 };
-                if let Err(e) = taken {
-                    // Stored by another instance and unreadable here: the next full load will say so too.
-                    tracing::error!(document = %id, seq, error = %e, "a stored chunk does not load");
-                    arrived = None;
+                if !whole {
+                    // Unreadable here, or waiting for a change this copy lacks: not held, so no compaction
+                    // here drops it, and the next catch-up (or full load) takes it in again.
+                    tracing::warn!(document = %id, seq, "a stored chunk did not load whole");
                     continue;
                 }
                 held.push(seq);
@@ -515,15 +504,22 @@ impl Rooms {
     }
 }
 
-/// Applies `changes` to `doc`; whether every one of them now stands in it (none waits for a dependency
-/// this copy lacks: then their chunk cannot count as held, or a compaction here would drop them).
-fn took_in_whole(doc: &mut AutoCommit, changes: &[Change]) -> bool {
-    let applied = doc.apply_changes(changes.iter().cloned()).is_ok();
+/// Applies those of `changes` that `doc` lacks; returns whether every one of `changes` then stands in it
+/// (none waits for a dependency this copy lacks: only then may their chunk count as held, or a compaction
+/// here would drop them), and the ones it took in (for the recent changes).
+fn take_in(doc: &mut AutoCommit, changes: Vec<Change>) -> (bool, Vec<Change>) {
+    let new: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| doc.get_change_by_hash(&c.hash()).is_none())
+        .collect();
+    let wanted = new.len();
+    let applied = doc.apply_changes(new.iter().cloned()).is_ok();
     mamori_shared::sync::forget_patches(doc);
-    applied
-        && changes
-            .iter()
-            .all(|c| doc.get_change_by_hash(&c.hash()).is_some())
+    let taken: Vec<Change> = new
+        .into_iter()
+        .filter(|c| doc.get_change_by_hash(&c.hash()).is_some())
+        .collect();
+    (applied && taken.len() == wanted, taken)
 }
 
 /// The changes of a stored `changes` chunk (the raw changes of one message, one after another), or `None`
