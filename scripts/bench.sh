@@ -7,7 +7,8 @@
 #                                 sync server, same generator, one run (about 10 minutes)
 #   bash scripts/bench.sh signed-in  sync under load with signed-in clients (API tokens made through the real
 #                                 API): one instance on SQLite (beside --open-sync), one on PostgreSQL, three on
-#                                 PostgreSQL; CPU a delivery summed over the instances and PostgreSQL (~15 min)
+#                                 PostgreSQL (a document's clients spread over them, then each facility on one);
+#                                 CPU a delivery summed over the instances and PostgreSQL (~15 min)
 #   bash scripts/bench.sh store   the store on SQLite and PostgreSQL: access-log appends on one chain, NOTIFY's
 #                                 cost at commit, storage per facility (a throwaway PostgreSQL cluster)
 #   bash scripts/bench.sh attacks crafted sync messages (inflation bombs, declared operations) beside honest

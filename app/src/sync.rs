@@ -448,7 +448,12 @@ impl SyncHandle {
         } else {
             "ws"
         };
-        format!("{scheme}://{}/sync", loc.host().unwrap_or_default())
+        let place = use_settings().with_untracked(|s| s.facility_index);
+        format!(
+            "{scheme}://{}{}",
+            loc.host().unwrap_or_default(),
+            mamori_shared::sync::endpoint(place)
+        )
     }
 
     fn connect(self) {

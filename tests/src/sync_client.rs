@@ -27,6 +27,8 @@ pub struct Device {
     pub refused: Vec<(DocumentId, String)>,
     /// This device's copies set aside after a refusal (document, saved bytes).
     pub set_aside: Vec<(DocumentId, Vec<u8>)>,
+    /// The facility index it names as its place when connecting, as the app does (`sync::endpoint`).
+    pub place: Option<DocumentId>,
 }
 
 impl Device {
@@ -40,6 +42,7 @@ impl Device {
             errors: Vec::new(),
             refused: Vec::new(),
             set_aside: Vec::new(),
+            place: None,
         }
     }
 
@@ -80,7 +83,11 @@ impl Device {
         credential: Option<(&str, String)>,
     ) -> Result<(), String> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!("{}/sync", server_url.replace("http://", "ws://"));
+        let url = format!(
+            "{}{}",
+            server_url.replace("http://", "ws://"),
+            mamori_shared::sync::endpoint(self.place)
+        );
         let mut request = url.into_client_request().map_err(|e| e.to_string())?;
         if let Some((name, value)) = credential {
             let name =

@@ -744,3 +744,17 @@ fn a_small_message_is_left_as_automerge_makes_it() {
         plain.generate(id, &mut copy)
     );
 }
+
+#[test]
+fn the_endpoint_names_the_place_only_as_a_query() {
+    assert_eq!(endpoint(None), "/sync");
+    let index = DocumentId::generate();
+    let url = endpoint(Some(index));
+    assert_eq!(url, format!("/sync?place={index}"));
+    // A balancer reads it as an ordinary query argument: nothing in the id needs escaping.
+    assert!(
+        url.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/?=-_".contains(&b)),
+        "{url}"
+    );
+}

@@ -21,7 +21,7 @@ use mamori_tests::load::checklists::Shape;
 use mamori_tests::load::deployment::{Deployment, Engine};
 use mamori_tests::load::proc::{cpu_seconds, memory_kib};
 use mamori_tests::load::servers::{Kind, Server};
-use mamori_tests::load::{self, Report, Scenario};
+use mamori_tests::load::{self, Placement, Report, Scenario};
 use mamori_tests::postgres::Cluster;
 use tokio_tungstenite::tungstenite::Message as Ws;
 
@@ -85,6 +85,10 @@ enum Cmd {
         /// Run only these parts (letters a and c).
         #[arg(long, default_value = "ac")]
         only: String,
+        /// Run only these deployments (comma-separated, in the printed order: `open`, `sqlite`, `postgres`,
+        /// `3x` (clients of a document spread over three instances), `3x-facility` (each facility on one)).
+        #[arg(long, default_value = "open,sqlite,postgres,3x,3x-facility")]
+        deployments: String,
     },
 }
 
@@ -139,6 +143,7 @@ fn scenario(clients: usize, docs: usize, period_ms: u64, seconds: u64) -> Scenar
         duration: Duration::from_secs(seconds),
         threads: THREADS.get().copied().unwrap_or(2),
         checklists: None,
+        placement: Placement::default(),
     }
 }
 
@@ -180,7 +185,8 @@ async fn main() {
             seconds,
             step_seconds,
             only,
-        } => signed_in(seconds, step_seconds, &only).await,
+            deployments,
+        } => signed_in(seconds, step_seconds, &only, &deployments).await,
     }
 }
 
@@ -347,9 +353,12 @@ async fn sustained_rate(kinds: &[Kind], step_seconds: u64) {
 /// One deployment of the signed-in comparison.
 struct Setup {
     name: &'static str,
+    /// Its name for `--deployments`.
+    key: &'static str,
     engine: Engine,
     instances: usize,
     open: bool,
+    placement: Placement,
 }
 
 /// What one deployment measured.
@@ -379,7 +388,7 @@ async fn measure_deployment(dep: &Deployment, scenario: &Scenario) -> Measured {
 }
 
 /// The signed-in comparison (`load signed-in`).
-async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
+async fn signed_in(seconds: u64, step_seconds: u64, only: &str, deployments: &str) {
     const CLIENTS: usize = 300;
     const DOCS: usize = 60;
     let shape = Shape {
@@ -398,31 +407,48 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
     let setups = [
         Setup {
             name: "SQLite, open",
+            key: "open",
             engine: Engine::Sqlite,
             instances: 1,
             open: true,
+            placement: Placement::Spread,
         },
         Setup {
             name: "SQLite",
+            key: "sqlite",
             engine: Engine::Sqlite,
             instances: 1,
             open: false,
+            placement: Placement::Spread,
         },
         Setup {
             name: "PostgreSQL",
+            key: "postgres",
             engine: Engine::Postgres,
             instances: 1,
             open: false,
+            placement: Placement::Spread,
         },
         Setup {
-            name: "3×PostgreSQL",
+            name: "3×PostgreSQL, spread",
+            key: "3x",
             engine: Engine::Postgres,
             instances: 3,
             open: false,
+            placement: Placement::Spread,
+        },
+        Setup {
+            name: "3×PostgreSQL, by facility",
+            key: "3x-facility",
+            engine: Engine::Postgres,
+            instances: 3,
+            open: false,
+            placement: Placement::ByFacility,
         },
     ];
+    let wanted: Vec<&str> = deployments.split(',').map(str::trim).collect();
     let mut all = Vec::new();
-    for setup in &setups {
+    for setup in setups.iter().filter(|s| wanted.contains(&s.key)) {
         let dep = Deployment::start(
             setup.engine,
             setup.instances,
@@ -445,6 +471,7 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
         let made = Some(std::sync::Arc::new(made));
         let scenario_at = |period_ms: u64, secs: u64| Scenario {
             checklists: made.clone(),
+            placement: setup.placement,
             ..scenario(CLIENTS, DOCS, period_ms, secs)
         };
         let mut figures = Figures {
@@ -524,20 +551,31 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str) {
             signed.rate() / open.rate() * 100.0
         );
     }
-    if let (Some(one), Some(three)) = (at_300_cpu("PostgreSQL"), at_300_cpu("3×PostgreSQL")) {
-        println!(
-            "  three instances on PostgreSQL use {:.2}x the CPU a delivery of one at 300 clients/60 documents ({three:.0} µs against {one:.0} µs; target <= 1.3x)",
-            three / one
-        );
-    }
-    if let (Some(one), Some(three)) = (
-        by("PostgreSQL").and_then(|f| f.cpu_at_highest),
-        by("3×PostgreSQL").and_then(|f| f.cpu_at_highest),
-    ) {
-        println!(
-            "  and {:.2}x at each one's highest sustained rate ({three:.0} µs against {one:.0} µs)",
-            three / one
-        );
+    for (three_name, how) in [
+        (
+            "3×PostgreSQL, by facility",
+            "each facility's clients on one of three instances",
+        ),
+        (
+            "3×PostgreSQL, spread",
+            "every document's clients spread over three instances",
+        ),
+    ] {
+        if let (Some(one), Some(three)) = (at_300_cpu("PostgreSQL"), at_300_cpu(three_name)) {
+            println!(
+                "  {how}: {:.2}x the CPU a delivery of one instance at 300 clients/60 documents ({three:.0} µs against {one:.0} µs; target <= 1.3x)",
+                three / one
+            );
+        }
+        if let (Some(one), Some(three)) = (
+            by("PostgreSQL").and_then(|f| f.cpu_at_highest),
+            by(three_name).and_then(|f| f.cpu_at_highest),
+        ) {
+            println!(
+                "    and {:.2}x at each one's highest sustained rate ({three:.0} µs against {one:.0} µs)",
+                three / one
+            );
+        }
     }
 }
 

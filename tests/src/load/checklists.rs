@@ -73,6 +73,7 @@ pub async fn through_the_api(server: &ServerProcess, shape: Shape) -> Checklists
                 id: *id,
                 base,
                 tokens: tokens[n * per..(n + 1) * per].to_vec(),
+                facility: f,
             });
         }
         seeder.disconnect().await;
@@ -100,6 +101,7 @@ pub async fn on_an_open_server(url: &str, n: usize) -> Checklists {
             id,
             base: seeder.docs.get_mut(&id).expect("seeded").save(),
             tokens: Vec::new(),
+            facility: 0,
         });
     }
     seeder.disconnect().await;
@@ -124,6 +126,7 @@ pub async fn refreshed(url: &str, signed: &Checklists) -> Checklists {
             id: doc.id,
             base: reader.docs.get_mut(&doc.id).expect("opened").save(),
             tokens: doc.tokens.clone(),
+            facility: doc.facility,
         });
         reader.disconnect().await;
     }

@@ -53,6 +53,21 @@ pub struct Scenario {
     /// Clients answering checklist items (signed in when the checklists come with tokens); `None` for the
     /// lightest load, where each client writes its counter under a key of its own at the document's root.
     pub checklists: Option<std::sync::Arc<Checklists>>,
+    /// Which server each client connects to when there are several.
+    pub placement: Placement,
+}
+
+/// Which of several servers a client connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// The `k`-th client on a document connects to server `k % n`: every document is open on every
+    /// instance, so each change is applied by every instance (the worst case).
+    #[default]
+    Spread,
+    /// Every client of facility `f` connects to server `f % n`, as a deployment that routes each facility
+    /// to one instance does (per-facility host names behind a balancer hashing on the host): a document
+    /// is open on one instance. Without checklists (no facilities) the same as [`Placement::Spread`].
+    ByFacility,
 }
 
 /// The checklists clients answer, made beforehand ([`checklists`]): through the real API with tokens for
@@ -72,6 +87,8 @@ pub struct ChecklistDoc {
     /// API tokens of the document's facility; the `k`-th client on the document uses token `k % len`. None
     /// on an open server.
     pub tokens: Vec<String>,
+    /// Which facility of the set it belongs to (0, 1, …), for [`Placement::ByFacility`].
+    pub facility: usize,
 }
 
 /// The fields of the answer a signed-in client writes, as `checklist::put_answer` writes them (its scalars,
@@ -284,9 +301,8 @@ pub async fn connect_as(
     Ok((socket, core))
 }
 
-/// Runs a scenario against the servers at `ws_urls` (full WebSocket URLs; the `k`-th client on a document
-/// connects to server `k % len`, so with several instances every document has clients on several of
-/// them): document `d` and its clients go to thread `d % threads`.
+/// Runs a scenario against the servers at `ws_urls` (full WebSocket URLs; which client connects to which
+/// is the scenario's [`Placement`]): document `d` and its clients go to thread `d % threads`.
 pub async fn run(ws_urls: &[String], s: &Scenario) -> Report {
     assert!(!ws_urls.is_empty(), "a server to load");
     let threads = s.threads.clamp(1, s.docs.max(1));
@@ -350,11 +366,14 @@ fn client_login<'a>(
     i: usize,
 ) -> (&'a str, Option<&'a str>) {
     let k = i / s.docs.max(1);
-    let token = s.checklists.as_ref().and_then(|made| {
-        let tokens = &made.docs[i % s.docs].tokens;
-        (!tokens.is_empty()).then(|| tokens[k % tokens.len()].as_str())
-    });
-    (ws_urls[k % ws_urls.len()].as_str(), token)
+    let doc = s.checklists.as_ref().map(|made| &made.docs[i % s.docs]);
+    let token =
+        doc.and_then(|d| (!d.tokens.is_empty()).then(|| d.tokens[k % d.tokens.len()].as_str()));
+    let server = match (s.placement, doc) {
+        (Placement::ByFacility, Some(d)) => d.facility,
+        _ => k,
+    };
+    (ws_urls[server % ws_urls.len()].as_str(), token)
 }
 
 async fn run_part(
