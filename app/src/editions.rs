@@ -5,7 +5,6 @@
 //! read-only (the checklist screen says so).
 
 use gloo_storage::{LocalStorage, Storage};
-use leptos::prelude::Update;
 use mamori_shared::api::Editions;
 use mamori_shared::edition::{Edition, EditionData, register};
 use serde::{Deserialize, Serialize};
@@ -81,6 +80,6 @@ pub async fn refresh(ws: Workspace) {
         if let Err(e) = LocalStorage::set(KEY, &all) {
             leptos::logging::warn!("editions not kept for offline: {e}");
         }
-        ws.revision.update(|r| *r += 1);
+        ws.touched_all();
     }
 }

@@ -25,7 +25,7 @@ mod readiness;
 mod reminders;
 mod set_aside;
 mod vendor_devices;
-pub use checklists::{AnswerProblem, ChecklistView, checklist_title};
+pub use checklists::{AnswerProblem, ChecklistHead, ChecklistView, checklist_title};
 pub use incidents::ChartView;
 pub use ledgers::{Imported, account_finding, device_finding};
 pub use readiness::{Heard, Readiness};
@@ -59,7 +59,14 @@ pub struct Workspace {
     /// Writes of changes made here on their way, per document (the sync client waits for them).
     saving: StoredValue<Saving>,
     pending: RwSignal<u32>,
+    /// Moves on every change to any document: for views that read several at once. A view of one document
+    /// tracks that one instead ([`Workspace::track_doc`]).
     pub revision: RwSignal<u64>,
+    /// A trigger per document read reactively: a change to one document re-runs only what read that one,
+    /// so an answer typed into a checklist does not re-read the ledgers or every other item (#23).
+    doc_triggers: StoredValue<BTreeMap<DocumentId, ArcTrigger>, LocalStorage>,
+    /// Fires when every document may have changed at once (loaded, forgotten, an edition arrived).
+    epoch: Trigger,
     pub save: RwSignal<SaveState>,
     pub load: RwSignal<LoadState>,
     /// Documents newer than this build.
@@ -204,6 +211,8 @@ impl Workspace {
             saving: StoredValue::new(Saving::default()),
             pending: RwSignal::new(0),
             revision: RwSignal::new(0),
+            doc_triggers: StoredValue::new_local(BTreeMap::new()),
+            epoch: Trigger::new(),
             save: RwSignal::new(SaveState::Saved),
             load: RwSignal::new(LoadState::Loading),
             too_new: RwSignal::new(BTreeSet::new()),
@@ -224,7 +233,33 @@ impl Workspace {
             }
             Err(e) => self.load.set(LoadState::Failed(e.to_string())),
         }
+        self.touched_all();
+    }
+
+    /// Makes the running reactive reader depend on document `id`: it re-runs when that document changes
+    /// (or when everything may have), not on changes to others.
+    pub fn track_doc(&self, id: DocumentId) {
+        self.epoch.track();
+        if let Some(trigger) = self
+            .doc_triggers
+            .try_update_value(|t| t.entry(id).or_default().clone())
+        {
+            trigger.track();
+        }
+    }
+
+    /// Document `id` changed here or arrived: `revision` moves and what read `id` re-runs.
+    pub(crate) fn touched(&self, id: DocumentId) {
         self.revision.update(|r| *r += 1);
+        if let Some(trigger) = self.doc_triggers.with_value(|t| t.get(&id).cloned()) {
+            trigger.notify();
+        }
+    }
+
+    /// Any document may have changed.
+    pub(crate) fn touched_all(&self) {
+        self.revision.update(|r| *r += 1);
+        self.epoch.notify();
     }
 
     /// The facility index this device shows, if it has one.
@@ -251,10 +286,24 @@ impl Workspace {
             .with_value(|docs| index::read(docs.get(&id)?).ok())
     }
 
-    /// The facility index (reactive on `revision`).
+    /// The facility index (reactive on `revision`: many readers go on to read the documents it lists).
     pub fn index(&self) -> Option<FacilityIndex> {
         self.revision.track();
         let id = self.index_id()?;
+        self.docs
+            .with_value(|docs| index::read(docs.get(&id)?).ok())
+    }
+
+    /// The facility index, reactive on its own document only (and on which one the settings name): for
+    /// readers that track each other document they read ([`Workspace::track_doc`]).
+    pub fn index_narrow(&self) -> Option<FacilityIndex> {
+        use_settings().track();
+        let Some(id) = self.index_id() else {
+            // None yet: any document that arrives may be it.
+            self.revision.track();
+            return None;
+        };
+        self.track_doc(id);
         self.docs
             .with_value(|docs| index::read(docs.get(&id)?).ok())
     }
@@ -310,7 +359,7 @@ impl Workspace {
                 outcome
             })
             .unwrap_or(Ok(()));
-        self.revision.update(|r| *r += 1);
+        self.touched(id);
         self.persist(id, true);
         result
     }
@@ -321,7 +370,7 @@ impl Workspace {
         self.docs.update_value(|docs| {
             docs.insert(id, doc);
         });
-        self.revision.update(|r| *r += 1);
+        self.touched(id);
         self.persist(id, true);
     }
 
@@ -345,7 +394,7 @@ impl Workspace {
 
     /// A document arrived or changed from elsewhere (the server, another tab): show it and keep it.
     pub fn changed_elsewhere(&self, id: DocumentId, persist: bool) {
-        self.revision.update(|r| *r += 1);
+        self.touched(id);
         if persist {
             self.persist(id, false);
         }

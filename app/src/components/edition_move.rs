@@ -67,10 +67,12 @@ pub fn EditionMoveOffer(id: DocumentId, read_only: bool) -> impl IntoView {
 /// After a move: whether `item` is new in this checklist's edition, or reworded since the one it moved
 /// from (`None`: neither, or the checklist never moved).
 pub fn moved_item_note(id: DocumentId, form: FormKind, item: &ItemId) -> Option<MovedNote> {
-    let v = use_workspace().checklist(id).ok()?;
-    let from = edition(v.meta.moved_from_edition.as_deref()?)?;
-    let to = edition(&v.meta.edition)?;
-    let plan = plan_move(from, to, form, &v.answers);
+    let ws = use_workspace();
+    // The head first: only a moved checklist needs its answers read.
+    let head = ws.checklist_head(id).ok()?;
+    let from = edition(head.meta.moved_from_edition.as_deref()?)?;
+    let to = edition(&head.meta.edition)?;
+    let plan = plan_move(from, to, form, &ws.checklist(id).ok()?.answers);
     if plan.new_items.contains(item) {
         Some(MovedNote::New)
     } else if plan.reworded.contains(item) {

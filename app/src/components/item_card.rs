@@ -26,34 +26,36 @@ pub fn ItemCard(
     let ws = use_workspace();
     let settings = use_settings();
     let item_id = item.id.clone();
+    // Everything below reads this item through memos: a change to another item (here or from another device)
+    // re-runs these reads, which come out equal, and re-renders nothing (the render-count test).
     let answers = {
         let item_id = item_id.clone();
-        Memo::new(move |_| {
-            ws.checklist(doc)
-                .ok()
-                .and_then(|v| v.answers.get(&item_id).cloned())
-        })
+        Memo::new(move |_| ws.item_answers(doc, &item_id))
     };
     let current = move || answers.get().map(|a| a.current);
-    let item_id_for_note = item_id.clone();
     // 「確定後の変更」: this item's answer differs from the year's seal.
+    let seal = Memo::new(move |_| ws.checklist_seal(doc));
     let changed_after_seal = {
         let item_id = item_id.clone();
         Memo::new(move |_| {
-            let v = ws.checklist(doc).ok()?;
-            let seal = v.seal?;
-            Some(mamori_shared::seal::item_changed(
-                &seal.text,
-                &item_id,
-                v.answers.get(&item_id),
-            ))
+            let seal = seal.get()?;
+            Some(
+                answers
+                    .with(|a| mamori_shared::seal::item_changed(&seal.text, &item_id, a.as_ref())),
+            )
         })
     };
-    // Who answered, as the server attributes the answer's Automerge actor (known once synced).
-    let answered_by = move || {
+    let moved = {
+        let item_id = item_id.clone();
+        Memo::new(move |_| crate::components::edition_move::moved_item_note(doc, form, &item_id))
+    };
+    // Who answered, as the server attributes the answer's Automerge actor (known once synced). Memos over
+    // the settings: they change for many reasons, and a card re-renders only if what it shows changed.
+    let answered_by = Memo::new(move |_| {
         let actor = answers.get()?.author?;
         settings.with(|s| s.actor_names.get(&actor).cloned())
-    };
+    });
+    let style = Memo::new(move |_| settings.with(|s| s.dates()));
     let error = RwSignal::new(None::<String>);
     let item_for_check = item.clone();
     let flags = move || {
@@ -61,7 +63,7 @@ pub fn ItemCard(
             .and_then(|a| a.check(&item_for_check, form, fiscal_year, today()).ok())
             .unwrap_or_default()
     };
-    let show = move |d: Date| d.display(settings.with(|s| s.dates()));
+    let show = move |d: Date| d.display(style.get());
 
     // A refused date is said beside the date box, which goes back to the stored date.
     let date_error = RwSignal::new(None::<String>);
@@ -200,7 +202,7 @@ pub fn ItemCard(
             data-sealed-change=move || (changed_after_seal.get() == Some(true)).then_some("true")>
             <div class="item-head">
                 <span class="item-id">{item.id.to_string()}</span>
-                {move || crate::components::edition_move::moved_item_note(doc, form, &item_id_for_note).map(|n| match n {
+                {move || moved.get().map(|n| match n {
                     crate::components::edition_move::MovedNote::New => view! { <span class="badge moved-new" data-moved="new">{tr!("新しい項目", "New item")}</span> }.into_any(),
                     crate::components::edition_move::MovedNote::Reworded => view! { <span class="badge moved-reworded" data-moved="reworded">{tr!("文言変更", "Reworded")}</span> }.into_any(),
                 })}
@@ -282,11 +284,11 @@ pub fn ItemCard(
                             </label>
                             <p class="entry muted">
                                 {tr!("記入: ", "Entered by: ")}{a.entry.by.clone()}" "
-                                {move || answered_by().map(|who| view! {
+                                {move || answered_by.get().map(|who| view! {
                                     <span class="answered-by" title=tr!("サーバーが記録したアカウント", "The account the server recorded")>
                                         "（"{tr!("アカウント: ", "account: ")}{who}"）"</span>" "
                                 })}
-                                <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, settings.with(|s| s.dates()))}</span>
+                                <span class="entry-time">{move || crate::state::format_time(a.entry.at_ms, style.get())}</span>
                                 {a.entry.on_behalf_of_vendor.then(|| view! { <span class="badge">{tr!("事業者の回答を代理入力", "entered for the vendor")}</span> })}
                             </p>
                         </div>

@@ -26,11 +26,15 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
         "3-①" => Some(
             view! {
                 <aside class="suggestion chart-suggestion" role="note">
-                    {move || {
-                        let index = ws.index();
-                        let chart = ws.contact_chart();
-                        let vendors = index.map(|i| i.vendors).unwrap_or_default();
-                        let check = contacts::check(chart.as_ref().map(|c| &c.chart), &vendors);
+                    {
+                    // A memo: re-read when the chart or the index changes, re-rendered only when what it
+                    // says changed (not on every answer).
+                    let check = Memo::new(move |_| {
+                        let vendors = ws.index_narrow().map(|i| i.vendors).unwrap_or_default();
+                        contacts::check(ws.contact_chart().as_ref().map(|c| &c.chart), &vendors)
+                    });
+                    move || {
+                        let check = check.get();
                         let style = settings.with(|s| s.dates());
                         let mut lines: Vec<String> = Vec::new();
                         if !check.exists {
@@ -84,10 +88,14 @@ pub fn Suggestion(item: ItemId, form: FormKind) -> impl IntoView {
             view! {
                 <aside class="suggestion ledger-suggestion" role="note">
                     <p class="suggestion-title">{tr!("Mamoriのデータから（回答はご自身で）", "From Mamori's data (you still answer)")}</p>
-                    {move || {
+                    {
+                    // Re-computed only when a ledger or the index changes (answering items does not).
+                    let findings = Memo::new(move |_| ws.ledger_findings(item.as_str()));
+                    move || {
                         let style = settings.with(|s| s.dates());
                         let lang = crate::i18n::lang();
-                        ws.ledger_findings(item.as_str())
+                        findings
+                            .get()
                             .into_iter()
                             .map(|(f, path)| finding_view(&f, path, style, lang))
                             .collect_view()

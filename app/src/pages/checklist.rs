@@ -33,8 +33,9 @@ pub fn ChecklistPage() -> impl IntoView {
     // Not on this device (yet) is not an error; a document here that does not read is (the error boundary).
     let loaded = Memo::new(move |_| {
         let id = doc_id.get()?;
-        match ws.checklist(id) {
-            Ok(view) => Some(Ok(view)),
+        // The head only: answers are read by each item card, so answering one re-renders that card alone.
+        match ws.checklist_head(id) {
+            Ok(head) => Some(Ok(head)),
             Err(SchemaError::UnknownDocument(_)) => None,
             Err(e) => Some(Err(AppError::Unreadable {
                 id,
@@ -163,25 +164,28 @@ pub fn ChecklistPage() -> impl IntoView {
 /// A checklist in an edition this device does not have (loaded on the server after this device last
 /// connected, or kept on another server): its answers, read-only, and what to do. Never an error: the
 /// answers are the person's and are shown as they are.
-fn edition_missing(data: &crate::state::ChecklistView) -> impl IntoView + use<> {
+fn edition_missing(data: &crate::state::ChecklistHead) -> impl IntoView + use<> {
     let edition_id = data.meta.edition.clone();
     let style = crate::settings::use_settings().with_untracked(|s| s.dates());
     let fmt = move |d: Option<mamori_shared::calendar::Date>| {
         d.map(|d| d.display(style)).unwrap_or_default()
     };
-    let rows: Vec<_> = data
-        .answers
-        .iter()
-        .map(|(item, a)| {
-            let a = &a.current;
-            (
-                item.to_string(),
-                a.choice.label_ja(),
-                fmt(a.checked_on),
-                fmt(a.target_on),
-            )
-        })
-        .collect();
+    let (ws, id) = (use_workspace(), data.id);
+    let rows = move || -> Vec<_> {
+        let answers = ws.checklist(id).map(|v| v.answers).unwrap_or_default();
+        answers
+            .iter()
+            .map(|(item, a)| {
+                let a = &a.current;
+                (
+                    item.to_string(),
+                    a.choice.label_ja(),
+                    fmt(a.checked_on),
+                    fmt(a.target_on),
+                )
+            })
+            .collect()
+    };
     let meta = data.meta.clone();
     view! {
         <section class="page checklist" data-doc=data.id.to_string() data-edition-missing=edition_id.clone()>
@@ -196,7 +200,7 @@ fn edition_missing(data: &crate::state::ChecklistView) -> impl IntoView + use<> 
             <table class="print-table answers-read-only">
                 <thead><tr><th>{tr!("項番", "Item")}</th><th>{tr!("回答", "Answer")}</th><th>{tr!("確認日", "Checked")}</th><th>{tr!("目標日", "Target")}</th></tr></thead>
                 <tbody>
-                    {rows.into_iter().map(|(item, choice, checked, target)| view! {
+                    {move || rows().into_iter().map(|(item, choice, checked, target)| view! {
                         <tr data-item=item.clone()><td>{item.clone()}</td><td>{choice}</td><td>{checked}</td><td>{target}</td></tr>
                     }).collect_view()}
                 </tbody>

@@ -29,6 +29,15 @@ pub struct ChecklistView {
     pub seal: Option<mamori_shared::seal::Seal>,
 }
 
+/// What a checklist's screen shows around its items: unchanged when only answers change, so answering
+/// re-renders the answered item and nothing around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistHead {
+    pub id: DocumentId,
+    pub meta: ChecklistMeta,
+    pub too_new: bool,
+}
+
 /// A checklist's title in the current language: 令和8年度 医療機関確認用 (事業者名).
 pub fn checklist_title(meta: &ChecklistMeta) -> String {
     let l = crate::i18n::lang();
@@ -51,6 +60,39 @@ pub enum AnswerProblem {
 }
 
 impl Workspace {
+    /// A checklist's meta (reactive: tracks the checklist; see [`ChecklistHead`]).
+    pub fn checklist_head(&self, id: DocumentId) -> Result<ChecklistHead, SchemaError> {
+        self.track_doc(id);
+        let too_new = self.too_new.with(|t| t.contains(&id));
+        self.docs.with_value(|docs| {
+            let doc = docs
+                .get(&id)
+                .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
+            let meta = if too_new {
+                // Read what this build can, knowing fields may be missing.
+                autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?
+            } else {
+                checklist::meta(doc)?
+            };
+            Ok(ChecklistHead { id, meta, too_new })
+        })
+    }
+
+    /// One item's answers, reading that item only (reactive: tracks the checklist). An item card's memo
+    /// over this changes only when that item's answers do.
+    pub fn item_answers(&self, id: DocumentId, item: &ItemId) -> Option<ItemAnswers> {
+        self.track_doc(id);
+        self.docs
+            .with_value(|docs| checklist::item_answers(docs.get(&id)?, item).ok())
+            .flatten()
+    }
+
+    /// The checklist's seal, if sealed (reactive: tracks the checklist).
+    pub fn checklist_seal(&self, id: DocumentId) -> Option<mamori_shared::seal::Seal> {
+        self.track_doc(id);
+        self.docs.with_value(|docs| checklist::seal(docs.get(&id)?))
+    }
+
     /// A checklist's progress today (reactive: tracks the checklist); `None` when it does not read.
     pub fn checklist_progress(&self, id: DocumentId) -> Option<mamori_shared::progress::Progress> {
         let view = self.checklist(id).ok()?;
@@ -66,7 +108,7 @@ impl Workspace {
 
     /// A checklist (reactive on `revision`).
     pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
-        self.revision.track();
+        self.track_doc(id);
         let too_new = self.too_new.with_untracked(|t| t.contains(&id));
         self.docs.with_value(|docs| {
             let doc = docs

@@ -42,8 +42,13 @@ impl Workspace {
 
     /// The chart of the facility this device shows (reactive).
     pub fn contact_chart(&self) -> Option<ChartView> {
-        self.revision.track();
-        let index = self.index()?;
+        let index = self.index_narrow()?;
+        if let Some(id) = self.chart_id_in(&index) {
+            self.track_doc(id);
+        } else {
+            // Not on this device yet: any arrival may be it.
+            self.revision.track();
+        }
         self.chart_view(&index)
     }
 

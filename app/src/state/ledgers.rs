@@ -60,7 +60,7 @@ impl Workspace {
 
     /// The ledger holding rows `R`, if the facility has one on this device (reactive).
     pub fn ledger_id<R: Row>(&self) -> Option<DocumentId> {
-        let index = self.index()?;
+        let index = self.index_narrow()?;
         self.ledger_id_in(&index, R::KIND)
     }
 
@@ -71,6 +71,7 @@ impl Workspace {
         let Some(id) = self.ledger_id::<R>() else {
             return Arc::new(BTreeMap::new());
         };
+        self.track_doc(id);
         let heads = self.heads_of(id);
         let key = R::KIND.as_str();
         let cached: Option<(Vec<ChangeHash>, Rows<R>)> = CACHE.with_borrow(|c| {
@@ -304,7 +305,7 @@ impl Workspace {
                     Some(Err(e)) => return Err(e.into()),
                     None => return Err(SchemaError::UnknownDocument(id.to_string())),
                 }
-                self.revision.update(|r| *r += 1);
+                self.touched(id);
                 self.persist(id, true);
                 id
             }
@@ -363,7 +364,7 @@ impl Workspace {
         }
         match item {
             "2-③" => out.push((
-                checks::mds_sds(&self.index().map(|i| i.vendors).unwrap_or_default()),
+                checks::mds_sds(&self.index_narrow().map(|i| i.vendors).unwrap_or_default()),
                 "/vendors",
             )),
             "2-⑩" => out.push((checks::months_until_r9(today), "")),

@@ -91,7 +91,7 @@ impl Workspace {
                 merged_in |= merged;
             }
             if merged_in {
-                this.revision.update(|r| *r += 1);
+                this.touched(id);
                 this.notify_sync(id);
             }
             if result.is_ok() {
@@ -203,7 +203,7 @@ impl Workspace {
             })
             .unwrap_or(false);
         if changed {
-            self.revision.update(|r| *r += 1);
+            self.touched(id);
             self.notify_sync(id);
         }
     }
@@ -246,7 +246,7 @@ impl Workspace {
         self.dirty.update(|d| d.retain(|id| !ids.contains(id)));
         self.set_aside
             .set(store.set_aside().await.unwrap_or_default());
-        self.revision.update(|r| *r += 1);
+        self.touched_all();
         Ok(())
     }
 

@@ -53,7 +53,7 @@ impl Workspace {
         });
         self.set_aside
             .set(store.set_aside().await.unwrap_or_default());
-        self.revision.update(|r| *r += 1);
+        self.touched(id);
         Ok(())
     }
 
@@ -99,6 +99,6 @@ impl Workspace {
         }
         self.set_aside
             .set(store.set_aside().await.unwrap_or_default());
-        self.revision.update(|r| *r += 1);
+        self.touched_all();
     }
 }

@@ -134,32 +134,49 @@ pub fn answers(doc: &AutoCommit) -> Result<BTreeMap<ItemId, ItemAnswers>, Schema
         return Ok(out);
     };
     for key in doc.keys(&answers) {
-        let mut all: Vec<(Answer, ObjId)> = doc
-            .get_all(&answers, key.as_str())?
-            .into_iter()
-            .filter_map(|(value, id)| match value {
-                Value::Object(ObjType::Map) => Answer::hydrate_map(doc, &id).ok().map(|a| (a, id)),
-                _ => None,
-            })
-            .collect();
-        // `get_all` lists conflicting values with the winner last.
-        if let Some((current, id)) = all.pop() {
-            all.reverse();
-            let author = match id {
-                ObjId::Id(_, actor, _) => Some(actor.to_hex_string()),
-                ObjId::Root => None,
-            };
-            out.insert(
-                ItemId::new(key),
-                ItemAnswers {
-                    current,
-                    conflicts: all.into_iter().map(|(a, _)| a).collect(),
-                    author,
-                },
-            );
+        if let Some(read) = read_item(doc, &answers, &key)? {
+            out.insert(ItemId::new(key), read);
         }
     }
     Ok(out)
+}
+
+/// One item's answers, read alone (what [`answers`] gives for it): a screen showing one item re-reads only
+/// that item when the checklist changes.
+pub fn item_answers(doc: &AutoCommit, item: &ItemId) -> Result<Option<ItemAnswers>, SchemaError> {
+    match answers_obj(doc)? {
+        Some(answers) => read_item(doc, &answers, item.as_str()),
+        None => Ok(None),
+    }
+}
+
+fn read_item(
+    doc: &AutoCommit,
+    answers: &ObjId,
+    key: &str,
+) -> Result<Option<ItemAnswers>, SchemaError> {
+    let mut all: Vec<(Answer, ObjId)> = doc
+        .get_all(answers, key)?
+        .into_iter()
+        .filter_map(|(value, id)| match value {
+            Value::Object(ObjType::Map) => Answer::hydrate_map(doc, &id).ok().map(|a| (a, id)),
+            _ => None,
+        })
+        .collect();
+    // `get_all` lists conflicting values with the winner last.
+    let Some((current, id)) = all.pop() else {
+        return Ok(None);
+    };
+    all.reverse();
+    let author = match id {
+        ObjId::Id(_, actor, _) => Some(actor.to_hex_string()),
+        ObjId::Root => None,
+    };
+    Ok(Some(ItemAnswers {
+        current,
+        conflicts: all.into_iter().map(|(a, _)| a).collect(),
+        author,
+    }))
 }
 
 /// The year's seal, if the check was sealed and it reads (the value Automerge picks when two were put at

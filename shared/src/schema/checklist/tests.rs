@@ -94,6 +94,9 @@ fn concurrent_answers_to_the_same_item_stay_whole_and_converge() {
     let mut both = vec![item.current.clone(), item.conflicts[0].clone()];
     both.sort_by_key(|x| x.entry.by.clone());
     assert_eq!(both, vec![yes("佐藤"), no_with_target("鈴木")]);
+    // One item read alone is what the whole read gives for it, conflict and author included.
+    assert_eq!(item_answers(&a, &id).unwrap().as_ref(), Some(item));
+    assert_eq!(item_answers(&a, &ItemId::from("1-①")).unwrap(), None);
     // Never a mix: the winner's target date belongs to the winner's choice.
     assert_eq!(
         item.current.target_on.is_some(),
