@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 pub struct Browser {
     pub client: Client,
     driver: Child,
-    _profile: tempfile::TempDir,
+    /// The profile folder, deleted with the browser unless the caller keeps it ([`Browser::start_in`]).
+    _profile: Option<tempfile::TempDir>,
 }
 
 /// A DevTools protocol command sent through chromedriver's `goog/cdp/execute`.
@@ -73,9 +74,26 @@ impl Browser {
         Browser::start_with_profile_and_args(profile, width, height, &[]).await
     }
 
+    /// A new browser process on a profile folder the caller keeps: closed and started again on the same
+    /// folder, it is the same device after a restart (service worker, IndexedDB and caches kept).
+    pub async fn start_in(profile: &std::path::Path) -> Browser {
+        Browser::launch(profile, None, 820, 1180, &[]).await
+    }
+
     /// As [`Browser::start_with_profile`], with more Chromium flags (e.g. the HTTP cache elsewhere).
     pub async fn start_with_profile_and_args(
         profile: tempfile::TempDir,
+        width: u32,
+        height: u32,
+        more: &[&str],
+    ) -> Browser {
+        let path = profile.path().to_path_buf();
+        Browser::launch(&path, Some(profile), width, height, more).await
+    }
+
+    async fn launch(
+        path: &std::path::Path,
+        profile: Option<tempfile::TempDir>,
         width: u32,
         height: u32,
         more: &[&str],
@@ -105,7 +123,7 @@ impl Browser {
         .map(String::from)
         .to_vec();
         args.push(format!("--window-size={width},{height}"));
-        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--user-data-dir={}", path.display()));
         args.extend(more.iter().map(|a| a.to_string()));
         args.extend(extra_args());
         let mut caps = serde_json::Map::new();

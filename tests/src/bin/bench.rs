@@ -121,6 +121,120 @@ async fn keypress(b: &Browser, input: &str) -> Vec<(u32, String)> {
     out
 }
 
+/// Milliseconds from navigation start until the script expression `cond` holds.
+async fn time_until_js(b: &Browser, url: &str, cond: &str) -> f64 {
+    b.goto(url).await;
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+        (function check() {{ if ({cond}) done(performance.now());\
+        else requestAnimationFrame(check); }})();"
+    );
+    b.client
+        .execute_async(&script, vec![])
+        .await
+        .expect("the page becomes usable")
+        .as_f64()
+        .unwrap_or_default()
+}
+
+/// Offline cold start as a pharmacist meets it (#23): one facility with 3 checklists and a 3,000-row
+/// 機器台帳, visited once online (service worker installed); then, each time, a new browser process on that
+/// profile with the network off, from navigation until the home screen lists the 3 checklists, and until a
+/// checklist deep link's first はい button is enabled. Median of 5 processes, at 1x and 4x CPU.
+async fn cold_start_figures() {
+    println!(
+        "\n== offline cold start: a new browser process (service worker installed, network off), one facility with 3 checklists and a 3,000-row ledger; median of 5"
+    );
+    let mut server = TestServer::start().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = Browser::start_in(profile.path()).await;
+    b.set_up_facility(&server.url, "ベンチ薬局", "pharmacy", "ベンチ 花子")
+        .await;
+    for name in ["ベンチ情報システム", "ベンチ保守"] {
+        b.add_vendor(&server.url, name, "レセコン", "03-0000-0000")
+            .await;
+    }
+    for n in 0..2 {
+        b.goto(&server.url).await;
+        b.click("details.new-checklist summary").await;
+        b.eval(&format!(
+            "const s = document.querySelector('.new-checklist select[name=form]'); \
+             s.selectedIndex = {}; s.dispatchEvent(new Event('change', {{ bubbles: true }}));",
+            n + 1
+        ))
+        .await;
+        b.click(".new-checklist button.primary").await;
+        b.wait("li.item").await;
+    }
+    let deep_link = format!("{}/section/2", b.checklist_url().await);
+    b.goto(&format!("{}/ledgers/devices", server.url)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.xlsx");
+    std::fs::write(&path, mamori_tests::fixtures::device_workbook(3000)).unwrap();
+    b.wait(".import-file")
+        .await
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click(".confirm-import").await;
+    b.wait_until(
+        "3,000 rows",
+        "document.querySelector('.ledger-count').textContent === '3000 / 3000'",
+    )
+    .await;
+    b.wait_saved().await;
+    b.goto(&server.url).await;
+    b.wait_until(
+        "three checklists listed",
+        "document.querySelectorAll('.checklist-row').length === 3",
+    )
+    .await;
+    b.wait_for_service_worker().await;
+    b.close().await;
+    server.stop().await;
+
+    let home = format!("{}/", server.url);
+    let screens = [
+        (
+            "home, until the 3 checklists are listed",
+            home.as_str(),
+            "document.querySelectorAll('.checklist-row .checklist-link').length === 3",
+        ),
+        (
+            "a checklist deep link, until the first はい button is enabled",
+            deep_link.as_str(),
+            "(() => { const y = document.querySelector('li.item button.choice[data-choice=yes]'); return y && !y.disabled; })()",
+        ),
+    ];
+    for (what, url, cond) in screens {
+        for rate in [1, 4] {
+            let mut runs = Vec::new();
+            for _ in 0..5 {
+                let b = Browser::start_in(profile.path()).await;
+                b.set_offline(true).await;
+                b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
+                    .await;
+                runs.push(time_until_js(&b, url, cond).await);
+                b.close().await;
+            }
+            let list = runs
+                .iter()
+                .map(|r| format!("{r:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let target = match (rate, what.starts_with("home")) {
+                (1, true) => "; target ≤ 500 ms",
+                (1, false) => "; target ≤ 400 ms",
+                _ => "",
+            };
+            println!(
+                "{what}, CPU {rate}x: {:.0} ms (runs: {list}{target})",
+                median(runs)
+            );
+        }
+    }
+}
+
 /// The 機器台帳 with a large hospital's 3,000 devices, offline at 4x CPU throttling: importing an .xlsx
 /// (preview, then the import itself), and keypress-to-paint while editing a cell of the 3,000-row ledger.
 async fn ledger_figures(b: &Browser, origin: &str) {
@@ -354,6 +468,8 @@ async fn main() {
         ledger_figures(&b, &server.url).await;
         return;
     }
+
+    cold_start_figures().await;
 
     // First visit: a fresh browser profile, nothing cached.
     let mut server = TestServer::start().await;
