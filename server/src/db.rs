@@ -126,8 +126,49 @@ pub async fn open(url: &str) -> Result<AnyPool, DbError> {
                 .await?
         }
     };
+    // Held until the migrations are in: dropped (unlocked) on return.
+    let _migrating = match engine {
+        Engine::Sqlite => sqlite_migration_lock(url).await?,
+        Engine::Postgres => None,
+    };
     migrate(&pool).await?;
     Ok(pool)
+}
+
+/// An exclusive lock on `<database file>.migrate-lock`, waited for. sqlx's migrator takes no lock on SQLite
+/// (its `lock()` does nothing there), so two processes opening a store at once (the server starting,
+/// `mamori-server registration-code` beside it) could both find a migration missing and the second failed
+/// with "duplicate column name". PostgreSQL's migrator holds an advisory lock of its own. `None` for an
+/// in-memory database.
+async fn sqlite_migration_lock(url: &str) -> Result<Option<std::fs::File>, DbError> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(None);
+    };
+    let mut lock_path = path.into_os_string();
+    lock_path.push(".migrate-lock");
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        file.lock()?;
+        Ok(Some(file))
+    })
+    .await
+    .map_err(|e| DbError::Io(std::io::Error::other(e)))?
+}
+
+/// The file a `sqlite://` URL names (percent-decoded), if it names one.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let parsed = url::Url::parse(url).ok()?;
+    if parsed.path().is_empty() || url.contains(":memory:") || parsed.path() == "/" {
+        return None;
+    }
+    url::Url::parse(&format!("file://{}", parsed.path()))
+        .ok()?
+        .to_file_path()
+        .ok()
 }
 
 /// Whether a connection going back to the pool may serve the next caller: not if it is still inside a
@@ -252,6 +293,34 @@ mod tests {
                 .to_string()
                 .contains("pw")
         );
+    }
+
+    /// sqlx takes no lock around SQLite migrations: two processes opening a new store at once (the server
+    /// starting, `mamori-server registration-code` run beside it) both applied a migration and the second
+    /// failed with "duplicate column name". Several opens at once, each with its own pool, as two processes.
+    #[test]
+    fn a_sqlite_url_names_its_file() {
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/a%20b/mamori.db?mode=rwc"),
+            Some(std::path::PathBuf::from("/tmp/a b/mamori.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_new_store_opened_several_times_at_once_migrates_once() {
+        for _ in 0..8 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path();
+            let (a, b, c) = tokio::join!(
+                open_sqlite_dir(path),
+                open_sqlite_dir(path),
+                open_sqlite_dir(path)
+            );
+            for opened in [a, b, c] {
+                opened.expect("every open succeeds");
+            }
+        }
     }
 
     #[tokio::test]
