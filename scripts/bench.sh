@@ -3,6 +3,7 @@
 #   bash scripts/bench.sh         everything: app sizes and load times, on-device storage, then sync under load
 #   bash scripts/bench.sh app     only the app part (headless Chromium)
 #   bash scripts/bench.sh ledger  the sizes and the 機器台帳 import and typing figures only
+#   bash scripts/bench.sh cold    the sizes and the offline cold start (new browser processes) only
 #   bash scripts/bench.sh sync    only sync under load: Mamori's server beside the reference automerge-repo
 #                                 sync server, same generator, one run (about 10 minutes)
 #   bash scripts/bench.sh signed-in  sync under load with signed-in clients (API tokens made through the real
@@ -20,6 +21,10 @@ bash scripts/setup.sh --bench
 if [ "$PART" = all ] || [ "$PART" = app ]; then
   bash scripts/build-app.sh
   cargo run --profile server -q -p mamori-tests --bin bench
+fi
+if [ "$PART" = cold ]; then
+  bash scripts/build-app.sh
+  cargo run --profile server -q -p mamori-tests --bin bench -- cold
 fi
 if [ "$PART" = ledger ]; then
   bash scripts/build-app.sh

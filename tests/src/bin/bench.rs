@@ -470,6 +470,10 @@ async fn main() {
     }
 
     cold_start_figures().await;
+    // `bench cold`: the sizes and the offline cold start only.
+    if std::env::args().nth(1).as_deref() == Some("cold") {
+        return;
+    }
 
     // First visit: a fresh browser profile, nothing cached.
     let mut server = TestServer::start().await;
