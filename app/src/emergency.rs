@@ -46,7 +46,7 @@ pub fn start(ws: Workspace, sync: SyncHandle) {
         ws.revision.track();
         sync.tick.track();
         // Before the device's documents are loaded there is nothing to compare: never overwrite then.
-        if ws.load.get() != LoadState::Ready {
+        if ws.load.get() != LoadState::Ready || !ws.all_loaded() {
             return;
         }
         generation.update_value(|g| *g += 1);

@@ -115,6 +115,8 @@ fn registration_code_in_url() -> Option<String> {
 /// The whole app: settings and documents in context, then the router.
 #[component]
 pub fn App() -> impl IntoView {
+    // The wasm is compiled and running (the cold-start benchmark reads the page's marks).
+    state::mark("mamori:app");
     let settings = settings::provide();
     pwa::provide();
     // Editions fetched earlier, before any checklist is read.

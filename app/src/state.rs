@@ -69,6 +69,8 @@ pub struct Workspace {
     epoch: Trigger,
     pub save: RwSignal<SaveState>,
     pub load: RwSignal<LoadState>,
+    /// Every record parsed, the large ones too ([`Workspace::start`]).
+    all_loaded: RwSignal<bool>,
     /// Documents newer than this build.
     pub too_new: RwSignal<BTreeSet<DocumentId>>,
     /// This tab's Automerge actor: every change this tab makes carries it (two tabs never share one).
@@ -215,6 +217,7 @@ impl Workspace {
             epoch: Trigger::new(),
             save: RwSignal::new(SaveState::Saved),
             load: RwSignal::new(LoadState::Loading),
+            all_loaded: RwSignal::new(false),
             too_new: RwSignal::new(BTreeSet::new()),
             outbox: StoredValue::new_local(Vec::new()),
             outbox_ready: Trigger::new(),
@@ -224,16 +227,40 @@ impl Workspace {
     }
 
     /// Opens the device database and loads every document.
+    /// Large records (a big ledger) are parsed after the first screen has painted, one at a time; until
+    /// then [`Workspace::all_loaded`] is false and nothing creates a document a record may hold. Returns
+    /// once every record is in: sync starts after, so it never sees a partial set.
     pub async fn start(self) {
         match self.load_from_device().await {
-            Ok(()) => {
+            Ok(later) => {
                 self.note_actor();
                 self.record_this_tab();
-                self.load.set(LoadState::Ready)
+                self.load.set(LoadState::Ready);
+                self.touched_all();
+                for row in later {
+                    crate::timer::after_next_paint().await;
+                    self.take_loaded(vec![row]);
+                }
+                self.all_loaded.set(true);
             }
             Err(e) => self.load.set(LoadState::Failed(e.to_string())),
         }
         self.touched_all();
+    }
+
+    /// Whether every record on the device has been parsed (reactive).
+    pub fn all_loaded(&self) -> bool {
+        self.all_loaded.get()
+    }
+
+    /// Refuses to create a document while large records are still being parsed: the one wanted may be
+    /// among them (a second ledger would be made beside the real one).
+    pub(crate) fn require_all_loaded(&self) -> Result<(), SchemaError> {
+        if self.all_loaded.get_untracked() {
+            Ok(())
+        } else {
+            Err(SchemaError::StillLoading)
+        }
     }
 
     /// Makes the running reactive reader depend on document `id`: it re-runs when that document changes

@@ -72,6 +72,10 @@ pub enum SchemaError {
         "取り込みの間にこの端末で台帳が変更されたため、取り込みませんでした。もう一度取り込んでください (the document was changed here during the import)"
     )]
     ChangedMeanwhile,
+    #[error(
+        "この端末のデータを読み込んでいます。少し待ってからもう一度お試しください (still reading this device's data)"
+    )]
+    StillLoading,
 }
 
 /// A protocol frame that cannot be accepted.

@@ -135,6 +135,15 @@ async fn four_thousand_devices_import_offline_and_edits_of_one_row_merge() {
         .as_u64()
         .unwrap();
     assert!(drawn < 100, "only the rows on screen are drawn: {drawn}");
+    // A reload parses a ledger this large after the first screen has painted: the page, open at once, still
+    // comes to show every row, and its edits are kept (the same record, not a new ledger beside it).
+    a.wait_saved().await;
+    a.client.refresh().await.unwrap();
+    a.wait_until(
+        "4,000 rows after a reload",
+        "document.querySelector('.ledger-count')?.textContent === '4000 / 4000'",
+    )
+    .await;
     a.set_offline(false).await;
     b.goto(&format!("{}/ledgers/devices", server.url)).await;
     b.wait_until(

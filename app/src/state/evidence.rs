@@ -54,6 +54,7 @@ impl Workspace {
         if let Some(id) = self.evidence_ids().first() {
             return Ok(*id);
         }
+        self.require_all_loaded()?;
         let index_id = self.require_index()?;
         let idx = self.index_untracked().ok_or(SchemaError::NoFacility)?;
         let now = now_ms();

@@ -93,6 +93,7 @@ impl Workspace {
     /// Makes the facility's chart from the template that fits it, unless it has one.
     pub fn ensure_contact_chart(&self) -> Result<DocumentId, SchemaError> {
         let index_id = self.require_index()?;
+        self.require_all_loaded()?;
         let idx = self.index_untracked().ok_or(SchemaError::NoFacility)?;
         if let Some(id) = self.chart_id_in(&idx) {
             return Ok(id);

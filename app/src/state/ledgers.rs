@@ -168,6 +168,7 @@ impl Workspace {
     /// Makes the facility's ledger of rows `R`, unless it has one.
     pub fn ensure_ledger<R: Row>(&self) -> Result<DocumentId, SchemaError> {
         let index_id = self.require_index()?;
+        self.require_all_loaded()?;
         let idx = self.index_untracked().ok_or(SchemaError::NoFacility)?;
         if let Some(id) = self.ledger_id_in(&idx, R::KIND) {
             return Ok(id);

@@ -209,12 +209,27 @@ async fn cold_start_figures() {
     for (what, url, cond) in screens {
         for rate in [1, 4] {
             let mut runs = Vec::new();
+            let mut marks: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
             for _ in 0..5 {
                 let b = Browser::start_in(profile.path()).await;
                 b.set_offline(true).await;
                 b.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": rate }))
                     .await;
                 runs.push(time_until_js(&b, url, cond).await);
+                // Where the time went: the shell from the service worker, the wasm running, the
+                // documents read from IndexedDB and parsed (the app's performance marks).
+                let seen = b
+                    .eval(
+                        "const n = performance.getEntriesByType('navigation')[0]; \
+                         return [['page', n.responseEnd]].concat(performance.getEntriesByType('mark') \
+                           .filter(m => m.name.startsWith('mamori:')).map(m => [m.name, m.startTime]));",
+                    )
+                    .await;
+                for pair in seen.as_array().into_iter().flatten() {
+                    if let (Some(name), Some(t)) = (pair[0].as_str(), pair[1].as_f64()) {
+                        marks.entry(name.to_string()).or_default().push(t);
+                    }
+                }
                 b.close().await;
             }
             let list = runs
@@ -231,6 +246,16 @@ async fn cold_start_figures() {
                 "{what}, CPU {rate}x: {:.0} ms (runs: {list}{target})",
                 median(runs)
             );
+            let mut order: Vec<(f64, String)> = marks
+                .into_iter()
+                .map(|(name, times)| (median(times), name))
+                .collect();
+            order.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let line: Vec<String> = order
+                .iter()
+                .map(|(t, name)| format!("{} {t:.0}", name.trim_start_matches("mamori:")))
+                .collect();
+            println!("    medians, ms from navigation: {}", line.join(", "));
         }
     }
 }
