@@ -96,7 +96,17 @@ async fn every_sync_message_is_checked_against_the_servers_records() {
     let (_, token) = invite(&admin, &facility, "vendor", Some(&vendor_a), "山本").await;
     let vendor = browser_at(&server).await;
     assert_eq!(status(&accept(&vendor, &token, "山本 次郎").await), 200);
+    // Naming the facility as its place (`/sync?place=`, a balancer's routing key) grants nothing: without a
+    // session it is refused as before, and the vendor below, naming the index, still cannot open it.
+    let mut placed = Device::new("anonymous, placed");
+    placed.place = Some(index);
+    let refused = placed.try_connect(&server.url, None).await;
+    assert!(
+        refused.as_ref().is_err_and(|e| e.starts_with("401")),
+        "{refused:?}"
+    );
     let mut vendor_device = Device::new("vendor");
+    vendor_device.place = Some(index);
     vendor_device
         .try_connect(&server.url, Some(&session_cookie(&vendor, &server).await))
         .await

@@ -58,8 +58,7 @@ async fn one_answer_renders_one_card_here_and_on_another_device() {
     let join = a.join_link(&server.url).await;
     b.goto(&join).await;
     b.wait(".checklist-row").await;
-    b.click(".checklist-row .checklist-link").await;
-    let checklist = b.checklist_url().await;
+    let checklist = b.open_first_checklist().await;
     let section = format!("{checklist}/section/2");
     a.goto(&section).await;
     b.goto(&section).await;

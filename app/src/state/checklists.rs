@@ -106,30 +106,18 @@ impl Workspace {
         ))
     }
 
-    /// A checklist (reactive on `revision`).
+    /// A checklist whole: its head, every answer and the seal (reactive: tracks the checklist).
     pub fn checklist(&self, id: DocumentId) -> Result<ChecklistView, SchemaError> {
-        self.track_doc(id);
-        let too_new = self.too_new.with_untracked(|t| t.contains(&id));
+        let ChecklistHead { meta, too_new, .. } = self.checklist_head(id)?;
         self.docs.with_value(|docs| {
             let doc = docs
                 .get(&id)
                 .ok_or_else(|| SchemaError::UnknownDocument(id.to_string()))?;
-            if too_new {
-                // Read what this build can, knowing fields may be missing.
-                let meta: ChecklistMeta = autosurgeon::hydrate_prop(doc, automerge::ROOT, "meta")?;
-                return Ok(ChecklistView {
-                    id,
-                    meta,
-                    answers: checklist::answers(doc)?,
-                    too_new: true,
-                    seal: checklist::seal(doc),
-                });
-            }
             Ok(ChecklistView {
                 id,
-                meta: checklist::meta(doc)?,
+                meta,
                 answers: checklist::answers(doc)?,
-                too_new: false,
+                too_new,
                 seal: checklist::seal(doc),
             })
         })

@@ -46,18 +46,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Milliseconds from navigation start until `css` is on screen.
 async fn time_until(b: &Browser, url: &str, css: &str) -> f64 {
-    b.goto(url).await;
-    let script = format!(
-        "const done = arguments[arguments.length - 1];\
-        (function check() {{ if (document.querySelector({css:?})) done(performance.now());\
-        else requestAnimationFrame(check); }})();"
-    );
-    b.client
-        .execute_async(&script, vec![])
-        .await
-        .expect("the page becomes interactive")
-        .as_f64()
-        .unwrap_or_default()
+    time_until_js(b, url, &format!("document.querySelector({css:?})")).await
 }
 
 /// Median time to an interactive checklist at 1x and 4x CPU throttling.
