@@ -28,7 +28,7 @@ pub mod vendor_devices;
 
 use automerge::{ReadDoc, ScalarValue, Value};
 
-pub use check::{check, check_changed};
+pub use check::{Checked, check, check_changed};
 
 use crate::error::SchemaError;
 use crate::model::{DocumentId, FacilityId, VendorId};

@@ -19,18 +19,42 @@ use crate::answer::Answer;
 /// Checks `doc` reads whole as its kind, and that the kind is the one it had (`before`; `None` for a
 /// document that was empty). Returns the kind, or why not.
 pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, String> {
-    check_with(doc, before, None)
+    check_with(doc, before, None).map(|checked| checked.kind)
+}
+
+/// What [`check_changed`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    pub kind: DocKind,
+    /// Whether the changes can have altered anything but a checklist's answers (its root, meta or seal):
+    /// `false` only when every operation provably lies within the answers, so what the caller checks of the
+    /// rest of the document (its edition, its seals) still holds as it did before them.
+    pub beyond_answers: bool,
 }
 
 /// [`check`] after `arrived` were applied to a document that read whole before them: of a checklist's
 /// answers, only those the changes can have altered are read again (every answer was read when it
 /// arrived). The server asks this on every change it takes in; reading every answer cost it a tenth of its
-/// CPU with five answers to a checklist, and a real checklist holds forty.
+/// CPU with five answers to a checklist, and a real checklist holds forty. When the changes stay within the
+/// answers (how the app writes one), the root, the meta and the seal cannot have changed and are not read
+/// again: those reads were most of what a signed-in server spent checking a change.
 pub fn check_changed(
     doc: &AutoCommit,
     before: Option<DocKind>,
     arrived: &[Change],
-) -> Result<DocKind, String> {
+) -> Result<Checked, String> {
+    if before == Some(DocKind::Checklist)
+        && let Some(Touched {
+            keys,
+            beyond_answers: false,
+        }) = touched_answers(doc, arrived)
+    {
+        answers_read(doc, keys.iter().map(String::as_str))?;
+        return Ok(Checked {
+            kind: DocKind::Checklist,
+            beyond_answers: false,
+        });
+    }
     check_with(doc, before, Some(arrived))
 }
 
@@ -38,7 +62,7 @@ fn check_with(
     doc: &AutoCommit,
     before: Option<DocKind>,
     arrived: Option<&[Change]>,
-) -> Result<DocKind, String> {
+) -> Result<Checked, String> {
     let version = schema_version(doc);
     if version > SCHEMA_VERSION {
         return Err(format!(
@@ -69,7 +93,7 @@ fn check_with(
                 _ => None,
             };
             match touched {
-                Some(keys) => answers_read(doc, keys.iter().map(String::as_str))?,
+                Some(touched) => answers_read(doc, touched.keys.iter().map(String::as_str))?,
                 None => every_answer_reads(doc)?,
             }
             every_seal_reads(doc)?;
@@ -85,7 +109,10 @@ fn check_with(
         }
         _ => {}
     }
-    Ok(kind)
+    Ok(Checked {
+        kind,
+        beyond_answers: true,
+    })
 }
 
 fn every_answer_reads(doc: &AutoCommit) -> Result<(), String> {
@@ -120,7 +147,10 @@ fn answers_read<'a>(doc: &AutoCommit, keys: impl Iterator<Item = &'a str>) -> Re
 /// `entry`: what an answer is read from). Objects the changes themselves made are placed where they were
 /// made, so an answer written whole (how the app writes one) costs no walk of the other answers. `None`
 /// when the changes touch the document's root (the answers map itself may be new): every answer is read.
-fn touched_answers(doc: &AutoCommit, arrived: &[Change]) -> Option<BTreeSet<String>> {
+///
+/// An object deeper in an answer needs no search: an answer holds scalars and its `entry`, whose fields are
+/// scalars, so an object made deeper was refused when it arrived (its answer no longer read).
+fn touched_answers(doc: &AutoCommit, arrived: &[Change]) -> Option<Touched> {
     use automerge::legacy::{Key, ObjectId, OpType};
     /// Where an object the changes wrote into sits.
     #[derive(Clone)]
@@ -162,23 +192,36 @@ fn touched_answers(doc: &AutoCommit, arrived: &[Change]) -> Option<BTreeSet<Stri
         }
     }
     if existing.is_empty() {
-        return Some(keys);
+        return Some(Touched {
+            keys,
+            beyond_answers: false,
+        });
     }
     // Which answer each of those objects belongs to, if any: every value at every key, and the objects
     // directly within it.
     for key in doc.keys(&answers) {
         for (_, answer) in doc.get_all(&answers, key.as_str()).ok()? {
-            let hit = existing.contains(&answer.to_string())
-                || doc.map_range(&answer, ..).any(|field| {
-                    matches!(field.value, automerge::ValueRef::Object(_))
-                        && existing.contains(&field.id().to_string())
-                });
+            let mut hit = existing.remove(&answer.to_string());
+            for field in doc.map_range(&answer, ..) {
+                if matches!(field.value, automerge::ValueRef::Object(_)) {
+                    hit |= existing.remove(&field.id().to_string());
+                }
+            }
             if hit {
                 keys.insert(key.clone());
             }
         }
     }
-    Some(keys)
+    Some(Touched {
+        keys,
+        beyond_answers: !existing.is_empty(),
+    })
+}
+
+/// The answers some changes can have altered, and whether they wrote anywhere else too.
+struct Touched {
+    keys: BTreeSet<String>,
+    beyond_answers: bool,
 }
 
 fn every_seal_reads(doc: &AutoCommit) -> Result<(), String> {
@@ -264,7 +307,7 @@ mod tests {
     /// only what the change touched, beside the check that reads everything.
     fn after(
         change: impl FnOnce(&mut AutoCommit),
-    ) -> (Result<DocKind, String>, Result<DocKind, String>) {
+    ) -> (Result<Checked, String>, Result<DocKind, String>) {
         use crate::answer::{Answer, Choice, Entry};
         use crate::model::ItemId;
         let mut doc = checklist();
@@ -302,8 +345,22 @@ mod tests {
             );
             checklist::put_answer(d, &ItemId::from("2-⑥"), &a).unwrap();
         });
-        assert_eq!(touched, Ok(DocKind::Checklist));
+        assert_eq!(
+            touched,
+            Ok(Checked {
+                kind: DocKind::Checklist,
+                beyond_answers: false
+            })
+        );
         assert_eq!(whole, Ok(DocKind::Checklist));
+        // An answer edited in place (its entry too) stays within the answers.
+        let (touched, _) = after(|d| {
+            let (_, a) = d.get(answers_of(d), "1-①").unwrap().unwrap();
+            d.put(&a, "note", "更新").unwrap();
+            let (_, e) = d.get(&a, "entry").unwrap().unwrap();
+            d.put(&e, "by", "佐藤").unwrap();
+        });
+        assert_eq!(touched.map(|c| c.beyond_answers), Ok(false));
         // Each way of breaking an answer is found by both checks.
         /// What breaks an answer, and how.
         type Break = (&'static str, Box<dyn FnOnce(&mut AutoCommit)>);
@@ -353,6 +410,45 @@ mod tests {
                 "{what}: the check of what was touched passes"
             );
         }
+    }
+
+    /// The check that reads only the touched answers skips the meta and the root: a change that writes an
+    /// answer and anything else besides must be read whole, and say so (the caller then checks the edition
+    /// and the seals too).
+    #[test]
+    fn an_answer_written_beside_anything_else_reads_the_whole_document() {
+        use crate::answer::{Answer, Choice, Entry};
+        use crate::model::ItemId;
+        let answer_and = |other: Box<dyn FnOnce(&mut AutoCommit)>| {
+            after(move |d| {
+                let a = Answer::new(
+                    Choice::No,
+                    crate::calendar::Date::parse_iso("2026-11-21").unwrap(),
+                    Entry::default(),
+                );
+                checklist::put_answer(d, &ItemId::from("2-⑥"), &a).unwrap();
+                other(d);
+            })
+        };
+        let (touched, whole) = answer_and(Box::new(|d| {
+            let (_, meta) = d.get(ROOT, "meta").unwrap().unwrap();
+            d.put(&meta, "edition", 2025).unwrap();
+        }));
+        assert!(whole.is_err(), "a meta that does not read");
+        assert!(touched.is_err(), "the meta was not read again");
+        let (touched, _) = answer_and(Box::new(|d| {
+            let (_, meta) = d.get(ROOT, "meta").unwrap().unwrap();
+            d.put(&meta, "vendor_name", "別名").unwrap();
+        }));
+        assert_eq!(touched.map(|c| c.beyond_answers), Ok(true), "meta");
+        let (touched, _) = answer_and(Box::new(|d| {
+            d.put(ROOT, "seal", "forged").unwrap();
+        }));
+        assert!(touched.is_err(), "a seal that does not read");
+        let (touched, _) = answer_and(Box::new(|d| {
+            d.put(ROOT, "schema", 99).unwrap();
+        }));
+        assert!(touched.is_err(), "a newer schema version at the root");
     }
 
     #[test]

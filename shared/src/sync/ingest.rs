@@ -432,10 +432,11 @@ pub fn check_applied(
             ));
         }
     }
-    let kind = crate::schema::check_changed(doc, kind_before, &arrived).map_err(|reason| {
+    let checked = crate::schema::check_changed(doc, kind_before, &arrived).map_err(|reason| {
         format!("文書の形式に合わない変更です (the changes break the document's schema: {reason})")
     })?;
-    if kind == crate::schema::DocKind::Checklist {
+    // Answers alone cannot move a checklist's edition or write its seal (both lie outside them).
+    if checked.kind == crate::schema::DocKind::Checklist && checked.beyond_answers {
         check_edition(doc, heads_before)?;
         check_seals(doc, id, heads_before, &arrived, seals).map_err(|reason| {
             format!("確定の署名を確認できません (a seal that this server did not make: {reason})")
