@@ -333,7 +333,7 @@ impl Rooms {
                 // The same checks as on a peer's changes.
                 Ok(()) => match check_applied(&mut g.doc, id, &before, kind_before, Some(seals)) {
                     Err(reason) => Err(MergeError::Refused(reason)),
-                    Ok(()) => g
+                    Ok(_) => g
                         .persist_since(id, &before, self.store())
                         .await
                         .map_err(MergeError::from),

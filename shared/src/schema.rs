@@ -23,6 +23,7 @@ pub mod evidence;
 pub mod incident;
 pub mod index;
 pub mod ledger;
+pub mod map_cache;
 pub mod migrate;
 pub mod vendor_devices;
 

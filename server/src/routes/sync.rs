@@ -477,9 +477,7 @@ impl Connection {
                 trouble("check access")
             })?
         };
-        // Only attributed connections are logged (not an open development server or the load benchmark).
-        let answers_before =
-            (checked && !authors.is_empty()).then(|| checklist::answer_versions(&room_doc.doc));
+        let heads_before = room_doc.doc.get_heads();
         let level = self.access.get(&id).copied().unwrap_or(Access::None);
         let seal_key = self.state.seal_key.clone();
         let authority = Authority {
@@ -499,7 +497,7 @@ impl Connection {
             &mut room_doc.pending,
             template.clone(),
         );
-        let (applied, claims) = match verdict {
+        let (applied, claims, answered) = match verdict {
             Err(e) => {
                 // Automerge refused part of what it was given: this copy may hold some of it.
                 self.roll_back(id, room_doc).await;
@@ -515,7 +513,11 @@ impl Connection {
                 tracing::info!(conn = self.id, doc = %id, %reason, "changes refused");
                 return Ok(self.refuse(remote, id, reason));
             }
-            Ok(Verdict::Taken { applied, claims }) => (applied, claims),
+            Ok(Verdict::Taken {
+                applied,
+                claims,
+                answers,
+            }) => (applied, claims, answers),
         };
         if !room_doc.pending.is_empty() || !applied.is_empty() {
             // Even changes that wait for a dependency change what is generated (the need).
@@ -526,9 +528,17 @@ impl Connection {
             for a in &applied {
                 bytes.extend_from_slice(a.change.raw_bytes());
             }
-            let stored = match (&template, &answers_before) {
-                (Some(this), Some(before)) => {
-                    let events = attributed(this, &applied, &room_doc.doc, before);
+            // Only attributed connections are logged (not an open development server or the load benchmark).
+            let stored = match &template {
+                Some(this) if checked => {
+                    let items = match answered {
+                        Some(items) => items.into_iter().collect(),
+                        None => checklist::changed_items(
+                            &checklist::answer_versions_at(&room_doc.doc, &heads_before),
+                            &checklist::answer_versions(&room_doc.doc),
+                        ),
+                    };
+                    let events = attributed(this, &applied, &room_doc.doc, &items);
                     let owner = self.gate.owner().unwrap_or_default();
                     let claims: Vec<Claim> = claims
                         .iter()
@@ -764,16 +774,15 @@ impl Connection {
 }
 
 /// The access-log entries for changes just applied: one for this message's sender, and one for each earlier
-/// sender whose changes waited for a dependency. Each names the checklist items the step changed and the
+/// sender whose changes waited for a dependency. Each names the checklist `items` the step answered and the
 /// latest device time recorded in those answers (when it happened on the device, offline perhaps).
 fn attributed(
     this: &Event,
     applied: &[ingest::Applied<Option<Event>>],
     doc: &automerge::AutoCommit,
-    before: &std::collections::BTreeMap<String, automerge::ObjId>,
+    items: &[String],
 ) -> Vec<Event> {
-    let items = checklist::changed_items(before, &checklist::answer_versions(doc));
-    let device_at = checklist::latest_entry_at(doc, &items);
+    let device_at = checklist::latest_entry_at(doc, items);
     let detail = items.join(", ");
     let mut senders: Vec<&Event> = Vec::new();
     for a in applied {

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use automerge::{AutoCommit, Change, ObjType, ROOT, ReadDoc, Value};
 use autosurgeon::Hydrate;
 
+use super::map_cache::MapCache;
 use super::{
     DocKind, SCHEMA_VERSION, checklist, contact_chart, evidence, incident, index, kind_of, ledger,
     schema_version, vendor_devices,
@@ -23,13 +24,17 @@ pub fn check(doc: &AutoCommit, before: Option<DocKind>) -> Result<DocKind, Strin
 }
 
 /// What [`check_changed`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub kind: DocKind,
     /// Whether the changes can have altered anything but a checklist's answers (its root, meta or seal):
     /// `false` only when every operation provably lies within the answers, so what the caller checks of the
     /// rest of the document (its edition, its seals) still holds as it did before them.
     pub beyond_answers: bool,
+    /// The checklist items whose answers the changes wrote (the keys of the answers they put, deleted or
+    /// wrote into), read from the changes' own operations; empty for other kinds; `None` when that cannot
+    /// be told (the changes wrote at the root, where the answers map itself may be new).
+    pub answers: Option<BTreeSet<String>>,
 }
 
 /// [`check`] after `arrived` were applied to a document that read whole before them: of a checklist's
@@ -53,6 +58,7 @@ pub fn check_changed(
         return Ok(Checked {
             kind: DocKind::Checklist,
             beyond_answers: false,
+            answers: Some(keys),
         });
     }
     check_with(doc, before, Some(arrived))
@@ -86,16 +92,18 @@ fn check_with(
         DocKind::Evidence => evidence::read(doc).map(|_| ()),
     };
     read.map_err(|e| e.to_string())?;
+    let mut answers = Some(BTreeSet::new());
     match kind {
         DocKind::Checklist => {
             let touched = match (before, arrived) {
                 (Some(DocKind::Checklist), Some(arrived)) => touched_answers(doc, arrived),
                 _ => None,
             };
-            match touched {
+            match &touched {
                 Some(touched) => answers_read(doc, touched.keys.iter().map(String::as_str))?,
                 None => every_answer_reads(doc)?,
             }
+            answers = touched.map(|t| t.keys);
             every_seal_reads(doc)?;
         }
         DocKind::DeviceLedger | DocKind::UserLedger => {
@@ -112,6 +120,7 @@ fn check_with(
     Ok(Checked {
         kind,
         beyond_answers: true,
+        answers,
     })
 }
 
@@ -136,7 +145,8 @@ fn answers_read<'a>(doc: &AutoCommit, keys: impl Iterator<Item = &'a str>) -> Re
             if !matches!(value, Value::Object(ObjType::Map)) {
                 return Err(format!("the answer to {key} is not a map"));
             }
-            Answer::hydrate_map(doc, &id).map_err(|e| format!("the answer to {key}: {e}"))?;
+            Answer::hydrate_map(&MapCache::new(doc), &id)
+                .map_err(|e| format!("the answer to {key}: {e}"))?;
         }
     }
     Ok(())
@@ -349,7 +359,8 @@ mod tests {
             touched,
             Ok(Checked {
                 kind: DocKind::Checklist,
-                beyond_answers: false
+                beyond_answers: false,
+                answers: Some(["2-⑥".to_string()].into())
             })
         );
         assert_eq!(whole, Ok(DocKind::Checklist));
@@ -360,7 +371,10 @@ mod tests {
             let (_, e) = d.get(&a, "entry").unwrap().unwrap();
             d.put(&e, "by", "佐藤").unwrap();
         });
-        assert_eq!(touched.map(|c| c.beyond_answers), Ok(false));
+        assert_eq!(
+            touched.map(|c| (c.beyond_answers, c.answers)),
+            Ok((false, Some(["1-①".to_string()].into())))
+        );
         // Each way of breaking an answer is found by both checks.
         /// What breaks an answer, and how.
         type Break = (&'static str, Box<dyn FnOnce(&mut AutoCommit)>);

@@ -21,7 +21,9 @@
 
 use std::collections::BTreeMap;
 
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value, transaction::Transactable};
+use automerge::{
+    AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value, transaction::Transactable,
+};
 use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
 
 use super::{DocKind, SCHEMA_VERSION, expect_kind};
@@ -332,6 +334,17 @@ pub fn answer_versions(doc: &AutoCommit) -> BTreeMap<String, ObjId> {
         .collect()
 }
 
+/// [`answer_versions`] as the document was at `heads`.
+pub fn answer_versions_at(doc: &AutoCommit, heads: &[ChangeHash]) -> BTreeMap<String, ObjId> {
+    let Ok(Some((Value::Object(ObjType::Map), answers))) = doc.get_at(ROOT, "answers", heads)
+    else {
+        return BTreeMap::new();
+    };
+    doc.map_range_at(&answers, .., heads)
+        .map(|item| (item.key.to_string(), item.id()))
+        .collect()
+}
+
 /// The latest device time (`entry.at_ms`) among the current answers to `items`: when a change to them says
 /// it was made. Reads only those answers' entries (the server asks this on every attributed change).
 pub fn latest_entry_at(doc: &AutoCommit, items: &[String]) -> Option<i64> {
@@ -340,8 +353,9 @@ pub fn latest_entry_at(doc: &AutoCommit, items: &[String]) -> Option<i64> {
         .iter()
         .filter_map(|item| {
             let (_, answer) = doc.get(&answers, item.as_str()).ok()??;
-            let entry: Entry = hydrate_prop(doc, &answer, "entry").ok()?;
-            Some(entry.at_ms)
+            // The one field, not the whole entry: each field read is a seek into the document.
+            let (_, entry) = doc.get(&answer, "entry").ok()??;
+            hydrate_prop::<_, i64, _, _>(doc, &entry, "at_ms").ok()
         })
         .max()
 }

@@ -237,10 +237,12 @@ pub struct Applied<T> {
 #[derive(Debug)]
 pub enum Verdict<T> {
     /// Allowed: these changes were applied (in dependency order, possibly none); `claims` are the actor
-    /// ids that became the sender's.
+    /// ids that became the sender's; `answers`, when the schema was checked, the checklist items they
+    /// answered (see [`Checked::answers`](crate::schema::Checked)).
     Taken {
         applied: Vec<Applied<T>>,
         claims: BTreeSet<ActorId>,
+        answers: Option<BTreeSet<String>>,
     },
     /// Refused: nothing this message brought was applied. When `document_changed` is set the changes had
     /// been applied before the schema check refused them: the caller drops its copy of the document and
@@ -336,7 +338,13 @@ pub fn decide_and_apply<T: Clone>(
             ));
         }
     }
-    let kind_before = crate::schema::kind_of(doc).or(authority.kind);
+    // Read only when something may be applied: a message without new changes (most are acknowledgements)
+    // changes nothing, and this one lookup at the root cost the server 2 % of its CPU.
+    let kind_before = if new.is_empty() {
+        authority.kind
+    } else {
+        crate::schema::kind_of(doc).or(authority.kind)
+    };
     let heads_before = doc.get_heads();
     let state = peer.states.entry(id).or_default();
     let incoming = if new.is_empty() {
@@ -355,15 +363,20 @@ pub fn decide_and_apply<T: Clone>(
         return Ok(Verdict::Taken {
             applied: Vec::new(),
             claims,
+            answers: Some(BTreeSet::new()),
         });
     }
+    let mut answers = None;
     if authority.schema {
         // Everything the document took in: what arrived and what it released from the waiting queue.
-        if let Err(reason) = check_applied(doc, id, &heads_before, kind_before, authority.seals) {
-            return Ok(Verdict::Refused {
-                reason,
-                document_changed: true,
-            });
+        match check_applied(doc, id, &heads_before, kind_before, authority.seals) {
+            Ok(checked) => answers = checked.answers,
+            Err(reason) => {
+                return Ok(Verdict::Refused {
+                    reason,
+                    document_changed: true,
+                });
+            }
         }
     }
     let mut applied = Vec::new();
@@ -398,7 +411,11 @@ pub fn decide_and_apply<T: Clone>(
             "the document took in changes it was not given here".into(),
         ));
     }
-    Ok(Verdict::Taken { applied, claims })
+    Ok(Verdict::Taken {
+        applied,
+        claims,
+        answers,
+    })
 }
 
 /// The checks on a document that has just taken in changes since `heads_before` (from a peer, or handed back
@@ -415,7 +432,7 @@ pub fn check_applied(
     heads_before: &[ChangeHash],
     kind_before: Option<crate::schema::DocKind>,
     seals: Option<&dyn crate::seal::Verifier>,
-) -> Result<(), String> {
+) -> Result<crate::schema::Checked, String> {
     let arrived: Vec<Change> = doc.get_changes(heads_before);
     for c in arrived
         .iter()
@@ -442,7 +459,7 @@ pub fn check_applied(
             format!("確定の署名を確認できません (a seal that this server did not make: {reason})")
         })?;
     }
-    Ok(())
+    Ok(checked)
 }
 
 /// A checklist's edition, when a change sets it (a new checklist, or one moved to another edition), is one this

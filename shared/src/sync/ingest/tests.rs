@@ -176,7 +176,9 @@ fn a_writers_whole_document_is_applied_and_its_actors_claimed() {
         0,
     );
     match s.verdict.unwrap() {
-        Verdict::Taken { applied, claims } => {
+        Verdict::Taken {
+            applied, claims, ..
+        } => {
             assert_eq!(applied.len(), 1);
             assert_eq!(applied[0].change.hash(), change.hash());
             assert_eq!(
@@ -577,7 +579,9 @@ fn a_devices_real_offer_is_applied_whole_and_reported() {
     let mut pending = Pending::new(PendingLimits::default());
     let s = step(&mut server, &mut pending, Access::Write, &owners, &offer, 0);
     match s.verdict.unwrap() {
-        Verdict::Taken { applied, claims } => {
+        Verdict::Taken {
+            applied, claims, ..
+        } => {
             assert_eq!(applied.len(), 30);
             assert_eq!(claims.len(), 1);
         }
