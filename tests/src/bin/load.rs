@@ -525,6 +525,9 @@ async fn signed_in(seconds: u64, step_seconds: u64, only: &str, deployments: &st
                 let (climb, cpu_by_period) = &mut climbs[i];
                 let Some(period) = climb.next() else { continue };
                 stepped = true;
+                for (other, _) in &live {
+                    other.settle().await;
+                }
                 let m = measure_deployment(dep, &scenario_at(period, step_seconds)).await;
                 println!("[{}] (c) {}", all[i].name, m.line(&format!("{period}ms")));
                 cpu_by_period.insert(period, m.cpu_per_delivery());

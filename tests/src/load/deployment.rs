@@ -73,6 +73,22 @@ impl Deployment {
         self.cluster.as_ref().map(|c| c.cpu_seconds())
     }
 
+    /// Waits (at most 20 s) until the deployment is idle: under 5 % of a core over a quarter of a second.
+    /// A step that overloaded it leaves a backlog the server works through after the clients have gone; the
+    /// next step measured (of this deployment or another beside it) must not share the machine with that.
+    pub async fn settle(&self) {
+        const WINDOW: std::time::Duration = std::time::Duration::from_millis(250);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let before = self.cpu_seconds();
+            tokio::time::sleep(WINDOW).await;
+            let busy = (self.cpu_seconds() - before) / WINDOW.as_secs_f64();
+            if busy < 0.05 || std::time::Instant::now() > deadline {
+                return;
+            }
+        }
+    }
+
     /// The instances' peak resident memory together, in MB.
     pub fn peak_mb(&self) -> f64 {
         self.instances
