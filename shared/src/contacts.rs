@@ -357,7 +357,7 @@ pub fn resolve(chart: &ContactChart, vendors: &BTreeMap<String, Vendor>) -> Vec<
         children.entry(s.called_by.clone()).or_default().push(s);
     }
     for list in children.values_mut() {
-        list.sort_by_key(|s| order_of(s));
+        crate::order::sort_by_key(list, |s| order_of(s));
     }
     let mut out = Vec::with_capacity(all.len());
     let mut stack: Vec<(&Shown, usize)> = children

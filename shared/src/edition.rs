@@ -298,7 +298,7 @@ pub fn editions() -> &'static [Edition] {
                 }
             })
             .collect();
-        all.sort_by_key(|e| e.fiscal_year());
+        crate::order::sort_by_key(&mut all, |e| e.fiscal_year());
         all
     })
 }
@@ -335,7 +335,9 @@ pub fn known_editions() -> Vec<&'static Edition> {
     let mut all: Vec<&'static Edition> = editions().iter().collect();
     all.extend(LOADED.read().unwrap_or_else(|e| e.into_inner()).iter());
     // The same order on every device and the server, whatever order they were loaded in.
-    all.sort_by(|a, b| (a.fiscal_year(), a.id()).cmp(&(b.fiscal_year(), b.id())));
+    crate::order::sort_by(&mut all, |a, b| {
+        (a.fiscal_year(), a.id()).cmp(&(b.fiscal_year(), b.id()))
+    });
     all
 }
 

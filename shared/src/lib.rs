@@ -34,6 +34,7 @@ pub mod guide;
 pub mod incident;
 pub mod ledger;
 pub mod model;
+pub mod order;
 pub mod progress;
 pub mod protocol;
 pub mod readiness;

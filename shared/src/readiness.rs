@@ -483,7 +483,7 @@ fn documents_reviewed(f: &Facts<'_>) -> Line {
 
 fn backups(f: &Facts<'_>) -> Line {
     let mut generations: Vec<u32> = f.backups.iter().map(|b| b.generation).collect();
-    generations.sort_unstable();
+    crate::order::sort(&mut generations);
     generations.dedup();
     let offline = f.backups.iter().filter(|b| b.offline).count();
     Line {

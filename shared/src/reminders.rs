@@ -240,7 +240,7 @@ pub fn reminders(w: &Watch<'_>) -> Vec<Reminder> {
             });
         }
     }
-    out.sort_by_key(|r| (r.due, r.subject.key()));
+    crate::order::sort_by_key(&mut out, |r| (r.due, r.subject.key()));
     out
 }
 

@@ -96,7 +96,7 @@ pub fn canonical(s: &Sealing<'_>) -> String {
         out.push('\n');
     }
     let mut heads = s.heads.to_vec();
-    heads.sort();
+    crate::order::sort(&mut heads);
     for h in heads {
         out.push_str(&format!("head {h}\n"));
     }

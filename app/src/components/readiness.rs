@@ -66,7 +66,7 @@ pub fn offered_years() -> Vec<FiscalYear> {
     if let Some(index) = ws.index() {
         years.extend(index.checklists().into_iter().map(|(_, m)| m.fiscal_year));
     }
-    years.sort_by_key(|y| std::cmp::Reverse(y.0));
+    mamori_shared::order::sort_by_key(&mut years, |y| std::cmp::Reverse(y.0));
     years.dedup();
     years
 }

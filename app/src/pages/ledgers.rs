@@ -140,7 +140,7 @@ fn table_columns<R: LedgerKind>(facility: FacilityKind) -> Vec<Column<R>> {
     let (mut name, rest): (Vec<Column<R>>, Vec<Column<R>>) = R::columns(facility)
         .into_iter()
         .partition(|c| R::NAME.contains(&c.key));
-    name.sort_by_key(|c| R::NAME.iter().position(|k| *k == c.key));
+    mamori_shared::order::sort_by_key(&mut name, |c| R::NAME.iter().position(|k| *k == c.key));
     name.extend(rest);
     name
 }
@@ -289,7 +289,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             .collect();
         let (col, desc) = sort.get();
         // Natural order (管理番号 2 before 10, dates by date), each row's key made once.
-        out.sort_by_cached_key(|r| {
+        mamori_shared::order::sort_by_cached_key(&mut out, |r| {
             let cell = r.1.get(col).map_or("", String::as_str);
             (natural_key(cell), cell.to_string(), r.0.clone())
         });
@@ -311,7 +311,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
             .map(|r| (col.get)(r, &cx))
             .filter(|s| !s.is_empty())
             .collect();
-        all.sort();
+        mamori_shared::order::sort(&mut all);
         all.dedup();
         all
     };
@@ -375,7 +375,7 @@ fn ledger_page<R: LedgerKind>() -> impl IntoView {
         let columns = R::columns(facility_kind(ws));
         // In the ledger's order: by number, as people read it.
         let mut rows: Vec<R> = rows.get_untracked().values().cloned().collect();
-        rows.sort_by(|a, b| natural_cmp(a.number(), b.number()));
+        mamori_shared::order::sort_by(&mut rows, |a, b| natural_cmp(a.number(), b.number()));
         let table = import::export_table(&columns, &rows, &context(ws));
         leptos::task::spawn_local(async move {
             let (made, ext, mime) = match format {
@@ -999,7 +999,9 @@ pub fn ledger_print_table<R: LedgerKind>(ws: Workspace) -> impl IntoView {
     let name_column = table_columns::<R>(facility_kind(ws)).into_iter().next();
     let mut rows: Vec<&R> = rows.values().collect();
     if let Some(name) = &name_column {
-        rows.sort_by(|a, b| natural_cmp(&(name.get)(a, &cx), &(name.get)(b, &cx)));
+        mamori_shared::order::sort_by(&mut rows, |a, b| {
+            natural_cmp(&(name.get)(a, &cx), &(name.get)(b, &cx))
+        });
     }
     let header = columns
         .iter()

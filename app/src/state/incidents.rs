@@ -75,7 +75,7 @@ impl Workspace {
             .docs
             .with_value(|docs| docs.values().filter_map(|d| index::read(d).ok()).collect());
         let mut out: Vec<ChartView> = indexes.iter().filter_map(|i| self.chart_view(i)).collect();
-        out.sort_by(|a, b| a.facility.cmp(&b.facility));
+        mamori_shared::order::sort_by(&mut out, |a, b| a.facility.cmp(&b.facility));
         out
     }
 
@@ -195,7 +195,9 @@ impl Workspace {
                 .filter_map(|(id, d)| incident::read(d).ok().map(|i| (*id, i)))
                 .collect()
         });
-        all.sort_by_key(|(_, i)| std::cmp::Reverse(i.meta.started_at_ms));
+        mamori_shared::order::sort_by_key(&mut all, |(_, i)| {
+            std::cmp::Reverse(i.meta.started_at_ms)
+        });
         all
     }
 

@@ -163,13 +163,17 @@ fn part(issue: Issue, rows: Vec<Entry>) -> Option<Part> {
 }
 
 fn by_name(mut rows: Vec<Entry>) -> Vec<Entry> {
-    rows.sort_by_cached_key(|e| (natural_key(&e.name), e.name.clone(), e.id.clone()));
+    crate::order::sort_by_cached_key(&mut rows, |e| {
+        (natural_key(&e.name), e.name.clone(), e.id.clone())
+    });
     rows
 }
 
 /// Earliest date first (no date last), then by name.
 fn by_date(mut rows: Vec<Entry>) -> Vec<Entry> {
-    rows.sort_by_cached_key(|e| (e.date.is_none(), e.date, natural_key(&e.name), e.id.clone()));
+    crate::order::sort_by_cached_key(&mut rows, |e| {
+        (e.date.is_none(), e.date, natural_key(&e.name), e.id.clone())
+    });
     rows
 }
 

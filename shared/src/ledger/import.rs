@@ -372,7 +372,7 @@ impl<R> Preview<R> {
                 }
             }
         }
-        groups.sort_by_key(|g| !g.problem);
+        crate::order::sort_by_key(&mut groups, |g| !g.problem);
         groups
     }
 }
@@ -602,7 +602,7 @@ pub fn extra_headers<R: crate::schema::ledger::Row>(rows: &[R]) -> Vec<String> {
         .into_iter()
         .cloned()
         .collect();
-    all.sort_by(|a, b| super::columns::natural_cmp(a, b));
+    crate::order::sort_by(&mut all, |a, b| super::columns::natural_cmp(a, b));
     all
 }
 

@@ -175,7 +175,7 @@ pub fn proposals(c: &Contribution, ledger: &BTreeMap<String, Device>) -> Vec<Pro
             }
         })
         .collect();
-    out.sort_by_cached_key(|p| {
+    crate::order::sort_by_cached_key(&mut out, |p| {
         (
             p.state != State::Pending,
             super::columns::natural_key(&p.row.number),

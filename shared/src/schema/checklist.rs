@@ -371,7 +371,7 @@ pub fn changed_items(
         .map(|(k, _)| k.clone())
         .chain(before.keys().filter(|k| !after.contains_key(*k)).cloned())
         .collect();
-    items.sort();
+    crate::order::sort(&mut items);
     items
 }
 

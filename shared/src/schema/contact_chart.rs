@@ -131,7 +131,7 @@ impl ContactChart {
     /// Groups in display order.
     pub fn groups_in_order(&self) -> Vec<&Group> {
         let mut groups: Vec<&Group> = self.groups.values().collect();
-        groups.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
+        crate::order::sort_by(&mut groups, |a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         groups
     }
 

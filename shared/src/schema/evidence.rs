@@ -300,7 +300,7 @@ impl Evidence {
     /// Documents by kind (in [`RecordKind::ALL`] order), then title, then when registered.
     pub fn records(&self) -> Vec<&Record> {
         let mut all: Vec<&Record> = self.documents.values().collect();
-        all.sort_by(|a, b| {
+        crate::order::sort_by(&mut all, |a, b| {
             (a.kind(), &a.title, a.created_at_ms).cmp(&(b.kind(), &b.title, b.created_at_ms))
         });
         all
@@ -320,7 +320,9 @@ impl Evidence {
     /// Backups, newest first.
     pub fn backups(&self) -> Vec<&BackupRecord> {
         let mut all: Vec<&BackupRecord> = self.backups.values().collect();
-        all.sort_by(|a, b| (b.taken_on, a.generation).cmp(&(a.taken_on, b.generation)));
+        crate::order::sort_by(&mut all, |a, b| {
+            (b.taken_on, a.generation).cmp(&(a.taken_on, b.generation))
+        });
         all
     }
 

@@ -132,7 +132,7 @@ impl Incident {
     /// every device shows the same order.
     pub fn timeline(&self) -> Vec<&Entry> {
         let mut all: Vec<&Entry> = self.entries.values().collect();
-        all.sort_by(|a, b| {
+        crate::order::sort_by(&mut all, |a, b| {
             (a.at_ms, a.recorded_at_ms, &a.id).cmp(&(b.at_ms, b.recorded_at_ms, &b.id))
         });
         all

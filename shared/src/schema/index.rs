@@ -68,7 +68,7 @@ impl FacilityIndex {
             .values()
             .filter(|e| e.kind.as_deref() == Some(kind.as_str()))
             .collect();
-        all.sort_by_key(|e| (e.created_at_ms, e.id.to_string()));
+        crate::order::sort_by_key(&mut all, |e| (e.created_at_ms, e.id.to_string()));
         all
     }
 
@@ -101,7 +101,7 @@ impl FacilityIndex {
             .values()
             .filter_map(|e| e.checklist.as_ref().map(|m| (e, m)))
             .collect();
-        all.sort_by(|a, b| {
+        crate::order::sort_by(&mut all, |a, b| {
             (
                 std::cmp::Reverse(a.1.fiscal_year),
                 a.1.form,

@@ -105,7 +105,7 @@ impl Recent {
             reached.push((*ordinal, hash));
             stack.extend(change.deps().iter().filter(|d| *d != stop));
         }
-        reached.sort_unstable();
+        crate::order::sort(&mut reached);
         Some(reached.into_iter().map(|(_, h)| h).collect())
     }
 }

@@ -126,7 +126,7 @@ pub fn run_length_bomb_padded(ops: u64, actor: &[u8], padding: usize) -> Vec<u8>
 
 /// A sync message (v1) with these heads and chunks, as a peer would send it.
 pub fn sync_message(mut heads: Vec<automerge::ChangeHash>, chunks: Vec<Vec<u8>>) -> Vec<u8> {
-    heads.sort();
+    crate::order::sort(&mut heads);
     automerge::sync::Message {
         heads,
         need: Vec::new(),
