@@ -737,8 +737,25 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
         (seal(text(id, &other_head), "k1", 7), Some("lacks")),
     ];
     let owners = owners(&[(ADMIN, Owner::Sender)]);
-    for (seal, refused) in cases {
+    // Each seal alone, and again written in one change with an answer (the check that reads only the
+    // touched answers must not be what a seal beside an answer meets).
+    let cases = cases.iter().flat_map(|(seal, refused)| {
+        [
+            (seal.clone(), *refused, false),
+            (seal.clone(), *refused, true),
+        ]
+    });
+    for (seal, refused, with_answer) in cases {
         let mut device = base.fork().with_actor(ActorId::from(ADMIN));
+        if with_answer {
+            let answer = crate::answer::Answer::new(
+                crate::answer::Choice::Yes,
+                crate::calendar::Date::parse_iso("2026-11-20").unwrap(),
+                crate::answer::Entry::default(),
+            );
+            checklist::put_answer(&mut device, &crate::model::ItemId::from("1-①"), &answer)
+                .unwrap();
+        }
         checklist::put_seal(&mut device, &seal).unwrap();
         device.commit();
         let change = device.get_last_local_change().unwrap().clone();
@@ -772,7 +789,7 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
             (Some(why), Verdict::Refused { reason, .. }) => {
                 assert!(reason.contains(why), "{why}: {reason}");
             }
-            _ => panic!("{refused:?}: {verdict:?}"),
+            _ => panic!("{refused:?} (with an answer: {with_answer}): {verdict:?}"),
         }
     }
 }
