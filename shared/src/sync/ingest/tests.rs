@@ -891,8 +891,24 @@ fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
         .with_actor(ActorId::from(ADMIN));
     base.commit();
     let owners = owners(&[(ADMIN, Owner::Sender)]);
-    for (edition, refused) in [("r7", false), ("r99-nowhere", true)] {
+    // Alone, and in one change with an answer (an answer must not carry a meta past the edition check).
+    let cases = [
+        ("r7", false, false),
+        ("r99-nowhere", true, false),
+        ("r7", false, true),
+        ("r99-nowhere", true, true),
+    ];
+    for (edition, refused, with_answer) in cases {
         let mut device = base.fork().with_actor(ActorId::from(ADMIN));
+        if with_answer {
+            let answer = crate::answer::Answer::new(
+                crate::answer::Choice::No,
+                crate::calendar::Date::parse_iso("2026-11-20").unwrap(),
+                crate::answer::Entry::default(),
+            );
+            checklist::put_answer(&mut device, &crate::model::ItemId::from("2-⑥"), &answer)
+                .unwrap();
+        }
         let mut moved = meta.clone();
         moved.edition = edition.into();
         moved.vendor_name = "changed".into();
@@ -923,7 +939,12 @@ fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
         assert_eq!(
             matches!(&verdict, Verdict::Refused { reason, .. } if reason.contains(edition)),
             refused,
-            "{edition}: {verdict:?}"
+            "{edition} (with an answer: {with_answer}): {verdict:?}"
         );
+        if let Verdict::Taken { answers, .. } = &verdict {
+            // What the access log will name: the answered item, read from the change's own operations.
+            let named: Vec<&str> = answers.iter().flatten().map(String::as_str).collect();
+            assert_eq!(named, if with_answer { vec!["2-⑥"] } else { vec![] });
+        }
     }
 }
