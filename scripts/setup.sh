@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Mamori needs on a fresh Debian machine with rustup: the wasm target, trunk, wasm-bindgen-cli
-# (exactly the version in Cargo.lock), a wasm-opt that works (binaryen from npm: Debian's breaks the app) and,
+# (exactly the version in Cargo.lock), wasm-split-cli (the app's wasm is split), a wasm-opt that works (binaryen
+# from npm: Debian's breaks the app) and,
 # with --browser, Debian's Chromium, ChromeDriver and a Japanese font for the browser tests; with --bench, those
 # and the reference automerge-repo sync server (npm) that the load benchmark runs beside Mamori's.
 # Safe to run again: every step is skipped when the right version is already there.
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
+WASM_SPLIT_VERSION=0.2.4
 say() { echo "[setup] $*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -32,6 +34,13 @@ grep -q "wasm_bindgen = \"$WB_VERSION\"" app/Trunk.toml || {
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSION" ]; then
   say "installing wasm-bindgen-cli $WB_VERSION (a few minutes, once)"
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# wasm-split (#23): the screens off the first screen's path become a chunk loaded on first use
+# (scripts/split-app.sh). Its module format must match the wasm_split_helpers that Leptos pulls in.
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (a minute or two, once)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary
 fi
 
 if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then

@@ -12,7 +12,7 @@
 //! - [`sheets`]: the spreadsheet worker (.xlsx and CSV files of the ledgers), loaded on first use.
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
-//! - [`pages`]: one route-level component per file.
+//! - [`pages`]: one route-level component per file; [`later`]: the screens loaded on first use.
 //! - [`components`]: small reusable views.
 
 pub mod account;
@@ -26,6 +26,7 @@ pub mod emergency;
 pub mod error;
 pub mod files;
 pub mod i18n;
+pub mod later;
 pub mod pages;
 pub mod passkey;
 pub mod pwa;
@@ -42,15 +43,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::sign_in_first::needs_sign_in;
 use crate::components::status_bar::StatusBar;
 use crate::error::guarded;
-use crate::pages::join::JoinPage;
-use crate::pages::set_aside::SetAsidePage;
-use crate::pages::{
-    bench::StorageBench, checklist::ChecklistPage, home::HomePage, not_found::NotFound,
-    print::PrintPage, settings::SettingsPage, setup::SetupPage, vendors::VendorsPage,
-};
+use crate::later::Screen;
+use crate::pages::{checklist::ChecklistPage, home::HomePage, not_found::NotFound};
 use crate::state::{LoadState, Workspace};
 
 /// Says, until dismissed, that this device deleted a facility's data because its person left it.
@@ -177,31 +173,31 @@ pub fn App() -> impl IntoView {
                     LoadState::Ready => view! {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=|| guarded(HomePage) />
-                            <Route path=path!("/setup") view=|| guarded(SetupPage) />
-                            <Route path=path!("/join/:id") view=|| guarded(JoinPage) />
-                            <Route path=path!("/set-aside") view=|| guarded(SetAsidePage) />
-                            <Route path=path!("/settings") view=|| guarded(SettingsPage) />
-                            <Route path=path!("/account") view=|| guarded(pages::account::AccountPage) />
-                            <Route path=path!("/invite/:token") view=|| guarded(pages::invite::InvitePage) />
-                            <Route path=path!("/people") view=|| guarded(|| needs_sign_in(pages::people::PeoplePage)) />
-                            <Route path=path!("/log") view=|| guarded(|| needs_sign_in(pages::log::LogPage)) />
-                            <Route path=path!("/vendors") view=|| guarded(VendorsPage) />
+                            <Route path=path!("/setup") view=|| later::lazily(Screen::Setup) />
+                            <Route path=path!("/join/:id") view=|| later::lazily(Screen::Join) />
+                            <Route path=path!("/set-aside") view=|| later::lazily(Screen::SetAside) />
+                            <Route path=path!("/settings") view=|| later::lazily(Screen::Settings) />
+                            <Route path=path!("/account") view=|| later::lazily(Screen::Account) />
+                            <Route path=path!("/invite/:token") view=|| later::lazily(Screen::Invite) />
+                            <Route path=path!("/people") view=|| later::lazily(Screen::People) />
+                            <Route path=path!("/log") view=|| later::lazily(Screen::Log) />
+                            <Route path=path!("/vendors") view=|| later::lazily(Screen::Vendors) />
                             <Route path=path!("/emergency") view=|| guarded(pages::emergency::EmergencyPage) />
-                            <Route path=path!("/contacts") view=|| guarded(pages::contacts::ContactsPage) />
-                            <Route path=path!("/ledgers/devices") view=|| guarded(pages::ledgers::DeviceLedgerPage) />
-                            <Route path=path!("/ledgers/accounts") view=|| guarded(pages::ledgers::AccountLedgerPage) />
-                            <Route path=path!("/incidents") view=|| guarded(pages::incidents::IncidentsPage) />
-                            <Route path=path!("/evidence") view=|| guarded(pages::evidence::EvidencePage) />
-                            <Route path=path!("/readiness") view=|| guarded(pages::readiness::ReadinessPage) />
-                            <Route path=path!("/reminders") view=|| guarded(pages::reminders::RemindersPage) />
-                            <Route path=path!("/binder") view=|| guarded(pages::binder::BinderPage) />
-                            <Route path=path!("/incidents/:id") view=|| guarded(pages::incidents::IncidentPage) />
-                            <Route path=path!("/vendor") view=|| guarded(pages::vendor_home::VendorHomePage) />
-                            <Route path=path!("/vendor/devices/:id") view=|| guarded(pages::vendor_devices::VendorDevicesPage) />
+                            <Route path=path!("/contacts") view=|| later::lazily(Screen::Contacts) />
+                            <Route path=path!("/ledgers/devices") view=|| later::lazily(Screen::DeviceLedger) />
+                            <Route path=path!("/ledgers/accounts") view=|| later::lazily(Screen::AccountLedger) />
+                            <Route path=path!("/incidents") view=|| later::lazily(Screen::Incidents) />
+                            <Route path=path!("/evidence") view=|| later::lazily(Screen::Evidence) />
+                            <Route path=path!("/readiness") view=|| later::lazily(Screen::Readiness) />
+                            <Route path=path!("/reminders") view=|| later::lazily(Screen::Reminders) />
+                            <Route path=path!("/binder") view=|| later::lazily(Screen::Binder) />
+                            <Route path=path!("/incidents/:id") view=|| later::lazily(Screen::Incident) />
+                            <Route path=path!("/vendor") view=|| later::lazily(Screen::VendorHome) />
+                            <Route path=path!("/vendor/devices/:id") view=|| later::lazily(Screen::VendorDevices) />
                             <Route path=path!("/checklists/:id") view=|| guarded(ChecklistPage) />
                             <Route path=path!("/checklists/:id/section/:section") view=|| guarded(ChecklistPage) />
-                            <Route path=path!("/checklists/:id/print") view=|| guarded(PrintPage) />
-                            <Route path=path!("/bench/storage") view=|| guarded(StorageBench) />
+                            <Route path=path!("/checklists/:id/print") view=|| later::lazily(Screen::Print) />
+                            <Route path=path!("/bench/storage") view=|| later::lazily(Screen::Bench) />
                         </Routes>
                     }.into_any(),
                 }}
