@@ -32,6 +32,11 @@ wasm-split-cli "$input" "$work/split" --target web --out-name "$name" >/dev/null
 [ -f "$work/split/$name.wasm" ] || fail "wasm-split wrote no main module"
 chunks=("$work/split"/*.wasm)
 [ ${#chunks[@]} -ge 2 ] || fail "wasm-split found no split point: was the app linked with --emit-relocs?"
+# The parts as split, function names still in them: `bash scripts/bench.sh` says where each part's bytes go.
+kept="$(dirname "$input")/split"
+rm -rf "$kept" && mkdir -p "$kept"
+cp "$work/split/$name.wasm" "$kept/first.wasm"
+for f in "${chunks[@]}"; do [ "$(basename "$f")" = "$name.wasm" ] || cp "$f" "$kept/"; done
 # 2. The JavaScript glue of the main part (lld's exports kept: the chunks link against them).
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
   --out-name "$name" --out-dir "$work/bindgen" "$work/split/$name.wasm"

@@ -54,7 +54,12 @@ pub enum Screen {
 
 /// The split point: every screen behind one function, so the first screen's part holds one loader (a
 /// wrapper per screen cost 46 KB of the first part, raw).
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(
+    screens,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_screens)
+)]
 fn screen(which: Screen) -> Result<AnyView, NotLoaded> {
     Ok(match which {
         Screen::Setup => guarded(pages::setup::SetupPage),
@@ -80,6 +85,14 @@ fn screen(which: Screen) -> Result<AnyView, NotLoaded> {
         Screen::Print => guarded(pages::print::PrintPage),
         Screen::Bench => guarded(pages::bench::StorageBench),
     })
+}
+
+/// Fetches the screens' chunk a few seconds after the first screen has its documents, so that the first tap
+/// on another screen does not wait for it (from the service worker's cache: no network needed). Failing is
+/// harmless: the screen tries again when opened.
+pub async fn preload() {
+    crate::timer::sleep_ms(3_000).await;
+    let _ = preload_screens().await;
 }
 
 /// A screen loaded on first use: "loading" until its code is here, then the screen; if its code cannot be

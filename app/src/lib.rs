@@ -129,6 +129,7 @@ pub fn App() -> impl IntoView {
         // Who is signed in first (one `/api/me`), then the sync socket: signed out, neither is asked again.
         account::refresh_me_first(workspace).await;
         sync.begin();
+        later::preload().await;
     });
 
     // The server's first set-up link carries a registration code: keep it for the registration, and take it
