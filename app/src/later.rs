@@ -99,7 +99,7 @@ pub async fn preload() {
 /// fetched, a message and a button that tries again (a failed load is not remembered).
 pub fn lazily(which: Screen) -> AnyView {
     let attempt = RwSignal::new(0u32);
-    let screen = move || {
+    let shown = move || {
         attempt.track();
         Suspend::new(async move {
             match screen(which).await {
@@ -110,7 +110,7 @@ pub fn lazily(which: Screen) -> AnyView {
     };
     view! {
         <Suspense fallback=|| view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }>
-            {screen}
+            {shown}
         </Suspense>
     }
     .into_any()
