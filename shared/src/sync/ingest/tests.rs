@@ -701,6 +701,54 @@ impl crate::seal::Verifier for SevensKey {
     }
 }
 
+/// `actor`'s device writes `write` into a fork of `base` in one change; the server's copy of `base` takes it
+/// with the schema and seals checked, as signed-in sync does. The server's copy afterwards, and its verdict.
+fn written_and_checked(
+    base: &mut AutoCommit,
+    id: DocumentId,
+    actor: &[u8],
+    write: &dyn Fn(&mut AutoCommit),
+) -> (AutoCommit, Verdict<u8>) {
+    let mut device = base.fork().with_actor(ActorId::from(actor));
+    write(&mut device);
+    device.commit();
+    let change = device.get_last_local_change().unwrap().clone();
+    let inbound = parse(
+        &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
+        &ChunkLimits::default(),
+    )
+    .unwrap();
+    let owners = owners(&[(actor, Owner::Sender)]);
+    let mut server = base.fork();
+    let verdict = decide_and_apply(
+        &mut PeerSync::default(),
+        id,
+        &mut server,
+        &Authority {
+            access: Access::Write,
+            owners: Some(&owners),
+            schema: true,
+            kind: None,
+            seals: Some(&SevensKey),
+        },
+        inbound,
+        &mut Pending::new(PendingLimits::default()),
+        0u8,
+    )
+    .unwrap();
+    (server, verdict)
+}
+
+/// Answers `item` of a checklist (a valid answer, dated).
+fn answer(doc: &mut AutoCommit, item: &str, choice: crate::answer::Choice) {
+    let answer = crate::answer::Answer::new(
+        choice,
+        crate::calendar::Date::parse_iso("2026-11-20").unwrap(),
+        crate::answer::Entry::default(),
+    );
+    crate::schema::checklist::put_answer(doc, &crate::model::ItemId::from(item), &answer).unwrap();
+}
+
 #[test]
 fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
     use crate::schema::checklist;
@@ -736,7 +784,6 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
         ),
         (seal(text(id, &other_head), "k1", 7), Some("lacks")),
     ];
-    let owners = owners(&[(ADMIN, Owner::Sender)]);
     // Each seal alone, and again written in one change with an answer (the check that reads only the
     // touched answers must not be what a seal beside an answer meets).
     let cases = cases.iter().flat_map(|(seal, refused)| {
@@ -746,41 +793,12 @@ fn a_seal_is_taken_only_as_the_server_signed_it_for_this_checklist() {
         ]
     });
     for (seal, refused, with_answer) in cases {
-        let mut device = base.fork().with_actor(ActorId::from(ADMIN));
-        if with_answer {
-            let answer = crate::answer::Answer::new(
-                crate::answer::Choice::Yes,
-                crate::calendar::Date::parse_iso("2026-11-20").unwrap(),
-                crate::answer::Entry::default(),
-            );
-            checklist::put_answer(&mut device, &crate::model::ItemId::from("1-①"), &answer)
-                .unwrap();
-        }
-        checklist::put_seal(&mut device, &seal).unwrap();
-        device.commit();
-        let change = device.get_last_local_change().unwrap().clone();
-        let mut doc = base.fork();
-        let inbound = parse(
-            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
-            &ChunkLimits::default(),
-        )
-        .unwrap();
-        let verdict = decide_and_apply(
-            &mut PeerSync::default(),
-            id,
-            &mut doc,
-            &Authority {
-                access: Access::Write,
-                owners: Some(&owners),
-                schema: true,
-                kind: None,
-                seals: Some(&SevensKey),
-            },
-            inbound,
-            &mut Pending::new(PendingLimits::default()),
-            0u8,
-        )
-        .unwrap();
+        let (doc, verdict) = written_and_checked(&mut base, id, ADMIN, &|device| {
+            if with_answer {
+                answer(device, "1-①", crate::answer::Choice::Yes);
+            }
+            checklist::put_seal(device, &seal).unwrap();
+        });
         match (refused, &verdict) {
             (None, Verdict::Taken { applied, .. }) => {
                 assert_eq!(applied.len(), 1);
@@ -815,43 +833,10 @@ fn an_old_seal_is_not_checked_again_but_changing_removing_or_rolling_it_back_is_
     };
     checklist::put_seal(&mut base, &sealed).unwrap();
     base.commit();
-    let owners = owners(&[(STAFF, Owner::Sender)]);
-    let mut send = |write: &dyn Fn(&mut AutoCommit)| {
-        let mut device = base.fork().with_actor(ActorId::from(STAFF));
-        write(&mut device);
-        device.commit();
-        let change = device.get_last_local_change().unwrap().clone();
-        let inbound = parse(
-            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
-            &ChunkLimits::default(),
-        )
-        .unwrap();
-        decide_and_apply(
-            &mut PeerSync::default(),
-            id,
-            &mut base.fork(),
-            &Authority {
-                access: Access::Write,
-                owners: Some(&owners),
-                schema: true,
-                kind: None,
-                seals: Some(&SevensKey),
-            },
-            inbound,
-            &mut Pending::new(PendingLimits::default()),
-            0u8,
-        )
-        .unwrap()
-    };
-    let answer = send(&|d| {
-        let a = crate::answer::Answer::new(
-            crate::answer::Choice::Yes,
-            crate::calendar::Date::parse_iso("2026-06-01").unwrap(),
-            crate::answer::Entry::default(),
-        );
-        checklist::put_answer(d, &crate::model::ItemId::new("1-①"), &a).unwrap();
-    });
-    assert!(matches!(answer, Verdict::Taken { .. }), "{answer:?}");
+    let mut send =
+        |write: &dyn Fn(&mut AutoCommit)| written_and_checked(&mut base, id, STAFF, write).1;
+    let answered = send(&|d| answer(d, "1-①", crate::answer::Choice::Yes));
+    assert!(matches!(answered, Verdict::Taken { .. }), "{answered:?}");
     let tampered = send(&|d| {
         let mut s = sealed.clone();
         s.text = s.text.replace("sealed 5", "sealed 6");
@@ -890,7 +875,6 @@ fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
         .unwrap()
         .with_actor(ActorId::from(ADMIN));
     base.commit();
-    let owners = owners(&[(ADMIN, Owner::Sender)]);
     // Alone, and in one change with an answer (an answer must not carry a meta past the edition check).
     let cases = [
         ("r7", false, false),
@@ -899,43 +883,16 @@ fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
         ("r99-nowhere", true, true),
     ];
     for (edition, refused, with_answer) in cases {
-        let mut device = base.fork().with_actor(ActorId::from(ADMIN));
-        if with_answer {
-            let answer = crate::answer::Answer::new(
-                crate::answer::Choice::No,
-                crate::calendar::Date::parse_iso("2026-11-20").unwrap(),
-                crate::answer::Entry::default(),
-            );
-            checklist::put_answer(&mut device, &crate::model::ItemId::from("2-⑥"), &answer)
-                .unwrap();
-        }
-        let mut moved = meta.clone();
-        moved.edition = edition.into();
-        moved.vendor_name = "changed".into();
-        autosurgeon::reconcile_prop(&mut device, ROOT, "meta", &moved).unwrap();
-        device.commit();
-        let change = device.get_last_local_change().unwrap().clone();
-        let inbound = parse(
-            &message(device.get_heads(), vec![change.raw_bytes().to_vec()]),
-            &ChunkLimits::default(),
-        )
-        .unwrap();
-        let verdict = decide_and_apply(
-            &mut PeerSync::default(),
-            DocumentId::generate(),
-            &mut base.fork(),
-            &Authority {
-                access: Access::Write,
-                owners: Some(&owners),
-                schema: true,
-                kind: None,
-                seals: Some(&SevensKey),
-            },
-            inbound,
-            &mut Pending::new(PendingLimits::default()),
-            0u8,
-        )
-        .unwrap();
+        let (_, verdict) =
+            written_and_checked(&mut base, DocumentId::generate(), ADMIN, &|device| {
+                if with_answer {
+                    answer(device, "2-⑥", crate::answer::Choice::No);
+                }
+                let mut moved = meta.clone();
+                moved.edition = edition.into();
+                moved.vendor_name = "changed".into();
+                autosurgeon::reconcile_prop(device, ROOT, "meta", &moved).unwrap();
+            });
         assert_eq!(
             matches!(&verdict, Verdict::Refused { reason, .. } if reason.contains(edition)),
             refused,
@@ -947,4 +904,55 @@ fn a_checklist_moved_to_an_edition_the_server_lacks_is_refused() {
             assert_eq!(named, if with_answer { vec!["2-⑥"] } else { vec![] });
         }
     }
+}
+
+/// Attack on the access log: the items it names for a change are read from that change's own operations
+/// (the bytes applied), so a change cannot answer an item without the item being named, however it writes:
+/// into an answer's entry, a delete, a new answer, all in one change. A change that writes at the root (a
+/// new answers map) cannot be read that way: it says so (`None`), and the server then compares every
+/// answer before and after, which names every item the new map dropped or replaced.
+#[test]
+fn the_items_a_change_answered_are_read_from_its_own_operations() {
+    use crate::schema::checklist;
+    let meta = checklist::ChecklistMeta::sample(crate::edition::FormKind::Medical);
+    let mut base = checklist::create(&meta)
+        .unwrap()
+        .with_actor(ActorId::from(ADMIN));
+    answer(&mut base, "1-①", crate::answer::Choice::Yes);
+    answer(&mut base, "2-⑥", crate::answer::Choice::No);
+    base.commit();
+    let heads_before = base.get_heads();
+    let named = |verdict: &Verdict<u8>| match verdict {
+        Verdict::Taken { answers, .. } => answers.clone(),
+        _ => panic!("{verdict:?}"),
+    };
+
+    let (_, mixed) = written_and_checked(&mut base, DocumentId::generate(), STAFF, &|d| {
+        let (_, answers) = d.get(ROOT, "answers").unwrap().unwrap();
+        let (_, first) = d.get(&answers, "1-①").unwrap().unwrap();
+        let (_, entry) = d.get(&first, "entry").unwrap().unwrap();
+        d.put(&entry, "by", "佐藤").unwrap();
+        d.delete(&answers, "2-⑥").unwrap();
+        answer(d, "1-②", crate::answer::Choice::Yes);
+    });
+    assert_eq!(
+        named(&mixed),
+        Some(["1-①", "1-②", "2-⑥"].map(String::from).into()),
+        "an entry written into, a delete and a new answer"
+    );
+
+    let (server, replaced) = written_and_checked(&mut base, DocumentId::generate(), STAFF, &|d| {
+        d.put_object(ROOT, "answers", ObjType::Map).unwrap();
+        answer(d, "1-①", crate::answer::Choice::No);
+    });
+    assert_eq!(
+        named(&replaced),
+        None,
+        "a new answers map is not read from the ops"
+    );
+    let diffed = checklist::changed_items(
+        &checklist::answer_versions_at(&server, &heads_before),
+        &checklist::answer_versions(&server),
+    );
+    assert_eq!(diffed, ["1-①", "2-⑥"].map(String::from));
 }
