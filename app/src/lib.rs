@@ -120,16 +120,15 @@ pub fn App() -> impl IntoView {
     let workspace = Workspace::new();
     provide_context(workspace);
     let sync = sync::provide(workspace);
-    connect::start(workspace, sync);
     account::provide();
-    emergency::start(workspace, sync);
-    leptos::task::spawn_local(async move {
+    // Scoped to the app: the effects the chunk creates when it arrives (the emergency copy's keeper) are
+    // the app's.
+    leptos::task::spawn_local_scoped(async move {
         workspace.start().await;
         tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
-        // Who is signed in first (one `/api/me`), then the sync socket: signed out, neither is asked again.
-        account::refresh_me_first(workspace).await;
-        sync.begin();
-        later::preload().await;
+        // Accounts and the sync socket come with the chunk that holds the other screens: the first screen
+        // does not wait for them.
+        later::connect(workspace, sync).await;
     });
 
     // The server's first set-up link carries a registration code: keep it for the registration, and take it

@@ -1,12 +1,18 @@
 //! The browser's sync client: the shared sans-IO core ([`mamori_shared::sync::Client`]) driven over a
 //! WebSocket to the server's `/sync`.
 //!
+//! The core is held as a [`Core`] trait object that [`SyncHandle::install_core`] creates, called only from
+//! the split chunk that sets up the connection (`later::connecting`): the protocol's code (the
+//! automerge-repo messages, Automerge's sync) then comes with that chunk, not with the first screen. Until
+//! it is there nothing can be sent anyway; documents asked for meanwhile are asked for once it is.
+//!
 //! Edits never wait for it: they are saved on the device first and offered to the server whenever a
 //! connection is up. It connects at start, reconnects with exponential back-off and jitter (at once when the
 //! browser says it is online again), and closes the socket when the browser goes offline.
 
 use std::rc::Rc;
 
+use automerge::ChangeHash;
 use leptos::prelude::*;
 use mamori_shared::model::{DocumentId, PeerId};
 use mamori_shared::protocol::Limits;
@@ -17,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use crate::settings::use_settings;
-use crate::state::{ToSync, Workspace};
+use crate::state::{SyncDocs, ToSync, Workspace};
 
 /// The connection, at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +102,10 @@ impl DocSync {
 }
 
 struct Inner {
-    core: Client,
+    /// The protocol, once the chunk that connects has created it ([`SyncHandle::install_core`]).
+    core: Option<Box<dyn Core>>,
+    /// Documents asked for before the core was there, asked for again when it is.
+    wanted_early: Vec<DocumentId>,
     socket: Option<WebSocket>,
     /// The socket's handlers, dropped with it.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
@@ -105,6 +114,25 @@ struct Inner {
     connected_as: Option<mamori_shared::model::PersonId>,
     /// The work around a connection that is not syncing, once set.
     session: Option<Rc<dyn Session>>,
+}
+
+/// The protocol's state machine, as the page drives it ([`Client`] on this page's documents).
+pub trait Core {
+    fn handle(&mut self, event: Event<'_>, docs: &mut SyncDocs<'_>) -> Vec<Effect>;
+    fn reset(&mut self, id: DocumentId, docs: &mut SyncDocs<'_>) -> Vec<Effect>;
+    fn server_has(&self, id: DocumentId, heads: &[ChangeHash]) -> bool;
+}
+
+impl Core for Client {
+    fn handle(&mut self, event: Event<'_>, docs: &mut SyncDocs<'_>) -> Vec<Effect> {
+        Client::handle(self, event, docs)
+    }
+    fn reset(&mut self, id: DocumentId, docs: &mut SyncDocs<'_>) -> Vec<Effect> {
+        Client::reset(self, id, docs)
+    }
+    fn server_has(&self, id: DocumentId, heads: &[ChangeHash]) -> bool {
+        Client::server_has(self, id, heads)
+    }
 }
 
 /// What happens around a connection that is not syncing documents: telling the server which documents and
@@ -146,14 +174,10 @@ pub fn use_sync() -> SyncHandle {
 
 /// Creates the sync client for this workspace and provides it in context; [`SyncHandle::begin`] starts it.
 pub fn provide(ws: Workspace) -> SyncHandle {
-    let settings = use_settings().get_untracked();
     let handle = SyncHandle {
         inner: StoredValue::new_local(Inner {
-            core: Client::new(
-                PeerId::generate("tab"),
-                Some(settings.device),
-                Limits::default(),
-            ),
+            core: None,
+            wanted_early: Vec::new(),
             socket: None,
             handlers: Vec::new(),
             attempt: 0,
@@ -181,6 +205,30 @@ pub fn provide(ws: Workspace) -> SyncHandle {
 }
 
 impl SyncHandle {
+    /// Creates the protocol's state machine (once; see the module's comment for why here), then asks for
+    /// the documents wanted before it was there.
+    pub fn install_core(self) {
+        if self.inner.with_value(|i| i.core.is_some()) {
+            return;
+        }
+        let device = use_settings().with_untracked(|s| s.device.clone());
+        let core: Box<dyn Core> = Box::new(Client::new(
+            PeerId::generate("tab"),
+            Some(device),
+            Limits::default(),
+        ));
+        let early = self
+            .inner
+            .try_update_value(|i| {
+                i.core = Some(core);
+                std::mem::take(&mut i.wanted_early)
+            })
+            .unwrap_or_default();
+        for id in early {
+            self.want(id);
+        }
+    }
+
     /// Gives the client the work around its connections.
     pub fn set_session(self, session: Rc<dyn Session>) {
         self.inner.update_value(|i| i.session = Some(session));
@@ -274,7 +322,10 @@ impl SyncHandle {
     pub fn reset(self, id: DocumentId) {
         let effects = self
             .inner
-            .try_update_value(|inner| self.ws.with_sync_docs(|docs| inner.core.reset(id, docs)))
+            .try_update_value(|inner| {
+                let core = inner.core.as_mut()?;
+                self.ws.with_sync_docs(|docs| core.reset(id, docs))
+            })
             .flatten()
             .unwrap_or_default();
         self.perform(effects);
@@ -290,7 +341,8 @@ impl SyncHandle {
             .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
             .flatten()
             .unwrap_or_default();
-        self.inner.with_value(|i| i.core.server_has(id, &heads))
+        self.inner
+            .with_value(|i| i.core.as_ref().is_some_and(|c| c.server_has(id, &heads)))
     }
 
     /// One document's state, reactive.
@@ -306,7 +358,9 @@ impl SyncHandle {
             .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
             .flatten()
             .unwrap_or_default();
-        let has = self.inner.with_value(|i| i.core.server_has(id, &heads));
+        let has = self
+            .inner
+            .with_value(|i| i.core.as_ref().is_some_and(|c| c.server_has(id, &heads)));
         if has {
             DocSync::Synced
         } else {
@@ -340,9 +394,15 @@ impl SyncHandle {
     fn handle(self, event: Event<'_>) {
         let effects = self
             .inner
-            .try_update_value(|inner| {
-                self.ws
-                    .with_sync_docs(|docs| inner.core.handle(event, docs))
+            .try_update_value(|inner| match inner.core.as_mut() {
+                Some(core) => self.ws.with_sync_docs(|docs| core.handle(event, docs)),
+                None => {
+                    // Nothing is connected before the core is there: only what is wanted must wait.
+                    if let Event::Want(id) = event {
+                        inner.wanted_early.push(id);
+                    }
+                    None
+                }
             })
             .flatten()
             .unwrap_or_default();
@@ -457,7 +517,11 @@ impl SyncHandle {
     }
 
     fn connect(self) {
-        if self.inner.with_value(|i| i.socket.is_some()) || !window().navigator().on_line() {
+        if self
+            .inner
+            .with_value(|i| i.socket.is_some() || i.core.is_none())
+            || !window().navigator().on_line()
+        {
             return;
         }
         // A refusal stands until someone acts (signs in, reloads): asking again could only fail.

@@ -24,3 +24,16 @@ pub(crate) async fn after_next_paint() {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Resolves when the browser says it is back online, or after `ms` milliseconds, whichever comes first.
+pub(crate) async fn online_or_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        let _ = window().add_event_listener_with_callback_and_add_event_listener_options(
+            "online", &resolve, &options,
+        );
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

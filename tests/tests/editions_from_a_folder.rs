@@ -67,6 +67,8 @@ async fn an_edition_from_the_folder_reaches_a_device_and_a_checklist_moves_to_it
     admin
         .wait(r#".checklist-head .sync-state[data-sync="synced"]"#)
         .await;
+    // The seal panel comes with the same chunk as the offer: once it shows, no offer means none is due.
+    admin.wait(".seal-panel").await;
     assert!(admin.absent(".edition-move").await, "no newer edition yet");
 
     // The files are dropped into the folder; the server starts again and reads them.

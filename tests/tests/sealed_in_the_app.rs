@@ -63,7 +63,9 @@ async fn a_seal_made_in_the_app_prints_verifies_and_marks_later_changes() {
     staff.wait_for_service_worker().await;
     staff.set_offline(true).await;
 
-    // A 担当者 has no 確定 button; the 管理者 seals once the server has the device's changes.
+    // A 担当者 has no 確定 button (the panel is there, without it); the 管理者 seals once the server has the
+    // device's changes.
+    staff.wait(".seal-panel").await;
     assert!(staff.absent(".seal-button").await);
     admin
         .wait(r#".checklist-head .sync-state[data-sync="synced"]"#)

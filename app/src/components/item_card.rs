@@ -301,7 +301,7 @@ pub fn ItemCard(
                 }).collect_view()}
             </ul>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <crate::components::suggestion::Suggestion item=item_id.clone() form />
+            {crate::later::later(crate::later::Part::Suggestion { item: item_id.clone(), form })}
             <Conflicts answers write=write.clone() read_only />
             <details class="guide">
                 <summary>{tr!("解説・用語", "Guide and glossary")}</summary>

@@ -8,12 +8,10 @@ use mamori_shared::edition::{FormKind, edition};
 use mamori_shared::error::SchemaError;
 use mamori_shared::model::DocumentId;
 
-use crate::components::copy_answers::CopyAnswers;
-use crate::components::edition_move::EditionMoveOffer;
 use crate::components::item_card::ItemCard;
-use crate::components::seal::SealPanel;
 use crate::error::AppError;
 use crate::i18n::lang;
+use crate::later::{Part, later};
 use crate::state::checklist_title;
 use crate::state::use_workspace;
 use crate::tr;
@@ -122,15 +120,15 @@ pub fn ChecklistPage() -> impl IntoView {
                         "This checklist was saved by a newer Mamori. It is read-only here: please update Mamori."
                     )}</div>
                 })}
-                <SealPanel id read_only />
-                <EditionMoveOffer id read_only />
+                {later(Part::Seal { id, read_only })}
+                {later(Part::EditionMove { id, read_only })}
                 {(form == FormKind::Vendor && !vendor_user).then(|| view! {
                     <label class="check proxy">
                         <input type="checkbox" prop:checked=on_behalf on:change=move |ev| on_behalf.set(event_target_checked(&ev)) />
                         {tr!("事業者の回答（紙など）を施設が代理入力している", "Entering the vendor's own answers (e.g. from paper) on its behalf")}
                     </label>
                 })}
-                {(form == FormKind::Vendor && vendor_user && !read_only).then(|| view! { <CopyAnswers to=id meta=data.meta.clone() /> })}
+                {(form == FormKind::Vendor && vendor_user && !read_only).then(|| later(Part::CopyAnswers { to: id, meta: data.meta.clone() }))}
                 <nav class="section-tabs" aria-label=tr!("セクション", "Sections")>
                     {numbers.iter().map(|n| {
                         let n = *n;

@@ -10,7 +10,6 @@ use mamori_shared::progress::Progress;
 use mamori_shared::schema::checklist::ChecklistMeta;
 use mamori_shared::year_offer::year_offers;
 
-use crate::components::first_steps::FirstStepsCard;
 use crate::i18n::lang;
 use crate::state::checklist_title;
 use crate::state::{today, use_workspace};
@@ -55,7 +54,7 @@ pub fn HomePage() -> impl IntoView {
                     <span>{tr!("編集・見直し・A4印刷", "Edit, review, print on A4")}</span>
                 </A>
             </nav>
-            <FirstStepsCard />
+            {crate::later::later(crate::later::Part::FirstSteps)}
             <h1>{tr!("チェックリスト", "Checklists")}</h1>
             <p class="lead">{tr!(
                 "厚生労働省「医療機関等におけるサイバーセキュリティ対策チェックリスト」。少なくとも年に1回、全項目を確認し、確認日を記入します。",
