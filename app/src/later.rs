@@ -1,17 +1,21 @@
-//! Screens off the first screen's path, loaded on first use: each function here is a split point, and the
-//! build (scripts/split-app.sh) moves it, with the code only it reaches, into one chunk (`screens`) that the
-//! first screen does not wait for. The service worker precaches the chunk with the rest of the build, so
-//! offline it loads like any other screen; a chunk that cannot be fetched (the server gone before the
-//! service worker kept it) says so, with a way to try again, instead of stopping the app.
+//! Code off the first screen's path, in one wasm-split chunk (`screens`) that the first screen does not
+//! wait for: the other screens, the first screens' secondary parts (home's first steps; a checklist's seal,
+//! edition move, copied answers and the suggestions beside its items) and the sync connection's set-up
+//! (accounts, document registration, departure, the emergency copy's keeper). The page fetches it as soon as
+//! the first screen has its documents ([`connect`]); a screen opened before then fetches it itself. The
+//! service worker precaches it with the rest of the build, so offline it loads like any other file; a chunk
+//! that cannot be fetched (the server gone before the service worker kept it) leaves the app running: a
+//! screen says so, with a way to try again, and the parts simply are not there yet.
 //!
-//! The first screens' secondary parts (home's first steps, a checklist's seal, edition move, copied answers
-//! and the suggestions beside its items) and everything around the sync connection (accounts, registering
-//! documents, hand-back on departure) are in the same chunk: the first screen shows and takes answers
-//! without them, and they follow as soon as it is fetched (one compile, from the worker's cache).
+//! One split function, [`code`], hands back plain function pointers into the chunk; views call them from
+//! ordinary reactive closures that re-run when the code arrives ([`ARRIVED`]). No `<Suspense>`: a
+//! checklist's parts resolving together while its page re-rendered hit Leptos's Suspense races (a view
+//! built in a disposed owner panicked, and panic=abort stopped the whole app).
 //!
 //! One chunk, not one per screen: wasm-split makes a chunk for every set of split points sharing code, and
 //! 22 screens made 170 files (the first visit's precache then missed its second before the line went down).
-//! Every split function here names the same module (`screens`), so they share that one chunk.
+
+use std::cell::Cell;
 
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
@@ -26,7 +30,7 @@ use crate::state::Workspace;
 use crate::sync::{LocalFuture, SyncHandle};
 use crate::tr;
 
-/// A screen's code could not be fetched.
+/// The chunk could not be fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotLoaded;
 
@@ -63,15 +67,72 @@ pub enum Screen {
     Bench,
 }
 
-/// The split point: every screen behind one function, so the first screen's part holds one loader (a
-/// wrapper per screen cost 46 KB of the first part, raw).
-#[wasm_split(
-    screens,
-    wasm_split_path = ::leptos::wasm_split,
-    fallible
-)]
-fn screen(which: Screen) -> Result<AnyView, NotLoaded> {
-    Ok(match which {
+/// A part of a first screen that can come a moment after it: nothing in it is needed to read the screen or
+/// to answer an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Home's first steps after set-up.
+    FirstSteps,
+    /// A checklist's seal (確認の確定) and its button.
+    Seal { id: DocumentId, read_only: bool },
+    /// The offer to move a checklist to a newer edition.
+    EditionMove { id: DocumentId, read_only: bool },
+    /// A vendor's answers copied from the same form at another facility.
+    CopyAnswers { to: DocumentId, meta: ChecklistMeta },
+    /// What Mamori's own data says beside an item.
+    Suggestion { item: ItemId, form: FormKind },
+}
+
+/// The chunk's entry points.
+#[derive(Clone, Copy)]
+struct Code {
+    screen: fn(Screen) -> AnyView,
+    part: fn(Part) -> AnyView,
+    connecting: fn(Workspace, SyncHandle, Owner) -> LocalFuture<()>,
+}
+
+thread_local! {
+    /// The chunk's code, once fetched.
+    static CODE: Cell<Option<Code>> = const { Cell::new(None) };
+    /// Notified when [`CODE`] is set. Reference-counted, not owned by any view: it cannot be disposed.
+    static ARRIVED: ArcTrigger = ArcTrigger::new();
+}
+
+/// The split point: the only function whose call loads the chunk. Everything it names is reachable only
+/// through it, so wasm-split moves all of it into the chunk (a wrapper per screen cost 46 KB of the first
+/// part, raw).
+#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn code() -> Result<Code, NotLoaded> {
+    Ok(Code {
+        screen: build_screen,
+        part: build_part,
+        connecting,
+    })
+}
+
+/// Fetches the chunk (a failed fetch is not remembered: the next call tries again), makes its code known
+/// and wakes every view waiting for it.
+async fn fetch() -> Result<Code, NotLoaded> {
+    if let Some(code) = CODE.get() {
+        return Ok(code);
+    }
+    let code = code().await?;
+    // Two fetches may finish (the page's and a screen's): views re-run once, not twice (a screen rebuilt
+    // again would lose what was typed into it).
+    if CODE.replace(Some(code)).is_none() {
+        ARRIVED.with(|a| a.notify());
+    }
+    Ok(code)
+}
+
+/// The chunk's code if it is here; the running reactive reader re-runs when it arrives.
+fn arrived() -> Option<Code> {
+    ARRIVED.with(|a| a.track());
+    CODE.get()
+}
+
+fn build_screen(which: Screen) -> AnyView {
+    match which {
         Screen::Setup => guarded(pages::setup::SetupPage),
         Screen::Join => guarded(pages::join::JoinPage),
         Screen::SetAside => guarded(pages::set_aside::SetAsidePage),
@@ -94,30 +155,12 @@ fn screen(which: Screen) -> Result<AnyView, NotLoaded> {
         Screen::VendorDevices => guarded(pages::vendor_devices::VendorDevicesPage),
         Screen::Print => guarded(pages::print::PrintPage),
         Screen::Bench => guarded(pages::bench::StorageBench),
-    })
+    }
 }
 
-/// A part of a first screen that can come a moment after it: nothing in it is needed to read the screen or
-/// to answer an item.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Part {
-    /// Home's first steps after set-up.
-    FirstSteps,
-    /// A checklist's seal (確認の確定) and its button.
-    Seal { id: DocumentId, read_only: bool },
-    /// The offer to move a checklist to a newer edition.
-    EditionMove { id: DocumentId, read_only: bool },
-    /// A vendor's answers copied from the same form at another facility.
-    CopyAnswers { to: DocumentId, meta: ChecklistMeta },
-    /// What Mamori's own data says beside an item.
-    Suggestion { item: ItemId, form: FormKind },
-}
-
-/// The split point of the first screens' parts (same chunk as the screens).
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn part(which: Part) -> Result<AnyView, NotLoaded> {
+fn build_part(which: Part) -> AnyView {
     use crate::components::{copy_answers, edition_move, first_steps, seal, suggestion};
-    Ok(match which {
+    match which {
         Part::FirstSteps => view! { <first_steps::FirstStepsCard /> }.into_any(),
         Part::Seal { id, read_only } => view! { <seal::SealPanel id read_only /> }.into_any(),
         Part::EditionMove { id, read_only } => {
@@ -129,42 +172,39 @@ fn part(which: Part) -> Result<AnyView, NotLoaded> {
         Part::Suggestion { item, form } => {
             view! { <suggestion::Suggestion item form /> }.into_any()
         }
-    })
+    }
 }
 
 /// A part of a first screen, shown once the chunk is here; nothing while it is not (the screen works
-/// without it; the screens themselves say when the chunk cannot be fetched).
+/// without it).
 pub fn later(which: Part) -> AnyView {
-    let shown = move || {
-        let which = which.clone();
-        Suspend::new(async move { part(which).await.unwrap_or_else(|NotLoaded| ().into_any()) })
-    };
-    view! { <Suspense fallback=|| ()>{shown}</Suspense> }.into_any()
+    (move || arrived().map(|code| (code.part)(which.clone()))).into_any()
 }
 
-/// The split point of the sync connection's set-up: this page's session work and the emergency copy's
-/// keeper, then who is signed in (one `/api/me`), then the socket. Every way a contact chart changes (its
-/// screen, sync) comes with this chunk, so the static emergency copy is kept from here.
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn connecting(ws: Workspace, sync: SyncHandle) -> Result<LocalFuture<()>, NotLoaded> {
-    sync.install_core();
-    crate::connect::start(ws, sync);
-    crate::emergency::start(ws, sync);
-    Ok(Box::pin(async move {
+/// The sync connection's set-up: this page's session work and the emergency copy's keeper (created under
+/// the app's owner), then who is signed in (one `/api/me`), then the socket. Every way a contact chart
+/// changes (its screen, sync) comes with this chunk, so the static emergency copy is kept from here.
+fn connecting(ws: Workspace, sync: SyncHandle, app: Owner) -> LocalFuture<()> {
+    app.with(|| {
+        sync.install_core();
+        crate::connect::start(ws, sync);
+        crate::emergency::start(ws, sync);
+    });
+    Box::pin(async move {
         // Who is signed in first, then the sync socket: signed out, neither is asked again.
         crate::account::refresh_me_first(ws).await;
         sync.begin();
-    }))
+    })
 }
 
-/// Starts syncing once the chunk is here. A chunk that cannot be fetched yet (a first visit cut off before
+/// Fetches the chunk and starts syncing. A chunk that cannot be fetched yet (a first visit cut off before
 /// the service worker kept it, the server gone) is asked for again when the browser says it is back online,
 /// or after a wait that doubles from 2 s to 30 s: until then the device works on its own copy, as offline.
-pub async fn connect(ws: Workspace, sync: SyncHandle) {
+pub async fn connect(ws: Workspace, sync: SyncHandle, app: Owner) {
     let mut wait_ms = 2_000;
     loop {
-        match connecting(ws, sync).await {
-            Ok(start) => return start.await,
+        match fetch().await {
+            Ok(code) => return (code.connecting)(ws, sync, app).await,
             Err(NotLoaded) => {
                 crate::timer::online_or_ms(wait_ms).await;
                 wait_ms = (wait_ms * 2).min(30_000);
@@ -173,28 +213,31 @@ pub async fn connect(ws: Workspace, sync: SyncHandle) {
     }
 }
 
-/// A screen loaded on first use: "loading" until its code is here, then the screen; if its code cannot be
-/// fetched, a message and a button that tries again (a failed load is not remembered).
+/// A screen loaded on first use: "loading" until the chunk is here, then the screen; if it cannot be
+/// fetched, a message and a button that tries again.
 pub fn lazily(which: Screen) -> AnyView {
-    let attempt = RwSignal::new(0u32);
-    let shown = move || {
-        attempt.track();
-        Suspend::new(async move {
-            match screen(which).await {
-                Ok(screen) => screen,
-                Err(NotLoaded) => not_loaded(attempt),
+    let failed = RwSignal::new(false);
+    let attempt = move || {
+        failed.set(false);
+        leptos::task::spawn_local(async move {
+            if fetch().await.is_err() {
+                // The screen may be gone by now: nothing to say then.
+                failed.try_set(true);
             }
-        })
+        });
     };
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }>
-            {shown}
-        </Suspense>
+    if CODE.get().is_none() {
+        attempt();
     }
+    (move || match arrived() {
+        Some(code) => (code.screen)(which),
+        None if failed.get() => not_loaded(attempt),
+        None => view! { <p class="loading">{tr!("読み込み中…", "Loading…")}</p> }.into_any(),
+    })
     .into_any()
 }
 
-fn not_loaded(attempt: RwSignal<u32>) -> AnyView {
+fn not_loaded(attempt: impl Fn() + Copy + Send + Sync + 'static) -> AnyView {
     view! {
         <div class="error-panel screen-not-loaded" role="alert">
             <h2>{tr!("この画面を読み込めませんでした", "Could not load this screen")}</h2>
@@ -202,7 +245,7 @@ fn not_loaded(attempt: RwSignal<u32>) -> AnyView {
                 "この画面のプログラムがまだ端末にありません。ネットワークにつながってから、もう一度お試しください。",
                 "This screen's code is not on this device yet. Connect to the network, then try again."
             )}</p>
-            <button class="button retry" on:click=move |_| attempt.update(|n| *n += 1)>
+            <button class="button retry" on:click=move |_| attempt()>
                 {tr!("もう一度読み込む", "Try again")}
             </button>
         </div>

@@ -121,14 +121,14 @@ pub fn App() -> impl IntoView {
     provide_context(workspace);
     let sync = sync::provide(workspace);
     account::provide();
-    // Scoped to the app: the effects the chunk creates when it arrives (the emergency copy's keeper) are
-    // the app's.
-    leptos::task::spawn_local_scoped(async move {
+    // The effects the chunk creates when it arrives (the emergency copy's keeper) belong to the app.
+    let owner = Owner::current().expect("App runs under the root owner");
+    leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
         // Accounts and the sync socket come with the chunk that holds the other screens: the first screen
         // does not wait for them.
-        later::connect(workspace, sync).await;
+        later::connect(workspace, sync, owner).await;
     });
 
     // The server's first set-up link carries a registration code: keep it for the registration, and take it

@@ -2,7 +2,7 @@
 //! WebSocket to the server's `/sync`.
 //!
 //! The core is held as a [`Core`] trait object that [`SyncHandle::install_core`] creates, called only from
-//! the split chunk that sets up the connection (`later::connecting`): the protocol's code (the
+//! the split chunk that sets up the connection (`later::connect`): the protocol's code (the
 //! automerge-repo messages, Automerge's sync) then comes with that chunk, not with the first screen. Until
 //! it is there nothing can be sent anyway; documents asked for meanwhile are asked for once it is.
 //!

@@ -84,3 +84,53 @@ async fn a_screen_loads_on_first_use_and_a_failed_load_can_be_retried() {
     b.click(".screen-not-loaded .retry").await;
     b.wait("form select[name=kind]").await;
 }
+
+/// Holds the chunk's fetch back until the test lets it go, and keeps the page's errors.
+const HOLD_THE_CHUNK: &str = "(() => {
+  const keep = what => { try { const l = JSON.parse(sessionStorage.getItem('__errors') || '[]');
+    l.push(String(what)); sessionStorage.setItem('__errors', JSON.stringify(l)); } catch (_) {} };
+  const error = console.error; console.error = (...a) => { keep(a.map(String).join(' ')); error.apply(console, a); };
+  addEventListener('error', e => keep('uncaught: ' + e.message));
+  let release; const gate = new Promise(r => release = r);
+  window.__releaseChunk = () => release();
+  const real = window.fetch;
+  window.fetch = function (input, init) {
+    const url = String((input && input.url) || input);
+    if (url.includes('/split-screens-')) { window.__chunkAsked = true; return gate.then(() => real.call(this, input, init)); }
+    return real.call(this, input, init);
+  };
+})();";
+
+/// A checklist's parts (its seal panel, the suggestions beside its items) wait for the chunk; when the
+/// person has moved on to another section before it arrives, the parts of the section that is gone are
+/// dropped, not built in a screen that no longer exists (that panicked and stopped the app), and the new
+/// section's parts show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_that_arrive_after_their_screen_is_gone_are_dropped() {
+    let server = TestServer::start().await;
+    let b = Browser::start().await;
+    b.set_up_facility(&server.url, "みなと薬局", "pharmacy", "高橋")
+        .await;
+    let checklist = b.open_first_checklist().await;
+
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": HOLD_THE_CHUNK }),
+    )
+    .await;
+    b.goto(&format!("{checklist}/section/1")).await;
+    b.wait("li.item").await;
+    b.wait_until("the chunk asked for", "window.__chunkAsked === true")
+        .await;
+    assert!(b.absent(".seal-panel").await, "the chunk is held back");
+    b.click("a.tab[href$='/section/2']").await;
+    b.wait(r#"li[data-item="2-①"]"#).await;
+    b.eval("window.__releaseChunk(); return true").await;
+
+    b.wait(".seal-panel").await;
+    b.answer_yes("2-①").await;
+    let errors = b
+        .eval("return JSON.parse(sessionStorage.getItem('__errors') || '[]')")
+        .await;
+    assert_eq!(errors, serde_json::json!([]), "the page's errors");
+}
