@@ -7,8 +7,10 @@
 //! that cannot be fetched (the server gone before the service worker kept it) leaves the app running: a
 //! screen says so, with a way to try again, and the parts simply are not there yet.
 //!
-//! One split function, [`code`], hands back plain function pointers into the chunk; views call them from
-//! ordinary reactive closures that re-run when the code arrives ([`ARRIVED`]). No `<Suspense>`: a
+//! One split function (`chunk::code`, given to [`provide`] at start) hands back plain function pointers into
+//! the chunk ([`Code`]); views call them from ordinary reactive closures that re-run when the code arrives
+//! ([`ARRIVED`]). This module only knows those pointers, never the screens themselves, so the screens and
+//! components that ask for parts do not import what builds them. No `<Suspense>`: a
 //! checklist's parts resolving together while its page re-rendered hit Leptos's Suspense races (a view
 //! built in a disposed owner panicked, and panic=abort stopped the whole app).
 //!
@@ -18,14 +20,11 @@
 use std::cell::Cell;
 
 use leptos::prelude::*;
-use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos::wasm_split::SplitLoaderError;
 use mamori_shared::edition::FormKind;
 use mamori_shared::model::{DocumentId, ItemId};
 use mamori_shared::schema::checklist::ChecklistMeta;
 
-use crate::components::sign_in_first::needs_sign_in;
-use crate::error::guarded;
-use crate::pages;
 use crate::state::Workspace;
 use crate::sync::{LocalFuture, SyncHandle};
 use crate::tr;
@@ -85,29 +84,28 @@ pub enum Part {
 
 /// The chunk's entry points.
 #[derive(Clone, Copy)]
-struct Code {
-    screen: fn(Screen) -> AnyView,
-    part: fn(Part) -> AnyView,
-    connecting: fn(Workspace, SyncHandle, Owner) -> LocalFuture<()>,
+pub struct Code {
+    pub screen: fn(Screen) -> AnyView,
+    pub part: fn(Part) -> AnyView,
+    /// The sync connection's set-up, under the app's owner; the future signs in and opens the socket.
+    pub connecting: fn(Workspace, SyncHandle, Owner) -> LocalFuture<()>,
 }
 
+/// Fetches the chunk (the split function's wrapper).
+pub type Loader = fn() -> LocalFuture<Result<Code, NotLoaded>>;
+
 thread_local! {
+    /// How to fetch the chunk, given at start ([`provide`]).
+    static LOADER: Cell<Option<Loader>> = const { Cell::new(None) };
     /// The chunk's code, once fetched.
     static CODE: Cell<Option<Code>> = const { Cell::new(None) };
     /// Notified when [`CODE`] is set. Reference-counted, not owned by any view: it cannot be disposed.
     static ARRIVED: ArcTrigger = ArcTrigger::new();
 }
 
-/// The split point: the only function whose call loads the chunk. Everything it names is reachable only
-/// through it, so wasm-split moves all of it into the chunk (a wrapper per screen cost 46 KB of the first
-/// part, raw).
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn code() -> Result<Code, NotLoaded> {
-    Ok(Code {
-        screen: build_screen,
-        part: build_part,
-        connecting,
-    })
+/// Says how to fetch the chunk; `App` does, before anything asks for it.
+pub fn provide(loader: Loader) {
+    LOADER.set(Some(loader));
 }
 
 /// Fetches the chunk (a failed fetch is not remembered: the next call tries again), makes its code known
@@ -116,7 +114,8 @@ async fn fetch() -> Result<Code, NotLoaded> {
     if let Some(code) = CODE.get() {
         return Ok(code);
     }
-    let code = code().await?;
+    let load = LOADER.get().expect("later::provide runs first, in App");
+    let code = load().await?;
     // Two fetches may finish (the page's and a screen's): views re-run once, not twice (a screen rebuilt
     // again would lose what was typed into it).
     if CODE.replace(Some(code)).is_none() {
@@ -131,70 +130,10 @@ fn arrived() -> Option<Code> {
     CODE.get()
 }
 
-fn build_screen(which: Screen) -> AnyView {
-    match which {
-        Screen::Setup => guarded(pages::setup::SetupPage),
-        Screen::Join => guarded(pages::join::JoinPage),
-        Screen::SetAside => guarded(pages::set_aside::SetAsidePage),
-        Screen::Settings => guarded(pages::settings::SettingsPage),
-        Screen::Account => guarded(pages::account::AccountPage),
-        Screen::Invite => guarded(pages::invite::InvitePage),
-        Screen::People => guarded(|| needs_sign_in(pages::people::PeoplePage)),
-        Screen::Log => guarded(|| needs_sign_in(pages::log::LogPage)),
-        Screen::Vendors => guarded(pages::vendors::VendorsPage),
-        Screen::Contacts => guarded(pages::contacts::ContactsPage),
-        Screen::DeviceLedger => guarded(pages::ledgers::DeviceLedgerPage),
-        Screen::AccountLedger => guarded(pages::ledgers::AccountLedgerPage),
-        Screen::Incidents => guarded(pages::incidents::IncidentsPage),
-        Screen::Evidence => guarded(pages::evidence::EvidencePage),
-        Screen::Readiness => guarded(pages::readiness::ReadinessPage),
-        Screen::Reminders => guarded(pages::reminders::RemindersPage),
-        Screen::Binder => guarded(pages::binder::BinderPage),
-        Screen::Incident => guarded(pages::incidents::IncidentPage),
-        Screen::VendorHome => guarded(pages::vendor_home::VendorHomePage),
-        Screen::VendorDevices => guarded(pages::vendor_devices::VendorDevicesPage),
-        Screen::Print => guarded(pages::print::PrintPage),
-        Screen::Bench => guarded(pages::bench::StorageBench),
-    }
-}
-
-fn build_part(which: Part) -> AnyView {
-    use crate::components::{copy_answers, edition_move, first_steps, seal, suggestion};
-    match which {
-        Part::FirstSteps => view! { <first_steps::FirstStepsCard /> }.into_any(),
-        Part::Seal { id, read_only } => view! { <seal::SealPanel id read_only /> }.into_any(),
-        Part::EditionMove { id, read_only } => {
-            view! { <edition_move::EditionMoveOffer id read_only /> }.into_any()
-        }
-        Part::CopyAnswers { to, meta } => {
-            view! { <copy_answers::CopyAnswers to meta /> }.into_any()
-        }
-        Part::Suggestion { item, form } => {
-            view! { <suggestion::Suggestion item form /> }.into_any()
-        }
-    }
-}
-
 /// A part of a first screen, shown once the chunk is here; nothing while it is not (the screen works
 /// without it).
 pub fn later(which: Part) -> AnyView {
     (move || arrived().map(|code| (code.part)(which.clone()))).into_any()
-}
-
-/// The sync connection's set-up: this page's session work and the emergency copy's keeper (created under
-/// the app's owner), then who is signed in (one `/api/me`), then the socket. Every way a contact chart
-/// changes (its screen, sync) comes with this chunk, so the static emergency copy is kept from here.
-fn connecting(ws: Workspace, sync: SyncHandle, app: Owner) -> LocalFuture<()> {
-    app.with(|| {
-        sync.install_core();
-        crate::connect::start(ws, sync);
-        crate::emergency::start(ws, sync);
-    });
-    Box::pin(async move {
-        // Who is signed in first, then the sync socket: signed out, neither is asked again.
-        crate::account::refresh_me_first(ws).await;
-        sync.begin();
-    })
 }
 
 /// Fetches the chunk and starts syncing. A chunk that cannot be fetched yet (a first visit cut off before

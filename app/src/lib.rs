@@ -12,11 +12,13 @@
 //! - [`sheets`]: the spreadsheet worker (.xlsx and CSV files of the ledgers), loaded on first use.
 //! - [`pwa`]: service worker registration and updates, network state, storage persistence.
 //! - [`i18n`]: Japanese first, English second (`tr!`).
-//! - [`pages`]: one route-level component per file; [`later`]: the screens loaded on first use.
+//! - [`pages`]: one route-level component per file; [`later`]: what comes with the split chunk, after the
+//!   first screen; [`chunk`]: the chunk's split point and what it builds.
 //! - [`components`]: small reusable views.
 
 pub mod account;
 pub mod api;
+pub mod chunk;
 pub mod components;
 pub mod connect;
 pub mod departure;
@@ -123,6 +125,7 @@ pub fn App() -> impl IntoView {
     account::provide();
     // The effects the chunk creates when it arrives (the emergency copy's keeper) belong to the app.
     let owner = Owner::current().expect("App runs under the root owner");
+    later::provide(chunk::load);
     leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
