@@ -74,18 +74,13 @@ fn build_part(which: Part) -> AnyView {
     }
 }
 
-/// The sync connection's set-up: this page's session work and the emergency copy's keeper (created under
-/// the app's owner), then who is signed in (one `/api/me`), then the socket. Every way a contact chart
-/// changes (its screen, sync) comes with this chunk, so the static emergency copy is kept from here.
-fn connecting(ws: Workspace, sync: SyncHandle, app: Owner) -> LocalFuture<()> {
+/// The sync connection's set-up, under the app's owner: the protocol's core, this page's session work and
+/// the emergency copy's keeper. Every way a contact chart changes (its screen, sync) comes with this chunk,
+/// so the static emergency copy is kept from here.
+fn connecting(ws: Workspace, sync: SyncHandle, app: Owner) {
     app.with(|| {
         sync.install_core();
         crate::connect::start(ws, sync);
         crate::emergency::start(ws, sync);
     });
-    Box::pin(async move {
-        // Who is signed in first, then the sync socket: signed out, neither is asked again.
-        crate::account::refresh_me_first(ws).await;
-        sync.begin();
-    })
 }

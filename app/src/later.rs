@@ -87,8 +87,8 @@ pub enum Part {
 pub struct Code {
     pub screen: fn(Screen) -> AnyView,
     pub part: fn(Part) -> AnyView,
-    /// The sync connection's set-up, under the app's owner; the future signs in and opens the socket.
-    pub connecting: fn(Workspace, SyncHandle, Owner) -> LocalFuture<()>,
+    /// The sync connection's set-up, under the app's owner (the socket is opened after it).
+    pub connecting: fn(Workspace, SyncHandle, Owner),
 }
 
 /// Fetches the chunk (the split function's wrapper).
@@ -136,14 +136,26 @@ pub fn later(which: Part) -> AnyView {
     (move || arrived().map(|code| (code.part)(which.clone()))).into_any()
 }
 
-/// Fetches the chunk and starts syncing. A chunk that cannot be fetched yet (a first visit cut off before
-/// the service worker kept it, the server gone) is asked for again when the browser says it is back online,
-/// or after a wait that doubles from 2 s to 30 s: until then the device works on its own copy, as offline.
+/// Starts fetching the chunk without waiting for it (a failure is left to [`connect`] and the screens).
+pub fn prefetch() {
+    leptos::task::spawn_local(async {
+        let _ = fetch().await;
+    });
+}
+
+/// Sets up the sync connection from the chunk, then opens the socket. A chunk that cannot be fetched yet (a
+/// first visit cut off before the service worker kept it, the server gone) is asked for again when the
+/// browser says it is back online, or after a wait that doubles from 2 s to 30 s: until then the device
+/// works on its own copy, as offline.
 pub async fn connect(ws: Workspace, sync: SyncHandle, app: Owner) {
     let mut wait_ms = 2_000;
     loop {
         match fetch().await {
-            Ok(code) => return (code.connecting)(ws, sync, app).await,
+            Ok(code) => {
+                (code.connecting)(ws, sync, app);
+                sync.begin();
+                return;
+            }
             Err(NotLoaded) => {
                 crate::timer::online_or_ms(wait_ms).await;
                 wait_ms = (wait_ms * 2).min(30_000);

@@ -129,8 +129,12 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         workspace.start().await;
         tabs::start(move |id| leptos::task::spawn_local(workspace.merge_from_device(id)));
-        // Accounts and the sync socket come with the chunk that holds the other screens: the first screen
-        // does not wait for them.
+        // The chunk (the other screens, this screen's parts, sync's set-up) is fetched meanwhile: the first
+        // screen does not wait for it.
+        later::prefetch();
+        // Who is signed in first (one `/api/me`), then the sync socket: signed out, neither is asked again.
+        // Here, not in the chunk: a screen shown before the answer would be rebuilt under someone's hands.
+        account::refresh_me_first(workspace).await;
         later::connect(workspace, sync, owner).await;
     });
 
