@@ -1,8 +1,8 @@
 //! Code off the first screen's path, in one wasm-split chunk (`screens`) that the first screen does not
 //! wait for: the other screens, the first screens' secondary parts (home's first steps; a checklist's seal,
 //! edition move, copied answers and the suggestions beside its items) and the sync connection's set-up
-//! (accounts, document registration, departure, the emergency copy's keeper). The page fetches it as soon as
-//! the first screen has its documents ([`connect`]); a screen opened before then fetches it itself. The
+//! (its core, document registration, departure, the emergency copy's keeper). The page fetches it as soon as
+//! the first screen has its documents ([`prefetch`]); a screen opened before then fetches it itself. The
 //! service worker precaches it with the rest of the build, so offline it loads like any other file; a chunk
 //! that cannot be fetched (the server gone before the service worker kept it) leaves the app running: a
 //! screen says so, with a way to try again, and the parts simply are not there yet.
