@@ -2,7 +2,7 @@
 //! WebSocket to the server's `/sync`.
 //!
 //! The core is held as a [`Core`] trait object that [`SyncHandle::install_core`] creates, called only from
-//! the split chunk that sets up the connection (`later::connect`): the protocol's code (the
+//! the split chunk that sets up the connection (`chunk::connecting`): the protocol's code (the
 //! automerge-repo messages, Automerge's sync) then comes with that chunk, not with the first screen. Until
 //! it is there nothing can be sent anyway; documents asked for meanwhile are asked for once it is.
 //!
@@ -336,6 +336,11 @@ impl SyncHandle {
         if self.status.get_untracked() != NetStatus::Connected {
             return false;
         }
+        self.core_has(id)
+    }
+
+    /// Whether the core knows the server has this device's heads of `id` (false before there is a core).
+    fn core_has(self, id: DocumentId) -> bool {
         let heads = self
             .ws
             .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
@@ -353,15 +358,7 @@ impl SyncHandle {
         if status != NetStatus::Connected {
             return DocSync::unconnected(status, use_settings().with(|s| s.synced_before));
         }
-        let heads = self
-            .ws
-            .with_docs(|docs| docs.get_mut(&id).map(|d| d.get_heads()))
-            .flatten()
-            .unwrap_or_default();
-        let has = self
-            .inner
-            .with_value(|i| i.core.as_ref().is_some_and(|c| c.server_has(id, &heads)));
-        if has {
+        if self.core_has(id) {
             DocSync::Synced
         } else {
             DocSync::Pending

@@ -134,3 +134,50 @@ async fn parts_that_arrive_after_their_screen_is_gone_are_dropped() {
         .await;
     assert_eq!(errors, serde_json::json!([]), "the page's errors");
 }
+
+/// One raw HTTP/1.1 GET with no cookie (nobody signed in): the lower-cased head and the body.
+async fn get_as_nobody(port: u16, path: &str) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).await.unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&all[..split]).to_lowercase();
+    (head, all[split + 4..].to_vec())
+}
+
+/// The service worker and the browser keep the split files for a year by name: what the server sends under
+/// a hashed name must be exactly the bytes that name's hash says (checked on the bytes served, to anyone),
+/// and a made-up hashed name must not be answered with something else to be kept as if it were that file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_split_files_are_the_bytes_their_names_promise() {
+    use sha2::{Digest, Sha256};
+    let server = TestServer::start().await;
+    let dist = mamori_tests::server::dist_dir();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dist).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("split-screens-") || name.starts_with("mamori-split-")) {
+            continue;
+        }
+        let (head, body) = get_as_nobody(server.port, &format!("/{name}")).await;
+        assert!(head.starts_with("http/1.1 200"), "{name}: {head}");
+        assert!(head.contains("immutable"), "{name} is kept by name: {head}");
+        let stem = name.rsplit_once('.').unwrap().0;
+        let promised = stem.rsplit_once('-').unwrap().1;
+        let served = format!("{:x}", Sha256::digest(&body));
+        assert_eq!(&served[..16], promised, "{name}: the bytes served");
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the chunk and its loader");
+
+    let (head, _) = get_as_nobody(server.port, "/split-screens-0123456789abcdef.wasm").await;
+    assert!(
+        !(head.starts_with("http/1.1 200") && head.contains("immutable")),
+        "a made-up chunk name is not kept for a year: {head}"
+    );
+}

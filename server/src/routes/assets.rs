@@ -8,9 +8,9 @@
 use std::path::Path;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn service(root: &Path) -> ServeDir<ServeFile> {
@@ -23,6 +23,20 @@ pub async fn cache_control(req: Request, next: Next) -> Response {
     let immutable = is_hashed(req.uri().path());
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
+    // A hashed name that is not in the build (an old page's chunk after an update, a made-up name) would get
+    // the app shell from the fallback, and a browser would keep that shell under the name for a year.
+    let shell = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if immutable && shell {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CACHE_CONTROL, "no-cache")],
+            "not in this build",
+        )
+            .into_response();
+    }
     if !api && !res.headers().contains_key(header::CACHE_CONTROL) {
         let value = if immutable {
             "public, max-age=31536000, immutable"
