@@ -1,5 +1,6 @@
 //! The built app: static files, with every unknown path answered by `index.html` so that deep links
-//! (`/checklists/…`) load the app shell, which then routes on the client.
+//! (`/checklists/…`) load the app shell, which then routes on the client; an unknown hashed file name is
+//! a 404 instead (see [`cache_control`]).
 //!
 //! Cache policy: trunk's hashed file names (`name-<hex hash>.ext`, 15 or 16 digits) never change content, so they are cached for
 //! a year; everything else (index.html, the manifest, the service worker, icons) is revalidated on every
